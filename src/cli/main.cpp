@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("sixfour: skeleton"); return 0; }

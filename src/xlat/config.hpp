@@ -1,0 +1,40 @@
+// Settings of the RFC 7915 translation algorithm that do not depend on the translator's mode.
+#pragma once
+#include <cstdint>
+
+#include "addr/ip.hpp"
+
+namespace sixfour::xlat {
+
+struct Config {
+  // RFC 7915 §4.1 / §5.1: copy TOS <-> Traffic Class unless told to reset it to zero.
+  bool reset_traffic_class = false;
+  bool reset_tos = false;
+  // RFC 7915 §5.1: the "new TOS" used when reset_tos is set.
+  uint8_t new_tos = 0;
+
+  // RFC 7915 §4: IPv4 packets with DF=0 whose translation would exceed this are fragmented so that
+  // every IPv6 fragment fits. Never below 1280.
+  uint16_t lowest_ipv6_mtu = 1280;
+
+  // The MTU of the translator's own links (the TUN device) in each direction. A DF=1 IPv4 packet whose
+  // IPv6 translation exceeds mtu6 gets ICMPv4 Fragmentation Needed (MTU = mtu6 - 20); an IPv6 packet
+  // whose IPv4 translation exceeds mtu4 gets ICMPv6 Packet Too Big (MTU = mtu4 + 20, at least 1280).
+  uint16_t mtu4 = 1500;
+  uint16_t mtu6 = 1500;
+
+  // RFC 7915 §4.5: an IPv4 UDP datagram with a zero checksum. true: compute the checksum (only
+  // possible for unfragmented datagrams; fragments are dropped). false: drop it.
+  bool compute_udp_zero_checksum = true;
+
+  // Whether the translator itself emits ICMP errors (Time Exceeded, Fragmentation Needed / Packet
+  // Too Big, Destination Unreachable for untranslatable addresses).
+  bool send_icmp_errors = true;
+
+  // Source addresses of ICMP errors the translator generates itself: self4 for ICMPv4 errors sent to
+  // the IPv4 side, self6 for ICMPv6 errors sent to the IPv6 side.
+  Ipv4Addr self4{{192, 0, 0, 8}};  // RFC 7600 IPv4 dummy address
+  Ipv6Addr self6{};
+};
+
+}  // namespace sixfour::xlat

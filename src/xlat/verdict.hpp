@@ -1,0 +1,58 @@
+// What translating one packet produced: packets to forward in the other family, an ICMP error to send
+// back in the same family, or a drop with its reason (each reason has its own counter).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sixfour::xlat {
+
+enum class DropReason : uint8_t {
+  Malformed,            // header fields inconsistent with the buffer (lengths, IHL, version)
+  BadChecksum,          // IPv4 header checksum wrong
+  UnsupportedProtocol,  // e.g. IPv6 ICMPv6 types with no IPv4 equivalent, IGMP, ... (RFC 7915 says "silently drop")
+  UntranslatableIcmp,   // ICMP type/code that RFC 7915 says to drop (e.g. MLD, ND, router adv., ICMPv4 source quench)
+  SrcUntranslatable,
+  DstUntranslatable,
+  Prohibited,
+  TtlExpired,           // TTL / hop limit reached zero (an ICMP Time Exceeded may have been sent back)
+  TooBig,               // DF=1 (or IPv6) packet larger than the next MTU (a Frag Needed / PTB may have been sent back)
+  SourceRouted,         // IPv4 unexpired source route option (RFC 7915 §4.1) / IPv6 routing header with segments left (§5.1)
+  UdpZeroChecksum,      // IPv4 UDP checksum 0 that could not (or must not) be computed
+  FragmentedIcmp,       // fragmented ICMP/ICMPv6 packets: the checksum cannot be translated (RFC 7915 §4.2 / §5.2 Note)
+  InnerPacket,          // ICMP error whose inner packet cannot be translated
+  Multicast,            // IPv4 multicast / broadcast destination
+  NoSpace,              // output buffer too small (a bug in the caller; counted, never crashes)
+  Count_
+};
+
+std::string_view name(DropReason r);  // "malformed", "bad-checksum", ... stable names used in stats output
+
+enum class Outcome : uint8_t {
+  Forward,  // `out` holds `count` packets in the other family
+  Reply,    // `out` holds one ICMP error in the same family as the input, to be sent back
+  Drop,     // nothing to send; `reason` says why
+};
+
+// Output buffer for one translation. Packets are laid out back to back in `data`; `lens[i]` is the
+// length of packet i. Fragmenting an IPv4 packet with DF=0 to lowest-ipv6-mtu may produce several.
+struct Output {
+  static constexpr size_t kMaxPackets = 64;  // 65535 / (1280 - 48) < 64
+
+  std::span<uint8_t> data;  // caller-provided storage: at least input length + 4096 bytes
+  std::array<uint16_t, kMaxPackets> lens{};
+  uint8_t count = 0;
+  Outcome outcome = Outcome::Drop;
+  DropReason reason = DropReason::Malformed;
+
+  // Packet i as a span into data.
+  std::span<uint8_t> packet(size_t i) {
+    size_t off = 0;
+    for (size_t k = 0; k < i; ++k) off += lens[k];
+    return data.subspan(off, lens[i]);
+  }
+};
+
+}  // namespace sixfour::xlat
