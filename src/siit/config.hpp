@@ -1,0 +1,82 @@
+// `sixfour siit` configuration: the values as given (command line or TOML file), merged with the
+// command line taking precedence, then validated once into the daemon's settings. Pure: no I/O, so
+// every rule here is unit-tested.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "siit/settings.hpp"
+
+namespace sixfour::siit {
+
+// One value as given, with where it came from so an error can name it the way the user wrote it:
+// `--pool6 "2001:db8::/33"` for the command line, `FILE: pool6 = "2001:db8::/33"` for a file.
+template <typename T>
+struct Given {
+  std::optional<T> value;
+  std::string file;  // empty: command line
+
+  bool has() const { return value.has_value(); }
+  void set(T v, std::string from_file = {}) {
+    value = std::move(v);
+    file = std::move(from_file);
+  }
+};
+
+// Numbers are kept as text until validation so that "--mtu abc" gets the same one-line error as
+// "--mtu 70000".
+struct ConfigInput {
+  Given<std::string> tun;
+  Given<std::string> pool6;
+  Given<std::vector<std::string>> eam;      // "V6PREFIX=V4PREFIX" each
+  Given<std::vector<std::string>> rfc6791;  // IPv4 prefixes
+  Given<std::string> mtu;
+  Given<std::string> lowest_ipv6_mtu;
+  Given<bool> allow_non_global;
+  Given<std::string> udp_zero_checksum;  // "compute" | "drop"
+  Given<bool> routes;
+  Given<std::string> workers;
+  Given<std::string> control;
+};
+
+// Values set in `over` replace those in `base` (a list given in `over` replaces the whole list).
+ConfigInput merge(ConfigInput base, const ConfigInput& over);
+
+// Reads the TOML form: top-level keys tun, pool6, eam = ["a=b", ...], rfc6791 = [...], mtu,
+// lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, routes, workers, control. Unknown keys and
+// wrong types are errors. `file` names the source in error messages.
+Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
+
+struct DaemonConfig {
+  std::string tun = "siit0";
+  Settings settings;
+  bool routes = true;
+  unsigned workers = 1;
+  std::string control;  // unix socket path
+};
+
+inline constexpr unsigned kMaxWorkers = 256;  // MAX_TAP_QUEUES in the Linux TUN driver
+inline constexpr uint16_t kDefaultMtu = 1500;
+
+// The control socket path used when none is given.
+std::string default_control_path(std::string_view tun);
+
+// Validates every value; the error is one line naming the bad value (without the "sixfour siit: "
+// prefix). Also derives xlat.self4/self6 (see self_address_rule below).
+Result<DaemonConfig> validate(const ConfigInput& in);
+
+// Text of the rule that picks the translator's own addresses (used in --help).
+inline constexpr std::string_view self_address_rule =
+    "ICMP errors the translator generates itself come from self4 = the first address of the first "
+    "--rfc6791 prefix if given, else 192.0.0.8 (RFC 7600); and from self6 = pool6 + self4 "
+    "(RFC 6052) when --pool6 is set, else the IPv6 side of the first EAM entry whose IPv4 prefix "
+    "contains self4, else 64:ff9b::c000:8.";
+
+// "pool6 2001:db8:64::/96; EAM 2001:db8:6::/120 <-> 192.0.2.0/24; RFC 6791 pool 198.51.100.0/28"
+std::string describe(const Settings& s);
+
+}  // namespace sixfour::siit
