@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "siit/mapper.hpp"
 #include "siit/settings.hpp"
@@ -34,9 +35,16 @@ class Translator {
   const Counters& counters() const { return counters_; }
 
  private:
+  void account(const xlat::Output& out);
+
+  // RFC 7757 §4 hairpinning re-translates the IPv4 packet produced from an IPv6 one; it is copied
+  // here first because `out` is overwritten. Allocated once: the per-packet path does not allocate.
+  static constexpr size_t kScratchSize = 65536 + 4096;
+
   const Settings& settings_;
   SiitMapper mapper_;
   Counters counters_;
+  std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
 };
 
 }  // namespace sixfour::siit

@@ -1,0 +1,100 @@
+#include "siit/translator.hpp"
+
+#include <algorithm>
+
+#include "common/bytes.hpp"
+#include "xlat/ipv4_to_ipv6.hpp"
+#include "xlat/ipv6_to_ipv4.hpp"
+
+namespace sixfour::siit {
+
+Counters& Counters::operator+=(const Counters& o) {
+  in4 += o.in4;
+  in6 += o.in6;
+  out4 += o.out4;
+  out6 += o.out6;
+  icmp_errors_sent += o.icmp_errors_sent;
+  hairpinned += o.hairpinned;
+  for (size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
+  return *this;
+}
+
+void Translator::account(const xlat::Output& out) {
+  switch (out.outcome) {
+    case xlat::Outcome::Forward: {
+      size_t off = 0;
+      for (size_t i = 0; i < out.count; ++i) {
+        if (out.lens[i] > 0 && off < out.data.size()) {
+          uint8_t version = out.data[off] >> 4;
+          if (version == 4) ++counters_.out4;
+          if (version == 6) ++counters_.out6;
+        }
+        off += out.lens[i];
+      }
+      break;
+    }
+    case xlat::Outcome::Reply:
+      // The packet itself was not forwarded (counted under its reason); an error went back instead.
+      ++counters_.icmp_errors_sent;
+      ++counters_.drops[static_cast<size_t>(out.reason)];
+      break;
+    case xlat::Outcome::Drop:
+      ++counters_.drops[static_cast<size_t>(out.reason)];
+      break;
+  }
+}
+
+void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
+  out.count = 0;
+  uint8_t version = in.empty() ? 0 : in[0] >> 4;
+
+  if (version == 4) {
+    ++counters_.in4;
+    mapper_.set_hairpin(false);
+    xlat::ipv4_to_ipv6(in, settings_.xlat, mapper_, out);
+    account(out);
+    return;
+  }
+
+  if (version != 6) {
+    out.outcome = xlat::Outcome::Drop;
+    out.reason = xlat::DropReason::Malformed;
+    ++counters_.drops[static_cast<size_t>(out.reason)];
+    return;
+  }
+
+  ++counters_.in6;
+  mapper_.set_hairpin(false);
+  xlat::ipv6_to_ipv4(in, settings_.xlat, mapper_, out);
+
+  // RFC 7757 §4: an IPv6 node may address another IPv6 node by the IPv4 address of the latter's
+  // EAM (e.g. learnt from DNS). Sent out on the IPv4 side it would only come straight back, so it is
+  // translated back to IPv6 here.
+  if (out.outcome == xlat::Outcome::Forward && out.count == 1 && out.lens[0] >= 20 &&
+      !settings_.eam.empty()) {
+    std::span<const uint8_t> v4 = out.data.first(out.lens[0]);
+    Ipv4Addr dst{{v4[16], v4[17], v4[18], v4[19]}};
+    if (settings_.eam.to_v6(dst) && v4.size() <= scratch_.size()) {
+      std::copy(v4.begin(), v4.end(), scratch_.begin());
+      std::span<const uint8_t> again(scratch_.data(), v4.size());
+      out.count = 0;
+      mapper_.set_hairpin(true);
+      xlat::ipv4_to_ipv6(again, settings_.xlat, mapper_, out);
+      mapper_.set_hairpin(false);
+      if (out.outcome == xlat::Outcome::Forward) ++counters_.hairpinned;
+      if (out.outcome == xlat::Outcome::Reply) {
+        // An ICMPv4 error about the intermediate IPv4 packet (e.g. its TTL ran out): it is addressed
+        // to the sender's EAM IPv4 address, so it is sent on the IPv4 side, from where it routes
+        // back into the translator like any IPv4 packet for that address.
+        ++counters_.icmp_errors_sent;
+        ++counters_.drops[static_cast<size_t>(out.reason)];
+        out.outcome = xlat::Outcome::Forward;
+        ++counters_.out4;
+        return;
+      }
+    }
+  }
+  account(out);
+}
+
+}  // namespace sixfour::siit
