@@ -1,0 +1,253 @@
+#include "io/netlink.hpp"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace sixfour::io {
+
+namespace {
+
+std::string errno_text(int err) {
+  std::string s = std::strerror(err);
+  if (err == EPERM || err == EACCES) s += " (run as root)";
+  return s;
+}
+
+// True if the first `len` bits of a and b are equal.
+bool same_bits(const uint8_t* a, const uint8_t* b, unsigned len) {
+  unsigned full = len / 8;
+  if (std::memcmp(a, b, full) != 0) return false;
+  unsigned rest = len % 8;
+  if (rest == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xff00u >> rest);
+  return (a[full] & mask) == (b[full] & mask);
+}
+
+}  // namespace
+
+RoutePrefix RoutePrefix::of(const Ipv4Prefix& p) {
+  RoutePrefix r;
+  r.family = AF_INET;
+  std::memcpy(r.addr.data(), p.addr.b.data(), 4);
+  r.len = p.len;
+  return r;
+}
+
+RoutePrefix RoutePrefix::of(const Ipv6Prefix& p) {
+  RoutePrefix r;
+  r.family = AF_INET6;
+  std::memcpy(r.addr.data(), p.addr.b.data(), 16);
+  r.len = p.len;
+  return r;
+}
+
+std::string RoutePrefix::str() const {
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(family, addr.data(), text, sizeof text);
+  return fmt::format("{}/{}", text, len);
+}
+
+Result<Netlink> Netlink::open() {
+  Netlink n;
+  n.nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!n.nl_) return Error{fmt::format("netlink socket: {}", std::strerror(errno))};
+  if (mnl_socket_bind(n.nl_, 0, MNL_SOCKET_AUTOPID) < 0)
+    return Error{fmt::format("netlink bind: {}", std::strerror(errno))};
+  n.portid_ = mnl_socket_get_portid(n.nl_);
+  n.seq_ = static_cast<unsigned>(::time(nullptr));
+  // Dumps come in multi-part messages of up to a page each; MNL_SOCKET_BUFFER_SIZE covers one.
+  n.buf_.resize(MNL_SOCKET_BUFFER_SIZE > 32768 ? MNL_SOCKET_BUFFER_SIZE : 32768);
+  return n;
+}
+
+Netlink::Netlink(Netlink&& o) noexcept
+    : nl_(std::exchange(o.nl_, nullptr)), portid_(o.portid_), seq_(o.seq_), buf_(std::move(o.buf_)) {}
+
+Netlink::~Netlink() {
+  if (nl_) mnl_socket_close(nl_);
+}
+
+// Sends one request with NLM_F_ACK and waits for the acknowledgement (or the error it carries).
+Status Netlink::request(void* msg, const char* what) {
+  auto* nlh = static_cast<nlmsghdr*>(msg);
+  nlh->nlmsg_flags |= NLM_F_ACK;
+  nlh->nlmsg_seq = ++seq_;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
+    return Error{fmt::format("{}: netlink send: {}", what, std::strerror(errno))};
+  const unsigned seq = nlh->nlmsg_seq;
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
+    if (n < 0) return Error{fmt::format("{}: netlink receive: {}", what, std::strerror(errno))};
+    int r = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq, portid_, nullptr, nullptr);
+    if (r < 0) return Error{fmt::format("{}: {}", what, errno_text(errno))};
+    if (r == MNL_CB_STOP) return Ok{};
+  }
+}
+
+Result<int> Netlink::link_index(const std::string& name) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_GETLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  nlh->nlmsg_seq = ++seq_;
+  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
+    return Error{fmt::format("link {}: netlink send: {}", name, std::strerror(errno))};
+  int index = 0;
+  auto cb = [](const nlmsghdr* m, void* data) -> int {
+    auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
+    *static_cast<int*>(data) = ifi->ifi_index;
+    return MNL_CB_OK;
+  };
+  ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
+  if (n < 0) return Error{fmt::format("link {}: netlink receive: {}", name, std::strerror(errno))};
+  if (mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq_, portid_, cb, &index) < 0)
+    return Error{fmt::format("link {}: {}", name, std::strerror(errno))};
+  if (index <= 0) return Error{fmt::format("link {}: not found", name)};
+  return index;
+}
+
+Status Netlink::set_link_up(int ifindex) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_index = ifindex;
+  ifm->ifi_change = IFF_UP;
+  ifm->ifi_flags = IFF_UP;
+  return request(nlh, fmt::format("set link {} up", ifindex).c_str());
+}
+
+Status Netlink::set_mtu(int ifindex, unsigned mtu) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_index = ifindex;
+  mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+  return request(nlh, fmt::format("set MTU {} on link {}", mtu, ifindex).c_str());
+}
+
+namespace {
+
+void put_route(nlmsghdr* nlh, const RoutePrefix& p, int ifindex) {
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = p.family;
+  rtm->rtm_dst_len = p.len;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_STATIC;
+  // No gateway: the destination is reached directly through the (point-to-point) TUN device.
+  rtm->rtm_scope = RT_SCOPE_LINK;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_DST, p.family == AF_INET ? 4 : 16, p.addr.data());
+  mnl_attr_put_u32(nlh, RTA_OIF, static_cast<uint32_t>(ifindex));
+}
+
+}  // namespace
+
+Status Netlink::add_route(const RoutePrefix& p, int ifindex) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_NEWROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+  put_route(nlh, p, ifindex);
+  return request(nlh, fmt::format("cannot add route {}", p.str()).c_str());
+}
+
+Status Netlink::del_route(const RoutePrefix& p, int ifindex) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_DELROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  put_route(nlh, p, ifindex);
+  return request(nlh, fmt::format("cannot remove route {}", p.str()).c_str());
+}
+
+namespace {
+
+struct RouteQuery {
+  const RoutePrefix* want;
+  int exclude;
+  bool found = false;
+};
+
+int route_attr_cb(const nlattr* attr, void* data) {
+  auto** tb = static_cast<const nlattr**>(data);
+  int type = mnl_attr_get_type(attr);
+  if (mnl_attr_type_valid(attr, RTA_MAX) < 0) return MNL_CB_OK;
+  tb[type] = attr;
+  return MNL_CB_OK;
+}
+
+int route_cb(const nlmsghdr* nlh, void* data) {
+  auto* q = static_cast<RouteQuery*>(data);
+  auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (rtm->rtm_family != q->want->family || rtm->rtm_type != RTN_UNICAST) return MNL_CB_OK;
+  if (rtm->rtm_dst_len == 0 || rtm->rtm_dst_len > q->want->len) return MNL_CB_OK;
+  const nlattr* tb[RTA_MAX + 1] = {};
+  mnl_attr_parse(nlh, sizeof(rtmsg), route_attr_cb, tb);
+  uint32_t table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+  if (table == RT_TABLE_LOCAL || !tb[RTA_DST]) return MNL_CB_OK;
+  if (tb[RTA_OIF] && static_cast<int>(mnl_attr_get_u32(tb[RTA_OIF])) == q->exclude) return MNL_CB_OK;
+  size_t alen = q->want->family == AF_INET ? 4 : 16;
+  if (mnl_attr_get_payload_len(tb[RTA_DST]) < alen) return MNL_CB_OK;
+  auto* dst = static_cast<const uint8_t*>(mnl_attr_get_payload(tb[RTA_DST]));
+  if (same_bits(dst, q->want->addr.data(), rtm->rtm_dst_len)) q->found = true;
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<bool> Netlink::has_specific_route(const RoutePrefix& p, int exclude_ifindex) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = ++seq_;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = p.family;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
+    return Error{fmt::format("route dump: netlink send: {}", std::strerror(errno))};
+  RouteQuery q{&p, exclude_ifindex};
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
+    if (n < 0) return Error{fmt::format("route dump: netlink receive: {}", std::strerror(errno))};
+    int r = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq_, portid_, route_cb, &q);
+    if (r < 0) return Error{fmt::format("route dump: {}", std::strerror(errno))};
+    if (r == MNL_CB_STOP) break;
+  }
+  return q.found;
+}
+
+Status RouteSet::add(const RoutePrefix& p) {
+  auto st = nl_.add_route(p, ifindex_);
+  if (!st) return st;
+  added_.push_back(p);
+  return Ok{};
+}
+
+void RouteSet::clear() {
+  for (auto it = added_.rbegin(); it != added_.rend(); ++it) {
+    // ESRCH/ENODEV: the route left with its device already; nothing to undo.
+    (void)nl_.del_route(*it, ifindex_);
+  }
+  added_.clear();
+}
+
+}  // namespace sixfour::io

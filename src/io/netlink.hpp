@@ -1,0 +1,77 @@
+// rtnetlink through libmnl: links (index, up, MTU) and device routes ("PREFIX dev IFACE").
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "addr/ip.hpp"
+#include "common/result.hpp"
+
+struct mnl_socket;
+
+namespace sixfour::io {
+
+// A route destination of either family.
+struct RoutePrefix {
+  uint8_t family = 0;  // AF_INET or AF_INET6
+  std::array<uint8_t, 16> addr{};
+  uint8_t len = 0;
+
+  static RoutePrefix of(const Ipv4Prefix& p);
+  static RoutePrefix of(const Ipv6Prefix& p);
+  std::string str() const;
+  bool operator==(const RoutePrefix&) const = default;
+};
+
+class Netlink {
+ public:
+  static Result<Netlink> open();
+  Netlink(Netlink&& o) noexcept;
+  Netlink& operator=(Netlink&&) = delete;
+  Netlink(const Netlink&) = delete;
+  ~Netlink();
+
+  Result<int> link_index(const std::string& name);
+  Status set_link_up(int ifindex);
+  Status set_mtu(int ifindex, unsigned mtu);
+
+  // "PREFIX dev IFINDEX" in the main table, scope link (no gateway: the device is point-to-point).
+  Status add_route(const RoutePrefix& p, int ifindex);
+  Status del_route(const RoutePrefix& p, int ifindex);
+
+  // Whether a unicast route with a prefix length from 1 to p.len whose prefix contains `p` exists in
+  // any table other than "local", on a device other than `exclude_ifindex`: the kernel already
+  // knows where `p` is (the default route does not count).
+  Result<bool> has_specific_route(const RoutePrefix& p, int exclude_ifindex);
+
+ private:
+  Netlink() = default;
+  Status request(void* nlh, const char* what);
+
+  mnl_socket* nl_ = nullptr;
+  unsigned portid_ = 0;
+  unsigned seq_ = 0;
+  std::vector<char> buf_;
+};
+
+// Routes added for the lifetime of the daemon; removed (in reverse order) on destruction. A route
+// that disappeared already (its device went away) is not an error.
+class RouteSet {
+ public:
+  RouteSet(Netlink& nl, int ifindex) : nl_(nl), ifindex_(ifindex) {}
+  RouteSet(const RouteSet&) = delete;
+  RouteSet& operator=(const RouteSet&) = delete;
+  ~RouteSet() { clear(); }
+
+  Status add(const RoutePrefix& p);
+  void clear();
+  const std::vector<RoutePrefix>& added() const { return added_; }
+
+ private:
+  Netlink& nl_;
+  int ifindex_;
+  std::vector<RoutePrefix> added_;
+};
+
+}  // namespace sixfour::io

@@ -1,0 +1,238 @@
+#include "io/stats.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace sixfour::io {
+
+void PublishedCounters::publish(const siit::Counters& c, const IoCounters& io) {
+  constexpr auto r = std::memory_order_relaxed;
+  in4_.store(c.in4, r);
+  in6_.store(c.in6, r);
+  out4_.store(c.out4, r);
+  out6_.store(c.out6, r);
+  icmp_.store(c.icmp_errors_sent, r);
+  hairpin_.store(c.hairpinned, r);
+  for (size_t i = 0; i < kDrops; ++i) drops_[i].store(c.drops[i], r);
+  read_errors_.store(io.read_errors, r);
+  write_errors_.store(io.write_errors, r);
+  wakeups_.store(io.wakeups, r);
+}
+
+void PublishedCounters::load(siit::Counters& c, IoCounters& io) const {
+  constexpr auto r = std::memory_order_relaxed;
+  c.in4 = in4_.load(r);
+  c.in6 = in6_.load(r);
+  c.out4 = out4_.load(r);
+  c.out6 = out6_.load(r);
+  c.icmp_errors_sent = icmp_.load(r);
+  c.hairpinned = hairpin_.load(r);
+  for (size_t i = 0; i < kDrops; ++i) c.drops[i] = drops_[i].load(r);
+  io.read_errors = read_errors_.load(r);
+  io.write_errors = write_errors_.load(r);
+  io.wakeups = wakeups_.load(r);
+}
+
+siit::Counters StatsSnapshot::total() const {
+  siit::Counters t;
+  for (const auto& w : workers) t += w;
+  return t;
+}
+
+IoCounters StatsSnapshot::io_total() const {
+  IoCounters t;
+  for (const auto& w : io) {
+    t.read_errors += w.read_errors;
+    t.write_errors += w.write_errors;
+    t.wakeups += w.wakeups;
+  }
+  return t;
+}
+
+uint64_t total_drops(const siit::Counters& c) {
+  uint64_t n = 0;
+  for (uint64_t d : c.drops) n += d;
+  return n;
+}
+
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+void counters_json(std::string& out, const siit::Counters& c, const IoCounters& io) {
+  out += fmt::format(
+      "\"in4\":{},\"in6\":{},\"out4\":{},\"out6\":{},\"icmp_errors_sent\":{},\"hairpinned\":{},"
+      "\"dropped\":{},\"read_errors\":{},\"write_errors\":{},\"wakeups\":{}",
+      c.in4, c.in6, c.out4, c.out6, c.icmp_errors_sent, c.hairpinned, total_drops(c), io.read_errors,
+      io.write_errors, io.wakeups);
+}
+
+}  // namespace
+
+std::string to_json(const StatsSnapshot& s) {
+  std::string out = "{";
+  out += fmt::format("\"tun\":{},\"workers\":{},\"uptime_seconds\":{},", json_string(s.tun),
+                     s.workers.size(), s.uptime_seconds);
+  const siit::Counters t = s.total();
+  counters_json(out, t, s.io_total());
+  out += ",\"drops\":{";
+  for (size_t i = 0; i < t.drops.size(); ++i) {
+    if (i) out += ',';
+    out += fmt::format("{}:{}", json_string(xlat::name(static_cast<xlat::DropReason>(i))), t.drops[i]);
+  }
+  out += "},\"per_worker\":[";
+  for (size_t w = 0; w < s.workers.size(); ++w) {
+    if (w) out += ',';
+    out += '{';
+    counters_json(out, s.workers[w], w < s.io.size() ? s.io[w] : IoCounters{});
+    out += '}';
+  }
+  out += "]}\n";
+  return out;
+}
+
+namespace {
+
+class JsonFlattener {
+ public:
+  explicit JsonFlattener(std::string_view t) : t_(t) {}
+
+  Result<std::map<std::string, std::string>> run() {
+    skip_ws();
+    if (!value("")) return Error{fmt::format("bad JSON at offset {}", pos_)};
+    skip_ws();
+    if (pos_ != t_.size()) return Error{fmt::format("trailing data in JSON at offset {}", pos_)};
+    return std::move(out_);
+  }
+
+ private:
+  void skip_ws() {
+    while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\n' || t_[pos_] == '\t' || t_[pos_] == '\r'))
+      ++pos_;
+  }
+  static std::string join(const std::string& path, std::string_view k) {
+    return path.empty() ? std::string(k) : path + "." + std::string(k);
+  }
+  bool string(std::string& s) {
+    if (pos_ >= t_.size() || t_[pos_] != '"') return false;
+    ++pos_;
+    while (pos_ < t_.size() && t_[pos_] != '"') {
+      char ch = t_[pos_++];
+      if (ch == '\\') {
+        if (pos_ >= t_.size()) return false;
+        char e = t_[pos_++];
+        switch (e) {
+          case 'n': s += '\n'; break;
+          case 't': s += '\t'; break;
+          case 'r': s += '\r'; break;
+          case 'b': s += '\b'; break;
+          case 'f': s += '\f'; break;
+          case 'u': {
+            if (pos_ + 4 > t_.size()) return false;
+            unsigned v = 0;
+            for (int i = 0; i < 4; ++i) {
+              char h = t_[pos_++];
+              v <<= 4;
+              if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
+              else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
+              else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
+              else return false;
+            }
+            s += v < 0x80 ? static_cast<char>(v) : '?';  // our own output is ASCII
+            break;
+          }
+          default: s += e;
+        }
+      } else {
+        s += ch;
+      }
+    }
+    if (pos_ >= t_.size()) return false;
+    ++pos_;
+    return true;
+  }
+  bool value(const std::string& path) {
+    if (++depth_ > 32) return false;
+    skip_ws();
+    if (pos_ >= t_.size()) return false;
+    bool ok = false;
+    char c = t_[pos_];
+    if (c == '{') {
+      ++pos_;
+      skip_ws();
+      ok = true;
+      if (pos_ < t_.size() && t_[pos_] == '}') {
+        ++pos_;
+      } else {
+        for (;;) {
+          skip_ws();
+          std::string k;
+          if (!string(k)) return false;
+          skip_ws();
+          if (pos_ >= t_.size() || t_[pos_] != ':') return false;
+          ++pos_;
+          if (!value(join(path, k))) return false;
+          skip_ws();
+          if (pos_ < t_.size() && t_[pos_] == ',') { ++pos_; continue; }
+          if (pos_ < t_.size() && t_[pos_] == '}') { ++pos_; break; }
+          return false;
+        }
+      }
+    } else if (c == '[') {
+      ++pos_;
+      skip_ws();
+      ok = true;
+      if (pos_ < t_.size() && t_[pos_] == ']') {
+        ++pos_;
+      } else {
+        for (size_t i = 0;; ++i) {
+          if (!value(join(path, std::to_string(i)))) return false;
+          skip_ws();
+          if (pos_ < t_.size() && t_[pos_] == ',') { ++pos_; continue; }
+          if (pos_ < t_.size() && t_[pos_] == ']') { ++pos_; break; }
+          return false;
+        }
+      }
+    } else if (c == '"') {
+      std::string s;
+      ok = string(s);
+      out_[path] = s;
+    } else {
+      size_t start = pos_;
+      while (pos_ < t_.size() && (std::isalnum(static_cast<unsigned char>(t_[pos_])) || t_[pos_] == '-' ||
+                                  t_[pos_] == '+' || t_[pos_] == '.'))
+        ++pos_;
+      ok = pos_ > start;
+      out_[path] = std::string(t_.substr(start, pos_ - start));
+    }
+    --depth_;
+    return ok;
+  }
+
+  std::string_view t_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+  std::map<std::string, std::string> out_;
+};
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> flatten_json(std::string_view text) {
+  return JsonFlattener(text).run();
+}
+
+}  // namespace sixfour::io
