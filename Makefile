@@ -1,0 +1,44 @@
+# sixfour: `sudo make demo` shows it working, `sudo make test` proves it (Debian 12, as root).
+NPROC := $(shell nproc)
+BUILD_TYPE ?= Release
+
+.PHONY: all setup build build-asan demo test unit integration asan clean
+
+all: build
+
+setup:
+	scripts/setup
+
+build:
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	ninja -C build -j$(NPROC)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests.
+build-asan:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIXFOUR_SANITIZE=ON
+	ninja -C build-asan -j$(NPROC) sixfour_unit
+
+demo:
+	scripts/setup
+	$(MAKE) --no-print-directory build
+	scripts/demo build/sixfour
+
+# Unit tests and the integration tests (network-namespace lab, needs root) of the release build,
+# then the unit tests again under ASan+UBSan.
+test:
+	scripts/setup
+	$(MAKE) --no-print-directory build
+	ctest --test-dir build --output-on-failure
+	$(MAKE) --no-print-directory asan
+
+unit: build
+	ctest --test-dir build -L unit --output-on-failure
+
+integration: build
+	ctest --test-dir build -L integration --output-on-failure
+
+asan: build-asan
+	ctest --test-dir build-asan -L unit --output-on-failure
+
+clean:
+	rm -rf build build-asan
