@@ -356,6 +356,8 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
   const uint16_t flags = total > kDfThreshold ? kDf : 0;
   write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), next_ident(), flags,
                     static_cast<uint8_t>(ip6[7] - 1), kIcmp4, f4);
+  // At most 576 bytes, so DF=0: an IPv4 MTU below that means fragmenting like any IPv4 router.
+  if (total > cfg.mtu4) return fragment_in_place(cfg, out, total);
   out.count = 1;
   out.lens[0] = static_cast<uint16_t>(total);
   out.outcome = Outcome::Forward;
