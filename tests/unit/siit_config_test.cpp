@@ -1,0 +1,282 @@
+// `sixfour siit` configuration: validation of each value, the one-line error naming it, the TOML
+// form, and command-line precedence over the file.
+#include "siit/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace sixfour;
+using namespace sixfour::siit;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
+  ConfigInput in;
+  for (auto [k, v] : kv) {
+    std::string key = k;
+    if (key == "tun") in.tun.set(v);
+    else if (key == "pool6") in.pool6.set(v);
+    else if (key == "eam") in.eam.set({v});
+    else if (key == "rfc6791") in.rfc6791.set({v});
+    else if (key == "mtu") in.mtu.set(v);
+    else if (key == "lowest-ipv6-mtu") in.lowest_ipv6_mtu.set(v);
+    else if (key == "udp-zero-checksum") in.udp_zero_checksum.set(v);
+    else if (key == "workers") in.workers.set(v);
+    else if (key == "control") in.control.set(v);
+    else ADD_FAILURE() << "unknown key " << key;
+  }
+  return in;
+}
+
+std::string error_of(const ConfigInput& in) {
+  auto r = validate(in);
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? std::string() : r.error();
+}
+
+void expect_one_line(const std::string& s) { EXPECT_EQ(s.find('\n'), std::string::npos) << s; }
+
+}  // namespace
+
+TEST(SiitConfig, DefaultsWithPool6) {
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "siit0");
+  EXPECT_EQ(r->workers, 1u);
+  EXPECT_TRUE(r->routes);
+  EXPECT_EQ(r->control, "/run/sixfour/siit-siit0.sock");
+  EXPECT_EQ(r->settings.xlat.mtu4, 1500);
+  EXPECT_EQ(r->settings.xlat.mtu6, 1500);
+  EXPECT_EQ(r->settings.xlat.lowest_ipv6_mtu, 1280);
+  EXPECT_TRUE(r->settings.xlat.compute_udp_zero_checksum);
+  EXPECT_FALSE(r->settings.allow_non_global_wkp);
+  ASSERT_TRUE(r->settings.pool6.has_value());
+  EXPECT_EQ(r->settings.pool6->str(), "2001:db8:64::/96");
+  EXPECT_TRUE(r->settings.eam.empty());
+}
+
+TEST(SiitConfig, AllValues) {
+  ConfigInput in = cli({{"tun", "xl0"},
+                        {"pool6", "64:ff9b::/96"},
+                        {"mtu", "9000"},
+                        {"lowest-ipv6-mtu", "1400"},
+                        {"udp-zero-checksum", "drop"},
+                        {"workers", "4"},
+                        {"control", "/tmp/x.sock"}});
+  in.eam.set({"2001:db8:6::/120=192.0.2.0/24", "198.51.100.7=2001:db8:7::7"});
+  in.rfc6791.set({"203.0.113.0/28", "203.0.113.64/26"});
+  in.allow_non_global.set(true);
+  in.routes.set(false);
+  auto r = validate(in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "xl0");
+  EXPECT_EQ(r->workers, 4u);
+  EXPECT_FALSE(r->routes);
+  EXPECT_EQ(r->control, "/tmp/x.sock");
+  EXPECT_EQ(r->settings.xlat.mtu4, 9000);
+  EXPECT_EQ(r->settings.xlat.mtu6, 9000);
+  EXPECT_EQ(r->settings.xlat.lowest_ipv6_mtu, 1400);
+  EXPECT_FALSE(r->settings.xlat.compute_udp_zero_checksum);
+  EXPECT_TRUE(r->settings.allow_non_global_wkp);
+  EXPECT_EQ(r->settings.eam.entries().size(), 2u);
+  ASSERT_EQ(r->settings.rfc6791.size(), 2u);
+  EXPECT_EQ(r->settings.rfc6791[1].str(), "203.0.113.64/26");
+}
+
+TEST(SiitConfig, ControlPathFollowsTun) {
+  auto r = validate(cli({{"tun", "nat7"}, {"pool6", "2001:db8:64::/96"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->control, "/run/sixfour/siit-nat7.sock");
+}
+
+TEST(SiitConfig, Pool6BadLengthNamesTheValue) {
+  std::string e = error_of(cli({{"pool6", "2001:db8::/33"}}));
+  EXPECT_EQ(e, "--pool6 \"2001:db8::/33\": RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96");
+}
+
+TEST(SiitConfig, Pool6Garbage) {
+  for (const char* bad : {"nonsense", "2001:db8::1/96", "2001:db8::/96/1", "192.0.2.0/24", ""}) {
+    std::string e = error_of(cli({{"pool6", bad}}));
+    EXPECT_THAT(e, StartsWith(std::string("--pool6 \"") + bad + "\": ")) << bad;
+    expect_one_line(e);
+  }
+}
+
+TEST(SiitConfig, Pool6UOctetMustBeZero) {
+  // RFC 6052 §2.2: bits 64..71 of a /96 prefix are the u octet and must be zero.
+  std::string e = error_of(cli({{"pool6", "2001:db8:0:0:ff00::/96"}}));
+  EXPECT_THAT(e, StartsWith("--pool6 \"2001:db8:0:0:ff00::/96\": "));
+  EXPECT_THAT(e, HasSubstr("u"));
+}
+
+TEST(SiitConfig, Pool6OrEamRequired) {
+  std::string e = error_of(cli({{"mtu", "1500"}}));
+  EXPECT_THAT(e, HasSubstr("--pool6"));
+  EXPECT_THAT(e, HasSubstr("--eam"));
+  expect_one_line(e);
+  auto r = validate(cli({{"eam", "2001:db8:6::/120=192.0.2.0/24"}}));
+  EXPECT_TRUE(r.ok()) << r.error();
+}
+
+TEST(SiitConfig, EamErrors) {
+  std::string e = error_of(cli({{"eam", "2001:db8:6::/120=192.0.2.0/23"}}));
+  EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::/120=192.0.2.0/23\": "));
+  EXPECT_THAT(e, HasSubstr("suffix"));
+  expect_one_line(e);
+
+  e = error_of(cli({{"eam", "2001:db8:6::/120"}}));
+  EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::/120\": "));
+
+  ConfigInput overlap;
+  overlap.eam.set({"2001:db8:6::/120=192.0.2.0/24", "2001:db8:6::80/121=198.51.100.0/25"});
+  e = error_of(overlap);
+  EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::80/121=198.51.100.0/25\": "));
+  expect_one_line(e);
+}
+
+TEST(SiitConfig, NumbersAndEnums) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"mtu", "1279"},      {"mtu", "65536"},           {"mtu", "abc"},   {"mtu", "1500x"},
+      {"mtu", "-1"},        {"lowest-ipv6-mtu", "1000"}, {"workers", "0"}, {"workers", "257"},
+      {"workers", "two"},   {"udp-zero-checksum", "yes"},
+  };
+  for (auto [k, v] : bad) {
+    ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}, {k, v}});
+    std::string e = error_of(in);
+    EXPECT_THAT(e, StartsWith(std::string("--") + k + " \"" + v + "\": ")) << k << "=" << v;
+    expect_one_line(e);
+  }
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}, {"mtu", "1280"}, {"workers", "256"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.mtu6, 1280);
+  EXPECT_EQ(r->workers, 256u);
+}
+
+TEST(SiitConfig, TunName) {
+  for (const char* bad : {"", "a-name-longer-than-15", "a/b", "a b", "siit%d", ".."}) {
+    std::string e = error_of(cli({{"pool6", "2001:db8:64::/96"}, {"tun", bad}}));
+    EXPECT_THAT(e, StartsWith(std::string("--tun \"") + bad + "\": ")) << bad;
+  }
+  EXPECT_TRUE(validate(cli({{"pool6", "2001:db8:64::/96"}, {"tun", "exactly15chars0"}})).ok());
+}
+
+TEST(SiitConfig, SelfAddressesFromPool6) {
+  // self4 = 192.0.0.8 (RFC 7600), self6 = pool6 + self4 (RFC 6052 §2.2, /96: last 32 bits).
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.self4.str(), "192.0.0.8");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "2001:db8:64::c000:8");
+}
+
+TEST(SiitConfig, SelfAddressesFromRfc6791) {
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}, {"rfc6791", "203.0.113.16/28"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.self4.str(), "203.0.113.16");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "2001:db8:64::cb00:7110");
+}
+
+TEST(SiitConfig, SelfAddressesFromEam) {
+  // No pool6: the IPv6 side of the EAM entry whose IPv4 prefix holds self4.
+  ConfigInput in;
+  in.eam.set({"2001:db8:6::/120=192.0.2.0/24", "2001:db8:7::/120=203.0.113.0/24"});
+  in.rfc6791.set({"203.0.113.9"});
+  auto r = validate(in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.self4.str(), "203.0.113.9");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "2001:db8:7::9");
+}
+
+TEST(SiitConfig, SelfAddressesFallback) {
+  auto r = validate(cli({{"eam", "2001:db8:6::/120=192.0.2.0/24"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.self4.str(), "192.0.0.8");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "64:ff9b::c000:8");
+}
+
+TEST(SiitConfig, TomlAllKeys) {
+  auto in = parse_toml(R"(
+tun = "siit3"
+pool6 = "2001:db8:64::/96"
+eam = ["2001:db8:6::/120=192.0.2.0/24", "2001:db8:7::/120=198.51.100.0/24"]
+rfc6791 = ["203.0.113.0/28"]
+mtu = 1480
+lowest-ipv6-mtu = 1400
+allow-non-global = true
+udp-zero-checksum = "drop"
+routes = false
+workers = 2
+control = "/tmp/s.sock"
+)",
+                       "test.toml");
+  ASSERT_TRUE(in.ok()) << in.error();
+  auto r = validate(*in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "siit3");
+  EXPECT_EQ(r->settings.pool6->str(), "2001:db8:64::/96");
+  EXPECT_EQ(r->settings.eam.entries().size(), 2u);
+  EXPECT_EQ(r->settings.rfc6791.size(), 1u);
+  EXPECT_EQ(r->settings.xlat.mtu6, 1480);
+  EXPECT_EQ(r->settings.xlat.lowest_ipv6_mtu, 1400);
+  EXPECT_TRUE(r->settings.allow_non_global_wkp);
+  EXPECT_FALSE(r->settings.xlat.compute_udp_zero_checksum);
+  EXPECT_FALSE(r->routes);
+  EXPECT_EQ(r->workers, 2u);
+  EXPECT_EQ(r->control, "/tmp/s.sock");
+}
+
+TEST(SiitConfig, TomlErrorsNameTheFile) {
+  auto syntax = parse_toml("pool6 = \n", "a.toml");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_THAT(syntax.error(), StartsWith("a.toml:1:"));
+  expect_one_line(syntax.error());
+
+  auto unknown = parse_toml("pool = \"2001:db8:64::/96\"\n", "a.toml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.error(), StartsWith("a.toml: unknown key \"pool\""));
+
+  auto type = parse_toml("mtu = true\n", "a.toml");
+  ASSERT_FALSE(type.ok());
+  EXPECT_EQ(type.error(), "a.toml: mtu: expected an integer");
+
+  auto list = parse_toml("eam = [1, 2]\n", "a.toml");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error(), "a.toml: eam: expected an array of strings");
+
+  // A bad value from the file is named with the file and key.
+  auto bad = parse_toml("pool6 = \"2001:db8::/33\"\n", "a.toml");
+  ASSERT_TRUE(bad.ok()) << bad.error();
+  EXPECT_EQ(error_of(*bad),
+            "a.toml: pool6 \"2001:db8::/33\": RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96");
+}
+
+TEST(SiitConfig, CommandLineOverridesFile) {
+  auto file = parse_toml(R"(
+pool6 = "2001:db8:64::/96"
+eam = ["2001:db8:6::/120=192.0.2.0/24"]
+mtu = 1480
+workers = 2
+routes = false
+)",
+                         "f.toml");
+  ASSERT_TRUE(file.ok()) << file.error();
+  ConfigInput over = cli({{"mtu", "9000"}, {"eam", "2001:db8:9::/120=198.51.100.0/24"}});
+  auto r = validate(merge(*file, over));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.mtu6, 9000);   // command line wins
+  EXPECT_EQ(r->workers, 2u);                 // file value kept
+  EXPECT_FALSE(r->routes);                   // file value kept
+  ASSERT_EQ(r->settings.eam.entries().size(), 1u);  // a list on the command line replaces the file's
+  EXPECT_EQ(r->settings.eam.entries()[0].v4.str(), "198.51.100.0/24");
+
+  // An error in a command-line value that overrode the file is named as a flag.
+  std::string e = error_of(merge(*file, cli({{"workers", "0"}})));
+  EXPECT_THAT(e, StartsWith("--workers \"0\": "));
+}
+
+TEST(SiitConfig, Describe) {
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}, {"eam", "2001:db8:6::/120=192.0.2.0/24"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(describe(r->settings), "pool6 2001:db8:64::/96; EAM 2001:db8:6::/120 <-> 192.0.2.0/24");
+}
