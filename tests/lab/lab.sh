@@ -235,7 +235,25 @@ lab_up() {
     ip -n "$(lab_ns ds)" route add default via 203.0.113.1 dev eth-gw
     ip -n "$(lab_ns ds)" -6 route add default via 2001:db8:d5::1 dev eth-gw
   fi
+  lab_settle "$want_ds"
   lab_log "lab '$LAB_PREFIX' up: ${LAB_NODES[*]}"
+}
+
+# The very first neighbor solicitation on a fresh veth can be lost (the far end is still coming
+# up), which costs the first packet a 1 s retransmit: enough to make a traceroute with -w 1 see
+# only stars. One ping per link fills the neighbor caches on both ends before any test runs.
+lab_settle() {
+  local want_ds=${1:-0} i
+  for ((i = 0; i < 50; i++)); do
+    lab_exec c6 ping -n -c 1 -W 1 "$LAB_GW6" >/dev/null 2>&1 &&
+      lab_exec s4 ping -n -c 1 -W 1 "$LAB_GW4" >/dev/null 2>&1 && break
+  done
+  ((i < 50)) || { echo "lab: links never came up" >&2; return 1; }
+  if ((want_ds)); then
+    lab_exec ds ping -n -c 1 -W 2 203.0.113.1 >/dev/null 2>&1 || true
+    lab_exec ds ping -n -c 1 -W 2 2001:db8:d5::1 >/dev/null 2>&1 || true
+  fi
+  return 0
 }
 
 # The namespaces of this prefix that exist, whether this shell created them or an earlier one.
@@ -296,7 +314,8 @@ lab_status() {
 lab_bg() {
   local node=$1 name=$2
   shift 2
-  lab_exec "$node" "$@" >"$LAB_DIR/$name.log" 2>&1 &
+  # Not through lab_exec: a backgrounded function is a subshell, and $! must be the process itself.
+  ip netns exec "$(lab_ns "$node")" "$@" >"$LAB_DIR/$name.log" 2>&1 &
   eval "LAB_PID_${name//[^A-Za-z0-9_]/_}=$!"
 }
 
@@ -320,7 +339,9 @@ lab_daemon_start() {
   [[ -x ${SIXFOUR:-} ]] || fail "SIXFOUR='${SIXFOUR:-}' is not an executable"
   LAB_DAEMON_LOG=$LAB_DIR/siit.log
   printf '+ [gw] %s %s &\n' "$SIXFOUR" "$*"
-  lab_exec gw "$SIXFOUR" "$@" >"$LAB_DAEMON_LOG" 2>&1 &
+  # `ip netns exec` execs the command, so $! is the daemon's own pid (SIGTERM must reach it, not a
+  # subshell).
+  ip netns exec "$(lab_ns gw)" "$SIXFOUR" "$@" >"$LAB_DAEMON_LOG" 2>&1 &
   LAB_DAEMON_PID=$!
   lab_wait_tun "${LAB_WAIT_POOL6-$LAB_POOL6}"
 }
