@@ -208,13 +208,14 @@ constexpr uint16_t kPlateaus[] = {65535, 32000, 17914, 8166, 4352, 2002, 1492, 1
 uint32_t packet_too_big_mtu(uint16_t field, uint16_t inner_total, const Config& cfg) {
   uint32_t mtu4 = field;
   if (mtu4 == 0) {
-    mtu4 = kIpv6MinMtu;
     for (uint16_t p : kPlateaus) {
       if (p < inner_total && p >= kIpv6MinMtu) {
         mtu4 = p;
         break;
       }
     }
+    // No plateau qualifies: nothing better is known than the IPv6 minimum.
+    if (mtu4 == 0) return kIpv6MinMtu;
   }
   uint32_t mtu = std::min({mtu4 + 20, uint32_t{cfg.mtu6}, uint32_t{cfg.mtu4} + 20});
   return std::max<uint32_t>(kIpv6MinMtu, mtu);
