@@ -11,7 +11,8 @@
 namespace sixfour::xlat {
 
 // Translates one IPv6 packet `in` (starting at the IPv6 header). On return out.outcome is:
-//  - Forward: out holds one IPv4 packet;
+//  - Forward: out holds one IPv4 packet, or its IPv4 fragments when a DF=0 translation (at most
+//             1260 bytes, an IPv6 fragment, or an ICMPv4 error) exceeds cfg.mtu4;
 //  - Reply:   out holds one ICMPv6 error to send back to the IPv6 source (Time Exceeded, Packet Too
 //             Big, Destination Unreachable, Parameter Problem), out.reason says why;
 //  - Drop:    out.reason says why.
