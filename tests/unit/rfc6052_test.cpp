@@ -101,13 +101,11 @@ TEST(Rfc6052, ValidLength) {
 TEST(Rfc6052, ParsePrefixErrors) {
   auto len = rfc6052::parse_prefix("2001:db8::/33");
   ASSERT_FALSE(len.ok());
-  EXPECT_THAT(len.error(), HasSubstr("\"2001:db8::/33\""));
-  EXPECT_THAT(len.error(), HasSubstr("32, 40, 48, 56, 64 or 96"));
+  EXPECT_EQ(len.error(), "\"2001:db8::/33\": RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96");
 
   auto u = rfc6052::parse_prefix("2001:db8:0:0:ff00::/96");
   ASSERT_FALSE(u.ok());
-  EXPECT_THAT(u.error(), HasSubstr("\"2001:db8:0:0:ff00::/96\""));
-  EXPECT_THAT(u.error(), HasSubstr("u"));
+  EXPECT_EQ(u.error(), "\"2001:db8:0:0:ff00::/96\": RFC 6052 prefix bits 64..71 (the \"u\" octet) must be zero");
   EXPECT_TRUE(rfc6052::parse_prefix("2001:db8:0:0:ff::/96").ok());  // bits 72..79: not the u octet
 
   auto host = rfc6052::parse_prefix("2001:db8::1/96");
