@@ -1,6 +1,7 @@
 #include "io/siit_daemon.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ Status SiitDaemon::start() {
 }
 
 void SiitDaemon::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
   if (stop_fd_) {
     uint64_t one = 1;
     // Level-triggered and never read: every worker's poll() sees it.
@@ -102,6 +104,9 @@ void SiitDaemon::run(size_t queue) {
     pub.publish(translator.counters(), io);
   }
   pub.publish(translator.counters(), io);
+  // A worker that stops on its own (its queue failed) takes the daemon down rather than leaving
+  // part of the traffic silently untranslated; the main thread waits for this signal.
+  if (!stopping_.load(std::memory_order_relaxed)) ::kill(::getpid(), SIGTERM);
 }
 
 }  // namespace sixfour::io

@@ -2,6 +2,7 @@
 // (sharing the read-only Settings) and its own preallocated buffers. Packets of both families are
 // read from the queue, translated, and written back to the same queue: the kernel routes the result.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -25,6 +26,7 @@ class SiitDaemon {
 
   Status start();  // one thread per TUN queue
   void stop();     // wakes every worker and joins them (idempotent)
+  // A worker whose queue fails raises SIGTERM, so the caller's signal wait also covers it.
 
   // Safe from any thread while the workers run.
   StatsSnapshot stats() const;
@@ -34,6 +36,7 @@ class SiitDaemon {
 
   const siit::Settings& settings_;
   const Tun& tun_;
+  std::atomic<bool> stopping_{false};
   Fd stop_fd_;  // eventfd: readable once stop() is called
   std::unique_ptr<PublishedCounters[]> published_;
   std::vector<std::thread> threads_;
