@@ -54,6 +54,9 @@ int parse_len(std::string_view s) {
   return v;
 }
 
+// inet_pton reads a C string: an embedded NUL would hide whatever follows it.
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
 uint32_t mask32(uint8_t len) { return len == 0 ? 0 : ~uint32_t{0} << (32 - len); }
 
 }  // namespace
@@ -73,7 +76,7 @@ Result<Ipv4Addr> Ipv4Addr::parse(std::string_view text) {
   // inet_pton(AF_INET) accepts exactly the dotted quad (no octal, hex or short forms).
   std::string s(text);
   Ipv4Addr a;
-  if (text.empty() || text.size() > 15 || inet_pton(AF_INET, s.c_str(), a.b.data()) != 1) {
+  if (text.empty() || text.size() > 15 || has_nul(text) || inet_pton(AF_INET, s.c_str(), a.b.data()) != 1) {
     return bad(text, "not an IPv4 address (expected a.b.c.d)");
   }
   return a;
@@ -91,7 +94,7 @@ std::string Ipv4Addr::str() const {
 Result<Ipv6Addr> Ipv6Addr::parse(std::string_view text) {
   std::string s(text);
   Ipv6Addr a;
-  if (text.empty() || text.size() > 45 || inet_pton(AF_INET6, s.c_str(), a.b.data()) != 1) {
+  if (text.empty() || text.size() > 45 || has_nul(text) || inet_pton(AF_INET6, s.c_str(), a.b.data()) != 1) {
     return bad(text, "not an IPv6 address");
   }
   return a;
@@ -150,7 +153,8 @@ Result<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
   PrefixText pt = split_prefix(text);
   Ipv4Prefix p;
   std::string addr_s(pt.addr);
-  if (pt.addr.empty() || pt.addr.size() > 15 || inet_pton(AF_INET, addr_s.c_str(), p.addr.b.data()) != 1) {
+  if (pt.addr.empty() || pt.addr.size() > 15 || has_nul(pt.addr) ||
+      inet_pton(AF_INET, addr_s.c_str(), p.addr.b.data()) != 1) {
     return bad(text, "not an IPv4 prefix (expected a.b.c.d/len)");
   }
   int len = 32;
@@ -178,7 +182,8 @@ Result<Ipv6Prefix> Ipv6Prefix::parse(std::string_view text) {
   PrefixText pt = split_prefix(text);
   Ipv6Prefix p;
   std::string addr_s(pt.addr);
-  if (pt.addr.empty() || pt.addr.size() > 45 || inet_pton(AF_INET6, addr_s.c_str(), p.addr.b.data()) != 1) {
+  if (pt.addr.empty() || pt.addr.size() > 45 || has_nul(pt.addr) ||
+      inet_pton(AF_INET6, addr_s.c_str(), p.addr.b.data()) != 1) {
     return bad(text, "not an IPv6 prefix (expected x::/len)");
   }
   int len = 128;

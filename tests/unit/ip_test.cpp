@@ -38,6 +38,14 @@ TEST(Ipv4Addr, ParseErrorsNameTheValue) {
   }
 }
 
+TEST(Ipv4Addr, EmbeddedNulRefused) {
+  using namespace std::string_view_literals;
+  EXPECT_FALSE(Ipv4Addr::parse("192.0.2.1\0junk"sv).ok());
+  EXPECT_FALSE(Ipv6Addr::parse("2001:db8::1\0junk"sv).ok());
+  EXPECT_FALSE(Ipv4Prefix::parse("192.0.2.0\0/24"sv).ok());
+  EXPECT_FALSE(Ipv6Prefix::parse("2001:db8::\0/32"sv).ok());
+}
+
 TEST(Ipv6Addr, ParseAllTextForms) {
   // RFC 4291 §2.2: full, compressed, and mixed with dotted IPv4.
   auto full = Ipv6Addr::parse("2001:0db8:0000:0000:0000:0000:0000:0001");
