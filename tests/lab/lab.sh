@@ -14,6 +14,10 @@
 # leftovers from killed runs never collide. Only documentation addresses are used.
 
 LAB_PREFIX=${LAB_PREFIX:-sf$$}
+# An interrupted or timed-out run (ctest sends SIGTERM) still runs the caller's EXIT trap, which
+# is lab_down: bash runs EXIT traps on `exit`, so turn the signals into exits.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 LAB_TUN=${LAB_TUN:-sf64}
 LAB_WAIT=${LAB_WAIT:-10}
 LAB_PY=${LAB_PY:-$(command -v /usr/bin/python3 || command -v python3)}
