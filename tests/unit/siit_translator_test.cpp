@@ -177,6 +177,48 @@ TEST(SiitTranslator, HairpinBetweenTwoEamNodes) {
   EXPECT_EQ(h.t.counters().out6, 2u);
 }
 
+// RFC 7757 §4 for ICMP errors: B answers A's hairpinned packet with an ICMPv6 error. Both passes
+// must keep the quoted packet consistent with what A sent: A's own address as its source, the
+// pool6 address A used for B as its destination; the error itself comes from that pool6 address.
+TEST(SiitTranslator, HairpinIcmpErrorQuotesWhatTheSenderSent) {
+  Harness h;
+  const Ipv6Addr a = v6("2001:db8:a::1"), b = v6("2001:db8:b::2");
+  const Ipv6Addr a_seen_by_b = v6("2001:db8:64::198.51.100.1");
+  const Ipv6Addr b_seen_by_a = v6("2001:db8:64::192.0.2.2");
+  std::vector<uint8_t> quoted = udp6(a_seen_by_b, b, 62);
+  std::vector<uint8_t> err(40 + 8, 0);
+  err[0] = 0x60;
+  store16(&err[4], static_cast<uint16_t>(8 + quoted.size()));
+  err[6] = 58;   // ICMPv6
+  err[7] = 64;
+  std::copy(b.b.begin(), b.b.end(), err.begin() + 8);
+  std::copy(a_seen_by_b.b.begin(), a_seen_by_b.b.end(), err.begin() + 24);
+  err[40] = 1;   // RFC 4443 §3.1 Destination Unreachable
+  err[41] = 4;   // port unreachable
+  err.insert(err.end(), quoted.begin(), quoted.end());
+  uint32_t sum = checksum::pseudo_header6(&err[8], &err[24], 58, static_cast<uint32_t>(8 + quoted.size()));
+  store16(&err[42], checksum::finish(checksum::partial(std::span(err).subspan(40), sum)));
+
+  h.run(err);
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  ASSERT_EQ(h.out.count, 1);
+  auto p = h.out.packet(0);
+  ASSERT_GE(p.size(), 40u + 8 + 40);
+  EXPECT_EQ(p[0] >> 4, 6);
+  EXPECT_EQ(p[6], 58);
+  EXPECT_EQ(src6(p), b_seen_by_a);
+  EXPECT_EQ(dst6(p), a);
+  EXPECT_EQ(p[40], 1);
+  EXPECT_EQ(p[41], 4);
+  auto inner = p.subspan(48);
+  EXPECT_EQ(inner[0] >> 4, 6);
+  EXPECT_EQ(src6(inner), a);
+  EXPECT_EQ(dst6(inner), b_seen_by_a);
+  uint32_t sum6 = checksum::pseudo_header6(&p[8], &p[24], 58, static_cast<uint32_t>(p.size() - 40));
+  EXPECT_EQ(checksum::fold(checksum::partial(p.subspan(40), sum6)), 0xffff) << "ICMPv6 checksum";
+  EXPECT_EQ(h.t.counters().hairpinned, 1u);
+}
+
 // The hairpinned IPv4 packet's TTL runs out in the second translation: the ICMPv4 Time Exceeded
 // goes to A's EAM IPv4 address, so it is handed out on the IPv4 side (and routes back in).
 TEST(SiitTranslator, HairpinTimeExceededGoesOutAsIpv4) {
