@@ -1,5 +1,7 @@
 #include "addr/rfc6052.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace sixfour::rfc6052 {
@@ -19,7 +21,8 @@ bool valid_length(uint8_t len) {
 Result<Ipv6Prefix> parse_prefix(std::string_view text) {
   auto p = Ipv6Prefix::parse(text);
   if (!p) return Error{p.error()};
-  std::string q = "\"" + std::string(text) + "\": RFC 6052 prefix ";
+  // Built with fmt: GCC 12 at -O3 reports a false -Wrestrict on `"literal" + std::string&&`.
+  std::string q = fmt::format("\"{}\": RFC 6052 prefix ", text);
   if (!valid_length(p->len)) return Error{q + "length must be 32, 40, 48, 56, 64 or 96"};
   // §2.2: the u octet MUST be zero; with a /96 prefix it is part of the prefix itself.
   if (p->addr.b[kUOctet] != 0) return Error{q + "bits 64..71 (the \"u\" octet) must be zero"};
