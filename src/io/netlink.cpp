@@ -13,15 +13,11 @@
 
 #include <fmt/format.h>
 
+#include "io/errno_text.hpp"
+
 namespace sixfour::io {
 
 namespace {
-
-std::string errno_text(int err) {
-  std::string s = std::strerror(err);
-  if (err == EPERM || err == EACCES) s += " (run as root)";
-  return s;
-}
 
 // True if the first `len` bits of a and b are equal.
 bool same_bits(const uint8_t* a, const uint8_t* b, unsigned len) {

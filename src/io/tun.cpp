@@ -11,17 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "io/errno_text.hpp"
+
 namespace sixfour::io {
-
-namespace {
-
-std::string errno_text(int err) {
-  std::string s = std::strerror(err);
-  if (err == EPERM || err == EACCES) s += " (run as root)";
-  return s;
-}
-
-}  // namespace
 
 Result<Tun> Tun::open(const std::string& name, unsigned queues) {
   if (name.empty() || name.size() >= IFNAMSIZ)
