@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/command.hpp"
 #include "io/control.hpp"
 #include "io/netlink.hpp"
 #include "io/siit_daemon.hpp"
@@ -221,5 +223,119 @@ int run_siit_stats(const StatsOptions& opt) {
   std::fputs(out.c_str(), stdout);
   return 0;
 }
+
+// ---- command-line wiring: `sixfour siit` and `sixfour siit stats` ----
+
+namespace {
+
+struct SiitCli {
+  std::string tun, pool6, mtu, lowest_mtu, udp_zero, workers, control, config_file;
+  std::vector<std::string> eam, rfc6791;
+  bool allow_non_global = false, no_routes = false;
+  CLI::Option *o_tun, *o_pool6, *o_eam, *o_6791, *o_mtu, *o_lowest, *o_nonglobal, *o_udp0,
+      *o_noroutes, *o_workers, *o_control;
+  CLI::App* stats = nullptr;
+  StatsOptions sopt;
+};
+
+SiitCli& siit_cli() {
+  static SiitCli c;
+  return c;
+}
+
+CLI::App* add_siit(CLI::App& app) {
+  SiitCli& c = siit_cli();
+  CLI::App* siit = app.add_subcommand(
+      "siit", "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) "
+              "on a TUN device.");
+  siit->require_subcommand(0, 1);
+  c.o_tun = siit->add_option("--tun", c.tun, "TUN device name (default siit0; created if absent)")->type_name("NAME");
+  c.o_pool6 = siit->add_option("--pool6", c.pool6,
+                               "RFC 6052 translation prefix, length 32/40/48/56/64/96 (e.g. "
+                               "64:ff9b::/96)")
+                  ->type_name("PREFIX");
+  c.o_eam = siit->add_option("--eam", c.eam,
+                             "RFC 7757 explicit address mapping V6PREFIX=V4PREFIX with equal "
+                             "suffix lengths (repeatable)")
+                ->type_name("V6=V4");
+  c.o_6791 = siit->add_option("--rfc6791", c.rfc6791,
+                              "RFC 6791 IPv4 pool for ICMPv6 errors whose source cannot be "
+                              "translated (repeatable)")
+                 ->type_name("PREFIX");
+  c.o_mtu = siit->add_option("--mtu", c.mtu, "MTU of the TUN device, both families (default 1500, "
+                                             "at least 1280)")
+                ->type_name("N");
+  c.o_lowest = siit->add_option("--lowest-ipv6-mtu", c.lowest_mtu,
+                                "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU "
+                                "(default 1280)")
+                   ->type_name("N");
+  c.o_nonglobal = siit->add_flag("--allow-non-global", c.allow_non_global,
+                                 "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC "
+                                 "6052 §3.1 forbids it; for labs)");
+  c.o_udp0 = siit->add_option("--udp-zero-checksum", c.udp_zero,
+                              "IPv4 UDP with checksum 0: compute it, or drop (default compute)")
+                 ->type_name("compute|drop");
+  c.o_noroutes = siit->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
+  c.o_workers = siit->add_option("--workers", c.workers, "worker threads = TUN queues (default 1)")
+                    ->type_name("N");
+  c.o_control = siit->add_option("--control", c.control,
+                                 "control socket (default /run/sixfour/siit-TUN.sock)")
+                    ->type_name("PATH");
+  siit->add_option("--config", c.config_file,
+                   "TOML file with the same settings (keys tun, pool6, eam = [\"v6=v4\", ...], "
+                   "rfc6791 = [...], mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
+                   "routes, workers, control); command-line flags override it")
+      ->type_name("FILE");
+  siit->footer(std::string(
+                   "Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
+                   "each EAM side goes into the TUN only if the kernel has no specific "
+                   "(non-default) route covering it yet. They are removed on exit.\n") +
+               std::string(siit::self_address_rule) +
+               "\n\nExample: sixfour siit --pool6 2001:db8:64::/96 --eam "
+               "2001:db8:6::/120=192.0.2.0/24");
+
+  c.stats = siit->add_subcommand("stats", "Print the counters of a running `sixfour siit`.");
+  c.stats->add_flag("--json", c.sopt.json, "print the daemon's JSON as is");
+  auto* s_tun = c.stats->add_option("--tun", c.sopt.tun, "TUN device of the daemon (default siit0)")->type_name("NAME");
+  auto* s_control = c.stats->add_option("--control", c.sopt.control, "control socket path")->type_name("PATH");
+  s_tun->excludes(s_control);
+  return siit;
+}
+
+int run_siit_command() {
+  SiitCli& c = siit_cli();
+  if (c.stats->parsed()) return run_siit_stats(c.sopt);
+
+  siit::ConfigInput file_in;
+  if (!c.config_file.empty()) {
+    std::ifstream f(c.config_file);
+    if (!f) return config_error("sixfour siit", fmt::format("--config \"{}\": cannot read it", c.config_file));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto parsed = siit::parse_toml(ss.str(), c.config_file);
+    if (!parsed) return config_error("sixfour siit", parsed.error());
+    file_in = std::move(parsed).value();
+  }
+  siit::ConfigInput cli_in;
+  if (c.o_tun->count()) cli_in.tun.set(c.tun);
+  if (c.o_pool6->count()) cli_in.pool6.set(c.pool6);
+  if (c.o_eam->count()) cli_in.eam.set(c.eam);
+  if (c.o_6791->count()) cli_in.rfc6791.set(c.rfc6791);
+  if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
+  if (c.o_lowest->count()) cli_in.lowest_ipv6_mtu.set(c.lowest_mtu);
+  if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
+  if (c.o_udp0->count()) cli_in.udp_zero_checksum.set(c.udp_zero);
+  if (c.o_noroutes->count()) cli_in.routes.set(false);
+  if (c.o_workers->count()) cli_in.workers.set(c.workers);
+  if (c.o_control->count()) cli_in.control.set(c.control);
+
+  auto cfg = siit::validate(siit::merge(std::move(file_in), cli_in));
+  if (!cfg) return config_error("sixfour siit", cfg.error());
+  return run_siit(*cfg);
+}
+
+[[maybe_unused]] const bool registered = register_command({20, add_siit, run_siit_command});
+
+}  // namespace
 
 }  // namespace sixfour::cli
