@@ -1,0 +1,75 @@
+// The stateful NAT64 (RFC 6146): the BIB/session state shared by all workers, and the per-worker
+// translator that runs a packet through the steps of RFC 6146 §3 (one file each in nat64/steps/):
+// determine the incoming tuple (§3.4) -> filtering and updating (§3.5) -> compute the outgoing tuple
+// (§3.6) -> translate (§3.7, RFC 7915 via xlat/) -> hairpinning (§3.8).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "nat64/settings.hpp"
+#include "xlat/verdict.hpp"
+
+namespace sixfour::nat64 {
+
+struct BibInfo {
+  uint8_t proto;  // IPv6-side protocol (6, 17, 58)
+  Ipv6Addr addr6;
+  uint16_t port6;
+  Ipv4Addr addr4;
+  uint16_t port4;
+  bool is_static;
+  uint32_t sessions;  // sessions using this entry
+};
+
+struct SessionInfo {
+  uint8_t proto;
+  Ipv6Addr addr6;        // inside host
+  uint16_t port6;
+  Ipv6Addr remote6;      // the IPv4 peer as the inside host sees it (prefix + remote4)
+  uint16_t remote_port6;
+  Ipv4Addr addr4;        // pool4 address/port
+  uint16_t port4;
+  Ipv4Addr remote4;      // the IPv4 peer
+  uint16_t remote_port4;
+  std::string_view state;       // "established", "v6-syn-rcv", ... for TCP; "-" otherwise
+  uint64_t expires_in_ms;
+};
+
+// BIB + session tables for TCP, UDP and ICMP. Thread-safe; lookups O(1); expiry without full scans.
+class State {
+ public:
+  static std::unique_ptr<State> create(const Settings& settings);
+  virtual ~State() = default;
+
+  // Reclaims expired sessions (and BIB entries left without sessions); called about once a second
+  // by the daemon from a housekeeping thread. Cost proportional to what expires.
+  virtual void expire(uint64_t now_ms) = 0;
+
+  virtual std::vector<BibInfo> bib() const = 0;
+  virtual std::vector<SessionInfo> sessions(uint64_t now_ms) const = 0;
+  // Visits counters: "bib.tcp", "sessions.udp", "pool4.ports-free", ... (name, value).
+  virtual void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const = 0;
+};
+
+// Per worker (not thread-safe); workers share one State.
+class Translator {
+ public:
+  static std::unique_ptr<Translator> create(const Settings& settings, State& state);
+  virtual ~Translator() = default;
+
+  // Translates one packet from the TUN (IPv4 or IPv6 by its version nibble) at monotonic time
+  // `now_ms`. Same contract as siit::Translator: Forward = out's packets (other family, or same
+  // family after hairpinning), Reply = one ICMP error back, Drop = nothing.
+  virtual void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) = 0;
+
+  // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent", "hairpinned",
+  // "drops.<reason>" (xlat reasons and NAT64 ones: "no-bib", "filtered", "pool4-exhausted",
+  // "fragment-budget", ...). Names are stable: stats JSON and tests use them.
+  virtual void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const = 0;
+};
+
+}  // namespace sixfour::nat64
