@@ -1,0 +1,81 @@
+// `sixfour nat64` configuration: the values as given (command line or TOML file), merged with the
+// command line taking precedence, then validated once into nat64::Settings plus the daemon's own
+// options. Pure: no I/O, so every rule here is unit-tested. Same shape as siit/config.hpp.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "nat64/settings.hpp"
+#include "siit/config.hpp"  // Given<T>: a value with where it came from
+
+namespace sixfour::nat64 {
+
+using siit::Given;
+
+// Numbers are kept as text until validation so that "--mtu abc" gets the same one-line error as
+// "--mtu 70000".
+struct ConfigInput {
+  Given<std::string> tun;
+  Given<std::string> prefix;
+  Given<std::vector<std::string>> pool4;    // "ADDR[/LEN][:LO-HI]" each
+  Given<std::vector<std::string>> statics;  // "PROTO,V4ADDR#PORT,V6ADDR#PORT" each (key "static")
+  Given<bool> address_dependent_filtering;
+  Given<bool> drop_external_syn;
+  Given<std::string> udp_timeout;
+  Given<std::string> icmp_timeout;
+  Given<std::string> tcp_est_timeout;
+  Given<std::string> tcp_trans_timeout;
+  Given<std::string> mtu;
+  Given<bool> allow_non_global;
+  Given<bool> routes;
+  Given<std::string> workers;
+  Given<std::string> control;
+  Given<bool> log_sessions;
+};
+
+// Values set in `over` replace those in `base` (a list given in `over` replaces the whole list).
+ConfigInput merge(ConfigInput base, const ConfigInput& over);
+
+// Reads the TOML form: top-level keys named like the long options without "--" (tun, prefix,
+// pool4 = [...], static = [...], address-dependent-filtering, drop-external-syn, udp-timeout,
+// icmp-timeout, tcp-est-timeout, tcp-trans-timeout, mtu, allow-non-global, routes, workers,
+// control, log-sessions). Unknown keys and wrong types are errors. `file` names the source.
+Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
+
+struct DaemonConfig {
+  std::string tun = "nat64";
+  Settings settings;  // settings.log is left empty: the daemon installs it when log_sessions is set
+  bool routes = true;
+  unsigned workers = 1;
+  std::string control;  // unix socket path
+  bool log_sessions = false;
+  // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon
+  // says so when it starts), e.g. "udp-timeout 2 s is below RFC 6146's 120 s".
+  std::vector<std::string> warnings;
+};
+
+inline constexpr unsigned kMaxWorkers = 256;  // MAX_TAP_QUEUES in the Linux TUN driver
+inline constexpr uint16_t kDefaultMtu = 1500;
+
+// The control socket path used when none is given: /run/sixfour/nat64-TUN.sock.
+std::string default_control_path(std::string_view tun);
+
+// Validates every value; the error is one line naming the bad value (without the
+// "sixfour nat64: " prefix). Also sets xlat.self4/self6 (see self_address_rule).
+Result<DaemonConfig> validate(const ConfigInput& in);
+
+inline constexpr std::string_view self_address_rule =
+    "ICMP errors the translator generates itself come from the first pool4 address (IPv4 side) "
+    "and from that address embedded in the prefix (IPv6 side).";
+
+// "prefix 2001:db8:64::/96; pool4 203.0.113.1 ports 1024-65535; static tcp 203.0.113.1#8080 <-> "
+// "[2001:db8:6::2]#80; endpoint-independent filtering"
+std::string describe(const Settings& s);
+
+// "tcp" / "udp" / "icmp" for an IPv6-side protocol number.
+std::string_view proto_name(uint8_t proto);
+
+}  // namespace sixfour::nat64
