@@ -1,0 +1,311 @@
+// `sixfour nat64` configuration: defaults (RFC 6146 §4 lifetimes, 64:ff9b::/96 of RFC 6052 §2.1),
+// validation of each value with the one-line error naming it, the TOML form, command-line
+// precedence over the file, and the start-line description.
+#include "nat64/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace sixfour;
+using namespace sixfour::nat64;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+// Command-line input; list keys take one element each time they appear.
+ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
+  ConfigInput in;
+  std::vector<std::string> pool4, statics;
+  for (auto [k, v] : kv) {
+    std::string key = k;
+    if (key == "tun") in.tun.set(v);
+    else if (key == "prefix") in.prefix.set(v);
+    else if (key == "pool4") pool4.push_back(v);
+    else if (key == "static") statics.push_back(v);
+    else if (key == "udp-timeout") in.udp_timeout.set(v);
+    else if (key == "icmp-timeout") in.icmp_timeout.set(v);
+    else if (key == "tcp-est-timeout") in.tcp_est_timeout.set(v);
+    else if (key == "tcp-trans-timeout") in.tcp_trans_timeout.set(v);
+    else if (key == "mtu") in.mtu.set(v);
+    else if (key == "workers") in.workers.set(v);
+    else if (key == "control") in.control.set(v);
+    else ADD_FAILURE() << "unknown key " << key;
+  }
+  if (!pool4.empty()) in.pool4.set(pool4);
+  if (!statics.empty()) in.statics.set(statics);
+  return in;
+}
+
+std::string error_of(const ConfigInput& in) {
+  auto r = validate(in);
+  EXPECT_FALSE(r.ok());
+  if (r.ok()) return {};
+  EXPECT_EQ(r.error().find('\n'), std::string::npos) << "not one line: " << r.error();
+  return r.error();
+}
+
+}  // namespace
+
+TEST(Nat64Config, DefaultsWithOnePool4Address) {
+  auto r = validate(cli({{"pool4", "203.0.113.1"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "nat64");
+  EXPECT_EQ(r->control, "/run/sixfour/nat64-nat64.sock");
+  EXPECT_EQ(r->workers, 1u);
+  EXPECT_TRUE(r->routes);
+  EXPECT_FALSE(r->log_sessions);
+  EXPECT_TRUE(r->warnings.empty());
+  const Settings& s = r->settings;
+  EXPECT_EQ(s.prefix.str(), "64:ff9b::/96");  // RFC 6052 §2.1 well-known prefix
+  EXPECT_FALSE(s.allow_non_global);
+  ASSERT_EQ(s.pool4.size(), 1u);
+  EXPECT_EQ(s.pool4[0].prefix.str(), "203.0.113.1/32");
+  EXPECT_EQ(s.pool4[0].lo, 1024);
+  EXPECT_EQ(s.pool4[0].hi, 65535);
+  EXPECT_TRUE(s.statics.empty());
+  // RFC 6146 §4: UDP 5 min, ICMP 60 s, TCP established 2 h 4 min, transitory 4 min.
+  EXPECT_EQ(s.timeouts.udp, 300u);
+  EXPECT_EQ(s.timeouts.icmp, 60u);
+  EXPECT_EQ(s.timeouts.tcp_established, 7440u);
+  EXPECT_EQ(s.timeouts.tcp_transitory, 240u);
+  EXPECT_FALSE(s.address_dependent_filtering);  // RFC 6146 §3.5.1: endpoint-independent
+  EXPECT_FALSE(s.drop_external_tcp_syn);
+  EXPECT_EQ(s.xlat.mtu4, 1500);
+  EXPECT_EQ(s.xlat.mtu6, 1500);
+  // The NAT64's own errors come from its pool4 address, and from that address in the prefix:
+  // 203.0.113.1 = cb.00.71.01.
+  EXPECT_EQ(s.xlat.self4.str(), "203.0.113.1");
+  EXPECT_EQ(s.xlat.self6.str(), "64:ff9b::cb00:7101");
+  EXPECT_FALSE(static_cast<bool>(s.log));
+}
+
+TEST(Nat64Config, AllValues) {
+  ConfigInput in = cli({{"tun", "sf64"},
+                        {"prefix", "2001:db8:64::/96"},
+                        {"pool4", "203.0.113.0/30:2000-2999"},
+                        {"pool4", "192.0.2.1"},
+                        {"static", "tcp,192.0.2.1#8080,2001:db8:6::2#80"},
+                        {"static", "udp,203.0.113.2#53,2001:db8:6::3#5353"},
+                        {"udp-timeout", "200"},
+                        {"icmp-timeout", "30"},
+                        {"tcp-est-timeout", "8000"},
+                        {"tcp-trans-timeout", "300"},
+                        {"mtu", "1400"},
+                        {"workers", "2"},
+                        {"control", "/tmp/x.sock"}});
+  in.address_dependent_filtering.set(true);
+  in.drop_external_syn.set(true);
+  in.allow_non_global.set(true);
+  in.routes.set(false);
+  in.log_sessions.set(true);
+  auto r = validate(in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "sf64");
+  EXPECT_EQ(r->control, "/tmp/x.sock");
+  EXPECT_EQ(r->workers, 2u);
+  EXPECT_FALSE(r->routes);
+  EXPECT_TRUE(r->log_sessions);
+  EXPECT_TRUE(r->warnings.empty());
+  const Settings& s = r->settings;
+  EXPECT_EQ(s.prefix.str(), "2001:db8:64::/96");
+  ASSERT_EQ(s.pool4.size(), 2u);
+  EXPECT_EQ(s.pool4[0].prefix.str(), "203.0.113.0/30");
+  EXPECT_EQ(s.pool4[0].lo, 2000);
+  EXPECT_EQ(s.pool4[0].hi, 2999);
+  EXPECT_EQ(s.pool4[1].prefix.str(), "192.0.2.1/32");
+  ASSERT_EQ(s.statics.size(), 2u);
+  EXPECT_EQ(s.statics[0].proto, 6);
+  EXPECT_EQ(s.statics[0].addr4.str(), "192.0.2.1");
+  EXPECT_EQ(s.statics[0].port4, 8080);
+  EXPECT_EQ(s.statics[0].addr6.str(), "2001:db8:6::2");
+  EXPECT_EQ(s.statics[0].port6, 80);
+  EXPECT_EQ(s.statics[1].proto, 17);
+  EXPECT_EQ(s.timeouts.udp, 200u);
+  EXPECT_EQ(s.timeouts.icmp, 30u);
+  EXPECT_EQ(s.timeouts.tcp_established, 8000u);
+  EXPECT_EQ(s.timeouts.tcp_transitory, 300u);
+  EXPECT_TRUE(s.address_dependent_filtering);
+  EXPECT_TRUE(s.drop_external_tcp_syn);
+  EXPECT_TRUE(s.allow_non_global);
+  EXPECT_EQ(s.xlat.mtu4, 1400);
+  EXPECT_EQ(s.xlat.mtu6, 1400);
+  // First pool4 entry's first address, embedded in 2001:db8:64::/96.
+  EXPECT_EQ(s.xlat.self4.str(), "203.0.113.0");
+  EXPECT_EQ(s.xlat.self6.str(), "2001:db8:64::cb00:7100");
+}
+
+TEST(Nat64Config, Pool4IsRequired) {
+  EXPECT_THAT(error_of(cli({{"tun", "sf64"}})), HasSubstr("--pool4 is required"));
+  ConfigInput empty;
+  empty.pool4.set({});
+  EXPECT_THAT(error_of(empty), HasSubstr("--pool4 is required"));
+}
+
+TEST(Nat64Config, BadPool4NamesTheValue) {
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.300"}})), StartsWith("--pool4 \"203.0.113.300\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1/24"}})), StartsWith("--pool4 \"203.0.113.1/24\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:3000-2000"}})),
+              StartsWith("--pool4 \"203.0.113.1:3000-2000\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:2000"}})), StartsWith("--pool4 \"203.0.113.1:2000\": "));
+}
+
+TEST(Nat64Config, OverlappingPool4Entries) {
+  const std::string e = error_of(cli({{"pool4", "203.0.113.0/30"}, {"pool4", "203.0.113.2:5000-6000"}}));
+  EXPECT_THAT(e, StartsWith("--pool4 \"203.0.113.2:5000-6000\": "));
+  EXPECT_THAT(e, HasSubstr("overlaps pool4 203.0.113.0/30"));
+}
+
+TEST(Nat64Config, StaticMustBeInPool4AndUnique) {
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"static", "tcp,198.51.100.9#80,2001:db8:6::2#80"}})),
+              AllOf(StartsWith("--static \"tcp,198.51.100.9#80,2001:db8:6::2#80\": "),
+                    HasSubstr("198.51.100.9 is not in pool4")));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"},
+                            {"static", "tcp,203.0.113.1#80,2001:db8:6::2#80"},
+                            {"static", "tcp,203.0.113.1#80,2001:db8:6::3#80"}})),
+              HasSubstr("203.0.113.1#80 is already bound"));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"},
+                            {"static", "udp,203.0.113.1#80,2001:db8:6::2#80"},
+                            {"static", "udp,203.0.113.1#81,2001:db8:6::2#80"}})),
+              HasSubstr("2001:db8:6::2#80 is already bound"));
+  // The same transport addresses in two protocols are two BIBs (RFC 6146 §3.1).
+  EXPECT_TRUE(validate(cli({{"pool4", "203.0.113.1"},
+                            {"static", "tcp,203.0.113.1#80,2001:db8:6::2#80"},
+                            {"static", "udp,203.0.113.1#80,2001:db8:6::2#80"}}))
+                  .ok());
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"static", "sctp,203.0.113.1#80,2001:db8:6::2#80"}})),
+              StartsWith("--static \"sctp,203.0.113.1#80,2001:db8:6::2#80\": "));
+}
+
+TEST(Nat64Config, BadPrefix) {
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"prefix", "2001:db8::/33"}})),
+              AllOf(StartsWith("--prefix \"2001:db8::/33\": "), HasSubstr("32, 40, 48, 56, 64 or 96")));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"prefix", "2001:zz8::/96"}})),
+              StartsWith("--prefix \"2001:zz8::/96\": "));
+  // RFC 6052 §2.2: bits 64..71 of a /96 prefix must be zero.
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"prefix", "2001:db8:0:0:ff00::/96"}})),
+              StartsWith("--prefix \"2001:db8:0:0:ff00::/96\": "));
+}
+
+TEST(Nat64Config, TimeoutsBelowRfcMinimumsAreWarnings) {
+  auto r = validate(cli({{"pool4", "203.0.113.1"}, {"udp-timeout", "2"}, {"tcp-trans-timeout", "5"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.timeouts.udp, 2u);
+  EXPECT_EQ(r->settings.timeouts.tcp_transitory, 5u);
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_THAT(r->warnings[0], HasSubstr("udp-timeout 2 s is below"));
+  EXPECT_THAT(r->warnings[0], HasSubstr("120 s"));
+  EXPECT_THAT(r->warnings[1], HasSubstr("tcp-trans-timeout 5 s"));
+  // Exactly the minimums: no warning.
+  auto ok = validate(cli({{"pool4", "203.0.113.1"}, {"udp-timeout", "120"}, {"tcp-est-timeout", "7440"}}));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->warnings.empty());
+}
+
+TEST(Nat64Config, BadNumbers) {
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"udp-timeout", "0"}})), StartsWith("--udp-timeout \"0\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"icmp-timeout", "abc"}})),
+              StartsWith("--icmp-timeout \"abc\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tcp-est-timeout", "-5"}})),
+              StartsWith("--tcp-est-timeout \"-5\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"mtu", "1279"}})), StartsWith("--mtu \"1279\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "0"}})), StartsWith("--workers \"0\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "257"}})), StartsWith("--workers \"257\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tun", "a-name-that-is-too-long"}})),
+              StartsWith("--tun \"a-name-that-is-too-long\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tun", "a/b"}})), StartsWith("--tun \"a/b\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"control", std::string(108, 'x').c_str()}})),
+              StartsWith("--control \""));
+}
+
+TEST(Nat64Config, ControlPathFollowsTun) {
+  auto r = validate(cli({{"pool4", "203.0.113.1"}, {"tun", "sf64"}}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->control, "/run/sixfour/nat64-sf64.sock");
+}
+
+TEST(Nat64Config, Toml) {
+  auto in = parse_toml(R"(
+tun = "sf64"
+prefix = "2001:db8:64::/96"
+pool4 = ["203.0.113.1:2000-2001"]
+static = "tcp,203.0.113.1#8080,2001:db8:6::2#80"
+address-dependent-filtering = true
+drop-external-syn = true
+udp-timeout = 2
+icmp-timeout = "10"
+tcp-est-timeout = 7440
+tcp-trans-timeout = 240
+mtu = 1500
+allow-non-global = true
+routes = false
+workers = 1
+control = "/tmp/n.sock"
+log-sessions = true
+)",
+                       "nat64.toml");
+  ASSERT_TRUE(in.ok()) << in.error();
+  auto r = validate(*in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->tun, "sf64");
+  EXPECT_EQ(r->settings.prefix.str(), "2001:db8:64::/96");
+  ASSERT_EQ(r->settings.pool4.size(), 1u);
+  EXPECT_EQ(r->settings.pool4[0].lo, 2000);
+  EXPECT_EQ(r->settings.pool4[0].hi, 2001);
+  ASSERT_EQ(r->settings.statics.size(), 1u);
+  EXPECT_EQ(r->settings.statics[0].port4, 8080);
+  EXPECT_TRUE(r->settings.address_dependent_filtering);
+  EXPECT_TRUE(r->settings.drop_external_tcp_syn);
+  EXPECT_EQ(r->settings.timeouts.udp, 2u);
+  EXPECT_EQ(r->settings.timeouts.icmp, 10u);
+  EXPECT_TRUE(r->settings.allow_non_global);
+  EXPECT_FALSE(r->routes);
+  EXPECT_EQ(r->control, "/tmp/n.sock");
+  EXPECT_TRUE(r->log_sessions);
+  EXPECT_EQ(r->warnings.size(), 1u);  // udp-timeout 2
+}
+
+TEST(Nat64Config, TomlErrorsNameTheFile) {
+  auto unknown = parse_toml("pool4 = \"203.0.113.1\"\npool6 = \"x\"\n", "n.toml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.error(), StartsWith("n.toml: unknown key \"pool6\""));
+  auto type = parse_toml("pool4 = 5\n", "n.toml");
+  ASSERT_FALSE(type.ok());
+  EXPECT_EQ(type.error(), "n.toml: pool4: expected an array of strings");
+  auto flag = parse_toml("pool4 = \"203.0.113.1\"\nlog-sessions = \"yes\"\n", "n.toml");
+  ASSERT_FALSE(flag.ok());
+  EXPECT_EQ(flag.error(), "n.toml: log-sessions: expected true or false");
+  auto syntax = parse_toml("pool4 = \"203.0.113.1\n", "n.toml");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_THAT(syntax.error(), StartsWith("n.toml:1:"));
+  // A bad value from the file is named with the file.
+  auto bad = parse_toml("pool4 = [\"203.0.113.1\"]\nudp-timeout = 0\n", "n.toml");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_THAT(error_of(*bad), StartsWith("n.toml: udp-timeout \"0\": "));
+}
+
+TEST(Nat64Config, CommandLineOverridesFile) {
+  auto file = parse_toml("pool4 = [\"203.0.113.1\", \"203.0.113.2\"]\nudp-timeout = 200\nprefix = \"2001:db8::/33\"\n",
+                         "n.toml");
+  ASSERT_TRUE(file.ok());
+  // The file alone is invalid (prefix /33)...
+  EXPECT_THAT(error_of(*file), StartsWith("n.toml: prefix \"2001:db8::/33\""));
+  // ...the command line replaces the prefix and the whole pool4 list, the timeout stays.
+  auto r = validate(merge(*file, cli({{"prefix", "2001:db8:64::/96"}, {"pool4", "192.0.2.1"}})));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.prefix.str(), "2001:db8:64::/96");
+  ASSERT_EQ(r->settings.pool4.size(), 1u);
+  EXPECT_EQ(r->settings.pool4[0].prefix.str(), "192.0.2.1/32");
+  EXPECT_EQ(r->settings.timeouts.udp, 200u);
+}
+
+TEST(Nat64Config, Describe) {
+  auto r = validate(cli({{"prefix", "2001:db8:64::/96"},
+                         {"pool4", "203.0.113.1"},
+                         {"pool4", "192.0.2.0/31:2000-2001"},
+                         {"static", "tcp,203.0.113.1#8080,2001:db8:6::2#80"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(describe(r->settings),
+            "prefix 2001:db8:64::/96; pool4 203.0.113.1 ports 1024-65535, 192.0.2.0/31 ports 2000-2001; "
+            "static tcp 203.0.113.1#8080 <-> 2001:db8:6::2#80; endpoint-independent filtering");
+}
