@@ -1,0 +1,103 @@
+// RFC 6146 §3.5: filtering and updating the BIB and session tables.
+//
+// UDP (§3.5.1) and ICMP queries (§3.5.3): a packet from the IPv6 side finds or creates the BIB entry
+// of its source (endpoint-independent mapping, RFC 4787 REQ-1) and the session with its destination;
+// a packet from the IPv4 side needs a BIB entry for its destination and, with address-dependent
+// filtering, a session of that entry with its source address (any port) — endpoint-independent
+// filtering lets it create the session. Every packet refreshes its session's lifetime.
+//
+// TCP (§3.5.2): only a SYN creates a session; then the state machine of nat64/tcp_state.cpp decides
+// state and lifetime. An IPv4 SYN with no BIB entry (or refused by address-dependent filtering) is
+// "unsolicited": §3.5.2.2 says to store it for TCP_INCOMING_SYN seconds in case the inside host opens
+// the same connection (simultaneous open), then answer ICMP Port Unreachable. This implementation
+// drops it (counted tcp-syn-unsolicited) without storing it and without the later ICMP error: the
+// peer retransmits its SYN, and once the inside host's SYN has created the session (V6 INIT) the
+// retransmission completes the simultaneous open. With drop_external_tcp_syn it is dropped the same
+// way but counted as tcp-syn-dropped (a policy decision rather than a missed opportunity).
+//
+// ICMP errors (may_create = false) never create or refresh anything (§3.5: they are translated inside
+// the session of the packet they quote).
+#include "nat64/steps/steps.hpp"
+
+namespace sixfour::nat64 {
+
+Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now) {
+  switch (s->bib->proto) {
+    case Proto::Udp: set_timer(sh, s, Timer::Udp, now); break;
+    case Proto::Icmp: set_timer(sh, s, Timer::Icmp, now); break;
+    case Proto::Tcp: {
+      const TcpTransition tr = tcp_transition(s->tcp, *tcp);
+      s->tcp = tr.next;
+      if (tr.lifetime == Lifetime::Established) set_timer(sh, s, Timer::TcpEst, now);
+      if (tr.lifetime == Lifetime::Transitory) set_timer(sh, s, Timer::TcpTrans, now);
+      break;
+    }
+  }
+  return Verdict::Ok;
+}
+
+Verdict StateImpl::from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4Addr remote4, uint16_t rport,
+                           const TcpSegment* tcp, bool may_create, uint64_t now, Binding& out) {
+  const unsigned shard = shard6(p, addr6, port6);
+  Shard& sh = *shards_[shard];
+  std::lock_guard lock(sh.mu);
+  const bool creates = may_create && (p != Proto::Tcp || tcp->syn);
+  Bib* b = find6(sh, p, addr6, port6);
+  Session* s = b ? find_session(sh, b, remote4, rport) : nullptr;
+  if (!s) {
+    if (!creates) return Verdict::NoSession;
+    if (!session_allowed()) return Verdict::SessionLimit;
+    if (!b) {
+      // §3.5.1.1: a new BIB entry with a pool4 transport address of this shard.
+      auto t4 = pool_.allocate(shard, number6(p), addr6, port6,
+                               [&](Ipv4Addr a, uint16_t port) { return find4(sh, p, a, port) != nullptr; });
+      if (!t4) return Verdict::Exhausted;
+      b = add_bib(sh, p, addr6, port6, *t4, false, now);
+    }
+    s = add_session(sh, b, remote4, rport, now);
+    if (p == Proto::Tcp) s->tcp = TcpState::Closed;
+  } else if (!may_create) {
+    out = binding(*s);
+    return Verdict::Ok;
+  }
+  refresh(sh, s, tcp, now);
+  out = binding(*s);
+  return Verdict::Ok;
+}
+
+Verdict StateImpl::from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4, uint16_t rport,
+                           const TcpSegment* tcp, bool may_create, uint64_t now, Binding& out) {
+  Shard& sh = *shards_[pool_.shard_of(addr4, port4)];
+  std::lock_guard lock(sh.mu);
+  const bool syn = p == Proto::Tcp && tcp->syn;
+  Bib* b = find4(sh, p, addr4, port4);
+  if (!b) {
+    if (!may_create) return Verdict::NoSession;
+    if (syn) return settings_.drop_external_tcp_syn ? Verdict::SynDropped : Verdict::SynUnsolicited;
+    return Verdict::NoBib;
+  }
+  Session* s = find_session(sh, b, remote4, rport);
+  if (!s) {
+    if (!may_create || (p == Proto::Tcp && !syn)) return Verdict::NoSession;
+    if (settings_.address_dependent_filtering) {
+      // RFC 4787 §5 address-dependent filtering: the inside host must have sent to this peer address
+      // (from this BIB entry) before.
+      bool known = false;
+      for (const Session* o = b->sessions; o && !known; o = o->bnext) known = o->remote4 == remote4;
+      if (!known) {
+        if (syn) return settings_.drop_external_tcp_syn ? Verdict::SynDropped : Verdict::SynUnsolicited;
+        return Verdict::Filtered;
+      }
+    }
+    if (!session_allowed()) return Verdict::SessionLimit;
+    s = add_session(sh, b, remote4, rport, now);
+  } else if (!may_create) {
+    out = binding(*s);
+    return Verdict::Ok;
+  }
+  refresh(sh, s, tcp, now);
+  out = binding(*s);
+  return Verdict::Ok;
+}
+
+}  // namespace sixfour::nat64

@@ -1,0 +1,282 @@
+#include "nat64/table.hpp"
+
+#include <random>
+
+#include "addr/rfc6052.hpp"
+
+namespace sixfour::nat64 {
+
+std::string_view name(Proto p) {
+  switch (p) {
+    case Proto::Tcp: return "tcp";
+    case Proto::Udp: return "udp";
+    case Proto::Icmp: return "icmp";
+  }
+  return "?";
+}
+
+namespace {
+
+uint64_t random_secret() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}
+
+Proto proto_of(uint8_t n) { return n == 6 ? Proto::Tcp : n == 17 ? Proto::Udp : Proto::Icmp; }
+
+}  // namespace
+
+uint64_t StateImpl::key6(uint64_t seed, Proto p, const Ipv6Addr& a, uint16_t port) {
+  uint8_t k[20] = {};
+  std::memcpy(k, a.b.data(), 16);
+  k[16] = static_cast<uint8_t>(port >> 8);
+  k[17] = static_cast<uint8_t>(port);
+  k[18] = static_cast<uint8_t>(p);
+  return hash_bytes(seed, k, sizeof k);
+}
+
+uint64_t StateImpl::key4(uint64_t seed, Proto p, Ipv4Addr a, uint16_t port) {
+  return mix64(seed ^ (uint64_t{a.to_u32()} << 24 | uint64_t{port} << 8 | static_cast<uint8_t>(p)));
+}
+
+uint64_t StateImpl::skey(uint64_t seed, const Bib* b, Ipv4Addr r, uint16_t rport) {
+  return mix64(mix64(seed ^ reinterpret_cast<uintptr_t>(b)) ^ (uint64_t{r.to_u32()} << 16 | rport));
+}
+
+StateImpl::StateImpl(const Settings& s)
+    : settings_(s), secret_(random_secret()), pool_(s.pool4, 0, secret_) {
+  for (unsigned i = 0; i < pool_.shards(); ++i)
+    shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
+  // Static BIB entries (RFC 6146 §3.5.1 "manually configured"): they live in the shard of their IPv4
+  // transport address, never expire, and are found from the IPv6 side through static6_. A duplicate
+  // (same outside or same inside transport address as an earlier one) is ignored: first one wins.
+  for (const StaticBinding& st : s.statics) {
+    const Proto p = proto_of(st.proto);
+    const unsigned si = pool_.shard_of(st.addr4, st.port4);
+    Shard& sh = *shards_[si];
+    if (find4(sh, p, st.addr4, st.port4)) continue;
+    auto& slot = static6_[key6(secret_, p, st.addr6, st.port6)];
+    bool dup6 = false;
+    for (auto& e : slot)
+      if (e.first->proto == p && e.first->addr6 == st.addr6 && e.first->port6 == st.port6) dup6 = true;
+    if (dup6) continue;
+    Bib* b = add_bib(sh, p, st.addr6, st.port6, Transport4{st.addr4, st.port4}, true, 0);
+    slot.emplace_back(b, si);
+  }
+}
+
+StateImpl::~StateImpl() {
+  for (auto& sh : shards_) {
+    std::vector<Bib*> bibs;
+    sh->by4.for_each([&](Bib& b) { bibs.push_back(&b); });
+    for (Bib* b : bibs) {
+      for (Session* s = b->sessions; s;) {
+        Session* n = s->bnext;
+        delete s;
+        s = n;
+      }
+      delete b;
+    }
+  }
+}
+
+unsigned StateImpl::shard6(Proto p, const Ipv6Addr& a, uint16_t port) const {
+  if (!static6_.empty()) {
+    auto it = static6_.find(key6(secret_, p, a, port));
+    if (it != static6_.end())
+      for (auto& [b, si] : it->second)
+        if (b->proto == p && b->addr6 == a && b->port6 == port) return si;
+  }
+  return static_cast<unsigned>(key6(secret_ ^ 0x6, p, a, port) % shards_.size());
+}
+
+Bib* StateImpl::find6(Shard& sh, Proto p, const Ipv6Addr& a, uint16_t port) const {
+  return sh.by6.find(key6(sh.seed, p, a, port),
+                     [&](const Bib& b) { return b.proto == p && b.port6 == port && b.addr6 == a; });
+}
+
+Bib* StateImpl::find4(Shard& sh, Proto p, Ipv4Addr a, uint16_t port) const {
+  return sh.by4.find(key4(sh.seed ^ 1, p, a, port),
+                     [&](const Bib& b) { return b.proto == p && b.port4 == port && b.addr4 == a; });
+}
+
+Session* StateImpl::find_session(Shard& sh, const Bib* b, Ipv4Addr r, uint16_t rport) const {
+  return sh.index.find(skey(sh.seed ^ 2, b, r, rport),
+                       [&](const Session& s) { return s.bib == b && s.rport == rport && s.remote4 == r; });
+}
+
+void StateImpl::log(LogEvent::Kind k, const Bib& b, const Session* s, uint64_t now) const {
+  if (!settings_.log) return;
+  LogEvent e{k, number6(b.proto), b.addr6, b.port6, b.addr4, b.port4,
+             s ? s->remote4 : Ipv4Addr{}, s ? s->rport : uint16_t{0}, now};
+  settings_.log(e);
+}
+
+Bib* StateImpl::add_bib(Shard& sh, Proto p, const Ipv6Addr& a6, uint16_t p6, Transport4 t4, bool is_static,
+                        uint64_t now) {
+  Bib* b = new Bib;
+  b->addr6 = a6;
+  b->port6 = p6;
+  b->addr4 = t4.addr;
+  b->port4 = t4.port;
+  b->proto = p;
+  b->is_static = is_static;
+  sh.by6.insert(b);
+  sh.by4.insert(b);
+  ++sh.bibs[static_cast<size_t>(p)];
+  if (!is_static) ++sh.dynamic_bibs[static_cast<size_t>(p)];
+  log(LogEvent::Kind::BibAdded, *b, nullptr, now);
+  return b;
+}
+
+void StateImpl::remove_bib(Shard& sh, Bib* b, uint64_t now) {
+  log(LogEvent::Kind::BibRemoved, *b, nullptr, now);
+  sh.by6.erase(b);
+  sh.by4.erase(b);
+  --sh.bibs[static_cast<size_t>(b->proto)];
+  if (!b->is_static) --sh.dynamic_bibs[static_cast<size_t>(b->proto)];
+  delete b;
+}
+
+Session* StateImpl::add_session(Shard& sh, Bib* b, Ipv4Addr r, uint16_t rport, uint64_t now) {
+  Session* s = new Session;
+  s->bib = b;
+  s->remote4 = r;
+  s->rport = rport;
+  s->bnext = b->sessions;
+  if (b->sessions) b->sessions->bprev = s;
+  b->sessions = s;
+  ++b->nsessions;
+  sh.index.insert(s);
+  ++sh.sessions[static_cast<size_t>(b->proto)];
+  total_sessions_.fetch_add(1, std::memory_order_relaxed);
+  log(LogEvent::Kind::SessionAdded, *b, s, now);
+  return s;
+}
+
+void StateImpl::remove_session(Shard& sh, Session* s, uint64_t now) {
+  Bib* b = s->bib;
+  log(LogEvent::Kind::SessionRemoved, *b, s, now);
+  List& l = sh.lists[static_cast<size_t>(s->timer)];
+  (s->prev ? s->prev->next : l.head) = s->next;
+  (s->next ? s->next->prev : l.tail) = s->prev;
+  (s->bprev ? s->bprev->bnext : b->sessions) = s->bnext;
+  if (s->bnext) s->bnext->bprev = s->bprev;
+  sh.index.erase(s);
+  --sh.sessions[static_cast<size_t>(b->proto)];
+  total_sessions_.fetch_sub(1, std::memory_order_relaxed);
+  delete s;
+  // RFC 6146 §3.5.1: a dynamic BIB entry lives as long as it has sessions.
+  if (--b->nsessions == 0 && !b->is_static) remove_bib(sh, b, now);
+}
+
+uint64_t StateImpl::timeout_ms(Timer t) const {
+  const Timeouts& to = settings_.timeouts;
+  switch (t) {
+    case Timer::Udp: return uint64_t{to.udp} * 1000;
+    case Timer::Icmp: return uint64_t{to.icmp} * 1000;
+    case Timer::TcpEst: return uint64_t{to.tcp_established} * 1000;
+    case Timer::TcpTrans: return uint64_t{to.tcp_transitory} * 1000;
+    case Timer::Count_: break;
+  }
+  return 0;
+}
+
+void StateImpl::set_timer(Shard& sh, Session* s, Timer t, uint64_t now) {
+  // Unlink from the current FIFO (a new session is in none yet: expires_ms == 0 and no neighbours).
+  List& old = sh.lists[static_cast<size_t>(s->timer)];
+  if (s->prev || s->next || old.head == s) {
+    (s->prev ? s->prev->next : old.head) = s->next;
+    (s->next ? s->next->prev : old.tail) = s->prev;
+  }
+  s->timer = t;
+  s->expires_ms = now + timeout_ms(t);
+  // Append: every session of a class gets the same lifetime, so the tail is the latest expiry. (Two
+  // workers with slightly different clocks can put entries a few milliseconds out of order; such a
+  // session then expires up to that much late, never early.)
+  List& l = sh.lists[static_cast<size_t>(t)];
+  s->prev = l.tail;
+  s->next = nullptr;
+  (l.tail ? l.tail->next : l.head) = s;
+  l.tail = s;
+}
+
+Binding StateImpl::binding(const Session& s) {
+  const Bib& b = *s.bib;
+  return Binding{b.addr6, b.port6, b.addr4, b.port4, s.remote4, s.rport};
+}
+
+bool StateImpl::session_allowed() const {
+  return settings_.max_sessions == 0 ||
+         total_sessions_.load(std::memory_order_relaxed) < settings_.max_sessions;
+}
+
+void StateImpl::expire(uint64_t now_ms) {
+  for (auto& shp : shards_) {
+    Shard& sh = *shp;
+    std::lock_guard lock(sh.mu);
+    for (List& l : sh.lists) {
+      // Only the due heads are visited.
+      // RFC 6146 §3.5.2.2 lets an ESTABLISHED session that times out be probed first; this NAT64
+      // does not probe: the session is removed (the inside host's next packet, if not a SYN, is
+      // dropped and the connection has to be re-opened).
+      while (l.head && l.head->expires_ms <= now_ms) remove_session(sh, l.head, now_ms);
+    }
+  }
+}
+
+std::vector<BibInfo> StateImpl::bib() const {
+  std::vector<BibInfo> v;
+  for (auto& shp : shards_) {
+    std::lock_guard lock(shp->mu);
+    shp->by4.for_each([&](const Bib& b) {
+      v.push_back(BibInfo{number6(b.proto), b.addr6, b.port6, b.addr4, b.port4, b.is_static, b.nsessions});
+    });
+  }
+  return v;
+}
+
+std::vector<SessionInfo> StateImpl::sessions(uint64_t now_ms) const {
+  std::vector<SessionInfo> v;
+  for (auto& shp : shards_) {
+    std::lock_guard lock(shp->mu);
+    for (const List& l : shp->lists) {
+      for (const Session* s = l.head; s; s = s->next) {
+        const Bib& b = *s->bib;
+        v.push_back(SessionInfo{number6(b.proto), b.addr6, b.port6,
+                                rfc6052::embed(settings_.prefix, s->remote4),
+                                b.proto == Proto::Icmp ? b.port6 : s->rport, b.addr4, b.port4, s->remote4,
+                                b.proto == Proto::Icmp ? b.port4 : s->rport,
+                                b.proto == Proto::Tcp ? name(s->tcp) : std::string_view("-"),
+                                s->expires_ms > now_ms ? s->expires_ms - now_ms : 0});
+      }
+    }
+  }
+  return v;
+}
+
+void StateImpl::visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const {
+  std::array<uint64_t, kProtos> bibs{}, dyn{}, sess{};
+  for (auto& shp : shards_) {
+    std::lock_guard lock(shp->mu);
+    for (size_t i = 0; i < kProtos; ++i) {
+      bibs[i] += shp->bibs[i];
+      dyn[i] += shp->dynamic_bibs[i];
+      sess[i] += shp->sessions[i];
+    }
+  }
+  static constexpr std::string_view kBib[] = {"bib.tcp", "bib.udp", "bib.icmp"};
+  static constexpr std::string_view kSess[] = {"sessions.tcp", "sessions.udp", "sessions.icmp"};
+  uint64_t used = 0;
+  for (size_t i = 0; i < kProtos; ++i) {
+    f(kBib[i], bibs[i]);
+    used += dyn[i];
+  }
+  for (size_t i = 0; i < kProtos; ++i) f(kSess[i], sess[i]);
+  // Free outside transport addresses, the three protocols together (each has its own port space).
+  // Static entries inside the pool are not subtracted.
+  const uint64_t cap = pool_.capacity_total() * kProtos;
+  f("pool4.ports-free", cap > used ? cap - used : 0);
+}
+
+}  // namespace sixfour::nat64

@@ -1,0 +1,201 @@
+#include "nat64/translator_impl.hpp"
+
+#include "addr/rfc6052.hpp"
+#include "xlat/icmpv4_errors.hpp"
+#include "xlat/icmpv6_errors.hpp"
+
+namespace sixfour::nat64 {
+
+std::string_view name(Nat64Drop d) {
+  switch (d) {
+    case Nat64Drop::NoBib: return "no-bib";
+    case Nat64Drop::NoSession: return "no-session";
+    case Nat64Drop::Filtered: return "filtered";
+    case Nat64Drop::Pool4Exhausted: return "pool4-exhausted";
+    case Nat64Drop::SessionLimit: return "session-limit";
+    case Nat64Drop::TcpSynDropped: return "tcp-syn-dropped";
+    case Nat64Drop::TcpSynUnsolicited: return "tcp-syn-unsolicited";
+    case Nat64Drop::NotPool4: return "not-pool4";
+    case Nat64Drop::FragmentBudget: return "fragment-budget";
+    case Nat64Drop::FragmentOverlap: return "fragment-overlap";
+    case Nat64Drop::FragmentTimeout: return "fragment-timeout";
+    case Nat64Drop::Count_: break;
+  }
+  return "?";
+}
+
+std::unique_ptr<State> State::create(const Settings& settings) { return std::make_unique<StateImpl>(settings); }
+
+std::unique_ptr<Translator> Translator::create(const Settings& settings, State& state) {
+  return std::make_unique<TranslatorImpl>(settings, static_cast<StateImpl&>(state));
+}
+
+TranslatorImpl::TranslatorImpl(const Settings& s, StateImpl& state) : settings_(s), state_(state) {
+  mapper_.settings = &state_.settings();
+  mapper_.pool = &state_.pool4();
+}
+
+void TranslatorImpl::drop(Nat64Drop d, xlat::Output& out) {
+  ++c_.nat64_drops[static_cast<size_t>(d)];
+  out.count = 0;
+  out.outcome = xlat::Outcome::Drop;
+  out.reason = xlat::DropReason::Prohibited;
+}
+
+void TranslatorImpl::drop(xlat::DropReason r, xlat::Output& out) {
+  ++c_.drops[static_cast<size_t>(r)];
+  out.count = 0;
+  out.outcome = xlat::Outcome::Drop;
+  out.reason = r;
+}
+
+// What a refused packet gets back (RFC 6146 §3.5). Pool4 exhaustion / session limit (§3.5.1.1 and
+// §3.5.2.2, from the IPv6 side): ICMPv6 Destination Unreachable, code 3 (address unreachable). No BIB
+// entry for a UDP packet from the IPv4 side: ICMPv4 Port Unreachable, as a host without the port
+// would answer. Address-dependent filtering (§3.5.1): ICMPv4 Destination Unreachable, code 13
+// (communication administratively prohibited). Everything else is dropped silently.
+void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> pkt, xlat::Output& out) {
+  Nat64Drop d = Nat64Drop::NoSession;
+  int type4 = -1, code4 = 0, code6 = -1;
+  switch (v) {
+    case Verdict::Ok: return;
+    case Verdict::NoBib:
+      d = Nat64Drop::NoBib;
+      if (t.proto == Proto::Udp && !t.icmp_error) type4 = 3, code4 = 3;
+      break;
+    case Verdict::NoSession: d = Nat64Drop::NoSession; break;
+    case Verdict::Filtered:
+      d = Nat64Drop::Filtered;
+      type4 = 3, code4 = 13;
+      break;
+    case Verdict::Exhausted: d = Nat64Drop::Pool4Exhausted; code6 = 3; break;
+    case Verdict::SessionLimit: d = Nat64Drop::SessionLimit; code6 = t.from_v6 ? 3 : -1; break;
+    case Verdict::SynDropped: d = Nat64Drop::TcpSynDropped; break;
+    case Verdict::SynUnsolicited: d = Nat64Drop::TcpSynUnsolicited; break;
+  }
+  drop(d, out);
+  if (!settings_.xlat.send_icmp_errors) return;
+  size_t n = 0;
+  if (t.from_v6 && code6 >= 0) {
+    n = xlat::build_icmpv6_error(pkt, xlat::icmp6::kDestUnreach, static_cast<uint8_t>(code6), 0,
+                                 settings_.xlat.self6, out.data);
+  } else if (!t.from_v6 && type4 >= 0) {
+    // The error comes from the address the packet was sent to: the pool4 address itself.
+    n = xlat::icmpv4::build_error(pkt, static_cast<uint8_t>(type4), static_cast<uint8_t>(code4), 0, t.addr4,
+                                  out.data);
+  }
+  if (n == 0) return;
+  out.count = 1;
+  out.lens[0] = static_cast<uint16_t>(n);
+  out.outcome = xlat::Outcome::Reply;
+}
+
+void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
+  Tuple t;
+  xlat::DropReason reason = xlat::DropReason::Malformed;
+  switch (determine_incoming_tuple6(pkt, t, reason)) {
+    case Parse::Tuple: break;
+    case Parse::Xlat:
+      // xlat drops or answers it before asking for addresses; refuse if it ever asks.
+      mapper_.status = xlat::MapStatus::SrcUntranslatable;
+      return translate6(pkt, out);
+    case Parse::Fragment:
+      // TODO(nat64-core): reassembly (nat64/fragments). Until then fragments cannot find their session.
+      return drop(xlat::DropReason::FragmentedIcmp, out);
+    case Parse::Drop: return drop(reason, out);
+  }
+  const Ipv6Prefix& prefix = settings_.prefix;
+  // §3.5 / RFC 6052: the destination must be an IPv4-embedded address of the NAT64 prefix, and (§3.1)
+  // with the well-known prefix not embed a non-global IPv4 address.
+  if (!prefix.contains(t.remote6) ||
+      !embeddable(settings_, state_.pool4(), rfc6052::extract(prefix, t.remote6))) {
+    mapper_.status = xlat::MapStatus::DstUntranslatable;
+    return translate6(pkt, out);
+  }
+  t.remote4 = rfc6052::extract(prefix, t.remote6);
+  Binding b;
+  const Verdict v = state_.from_v6(t.proto, t.addr6, t.port6, t.remote4, t.rport, &t.tcp, !t.icmp_error, now, b);
+  if (v != Verdict::Ok) return refuse(v, t, pkt, out);
+  compute_outgoing_tuple(t, b, mapper_);
+  translate6(pkt, out);
+  hairpin(now, out);
+}
+
+void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
+  Tuple t;
+  xlat::DropReason reason = xlat::DropReason::Malformed;
+  switch (determine_incoming_tuple4(pkt, t, reason)) {
+    case Parse::Tuple: break;
+    case Parse::Xlat:
+      mapper_.status = xlat::MapStatus::SrcUntranslatable;
+      return translate4(pkt, out);
+    case Parse::Fragment:
+      return drop(xlat::DropReason::FragmentedIcmp, out);
+    case Parse::Drop: return drop(reason, out);
+  }
+  if (!state_.pool4().contains(t.addr4)) return drop(Nat64Drop::NotPool4, out);
+  // RFC 6052 §3.1: the peer is about to be embedded in the prefix.
+  if (!embeddable(settings_, state_.pool4(), t.remote4)) {
+    mapper_.status = xlat::MapStatus::SrcUntranslatable;
+    return translate4(pkt, out);
+  }
+  Binding b;
+  const Verdict v = state_.from_v4(t.proto, t.addr4, t.port4, t.remote4, t.rport, &t.tcp, !t.icmp_error, now, b);
+  if (v != Verdict::Ok) return refuse(v, t, pkt, out);
+  compute_outgoing_tuple(t, b, mapper_);
+  translate4(pkt, out);
+}
+
+void TranslatorImpl::account(const xlat::Output& out) {
+  if (out.outcome == xlat::Outcome::Reply) {
+    ++c_.icmp_errors_sent;
+    return;
+  }
+  if (out.outcome != xlat::Outcome::Forward) return;
+  size_t off = 0;
+  for (size_t i = 0; i < out.count; ++i) {
+    if (out.lens[i] > 0 && off < out.data.size()) {
+      const uint8_t version = out.data[off] >> 4;
+      if (version == 4) ++c_.out4;
+      if (version == 6) ++c_.out6;
+    }
+    off += out.lens[i];
+  }
+}
+
+void TranslatorImpl::translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) {
+  out.count = 0;
+  const uint8_t version = in.empty() ? 0 : in[0] >> 4;
+  if (version == 6) {
+    ++c_.in6;
+    from_v6(in, now_ms, out);
+  } else if (version == 4) {
+    ++c_.in4;
+    from_v4(in, now_ms, out);
+  } else {
+    return drop(xlat::DropReason::Malformed, out);
+  }
+  account(out);
+}
+
+void TranslatorImpl::visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const {
+  f("in4", c_.in4);
+  f("in6", c_.in6);
+  f("out4", c_.out4);
+  f("out6", c_.out6);
+  f("icmp-errors-sent", c_.icmp_errors_sent);
+  f("hairpinned", c_.hairpinned);
+  std::string key;
+  for (size_t i = 0; i < c_.drops.size(); ++i) {
+    key = "drops.";
+    key += xlat::name(static_cast<xlat::DropReason>(i));
+    f(key, c_.drops[i]);
+  }
+  for (size_t i = 0; i < c_.nat64_drops.size(); ++i) {
+    key = "drops.";
+    key += name(static_cast<Nat64Drop>(i));
+    f(key, c_.nat64_drops[i]);
+  }
+}
+
+}  // namespace sixfour::nat64

@@ -1,0 +1,49 @@
+// The per-worker NAT64 translator (internal to nat64/): runs one packet through the steps of
+// RFC 6146 §3 (nat64/steps/) and counts what happened.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "nat64/steps/steps.hpp"
+#include "nat64/table.hpp"
+#include "nat64/translator.hpp"
+
+namespace sixfour::nat64 {
+
+struct Counters {
+  uint64_t in4 = 0, in6 = 0, out4 = 0, out6 = 0, icmp_errors_sent = 0, hairpinned = 0;
+  std::array<uint64_t, static_cast<size_t>(xlat::DropReason::Count_)> drops{};
+  std::array<uint64_t, static_cast<size_t>(Nat64Drop::Count_)> nat64_drops{};
+};
+
+class TranslatorImpl final : public Translator {
+ public:
+  TranslatorImpl(const Settings& s, StateImpl& state);
+  void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) override;
+  void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
+
+ private:
+  // Each leaves `out` complete (Forward/Reply/Drop) with the drop counted; account() counts the rest.
+  void from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
+  void from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
+  // §3.7 (steps/translate.cpp).
+  void translate6(std::span<const uint8_t> pkt, xlat::Output& out);
+  void translate4(std::span<const uint8_t> pkt, xlat::Output& out);
+  // §3.8 (steps/hairpinning.cpp): after a 6->4 translation, sends a packet addressed to a pool4
+  // address back through the IPv4 side of the state.
+  void hairpin(uint64_t now, xlat::Output& out);
+  void refuse(Verdict v, const Tuple& t, std::span<const uint8_t> pkt, xlat::Output& out);
+  void drop(Nat64Drop d, xlat::Output& out);
+  void drop(xlat::DropReason r, xlat::Output& out);
+  void account(const xlat::Output& out);
+
+  static constexpr size_t kScratchSize = 65536 + 4096;
+
+  const Settings& settings_;
+  StateImpl& state_;
+  SessionMapper mapper_;
+  Counters c_;
+  std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
+};
+
+}  // namespace sixfour::nat64
