@@ -1,0 +1,180 @@
+// RFC 6146 §3.5.2: the TCP state machine, alone and through the translator.
+#include <gtest/gtest.h>
+
+#include "nat64/tcp_state.hpp"
+#include "nat64_fixture.hpp"
+
+namespace {
+
+using namespace nat64test;
+using sixfour::nat64::Lifetime;
+using sixfour::nat64::TcpSegment;
+using sixfour::nat64::TcpState;
+using sixfour::nat64::tcp_transition;
+using sixfour::xlat::Outcome;
+
+constexpr uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04;
+
+TcpSegment v6(uint8_t f) { return {true, (f & SYN) != 0, (f & FIN) != 0, (f & RST) != 0}; }
+TcpSegment v4(uint8_t f) { return {false, (f & SYN) != 0, (f & FIN) != 0, (f & RST) != 0}; }
+
+void expect(TcpState from, TcpSegment seg, TcpState to, Lifetime lt) {
+  auto t = tcp_transition(from, seg);
+  EXPECT_EQ(t.next, to) << name(from) << " -> " << name(t.next);
+  EXPECT_EQ(t.lifetime, lt) << name(from);
+}
+
+TEST(Nat64TcpState, Closed) {
+  expect(TcpState::Closed, v6(SYN), TcpState::V6Init, Lifetime::Transitory);
+  expect(TcpState::Closed, v4(SYN), TcpState::V4Init, Lifetime::Transitory);
+  expect(TcpState::Closed, v6(ACK), TcpState::Closed, Lifetime::Keep);
+}
+
+TEST(Nat64TcpState, V4Init) {
+  expect(TcpState::V4Init, v6(SYN | ACK), TcpState::Established, Lifetime::Established);
+  expect(TcpState::V4Init, v4(SYN), TcpState::V4Init, Lifetime::Keep);
+  expect(TcpState::V4Init, v6(ACK), TcpState::V4Init, Lifetime::Keep);
+}
+
+TEST(Nat64TcpState, V6Init) {
+  expect(TcpState::V6Init, v4(SYN | ACK), TcpState::Established, Lifetime::Established);
+  expect(TcpState::V6Init, v4(SYN), TcpState::Established, Lifetime::Established);  // simultaneous open
+  expect(TcpState::V6Init, v6(SYN), TcpState::V6Init, Lifetime::Transitory);
+  expect(TcpState::V6Init, v4(RST), TcpState::V6Init, Lifetime::Keep);
+}
+
+TEST(Nat64TcpState, Established) {
+  expect(TcpState::Established, v4(FIN | ACK), TcpState::V4FinRcv, Lifetime::Established);
+  expect(TcpState::Established, v6(FIN | ACK), TcpState::V6FinRcv, Lifetime::Established);
+  expect(TcpState::Established, v4(RST), TcpState::Trans, Lifetime::Transitory);
+  expect(TcpState::Established, v6(RST | ACK), TcpState::Trans, Lifetime::Transitory);
+  expect(TcpState::Established, v6(ACK), TcpState::Established, Lifetime::Established);
+  expect(TcpState::Established, v4(ACK), TcpState::Established, Lifetime::Established);
+}
+
+TEST(Nat64TcpState, FinStates) {
+  expect(TcpState::V4FinRcv, v6(FIN | ACK), TcpState::V4V6FinRcv, Lifetime::Transitory);
+  expect(TcpState::V4FinRcv, v4(FIN | ACK), TcpState::V4FinRcv, Lifetime::Established);
+  expect(TcpState::V4FinRcv, v6(ACK), TcpState::V4FinRcv, Lifetime::Established);
+  expect(TcpState::V6FinRcv, v4(FIN | ACK), TcpState::V4V6FinRcv, Lifetime::Transitory);
+  expect(TcpState::V6FinRcv, v6(FIN), TcpState::V6FinRcv, Lifetime::Established);
+  expect(TcpState::V6FinRcv, v4(ACK), TcpState::V6FinRcv, Lifetime::Established);
+  expect(TcpState::V4V6FinRcv, v4(ACK), TcpState::V4V6FinRcv, Lifetime::Keep);
+  expect(TcpState::V4V6FinRcv, v6(ACK), TcpState::V4V6FinRcv, Lifetime::Keep);
+}
+
+TEST(Nat64TcpState, Trans) {
+  expect(TcpState::Trans, v6(ACK), TcpState::Established, Lifetime::Established);
+  expect(TcpState::Trans, v4(ACK), TcpState::Established, Lifetime::Established);
+  expect(TcpState::Trans, v4(RST), TcpState::Trans, Lifetime::Keep);
+}
+
+constexpr const char* kHost = "2001:db8:1::5";
+constexpr const char* kPeer6 = "64:ff9b::c000:201";
+constexpr const char* kPeer4 = "192.0.2.1";
+
+std::string state_of(Nat& nat) {
+  auto ss = nat.state->sessions(nat.now);
+  return ss.size() == 1 ? std::string(ss[0].state) : "sessions=" + std::to_string(ss.size());
+}
+uint64_t expires(Nat& nat) { return nat.state->sessions(nat.now).at(0).expires_in_ms; }
+
+TEST(Nat64Tcp, FullConnectionThroughTheTranslator) {
+  Nat nat(lab_settings());
+  Got syn = nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN));
+  ASSERT_EQ(syn.outcome, Outcome::Forward);
+  const uint16_t port4 = pb6::rd16(syn.pkt(), 20);
+  EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(syn.pkt()));
+  EXPECT_EQ(state_of(nat), "v6-init");
+  EXPECT_EQ(expires(nat), 240000u);  // TCP_TRANS
+
+  nat.now += 10;
+  Got synack = nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));
+  ASSERT_EQ(synack.outcome, Outcome::Forward);
+  EXPECT_EQ(pb6::rd16(synack.pkt(), 42), 50000);
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_EQ(expires(nat), 7440000u);  // TCP_EST
+
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, FIN | ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "v6-fin-rcv");
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, FIN | ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "v4-fin-v6-fin-rcv");
+  EXPECT_EQ(expires(nat), 240000u);
+  nat.now += 1000;
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(expires(nat), 239000u);  // the last ACK does not extend it
+  nat.state->expire(nat.now + 239000);
+  EXPECT_EQ(state_of(nat), "sessions=0");
+  EXPECT_TRUE(nat.state->bib().empty());
+}
+
+TEST(Nat64Tcp, RstMovesToTransAndTrafficRevivesIt) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, RST)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "trans");
+  EXPECT_EQ(expires(nat), 240000u);
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));
+  EXPECT_EQ(state_of(nat), "established");
+}
+
+TEST(Nat64Tcp, SimultaneousOpen) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  // The peer's own SYN (no ACK) crosses the inside host's SYN.
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "established");
+}
+
+TEST(Nat64Tcp, NonSynWithoutSessionIsDropped) {
+  Nat nat(lab_settings());
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.no-session"), 1u);
+  EXPECT_TRUE(nat.state->bib().empty());
+}
+
+TEST(Nat64Tcp, UnsolicitedIpv4SynIsDroppedAndCounted) {
+  Nat nat(lab_settings());
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 1u);
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, ACK)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
+
+  auto s = lab_settings();
+  s.drop_external_tcp_syn = true;
+  Nat strict(s);
+  EXPECT_EQ(strict.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(strict.counter("drops.tcp-syn-dropped"), 1u);
+  EXPECT_EQ(strict.counter("drops.tcp-syn-unsolicited"), 0u);
+}
+
+TEST(Nat64Tcp, AddressDependentFilteringTreatsOtherPeersSynAsUnsolicited) {
+  auto s = lab_settings();
+  s.address_dependent_filtering = true;
+  Nat nat(s);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 1u);
+  // The known peer address on another port may open a session (address-dependent filtering).
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 81, "198.51.100.1", port4, SYN)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.state->sessions(nat.now).size(), 2u);
+}
+
+TEST(Nat64Tcp, StaticBibAcceptsIpv4SynIntoV4Init) {
+  auto s = lab_settings();
+  s.statics.push_back(sixfour::nat64::parse_static("tcp,198.51.100.1#8080,2001:db8:1::80#80").value());
+  Nat nat(s);
+  Got syn = nat.run(tcp4(kPeer4, 44444, "198.51.100.1", 8080, SYN));
+  ASSERT_EQ(syn.outcome, Outcome::Forward);
+  EXPECT_EQ(v6at(syn.pkt(), 24), "2001:db8:1::80");
+  EXPECT_EQ(pb6::rd16(syn.pkt(), 42), 80);
+  EXPECT_EQ(state_of(nat), "v4-init");
+  Got synack = nat.run(tcp6("2001:db8:1::80", 80, "64:ff9b::c000:201", 44444, SYN | ACK));
+  ASSERT_EQ(synack.outcome, Outcome::Forward);
+  EXPECT_EQ(pb6::rd16(synack.pkt(), 20), 8080);
+  EXPECT_EQ(state_of(nat), "established");
+}
+
+}  // namespace
