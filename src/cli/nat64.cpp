@@ -1,0 +1,413 @@
+// `sixfour nat64`: the stateful NAT64 daemon (RFC 6146) on a TUN device, and its control commands
+// `sixfour nat64 stats|sessions|bib`, which read the running daemon's control socket.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "io/control.hpp"
+#include "io/nat64_daemon.hpp"
+#include "io/netlink.hpp"
+#include "io/stats.hpp"
+#include "io/tun.hpp"
+#include "nat64/config.hpp"
+
+namespace sixfour::cli {
+
+namespace {
+
+constexpr const char* kWho = "sixfour nat64";
+
+void setup_logging() {
+  auto logger = spdlog::stderr_logger_mt("sixfour");
+  logger->set_pattern("sixfour nat64: %v");
+  spdlog::set_default_logger(logger);
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out;
+}
+
+bool sysctl_is_zero(const char* path) {
+  std::ifstream f(path);
+  int v = 1;
+  return f && (f >> v) && v == 0;
+}
+
+// The NAT64 prefix (IPv6 side) and every pool4 prefix (IPv4 side: replies to the NAT64's own
+// addresses) go into the TUN.
+Status add_routes(const nat64::DaemonConfig& cfg, io::RouteSet& routes) {
+  std::vector<io::RoutePrefix> want{io::RoutePrefix::of(cfg.settings.prefix)};
+  for (const nat64::Pool4Entry& p : cfg.settings.pool4) want.push_back(io::RoutePrefix::of(p.prefix));
+  for (const auto& p : want) {
+    auto st = routes.add(p);
+    if (!st)
+      return Error{fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)",
+                               st.error(), cfg.tun)};
+  }
+  return Ok{};
+}
+
+int run_nat64(const nat64::DaemonConfig& cfg) {
+  setup_logging();
+
+  // Signals are taken synchronously by this thread (sigwait); every thread started from here on
+  // inherits the mask, so no worker is interrupted.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto tun = io::Tun::open(cfg.tun, cfg.workers);
+  if (!tun) {
+    spdlog::error("{}", tun.error());
+    return 1;
+  }
+  auto nl = io::Netlink::open();
+  if (!nl) {
+    spdlog::error("{}", nl.error());
+    return 1;
+  }
+  auto ifindex = nl.value().link_index(tun->name());
+  if (!ifindex) {
+    spdlog::error("{}", ifindex.error());
+    return 1;
+  }
+  if (auto st = nl.value().set_mtu(*ifindex, cfg.settings.xlat.mtu6); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  if (auto st = nl.value().set_link_up(*ifindex); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+
+  io::RouteSet routes(nl.value(), *ifindex);
+  if (cfg.routes) {
+    if (auto st = add_routes(cfg, routes); !st) {
+      spdlog::error("{}", st.error());
+      return 1;
+    }
+  }
+
+  // The daemon (and its State) exists before the control socket answers questions about it.
+  io::Nat64Daemon daemon(cfg.settings, tun.value(), cfg.log_sessions);
+  if (auto st = daemon.start(); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  auto control = io::ControlServer::start(cfg.control, [&daemon](std::string_view cmd) -> std::string {
+    if (cmd == "stats") return daemon.stats_json();
+    if (cmd == "sessions") return daemon.sessions_json();
+    if (cmd == "bib") return daemon.bib_json();
+    return "{\"error\":\"unknown command; try stats, sessions or bib\"}\n";
+  });
+  if (!control) {
+    spdlog::error("{}", control.error());
+    return 1;
+  }
+
+  std::string route_text;
+  if (!cfg.routes) {
+    route_text = "routes: none (--no-routes)";
+  } else {
+    std::vector<std::string> added;
+    for (const auto& p : routes.added()) added.push_back(p.str());
+    route_text = "routes added: " + (added.empty() ? std::string("none") : join(added));
+  }
+  std::string warn;
+  if (!cfg.warnings.empty()) warn = "; note: " + join(cfg.warnings);
+  spdlog::info("translating on {} (mtu {}, {} worker{}): {}; {}{}", tun->name(), cfg.settings.xlat.mtu6,
+               cfg.workers, cfg.workers == 1 ? "" : "s", nat64::describe(cfg.settings), route_text, warn);
+  // Translated packets re-enter the kernel on the TUN device; the kernel must forward them.
+  if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
+    spdlog::warn("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
+  if (sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
+    spdlog::warn("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+
+  control.value().reset();
+  daemon.stop();
+  const size_t n_routes = routes.added().size();
+  routes.clear();
+  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes,
+               n_routes == 1 ? "" : "s", tun->name());
+  return 0;
+}
+
+// ---- the control commands ----
+
+struct QueryOptions {
+  bool json = false;
+  std::string tun;      // empty: "nat64"
+  std::string control;  // overrides tun
+};
+
+// Asks the daemon; prints the JSON as is with --json. Otherwise returns the flattened reply.
+int query(const QueryOptions& opt, const char* command, std::map<std::string, std::string>& kv) {
+  const std::string who = fmt::format("{} {}", kWho, command);
+  const std::string path =
+      !opt.control.empty() ? opt.control : nat64::default_control_path(opt.tun.empty() ? "nat64" : opt.tun);
+  auto reply = io::control_request(path, command);
+  if (!reply) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), reply.error().c_str());
+    return 1;
+  }
+  auto flat = io::flatten_json(*reply);
+  if (!flat) {
+    std::fprintf(stderr, "%s: %s: %s\n", who.c_str(), path.c_str(), flat.error().c_str());
+    return 1;
+  }
+  if (flat->count("error")) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), flat->at("error").c_str());
+    return 1;
+  }
+  if (opt.json) {
+    std::fputs(reply->c_str(), stdout);
+    return -1;  // printed
+  }
+  kv = std::move(flat).value();
+  return 0;
+}
+
+std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? "-" : it->second;
+}
+
+int run_stats(const QueryOptions& opt) {
+  std::map<std::string, std::string> m;
+  if (int rc = query(opt, "stats", m); rc != 0) return rc < 0 ? 0 : rc;
+  const unsigned workers = static_cast<unsigned>(std::stoul(get(m, "workers") == "-" ? "0" : get(m, "workers")));
+  const uint64_t up = std::stoull(get(m, "uptime_seconds") == "-" ? "0" : get(m, "uptime_seconds"));
+  std::string out = fmt::format("{}: {} worker{}, up {}h{:02}m{:02}s\n", get(m, "tun"), workers,
+                                workers == 1 ? "" : "s", up / 3600, up / 60 % 60, up % 60);
+  const bool per_worker = workers > 1;
+  auto row = [&](const std::string& label, const std::string& key) {
+    out += fmt::format("{:<26}{:>14}", label, get(m, key));
+    if (per_worker)
+      for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", get(m, fmt::format("per_worker.{}.{}", w, key)));
+    out += '\n';
+  };
+  out += fmt::format("{:<26}{:>14}", "", "total");
+  if (per_worker)
+    for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", fmt::format("worker {}", w));
+  out += '\n';
+  // Well-known rows first, in a reading order; then whatever else the translator counts.
+  const std::pair<const char*, const char*> known[] = {
+      {"IPv4 received", "in4"},  {"IPv6 received", "in6"},         {"IPv4 sent", "out4"},
+      {"IPv6 sent", "out6"},     {"ICMP errors sent", "icmp-errors-sent"}, {"hairpinned", "hairpinned"},
+      {"dropped", "dropped"},    {"read errors", "read_errors"},   {"write errors", "write_errors"},
+  };
+  std::vector<std::string> shown;
+  for (const auto& [label, key] : known) {
+    if (!m.count(key)) continue;
+    row(label, key);
+    shown.push_back(key);
+  }
+  static const std::vector<std::string> meta = {"tun", "workers", "uptime_seconds", "wakeups"};
+  for (const auto& [key, v] : m) {
+    if (key.find('.') != std::string::npos) continue;
+    if (std::find(shown.begin(), shown.end(), key) != shown.end()) continue;
+    if (std::find(meta.begin(), meta.end(), key) != meta.end()) continue;
+    row(key, key);
+  }
+  out += "drops by reason:\n";
+  for (const auto& [key, v] : m)
+    if (key.rfind("drops.", 0) == 0) out += fmt::format("  {:<24}{:>14}\n", key.substr(6), v);
+  out += "state (BIB, sessions, pool4):\n";
+  for (const auto& [key, v] : m)
+    if (key.rfind("state.", 0) == 0) out += fmt::format("  {:<24}{:>14}\n", key.substr(6), v);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+std::string addr_port(const std::string& addr, const std::string& port) { return addr + "#" + port; }
+
+int run_sessions(const QueryOptions& opt) {
+  std::map<std::string, std::string> m;
+  if (int rc = query(opt, "sessions", m); rc != 0) return rc < 0 ? 0 : rc;
+  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)",
+                                "outside (pool4)", "remote (IPv4)", "state", "expires");
+  size_t n = 0;
+  for (;; ++n) {
+    const std::string p = fmt::format("{}.", n);
+    if (!m.count(p + "proto")) break;
+    const uint64_t ms = std::stoull(get(m, p + "expires_in_ms") == "-" ? "0" : get(m, p + "expires_in_ms"));
+    out += fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", get(m, p + "proto"),
+                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
+                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
+                       addr_port(get(m, p + "remote4"), get(m, p + "remote_port4")), get(m, p + "state"),
+                       (ms + 999) / 1000);
+  }
+  out += fmt::format("{} session{}\n", n, n == 1 ? "" : "s");
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+int run_bib(const QueryOptions& opt) {
+  std::map<std::string, std::string> m;
+  if (int rc = query(opt, "bib", m); rc != 0) return rc < 0 ? 0 : rc;
+  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)",
+                                "kind", "sessions");
+  size_t n = 0;
+  for (;; ++n) {
+    const std::string p = fmt::format("{}.", n);
+    if (!m.count(p + "proto")) break;
+    out += fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", get(m, p + "proto"),
+                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
+                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
+                       get(m, p + "static") == "true" ? "static" : "dynamic", get(m, p + "sessions"));
+  }
+  out += fmt::format("{} BIB entr{}\n", n, n == 1 ? "y" : "ies");
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// ---- command-line wiring ----
+
+struct Nat64Cli {
+  std::string tun, prefix, udp_timeout, icmp_timeout, tcp_est, tcp_trans, mtu, workers, control,
+      config_file;
+  std::vector<std::string> pool4, statics;
+  bool adf = false, drop_syn = false, allow_non_global = false, no_routes = false, log_sessions = false;
+  CLI::Option *o_tun, *o_prefix, *o_pool4, *o_static, *o_adf, *o_syn, *o_udp, *o_icmp, *o_est, *o_trans,
+      *o_mtu, *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log;
+  CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
+  QueryOptions qstats, qsessions, qbib;
+};
+
+Nat64Cli& nat64_cli() {
+  static Nat64Cli c;
+  return c;
+}
+
+CLI::App* add_query(CLI::App* parent, const char* name, const char* what, QueryOptions& q) {
+  CLI::App* sub = parent->add_subcommand(name, what);
+  sub->add_flag("--json", q.json, "print the daemon's JSON as is");
+  auto* t = sub->add_option("--tun", q.tun, "TUN device of the daemon (default nat64)")->type_name("NAME");
+  auto* c = sub->add_option("--control", q.control, "control socket path")->type_name("PATH");
+  t->excludes(c);
+  return sub;
+}
+
+CLI::App* add_nat64(CLI::App& app) {
+  Nat64Cli& c = nat64_cli();
+  CLI::App* nat = app.add_subcommand(
+      "nat64", "Run the stateful NAT64 (RFC 6146): IPv6-only hosts reach IPv4 through a pool of "
+               "IPv4 addresses and ports, on a TUN device.");
+  nat->require_subcommand(0, 1);
+  c.o_tun = nat->add_option("--tun", c.tun, "TUN device name (default nat64; created if absent)")->type_name("NAME");
+  c.o_prefix = nat->add_option("--prefix", c.prefix,
+                               "RFC 6052 prefix IPv4 hosts are seen under (default 64:ff9b::/96)")
+                   ->type_name("PREFIX");
+  c.o_pool4 = nat->add_option("--pool4", c.pool4,
+                              "IPv4 addresses (and port range, default 1024-65535) the NAT64 "
+                              "translates to, e.g. 203.0.113.1 or 203.0.113.0/30:2000-2999 "
+                              "(required, repeatable)")
+                  ->type_name("ADDR[/LEN][:LO-HI]");
+  c.o_static = nat->add_option("--static", c.statics,
+                               "static BIB entry (RFC 6146 §3.5.1), e.g. "
+                               "tcp,203.0.113.1#8080,2001:db8:6::2#80 (repeatable)")
+                   ->type_name("PROTO,V4#PORT,V6#PORT");
+  c.o_adf = nat->add_flag("--address-dependent-filtering", c.adf,
+                          "accept IPv4 packets only from peers the inside host has sent to (RFC "
+                          "6146 §3.5.1; default endpoint-independent)");
+  c.o_syn = nat->add_flag("--drop-external-syn", c.drop_syn,
+                          "drop unsolicited IPv4 SYNs instead of holding them 6 s (RFC 6146 §3.5.2.2)");
+  c.o_udp = nat->add_option("--udp-timeout", c.udp_timeout, "UDP session lifetime in seconds (default 300)")
+                ->type_name("S");
+  c.o_icmp = nat->add_option("--icmp-timeout", c.icmp_timeout, "ICMP query session lifetime (default 60)")
+                 ->type_name("S");
+  c.o_est = nat->add_option("--tcp-est-timeout", c.tcp_est, "established TCP session lifetime (default 7440)")
+                ->type_name("S");
+  c.o_trans = nat->add_option("--tcp-trans-timeout", c.tcp_trans,
+                              "transitory TCP session lifetime (default 240)")
+                  ->type_name("S");
+  c.o_mtu = nat->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500, at least 1280)")->type_name("N");
+  c.o_nonglobal = nat->add_flag("--allow-non-global", c.allow_non_global,
+                                "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 "
+                                "§3.1 forbids it; for labs)");
+  c.o_noroutes = nat->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
+  c.o_workers = nat->add_option("--workers", c.workers, "worker threads = TUN queues (default 1)")->type_name("N");
+  c.o_control = nat->add_option("--control", c.control, "control socket (default /run/sixfour/nat64-TUN.sock)")
+                    ->type_name("PATH");
+  c.o_log = nat->add_flag("--log-sessions", c.log_sessions,
+                          "log every BIB entry and session created or removed (RFC 6888 §4)");
+  nat->add_option("--config", c.config_file,
+                  "TOML file with the same settings (keys named like the options: tun, prefix, pool4 "
+                  "= [...], static = [...], udp-timeout, ..., routes = false for --no-routes); "
+                  "command-line flags override it")
+      ->type_name("FILE");
+  nat->footer(std::string("Routes (unless --no-routes): the prefix and every pool4 prefix go into "
+                          "the TUN; they are removed on exit.\n") +
+              std::string(nat64::self_address_rule) +
+              "\n\nExample: sixfour nat64 --prefix 2001:db8:64::/96 --pool4 203.0.113.1");
+
+  c.stats = add_query(nat, "stats", "Print the counters of a running `sixfour nat64`.", c.qstats);
+  c.sessions = add_query(nat, "sessions", "List the sessions of a running `sixfour nat64`.", c.qsessions);
+  c.bib = add_query(nat, "bib", "List the BIB (bindings) of a running `sixfour nat64`.", c.qbib);
+  return nat;
+}
+
+int run_nat64_command() {
+  Nat64Cli& c = nat64_cli();
+  if (c.stats->parsed()) return run_stats(c.qstats);
+  if (c.sessions->parsed()) return run_sessions(c.qsessions);
+  if (c.bib->parsed()) return run_bib(c.qbib);
+
+  nat64::ConfigInput file_in;
+  if (!c.config_file.empty()) {
+    std::ifstream f(c.config_file);
+    if (!f) return config_error(kWho, fmt::format("--config \"{}\": cannot read it", c.config_file));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto parsed = nat64::parse_toml(ss.str(), c.config_file);
+    if (!parsed) return config_error(kWho, parsed.error());
+    file_in = std::move(parsed).value();
+  }
+  nat64::ConfigInput cli_in;
+  if (c.o_tun->count()) cli_in.tun.set(c.tun);
+  if (c.o_prefix->count()) cli_in.prefix.set(c.prefix);
+  if (c.o_pool4->count()) cli_in.pool4.set(c.pool4);
+  if (c.o_static->count()) cli_in.statics.set(c.statics);
+  if (c.o_adf->count()) cli_in.address_dependent_filtering.set(true);
+  if (c.o_syn->count()) cli_in.drop_external_syn.set(true);
+  if (c.o_udp->count()) cli_in.udp_timeout.set(c.udp_timeout);
+  if (c.o_icmp->count()) cli_in.icmp_timeout.set(c.icmp_timeout);
+  if (c.o_est->count()) cli_in.tcp_est_timeout.set(c.tcp_est);
+  if (c.o_trans->count()) cli_in.tcp_trans_timeout.set(c.tcp_trans);
+  if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
+  if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
+  if (c.o_noroutes->count()) cli_in.routes.set(false);
+  if (c.o_workers->count()) cli_in.workers.set(c.workers);
+  if (c.o_control->count()) cli_in.control.set(c.control);
+  if (c.o_log->count()) cli_in.log_sessions.set(true);
+
+  auto cfg = nat64::validate(nat64::merge(std::move(file_in), cli_in));
+  if (!cfg) return config_error(kWho, cfg.error());
+  return run_nat64(*cfg);
+}
+
+[[maybe_unused]] const bool registered = register_command({10, add_nat64, run_nat64_command});
+
+}  // namespace
+
+}  // namespace sixfour::cli

@@ -1,0 +1,298 @@
+#include "io/nat64_daemon.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "nat64/config.hpp"
+
+namespace sixfour::io {
+
+namespace {
+
+// An IPv4 packet can be 65535 bytes; translation adds at most 20 bytes of header per fragment
+// (plus ICMP error quoting), which xlat::Output asks the caller to cover with 4 KiB of slack.
+constexpr size_t kBufferSize = 65536 + 4096;
+// Packets handled per wake-up before counters are published and poll() is called again.
+constexpr int kBatch = 64;
+// How often the housekeeping thread lets the State reclaim expired sessions. Lifetimes are whole
+// seconds (RFC 6146 §4), so half a second keeps every session within 0.5 s of its deadline.
+constexpr int kExpireIntervalMs = 500;
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+// Translator counters of one worker (or their sum) as JSON members: "in4":1,... and the drops as
+// "drops":{"no-bib":2,...} with their sum as "dropped".
+void translator_json(std::string& out, const std::vector<std::pair<std::string, uint64_t>>& c,
+                     const IoCounters& io) {
+  uint64_t dropped = 0;
+  std::string drops;
+  for (const auto& [name, v] : c) {
+    if (name.rfind("drops.", 0) == 0) {
+      dropped += v;
+      drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_string(name.substr(6)), v);
+    } else {
+      out += fmt::format("{}:{},", json_string(name), v);
+    }
+  }
+  out += fmt::format("\"dropped\":{},\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"drops\":{{{}}}",
+                     dropped, io.read_errors, io.write_errors, io.wakeups, drops);
+}
+
+// "2026-11-26T10:41:02.123Z" for a monotonic time in the recent past (RFC 6888 §4 logs need wall
+// time; the State reports monotonic time).
+std::string wall_time(uint64_t mono_ms) {
+  timespec rt{};
+  ::clock_gettime(CLOCK_REALTIME, &rt);
+  const uint64_t now_mono = Nat64Daemon::now_ms();
+  int64_t wall_ms = static_cast<int64_t>(rt.tv_sec) * 1000 + rt.tv_nsec / 1000000 -
+                    static_cast<int64_t>(now_mono - std::min(mono_ms, now_mono));
+  time_t secs = static_cast<time_t>(wall_ms / 1000);
+  tm utc{};
+  ::gmtime_r(&secs, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, wall_ms % 1000);
+}
+
+void log_event(const nat64::LogEvent& e) {
+  using K = nat64::LogEvent::Kind;
+  const char* what = e.kind == K::BibAdded       ? "bib-add"
+                     : e.kind == K::BibRemoved   ? "bib-del"
+                     : e.kind == K::SessionAdded ? "session-add"
+                                                 : "session-del";
+  const bool session = e.kind == K::SessionAdded || e.kind == K::SessionRemoved;
+  // One line per event: time, proto, inside transport address, outside transport address, and
+  // for sessions the IPv4 peer (RFC 6888 REQ-12: enough to identify the inside host afterwards).
+  std::string line = fmt::format("{} {} {} inside {}#{} outside {}#{}", wall_time(e.time_ms), what,
+                                 nat64::proto_name(e.proto), e.addr6.str(), e.port6, e.addr4.str(),
+                                 e.port4);
+  if (session) line += fmt::format(" remote {}#{}", e.remote4.str(), e.remote_port4);
+  spdlog::info("{}", line);
+}
+
+}  // namespace
+
+uint64_t Nat64Daemon::now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions)
+    : settings_(std::move(settings)), tun_(tun), published_(new Published[tun.queues()]) {
+  if (log_sessions) settings_.log = log_event;
+}
+
+Status Nat64Daemon::start() {
+  state_ = nat64::State::create(settings_);
+  if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
+  for (size_t q = 0; q < tun_.queues(); ++q) {
+    auto t = nat64::Translator::create(settings_, *state_);
+    if (!t) return Error{"cannot create a NAT64 translator"};
+    publish(published_[q], *t, IoCounters{});
+    translators_.push_back(std::move(t));
+  }
+  stop_fd_ = Fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  if (!stop_fd_) return Error{fmt::format("eventfd: {}", std::strerror(errno))};
+  started_ = std::chrono::steady_clock::now();
+  for (size_t q = 0; q < tun_.queues(); ++q)
+    threads_.emplace_back([this, q] { run(q, *translators_[q]); });
+  threads_.emplace_back([this] { housekeeping(); });
+  return Ok{};
+}
+
+void Nat64Daemon::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  if (stop_fd_) {
+    uint64_t one = 1;
+    // Level-triggered and never read: every thread's poll() sees it.
+    [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+  }
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+void Nat64Daemon::publish(Published& p, const nat64::Translator& t, const IoCounters& io) {
+  std::lock_guard lock(p.m);
+  size_t i = 0;
+  // Names are stable, so after the first publish this only stores numbers (no allocation).
+  t.visit_counters([&p, &i](std::string_view name, uint64_t v) {
+    if (i == p.translator.size()) p.translator.emplace_back(std::string(name), v);
+    else {
+      if (p.translator[i].first != name) p.translator[i].first.assign(name);
+      p.translator[i].second = v;
+    }
+    ++i;
+  });
+  p.translator.resize(i);
+  p.io = io;
+}
+
+void Nat64Daemon::run(size_t queue, nat64::Translator& translator) {
+  const int fd = tun_.fd(queue);
+  std::vector<uint8_t> in(kBufferSize);
+  std::vector<uint8_t> outbuf(kBufferSize);
+  xlat::Output out;
+  IoCounters io;
+  Published& pub = published_[queue];
+
+  pollfd pfd[2] = {{fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
+  for (;;) {
+    int r = ::poll(pfd, 2, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("worker {}: poll: {}", queue, std::strerror(errno));
+      break;
+    }
+    if (pfd[1].revents) break;
+    if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+      spdlog::error("worker {}: TUN queue closed", queue);
+      break;
+    }
+    ++io.wakeups;
+    // One clock read per wake-up: a batch takes well under a millisecond.
+    const uint64_t now = now_ms();
+    for (int i = 0; i < kBatch; ++i) {
+      ssize_t n = ::read(fd, in.data(), in.size());
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EINTR) ++io.read_errors;
+        break;
+      }
+      out.data = std::span<uint8_t>(outbuf);
+      out.count = 0;
+      translator.translate(std::span<const uint8_t>(in.data(), static_cast<size_t>(n)), now, out);
+      if (out.outcome == xlat::Outcome::Drop) continue;
+      // Translations, hairpinned packets and ICMP errors alike go back into the kernel through
+      // the TUN; the kernel routes each by its own family and destination.
+      size_t off = 0;
+      for (size_t k = 0; k < out.count; ++k) {
+        const size_t len = out.lens[k];
+        if (::write(fd, outbuf.data() + off, len) != static_cast<ssize_t>(len)) ++io.write_errors;
+        off += len;
+      }
+    }
+    publish(pub, translator, io);
+  }
+  publish(pub, translator, io);
+  // A worker that stops on its own (its queue failed) takes the daemon down rather than leaving
+  // part of the traffic silently untranslated; the main thread waits for this signal.
+  if (!stopping_.load(std::memory_order_relaxed)) ::kill(::getpid(), SIGTERM);
+}
+
+void Nat64Daemon::housekeeping() {
+  pollfd pfd = {stop_fd_.get(), POLLIN, 0};
+  for (;;) {
+    int r = ::poll(&pfd, 1, kExpireIntervalMs);
+    if (r < 0 && errno != EINTR) break;
+    if (r > 0) break;  // stop_fd_
+    state_->expire(now_ms());
+  }
+}
+
+std::string Nat64Daemon::stats_json() const {
+  const size_t workers = tun_.queues();
+  std::vector<std::vector<std::pair<std::string, uint64_t>>> per(workers);
+  std::vector<IoCounters> io(workers);
+  for (size_t w = 0; w < workers; ++w) {
+    std::lock_guard lock(published_[w].m);
+    per[w] = published_[w].translator;
+    io[w] = published_[w].io;
+  }
+  // Sum by name, in the first worker's order (names are the same for every worker).
+  std::vector<std::pair<std::string, uint64_t>> total;
+  std::map<std::string, size_t> index;
+  IoCounters io_total;
+  for (size_t w = 0; w < workers; ++w) {
+    for (const auto& [name, v] : per[w]) {
+      auto [it, added] = index.try_emplace(name, total.size());
+      if (added) total.emplace_back(name, 0);
+      total[it->second].second += v;
+    }
+    io_total.read_errors += io[w].read_errors;
+    io_total.write_errors += io[w].write_errors;
+    io_total.wakeups += io[w].wakeups;
+  }
+  const uint64_t up = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+
+  std::string out = "{";
+  out += fmt::format("\"tun\":{},\"workers\":{},\"uptime_seconds\":{},", json_string(tun_.name()), workers, up);
+  translator_json(out, total, io_total);
+  out += ",\"state\":{";
+  bool first = true;
+  if (state_) {
+    state_->visit_counters([&](std::string_view name, uint64_t v) {
+      out += fmt::format("{}{}:{}", first ? "" : ",", json_string(name), v);
+      first = false;
+    });
+  }
+  out += "},\"per_worker\":[";
+  for (size_t w = 0; w < workers; ++w) {
+    out += w ? ",{" : "{";
+    translator_json(out, per[w], io[w]);
+    out += '}';
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string Nat64Daemon::sessions_json() const {
+  std::string out = "[";
+  if (state_) {
+    const auto sessions = state_->sessions(now_ms());
+    for (size_t i = 0; i < sessions.size(); ++i) {
+      const nat64::SessionInfo& s = sessions[i];
+      out += fmt::format(
+          "{}\n{{\"proto\":\"{}\",\"addr6\":\"{}\",\"port6\":{},\"remote6\":\"{}\",\"remote_port6\":{},"
+          "\"addr4\":\"{}\",\"port4\":{},\"remote4\":\"{}\",\"remote_port4\":{},\"state\":{},"
+          "\"expires_in_ms\":{}}}",
+          i ? "," : "", nat64::proto_name(s.proto), s.addr6.str(), s.port6, s.remote6.str(), s.remote_port6,
+          s.addr4.str(), s.port4, s.remote4.str(), s.remote_port4, json_string(s.state), s.expires_in_ms);
+    }
+  }
+  out += "\n]\n";
+  return out;
+}
+
+std::string Nat64Daemon::bib_json() const {
+  std::string out = "[";
+  if (state_) {
+    const auto bib = state_->bib();
+    for (size_t i = 0; i < bib.size(); ++i) {
+      const nat64::BibInfo& b = bib[i];
+      out += fmt::format(
+          "{}\n{{\"proto\":\"{}\",\"addr6\":\"{}\",\"port6\":{},\"addr4\":\"{}\",\"port4\":{},"
+          "\"static\":{},\"sessions\":{}}}",
+          i ? "," : "", nat64::proto_name(b.proto), b.addr6.str(), b.port6, b.addr4.str(), b.port4,
+          b.is_static ? "true" : "false", b.sessions);
+    }
+  }
+  out += "\n]\n";
+  return out;
+}
+
+}  // namespace sixfour::io

@@ -1,0 +1,73 @@
+// The data plane of `sixfour nat64`: one worker thread per TUN queue, each with its own
+// nat64::Translator and preallocated buffers, all sharing one nat64::State (the BIB and session
+// tables of RFC 6146 §3.1); and a housekeeping thread that lets the State expire sessions. Packets
+// of both families are read from a queue, translated, and written back to the same queue: the
+// kernel routes the result.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "io/fd.hpp"
+#include "io/stats.hpp"
+#include "io/tun.hpp"
+#include "nat64/settings.hpp"
+#include "nat64/translator.hpp"
+
+namespace sixfour::io {
+
+class Nat64Daemon {
+ public:
+  // `tun` must outlive the daemon. The settings are copied; with `log_sessions`, every BIB and
+  // session creation/removal is logged on stderr (RFC 6888 §4: who used which outside address and
+  // port, when).
+  Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions);
+  Nat64Daemon(const Nat64Daemon&) = delete;
+  Nat64Daemon& operator=(const Nat64Daemon&) = delete;
+  ~Nat64Daemon() { stop(); }
+
+  Status start();  // the shared State, one Translator and thread per TUN queue, housekeeping
+  void stop();     // wakes every thread and joins them (idempotent)
+  // A worker whose queue fails raises SIGTERM, so the caller's signal wait also covers it.
+
+  // Control-socket replies; safe from any thread while the daemon runs.
+  std::string stats_json() const;     // per-worker translator + I/O counters, their sums, State's
+  std::string sessions_json() const;  // [{"proto":"udp","addr6":...}, ...]
+  std::string bib_json() const;
+
+  // The daemon's clock: CLOCK_MONOTONIC in milliseconds (what Translator and State are given).
+  static uint64_t now_ms();
+
+  // One worker's counters as last published: the translator's (name, value) in its visit order,
+  // and the I/O loop's own. Published after every batch under a per-worker mutex the reader
+  // holds only to copy.
+  struct alignas(64) Published {
+    mutable std::mutex m;
+    std::vector<std::pair<std::string, uint64_t>> translator;
+    IoCounters io;
+  };
+
+ private:
+  void run(size_t queue, nat64::Translator& translator);
+  void housekeeping();
+  static void publish(Published& p, const nat64::Translator& t, const IoCounters& io);
+
+  nat64::Settings settings_;
+  const Tun& tun_;
+  std::unique_ptr<nat64::State> state_;
+  std::vector<std::unique_ptr<nat64::Translator>> translators_;
+  std::atomic<bool> stopping_{false};
+  Fd stop_fd_;  // eventfd: readable once stop() is called
+  std::unique_ptr<Published[]> published_;
+  std::vector<std::thread> threads_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace sixfour::io
