@@ -1,0 +1,276 @@
+#include "dns64/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "addr/rfc6052.hpp"
+
+namespace sixfour::dns64 {
+
+namespace {
+
+std::string label(const std::string& file, std::string_view key, std::string_view value) {
+  if (file.empty()) return fmt::format("--{} \"{}\"", key, value);
+  return fmt::format("{}: {} \"{}\"", file, key, value);
+}
+
+std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {
+  uint32_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+template <typename T>
+void take(Given<T>& dst, const Given<T>& src) {
+  if (src.has()) dst = src;
+}
+
+}  // namespace
+
+std::string Endpoint::str() const {
+  return v6 ? fmt::format("[{}]:{}", a6.str(), port) : fmt::format("{}:{}", a4.str(), port);
+}
+
+Result<Endpoint> parse_endpoint(std::string_view t) {
+  Endpoint e;
+  std::string_view host = t, port;
+  if (!t.empty() && t.front() == '[') {
+    size_t close = t.find(']');
+    if (close == std::string_view::npos) return Error{"missing ']'"};
+    host = t.substr(1, close - 1);
+    std::string_view rest = t.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return Error{"expected ':PORT' after ']'"};
+      port = rest.substr(1);
+      if (port.empty()) return Error{"empty port"};
+    }
+  } else if (std::count(t.begin(), t.end(), ':') == 1) {
+    size_t c = t.find(':');
+    host = t.substr(0, c);
+    port = t.substr(c + 1);
+    if (port.empty()) return Error{"empty port"};
+  }
+  if (!port.empty()) {
+    auto p = parse_uint(port, 1, 65535);
+    if (!p) return Error{"port must be 1..65535"};
+    e.port = static_cast<uint16_t>(*p);
+  }
+  if (auto a4 = Ipv4Addr::parse(host)) {
+    e.a4 = *a4;
+    return e;
+  }
+  if (auto a6 = Ipv6Addr::parse(host)) {
+    e.v6 = true;
+    e.a6 = *a6;
+    return e;
+  }
+  return Error{"not an IP address (ADDR, ADDR:PORT or [IPV6]:PORT)"};
+}
+
+std::string ClientNet::str() const { return v6 ? p6.str() : p4.str(); }
+
+Result<ClientNet> parse_client_net(std::string_view t) {
+  ClientNet n;
+  if (t.find(':') != std::string_view::npos) {
+    auto p = Ipv6Prefix::parse(t);
+    if (!p) return Error{p.error()};
+    n.v6 = true;
+    n.p6 = *p;
+    return n;
+  }
+  auto p = Ipv4Prefix::parse(t);
+  if (!p) return Error{p.error()};
+  n.p4 = *p;
+  return n;
+}
+
+bool allowed(const std::vector<ClientNet>& nets, const Endpoint& c) {
+  // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2).
+  Endpoint e = c;
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (e.v6 && std::equal(kMapped, kMapped + 12, e.a6.b.begin())) {
+    e.v6 = false;
+    std::copy(e.a6.b.begin() + 12, e.a6.b.end(), e.a4.b.begin());
+  }
+  for (const ClientNet& n : nets) {
+    if (n.v6 && e.v6 && n.p6.contains(e.a6)) return true;
+    if (!n.v6 && !e.v6 && n.p4.contains(e.a4)) return true;
+  }
+  return false;
+}
+
+std::vector<Endpoint> parse_resolv_conf(std::string_view text) {
+  std::vector<Endpoint> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string word, addr;
+    if (!(ls >> word) || word != "nameserver" || !(ls >> addr)) continue;
+    // A link-local address with a zone ("fe80::1%eth0") cannot be used without the zone.
+    if (addr.find('%') != std::string::npos) continue;
+    auto e = parse_endpoint(addr.find(':') != std::string::npos ? "[" + addr + "]" : addr);
+    if (e) out.push_back(*e);
+  }
+  return out;
+}
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over) {
+  take(base.listen, over.listen);
+  take(base.upstream, over.upstream);
+  take(base.prefix, over.prefix);
+  take(base.exclude, over.exclude);
+  take(base.allow, over.allow);
+  take(base.threads, over.threads);
+  take(base.cache_size, over.cache_size);
+  take(base.control, over.control);
+  return base;
+}
+
+Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
+  toml::table tbl;
+  try {
+    tbl = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column,
+                             e.description())};
+  }
+  ConfigInput in;
+  for (auto&& [k, node] : tbl) {
+    const std::string key{k.str()};
+    auto type_error = [&](std::string_view want) {
+      return Error{fmt::format("{}: {}: expected {}", file, key, want)};
+    };
+    auto as_string = [&](Given<std::string>& dst) -> Status {
+      auto v = node.value_exact<std::string>();
+      if (!v) return type_error("a string");
+      dst.set(*v, file);
+      return Ok{};
+    };
+    auto as_number = [&](Given<std::string>& dst) -> Status {
+      if (auto i = node.value_exact<int64_t>()) {
+        dst.set(std::to_string(*i), file);
+        return Ok{};
+      }
+      if (auto s = node.value_exact<std::string>()) {
+        dst.set(*s, file);
+        return Ok{};
+      }
+      return type_error("an integer");
+    };
+    auto as_list = [&](Given<std::vector<std::string>>& dst) -> Status {
+      std::vector<std::string> out;
+      if (auto s = node.value_exact<std::string>()) {
+        out.push_back(*s);
+      } else if (const toml::array* arr = node.as_array()) {
+        for (const toml::node& el : *arr) {
+          auto s2 = el.value_exact<std::string>();
+          if (!s2) return type_error("an array of strings");
+          out.push_back(*s2);
+        }
+      } else {
+        return type_error("an array of strings");
+      }
+      dst.set(std::move(out), file);
+      return Ok{};
+    };
+    Status st = Ok{};
+    if (key == "listen") st = as_list(in.listen);
+    else if (key == "upstream") st = as_list(in.upstream);
+    else if (key == "prefix") st = as_string(in.prefix);
+    else if (key == "exclude") st = as_list(in.exclude);
+    else if (key == "allow") st = as_list(in.allow);
+    else if (key == "threads") st = as_number(in.threads);
+    else if (key == "cache-size") st = as_number(in.cache_size);
+    else if (key == "control") st = as_string(in.control);
+    else
+      return Error{fmt::format("{}: unknown key \"{}\" (known: listen, upstream, prefix, exclude, "
+                               "allow, threads, cache-size, control)",
+                               file, key)};
+    if (!st) return Error{st.error()};
+  }
+  return in;
+}
+
+Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
+  DaemonConfig out;
+  auto endpoints = [&](const Given<std::vector<std::string>>& g, const char* key,
+                       std::vector<Endpoint>& dst) -> Status {
+    for (const std::string& v : *g.value) {
+      auto e = parse_endpoint(v);
+      if (!e) return Error{label(g.file, key, v) + ": " + e.error()};
+      if (std::find(dst.begin(), dst.end(), *e) == dst.end()) dst.push_back(*e);
+    }
+    if (dst.empty()) return Error{label(g.file, key, "") + ": needs at least one address"};
+    return Ok{};
+  };
+
+  if (in.listen.has()) {
+    if (auto st = endpoints(in.listen, "listen", out.listen); !st) return Error{st.error()};
+  } else {
+    // Loopback only by default: never an open resolver by accident.
+    out.listen = {*parse_endpoint("[::1]:53"), *parse_endpoint("127.0.0.1:53")};
+  }
+
+  if (in.upstream.has()) {
+    if (auto st = endpoints(in.upstream, "upstream", out.upstreams); !st) return Error{st.error()};
+  } else {
+    out.upstreams = d.upstreams;
+  }
+  if (out.upstreams.empty())
+    return Error{"no upstream resolver: give --upstream ADDR:PORT (/etc/resolv.conf has none)"};
+  for (const Endpoint& u : out.upstreams)
+    if (std::find(out.listen.begin(), out.listen.end(), u) != out.listen.end())
+      return Error{fmt::format("upstream {} is one of our own listen addresses (a forwarding loop)",
+                               u.str())};
+
+  if (in.prefix.has()) {
+    const std::string& v = *in.prefix.value;
+    auto p = rfc6052::parse_prefix(v);
+    if (!p) return Error{label(in.prefix.file, "prefix", v) + ": " + p.error()};
+    out.settings.prefix = *p;
+  }
+  if (in.exclude.has()) {
+    for (const std::string& v : *in.exclude.value) {
+      auto p = Ipv6Prefix::parse(v);
+      if (!p) return Error{label(in.exclude.file, "exclude", v) + ": " + p.error()};
+      out.settings.exclude.push_back(*p);
+    }
+  }
+  if (in.allow.has()) {
+    for (const std::string& v : *in.allow.value) {
+      auto n = parse_client_net(v);
+      if (!n) return Error{label(in.allow.file, "allow", v) + ": " + n.error()};
+      out.allow.push_back(*n);
+    }
+  } else {
+    out.allow = d.allow;
+  }
+  out.threads = d.threads;
+  if (in.threads.has()) {
+    auto t = parse_uint(*in.threads.value, 1, 256);
+    if (!t) return Error{label(in.threads.file, "threads", *in.threads.value) + ": must be 1..256"};
+    out.threads = *t;
+  }
+  if (in.cache_size.has()) {
+    auto c = parse_uint(*in.cache_size.value, 1, 65536);
+    if (!c)
+      return Error{label(in.cache_size.file, "cache-size", *in.cache_size.value) +
+                   ": must be 1..65536 (MiB)"};
+    out.cache_bytes = size_t(*c) << 20;
+  }
+  if (in.control.has()) {
+    if (in.control.value->empty())
+      return Error{label(in.control.file, "control", "") + ": must not be empty"};
+    out.control = *in.control.value;
+  }
+  return out;
+}
+
+}  // namespace sixfour::dns64

@@ -1,0 +1,84 @@
+// `sixfour dns64` configuration: values from the command line or a TOML file, merged (command line
+// wins) and validated once into the daemon's settings, with one-line errors naming the bad value.
+// Pure: the defaults that need the system (resolv.conf nameservers, on-link networks) are passed in.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "addr/ip.hpp"
+#include "common/result.hpp"
+#include "dns64/synth.hpp"
+
+namespace sixfour::dns64 {
+
+template <typename T>
+struct Given {
+  std::optional<T> value;
+  std::string file;  // empty: command line
+  bool has() const { return value.has_value(); }
+  void set(T v, std::string from_file = {}) {
+    value = std::move(v);
+    file = std::move(from_file);
+  }
+};
+
+struct ConfigInput {
+  Given<std::vector<std::string>> listen;    // ADDR:PORT, [V6]:PORT, or ADDR (port 53)
+  Given<std::vector<std::string>> upstream;  // same forms
+  Given<std::string> prefix;
+  Given<std::vector<std::string>> exclude;   // IPv6 prefixes
+  Given<std::vector<std::string>> allow;     // client networks (either family)
+  Given<std::string> threads;
+  Given<std::string> cache_size;  // MiB
+  Given<std::string> control;
+};
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over);
+// Keys: listen, upstream, prefix, exclude, allow (strings or arrays of strings), threads,
+// cache-size (integers), control (string). Unknown keys and wrong types are errors.
+Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
+
+struct Endpoint {
+  bool v6 = false;
+  Ipv4Addr a4;
+  Ipv6Addr a6;
+  uint16_t port = 53;
+  std::string str() const;  // "127.0.0.1:53", "[::1]:53"
+  bool operator==(const Endpoint&) const = default;
+};
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+struct ClientNet {
+  bool v6 = false;
+  Ipv4Prefix p4;
+  Ipv6Prefix p6;
+  std::string str() const;
+};
+Result<ClientNet> parse_client_net(std::string_view text);  // CIDR or a single address
+bool allowed(const std::vector<ClientNet>& nets, const Endpoint& client);
+
+// `nameserver` lines of resolv.conf(5), port 53; others ignored.
+std::vector<Endpoint> parse_resolv_conf(std::string_view text);
+
+struct Defaults {
+  std::vector<Endpoint> upstreams;  // from /etc/resolv.conf
+  std::vector<ClientNet> allow;     // loopback and the host's on-link networks
+  unsigned threads = 1;             // one per core
+};
+
+struct DaemonConfig {
+  std::vector<Endpoint> listen;
+  std::vector<Endpoint> upstreams;
+  Settings settings;
+  std::vector<ClientNet> allow;
+  unsigned threads = 1;
+  size_t cache_bytes = 64u << 20;
+  std::string control = "/run/sixfour/dns64.sock";
+};
+
+Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d);
+
+}  // namespace sixfour::dns64

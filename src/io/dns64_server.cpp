@@ -1,0 +1,568 @@
+#include "io/dns64_server.hpp"
+
+#include <asio.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "dns64/cache.hpp"
+#include "dns64/message.hpp"
+#include "dns64/synth.hpp"
+
+namespace sixfour::io {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+namespace d = sixfour::dns64;
+
+namespace {
+
+// RFC 6147 leaves timing to the implementation; the bar is SERVFAIL within 2 s when every
+// upstream is down. One attempt waits at most kAttempt; a client query (AAAA then A) gets
+// kBudget in all, so the SERVFAIL goes out after ~1.5 s.
+constexpr auto kAttempt = 500ms;
+constexpr auto kBudget = 1500ms;
+constexpr auto kTcpIdle = 10s;  // RFC 7766 §6.2.3: servers close idle connections
+constexpr size_t kMaxTcpPerThread = 256;
+
+#define SIXFOUR_DNS64_COUNTERS(X)                                                              \
+  X(udp_queries) X(tcp_queries) X(cache_hits) X(synthesized) X(ptr_synthesized) X(ipv4only)    \
+  X(passed_through) X(refused) X(formerr) X(notimp) X(dropped) X(servfail) X(truncated)        \
+  X(upstream_queries) X(upstream_timeouts) X(upstream_bad_answers) X(upstream_tcp)              \
+  X(send_errors)
+
+struct alignas(64) Counters {
+#define X(name) std::atomic<uint64_t> name{0};
+  SIXFOUR_DNS64_COUNTERS(X)
+#undef X
+};
+
+inline void bump(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+uint32_t now_seconds() {
+  using namespace std::chrono;
+  return static_cast<uint32_t>(duration_cast<seconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+d::Endpoint to_endpoint(const asio::ip::address& a, uint16_t port) {
+  d::Endpoint e;
+  e.port = port;
+  if (a.is_v6()) {
+    e.v6 = true;
+    auto b = a.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), e.a6.b.begin());
+  } else {
+    auto b = a.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), e.a4.b.begin());
+  }
+  return e;
+}
+
+asio::ip::address to_address(const d::Endpoint& e) {
+  if (e.v6) {
+    asio::ip::address_v6::bytes_type b;
+    std::copy(e.a6.b.begin(), e.a6.b.end(), b.begin());
+    return asio::ip::address_v6(b);
+  }
+  asio::ip::address_v4::bytes_type b;
+  std::copy(e.a4.b.begin(), e.a4.b.end(), b.begin());
+  return asio::ip::address_v4(b);
+}
+
+}  // namespace
+
+// One server thread: its io_context, sockets, counters and random source for upstream IDs.
+struct Worker {
+  Dns64Server::Impl* srv;
+  asio::io_context ctx{1};
+  std::vector<std::unique_ptr<udp::socket>> udp_socks;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  Counters counters;
+  std::mt19937 rng{std::random_device{}()};
+  size_t tcp_conns = 0;
+  std::thread thread;
+
+  awaitable<void> udp_loop(udp::socket& sock);
+  awaitable<void> udp_slow(udp::socket& sock, udp::endpoint from, d::Query q);
+  awaitable<void> tcp_accept(tcp::acceptor& acc);
+  awaitable<void> tcp_conn(tcp::socket sock);
+  awaitable<std::vector<uint8_t>> answer(const d::Query& q, size_t limit);
+  awaitable<d::Message> resolve(const d::Query& q);
+  awaitable<std::optional<d::Message>> lookup(const d::Name& qname, uint16_t qtype, bool cd,
+                                              bool do_bit,
+                                              std::chrono::steady_clock::time_point deadline);
+  awaitable<std::optional<std::vector<uint8_t>>> ask_udp(const d::Endpoint& up,
+                                                         const std::vector<uint8_t>& query,
+                                                         std::chrono::milliseconds wait);
+  awaitable<std::optional<std::vector<uint8_t>>> ask_tcp(const d::Endpoint& up,
+                                                         const std::vector<uint8_t>& query,
+                                                         std::chrono::milliseconds wait);
+  // Cheap pre-checks shared by UDP and TCP: ACL and malformed queries. Returns the wire to send
+  // back right away (an error, REFUSED, or a cache hit) in `out`, `true` if handled.
+  bool fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d::Query& q,
+                 std::span<uint8_t> out, size_t& out_len, size_t limit, bool& drop);
+};
+
+struct Dns64Server::Impl {
+  d::DaemonConfig cfg;
+  d::Cache cache;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::atomic<size_t> preferred{0};  // index of the upstream that answered last (failover)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  explicit Impl(const d::DaemonConfig& c) : cfg(c), cache(c.cache_bytes) {}
+};
+
+bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d::Query& q,
+                       std::span<uint8_t> out, size_t& out_len, size_t limit, bool& drop) {
+  drop = false;
+  d::QueryStatus st = d::parse_query(in, q);
+  auto put = [&](const std::vector<uint8_t>& w) {
+    if (w.size() > out.size()) return;
+    std::copy(w.begin(), w.end(), out.begin());
+    out_len = w.size();
+  };
+  switch (st) {
+    case d::QueryStatus::drop:
+      bump(counters.dropped);
+      drop = true;
+      return true;
+    case d::QueryStatus::formerr:
+      bump(counters.formerr);
+      put(d::render_error(q, st, d::kFormErr));
+      return true;
+    case d::QueryStatus::notimp:
+      bump(counters.notimp);
+      put(d::render_error(q, st, d::kNotImp));
+      return true;
+    case d::QueryStatus::badvers:
+      bump(counters.formerr);
+      put(d::render_error(q, st, 0));
+      return true;
+    case d::QueryStatus::ok:
+      break;
+  }
+  // Not an open resolver: clients outside --allow get REFUSED (RFC 5358 §4).
+  if (!d::allowed(srv->cfg.allow, client)) {
+    bump(counters.refused);
+    put(d::render_error(q, st, d::kRefused));
+    return true;
+  }
+  if (q.qclass != d::kClassIN) {
+    bump(counters.refused);
+    put(d::render_error(q, st, d::kRefused));
+    return true;
+  }
+  d::CacheKey key = d::cache_key(q);
+  size_t n = srv->cache.lookup(key, q, now_seconds(), out);
+  if (n == 0) return false;
+  // The cached form carries an OPT and no size limit; for a client without EDNS or with a smaller
+  // buffer the slow path renders it again.
+  if (!q.edns || n > limit) return false;
+  bump(counters.cache_hits);
+  out_len = n;
+  return true;
+}
+
+awaitable<void> Worker::udp_loop(udp::socket& sock) {
+  std::vector<uint8_t> in(65536), out(65535);
+  udp::endpoint from;
+  for (;;) {
+    std::error_code ec;
+    size_t n = co_await sock.async_receive_from(asio::buffer(in), from,
+                                                asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !sock.is_open()) co_return;
+      continue;
+    }
+    // Drain what is queued without going back to the reactor: one system call per datagram,
+    // no coroutine suspension while the socket has data.
+    for (;;) {
+      bump(counters.udp_queries);
+      d::Query q;
+      size_t out_len = 0;
+      bool drop = false;
+      d::Endpoint client = to_endpoint(from.address(), from.port());
+      if (fast_path({in.data(), n}, client, q, out, out_len, d::udp_limit(q), drop)) {
+        if (!drop && out_len > 0) {
+          sock.send_to(asio::buffer(out.data(), out_len), from, 0, ec);
+          if (ec) bump(counters.send_errors);
+        }
+      } else {
+        asio::co_spawn(ctx, udp_slow(sock, from, q), asio::detached);
+      }
+      if (!sock.available(ec) || ec) break;
+      n = sock.receive_from(asio::buffer(in), from, 0, ec);
+      if (ec) break;
+    }
+  }
+}
+
+awaitable<void> Worker::udp_slow(udp::socket& sock, udp::endpoint from, d::Query q) {
+  std::vector<uint8_t> w = co_await answer(q, d::udp_limit(q));
+  std::error_code ec;
+  sock.send_to(asio::buffer(w), from, 0, ec);
+  if (ec) bump(counters.send_errors);
+}
+
+// The answer for a query the cache could not serve as is: resolved (or re-rendered from the
+// cache), stored in the cache in its EDNS form, then rendered for this client's limit.
+awaitable<std::vector<uint8_t>> Worker::answer(const d::Query& q, size_t limit) {
+  d::Query as_edns = q;
+  as_edns.edns = true;
+  d::CacheKey key = d::cache_key(q);
+  std::vector<uint8_t> cached(65535);
+  size_t n = srv->cache.lookup(key, as_edns, now_seconds(), cached);
+  d::Message m;
+  if (n > 0) {
+    bump(counters.cache_hits);
+    auto parsed = d::parse_response({cached.data(), n}, q.qname.span(), q.qtype);
+    if (parsed) {
+      m = std::move(parsed).value();
+    } else {
+      m = co_await resolve(q);
+    }
+  } else {
+    m = co_await resolve(q);
+    if (m.rcode == d::kServFail) bump(counters.servfail);
+    std::vector<uint8_t> full = d::render(as_edns, m, 65535);
+    srv->cache.insert(key, full, now_seconds());
+    if (q.edns && full.size() <= limit) co_return full;
+  }
+  std::vector<uint8_t> w = d::render(q, m, limit);
+  if (w.size() >= 3 && (w[2] & 0x02)) bump(counters.truncated);
+  co_return w;
+}
+
+awaitable<d::Message> Worker::resolve(const d::Query& q) {
+  const d::Settings& s = srv->cfg.settings;
+  d::Name qname = q.qname.name();
+  auto deadline = std::chrono::steady_clock::now() + kBudget;
+  d::Message fail;
+  fail.rcode = d::kServFail;
+
+  if ((q.qtype == d::kTypeAAAA || q.qtype == d::kTypeA) && d::is_ipv4only_arpa(qname)) {
+    bump(counters.ipv4only);
+    co_return d::ipv4only_answer(qname, q.qtype, s);
+  }
+  if (q.qtype == d::kTypePTR) {
+    if (auto target = d::ptr_target(qname, s)) {
+      auto up = co_await lookup(*target, d::kTypePTR, q.cd(), q.do_bit, deadline);
+      if (!up) co_return fail;
+      bump(counters.ptr_synthesized);
+      co_return d::ptr_answer(qname, *target, *up);
+    }
+  }
+  auto up = co_await lookup(qname, q.qtype, q.cd(), q.do_bit, deadline);
+  if (!up) co_return fail;
+  if (q.qtype != d::kTypeAAAA || !d::synthesis_allowed(q)) {
+    bump(counters.passed_through);
+    co_return std::move(*up);
+  }
+  d::Message aaaa = std::move(*up);
+  if (d::classify_aaaa(aaaa, qname, s) == d::AaaaVerdict::answer) {
+    bump(counters.passed_through);
+    co_return aaaa;
+  }
+  auto a = co_await lookup(qname, d::kTypeA, q.cd(), q.do_bit, deadline);
+  // Without the A answer we cannot tell NODATA from "not synthesized yet": SERVFAIL, not cached.
+  if (!a) co_return fail;
+  if (auto syn = d::synthesize(aaaa, *a, qname, s, q.do_bit)) {
+    bump(counters.synthesized);
+    co_return std::move(*syn);
+  }
+  bump(counters.passed_through);
+  co_return aaaa;
+}
+
+awaitable<std::optional<d::Message>> Worker::lookup(const d::Name& qname, uint16_t qtype, bool cd,
+                                                    bool do_bit,
+                                                    std::chrono::steady_clock::time_point deadline) {
+  const auto& ups = srv->cfg.upstreams;
+  size_t first = srv->preferred.load(std::memory_order_relaxed) % ups.size();
+  // Every upstream once, then again (retry), while the budget lasts.
+  for (size_t attempt = 0; attempt < 2 * ups.size() + 1; ++attempt) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left <= 0ms) break;
+    size_t idx = (first + attempt) % ups.size();
+    const d::Endpoint& up = ups[idx];
+    uint16_t id = static_cast<uint16_t>(rng());
+    std::vector<uint8_t> query = d::build_query(id, qname, qtype, cd, do_bit);
+    bump(counters.upstream_queries);
+    auto wire = co_await ask_udp(up, query, std::min<std::chrono::milliseconds>(kAttempt, left));
+    if (!wire) {
+      bump(counters.upstream_timeouts);
+      srv->preferred.store((idx + 1) % ups.size(), std::memory_order_relaxed);
+      continue;
+    }
+    auto m = d::parse_response(*wire, qname, qtype);
+    if (m && m->tc) {
+      // RFC 7766 §5: a truncated answer is asked again over TCP.
+      bump(counters.upstream_tcp);
+      left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) break;
+      wire = co_await ask_tcp(up, query, left);
+      if (!wire) {
+        bump(counters.upstream_timeouts);
+        continue;
+      }
+      m = d::parse_response(*wire, qname, qtype);
+    }
+    if (!m || (wire->size() >= 2 && ((*wire)[0] << 8 | (*wire)[1]) != id)) {
+      bump(counters.upstream_bad_answers);
+      continue;
+    }
+    // A resolver that answers SERVFAIL or REFUSED may be broken or misconfigured; try the
+    // next one, but keep its answer if none does better.
+    if ((m->rcode == d::kServFail || m->rcode == d::kRefused) && attempt + 1 < ups.size()) continue;
+    co_return std::move(m).value();
+  }
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<std::vector<uint8_t>>> Worker::ask_udp(const d::Endpoint& up,
+                                                               const std::vector<uint8_t>& query,
+                                                               std::chrono::milliseconds wait) {
+  // A fresh socket per question: a random source port from the kernel besides the random ID
+  // (RFC 5452 §4), and the connected socket only hears from the upstream's address.
+  udp::socket sock(ctx);
+  std::error_code ec;
+  udp::endpoint to(to_address(up), up.port);
+  sock.open(to.protocol(), ec);
+  if (!ec) sock.connect(to, ec);
+  if (!ec) sock.send(asio::buffer(query), 0, ec);
+  if (ec) co_return std::nullopt;
+  asio::steady_timer timer(ctx);
+  timer.expires_after(wait);
+  std::vector<uint8_t> buf(65535);
+  std::error_code timer_ec;  // separate: the losing operation completes with operation_aborted
+  for (;;) {
+    auto r = co_await (sock.async_receive(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
+                       timer.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
+    if (r.index() == 1) co_return std::nullopt;
+    if (ec) {
+      // ECONNREFUSED (ICMP port unreachable): the upstream is not listening; do not wait.
+      co_return std::nullopt;
+    }
+    size_t n = std::get<0>(r);
+    if (n >= 12 && buf[0] == query[0] && buf[1] == query[1]) {
+      buf.resize(n);
+      co_return buf;
+    }
+    // Wrong ID: not ours (or spoofed); keep listening until the timer.
+  }
+}
+
+awaitable<std::optional<std::vector<uint8_t>>> Worker::ask_tcp(const d::Endpoint& up,
+                                                               const std::vector<uint8_t>& query,
+                                                               std::chrono::milliseconds wait) {
+  tcp::socket sock(ctx);
+  asio::steady_timer timer(ctx);
+  timer.expires_after(wait);
+  auto io = [&]() -> awaitable<std::optional<std::vector<uint8_t>>> {
+    std::error_code ec;
+    co_await sock.async_connect(tcp::endpoint(to_address(up), up.port),
+                                asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    uint8_t len[2] = {static_cast<uint8_t>(query.size() >> 8), static_cast<uint8_t>(query.size())};
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(len), asio::buffer(query)};
+    co_await asio::async_write(sock, bufs, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    co_await asio::async_read(sock, asio::buffer(len), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    std::vector<uint8_t> msg(size_t(len[0]) << 8 | len[1]);
+    co_await asio::async_read(sock, asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    co_return msg;
+  };
+  std::error_code ec;
+  auto r = co_await (io() || timer.async_wait(asio::redirect_error(use_awaitable, ec)));
+  if (r.index() == 1) co_return std::nullopt;
+  co_return std::get<0>(r);
+}
+
+awaitable<void> Worker::tcp_accept(tcp::acceptor& acc) {
+  for (;;) {
+    std::error_code ec;
+    tcp::socket sock = co_await acc.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
+      continue;
+    }
+    if (tcp_conns >= kMaxTcpPerThread) {
+      sock.close(ec);
+      continue;
+    }
+    asio::co_spawn(ctx, tcp_conn(std::move(sock)), asio::detached);
+  }
+}
+
+// One TCP connection (RFC 7766): queries are read as they come and answered as each finishes,
+// possibly out of order (§6.2.1.1), so pipelined queries do not wait for each other.
+awaitable<void> Worker::tcp_conn(tcp::socket sock) {
+  ++tcp_conns;
+  struct Conn {
+    tcp::socket sock;
+    std::deque<std::vector<uint8_t>> queue;
+    bool writing = false;
+    size_t pending = 0;
+  };
+  auto c = std::make_shared<Conn>(Conn{std::move(sock), {}, false, 0});
+  std::error_code ec;
+  tcp::endpoint peer = c->sock.remote_endpoint(ec);
+  d::Endpoint client = to_endpoint(peer.address(), peer.port());
+
+  auto writer = [](std::shared_ptr<Conn> c) -> awaitable<void> {
+    c->writing = true;
+    while (!c->queue.empty()) {
+      std::vector<uint8_t> w = std::move(c->queue.front());
+      c->queue.pop_front();
+      std::error_code ec;
+      co_await asio::async_write(c->sock, asio::buffer(w), asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+    }
+    c->writing = false;
+  };
+  auto send = [this, writer](std::shared_ptr<Conn> c, const uint8_t* p, size_t n) {
+    std::vector<uint8_t> framed(n + 2);
+    framed[0] = static_cast<uint8_t>(n >> 8);
+    framed[1] = static_cast<uint8_t>(n);
+    std::copy(p, p + n, framed.begin() + 2);
+    c->queue.push_back(std::move(framed));
+    if (!c->writing) asio::co_spawn(ctx, writer(c), asio::detached);
+  };
+
+  std::vector<uint8_t> in(65535), out(65535);
+  asio::steady_timer idle(ctx);
+  for (;;) {
+    uint8_t len[2];
+    idle.expires_after(kTcpIdle);
+    std::error_code idle_ec;
+    auto r = co_await (asio::async_read(c->sock, asio::buffer(len), asio::redirect_error(use_awaitable, ec)) ||
+                       idle.async_wait(asio::redirect_error(use_awaitable, idle_ec)));
+    if (r.index() == 1 || ec) break;
+    size_t n = size_t(len[0]) << 8 | len[1];
+    co_await asio::async_read(c->sock, asio::buffer(in.data(), n), asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    bump(counters.tcp_queries);
+    d::Query q;
+    size_t out_len = 0;
+    bool drop = false;
+    if (fast_path({in.data(), n}, client, q, out, out_len, 65535, drop)) {
+      if (drop) break;  // not DNS: close the connection
+      if (out_len) send(c, out.data(), out_len);
+      continue;
+    }
+    ++c->pending;
+    asio::co_spawn(ctx, [this, c, q, send]() -> awaitable<void> {
+      std::vector<uint8_t> w = co_await answer(q, 65535);
+      send(c, w.data(), w.size());
+      --c->pending;
+    }, asio::detached);
+  }
+  // Let answers still being resolved go out before closing.
+  while (c->pending > 0 || c->writing) {
+    asio::steady_timer t(ctx);
+    t.expires_after(20ms);
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  c->sock.close(ec);
+  --tcp_conns;
+}
+
+Dns64Server::Dns64Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Dns64Server::~Dns64Server() {
+  for (auto& w : impl_->workers) w->ctx.stop();
+  for (auto& w : impl_->workers)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+Result<std::unique_ptr<Dns64Server>> Dns64Server::start(const d::DaemonConfig& cfg) {
+  auto impl = std::make_unique<Impl>(cfg);
+  for (unsigned t = 0; t < cfg.threads; ++t) {
+    auto w = std::make_unique<Worker>();
+    w->srv = impl.get();
+    for (const d::Endpoint& l : cfg.listen) {
+      std::error_code ec;
+      auto addr = to_address(l);
+      udp::endpoint uep(addr, l.port);
+      auto us = std::make_unique<udp::socket>(w->ctx);
+      us->open(uep.protocol(), ec);
+      if (!ec && l.v6) us->set_option(asio::ip::v6_only(true), ec);
+      if (!ec) us->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) {
+        int one = 1;
+        if (::setsockopt(us->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+          ec = std::error_code(errno, std::system_category());
+      }
+      if (!ec) us->bind(uep, ec);
+      if (ec) return Error{fmt::format("listen {} (UDP): {}", l.str(), ec.message())};
+      w->udp_socks.push_back(std::move(us));
+
+      tcp::endpoint tep(addr, l.port);
+      auto acc = std::make_unique<tcp::acceptor>(w->ctx);
+      acc->open(tep.protocol(), ec);
+      if (!ec && l.v6) acc->set_option(asio::ip::v6_only(true), ec);
+      if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) {
+        int one = 1;
+        if (::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+          ec = std::error_code(errno, std::system_category());
+      }
+      if (!ec) acc->bind(tep, ec);
+      if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) return Error{fmt::format("listen {} (TCP): {}", l.str(), ec.message())};
+      w->acceptors.push_back(std::move(acc));
+    }
+    impl->workers.push_back(std::move(w));
+  }
+  for (auto& w : impl->workers) {
+    Worker* wp = w.get();
+    for (auto& s : wp->udp_socks) asio::co_spawn(wp->ctx, wp->udp_loop(*s), asio::detached);
+    for (auto& a : wp->acceptors) asio::co_spawn(wp->ctx, wp->tcp_accept(*a), asio::detached);
+    wp->thread = std::thread([wp] {
+      try {
+        wp->ctx.run();
+      } catch (const std::exception& e) {
+        spdlog::error("worker stopped: {}", e.what());
+      }
+    });
+  }
+  return std::unique_ptr<Dns64Server>(new Dns64Server(std::move(impl)));
+}
+
+std::string Dns64Server::stats_json() const {
+  std::string out = "{";
+  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                              impl_->started)
+                .count();
+  out += fmt::format("\"uptime_seconds\":{},\"threads\":{},\"prefix\":\"{}\"", up,
+                     impl_->workers.size(), impl_->cfg.settings.prefix.str());
+#define X(name)                                                                   \
+  {                                                                               \
+    uint64_t sum = 0;                                                             \
+    for (auto& w : impl_->workers) sum += w->counters.name.load(std::memory_order_relaxed); \
+    out += fmt::format(",\"{}\":{}", #name, sum);                                 \
+  }
+  SIXFOUR_DNS64_COUNTERS(X)
+#undef X
+  auto cs = impl_->cache.stats();
+  out += fmt::format(",\"cache\":{{\"entries\":{},\"bytes\":{},\"hits\":{},\"misses\":{},\"evictions\":{}}}",
+                     cs.entries, cs.bytes, cs.hits, cs.misses, cs.evictions);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace sixfour::io
