@@ -30,7 +30,7 @@ assert_eq "second flow" "reply 10" "$LAB_OUT"
 rows=$(nat64_rows sessions)
 printf '%s\n' "$rows"
 assert_eq "UDP sessions" 2 "$(grep -c '^udp ' <<<"$rows")"
-assert_match "ports from the range" "^udp $LAB_C6 [0-9]+ $LAB_S4_AS6 7000 $N64_POOL4 200[01] $LAB_S4 7000 " "$rows"
+assert_line "ports from the range" "^udp $LAB_C6 [0-9]+ $LAB_S4_AS6 7000 $N64_POOL4 200[01] $LAB_S4 7000 " "$rows"
 
 step "the third flow finds no port: dropped, counted, ICMPv6 error to the client"
 if udp_probe c6 "$LAB_S4_AS6" 7000; then fail "third flow got a reply with the pool4 exhausted"; fi

@@ -37,7 +37,7 @@ assert_eq "content" "hello from the IPv6-only client" "$LAB_OUT"
 assert_match "c6 saw the server at its prefix form" "$LAB_S4_AS6 - - .*GET /hello.txt" "$(cat "$LAB_DIR/httpd6.log")"
 rows=$(nat64_rows sessions)
 printf '%s\n' "$rows"
-assert_match "the session uses the static entry" "^tcp $LAB_C6 80 $LAB_S4_AS6 [0-9]+ $N64_POOL4 8080 $LAB_S4 " "$rows"
+assert_line "the session uses the static entry" "^tcp $LAB_C6 80 $LAB_S4_AS6 [0-9]+ $N64_POOL4 8080 $LAB_S4 " "$rows"
 
 step "hairpinning: 2001:db8:6::2 -> [$N64_POOL4_AS6]:7003 -> 2001:db8:6::3"
 before=$(nat64_stat hairpinned)

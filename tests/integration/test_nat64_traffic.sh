@@ -59,12 +59,12 @@ assert_match "human sessions: a UDP session to s4:7000" \
 assert_match "human sessions: an ICMP session" "icmp +$LAB_C6#[0-9]+ +$N64_POOL4#[0-9]+ +$LAB_S4#" "$LAB_OUT"
 rows=$(nat64_rows sessions)
 printf '%s\n' "$rows"
-assert_match "JSON: the TCP session to s4:80, pool4 port in 1024-65535" \
+assert_line "JSON: the TCP session to s4:80, pool4 port in 1024-65535" \
   "^tcp $LAB_C6 [0-9]+ $LAB_S4_AS6 80 $N64_POOL4 ([1-9][0-9]{3,4}) $LAB_S4 80 " "$rows"
 lab_ok "sixfour nat64 bib" gw "$SIXFOUR" nat64 bib --control "$LAB_CTL"
 assert_match "human BIB: a dynamic UDP entry" "udp +$LAB_C6#[0-9]+ +$N64_POOL4#[0-9]+ +dynamic +[0-9]+" "$LAB_OUT"
 rows=$(nat64_rows bib)
-assert_match "JSON BIB: a dynamic TCP entry" "^tcp $LAB_C6 [0-9]+ $N64_POOL4 [0-9]+ false [0-9]+" "$rows"
+assert_line "JSON BIB: a dynamic TCP entry" "^tcp $LAB_C6 [0-9]+ $N64_POOL4 [0-9]+ false [0-9]+" "$rows"
 stats=$(nat64_stats)
 assert_ge "in6" 10 "$(nat64_stat in6 "$stats")"
 assert_ge "out4" 10 "$(nat64_stat out4 "$stats")"

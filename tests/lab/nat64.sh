@@ -75,3 +75,10 @@ except OSError as e:
     print("error", errno.errorcode.get(e.errno, e.errno)); sys.exit(1)
 ' "$2" "$3" "${4:-10}"
 }
+
+# assert_line WHAT ERE TEXT: some line of TEXT matches ERE (anchors apply per line).
+assert_line() {
+  grep -qE -- "$2" <<<"$3" || fail "$1: expected a line matching /$2/, got:
+$3"
+  printf 'ok: %s: a line matches /%s/\n' "$1" "$2"
+}
