@@ -2,6 +2,7 @@
 # Static BIB entries (RFC 6146 §3.5.1) and hairpinning (§3.8) through `sixfour nat64`:
 #  - the IPv4-only server reaches an HTTP server in c6 at pool4 port 8080 (tcp,203.0.113.1#8080,
 #    2001:db8:6::2#80) and c6 sees it at its prefix form;
+#  (with two workers sharing one State);
 #  - 2001:db8:6::2 reaches a UDP server on 2001:db8:6::3 at the pool4 address in the prefix
 #    (2001:db8:64::203.0.113.1, port 7003 statically bound to [2001:db8:6::3]#7003): the NAT64 turns
 #    the packet around itself, and the server sees its peer at the peer's pool4 address and port.
@@ -20,7 +21,8 @@ www=$LAB_DIR/www
 mkdir -p "$www"
 printf 'hello from the IPv6-only client\n' >"$www/hello.txt"
 
-nat64_start --static "tcp,$N64_POOL4#8080,$LAB_C6#80" --static "udp,$N64_POOL4#7003,2001:db8:6::3#7003"
+# Two workers (two TUN queues) sharing one State: flows may land on either.
+nat64_start --workers 2 --static "tcp,$N64_POOL4#8080,$LAB_C6#80" --static "udp,$N64_POOL4#7003,2001:db8:6::3#7003"
 lab_bg c6 httpd6 "$LAB_PY" "$LAB_HOME/httpd.py" "$LAB_C6" 80 "$www"
 lab_bg c6 udp6 "$LAB_PY" -u "$LAB_HOME/udp.py" serve 2001:db8:6::3 7003
 lab_wait_port c6 tcp "$LAB_C6" 80
