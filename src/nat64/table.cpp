@@ -44,7 +44,10 @@ uint64_t StateImpl::skey(uint64_t seed, const Bib* b, Ipv4Addr r, uint16_t rport
 }
 
 StateImpl::StateImpl(const Settings& s)
-    : settings_(s), secret_(random_secret()), pool_(s.pool4, 0, secret_) {
+    : settings_(s),
+      secret_(random_secret()),
+      pool_(s.pool4, 0, secret_),
+      reasm_(s.fragment_memory, s.fragment_timeout_ms, mix64(secret_ ^ 0xf4a9)) {
   for (unsigned i = 0; i < pool_.shards(); ++i)
     shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
   // Static BIB entries (RFC 6146 §3.5.1 "manually configured"): they live in the shard of their IPv4
@@ -212,6 +215,7 @@ bool StateImpl::session_allowed() const {
 }
 
 void StateImpl::expire(uint64_t now_ms) {
+  reasm_.expire(now_ms);
   for (auto& shp : shards_) {
     Shard& sh = *shp;
     std::lock_guard lock(sh.mu);
@@ -277,6 +281,9 @@ void StateImpl::visit_counters(const std::function<void(std::string_view, uint64
   // Static entries inside the pool are not subtracted.
   const uint64_t cap = pool_.capacity_total() * kProtos;
   f("pool4.ports-free", cap > used ? cap - used : 0);
+  f("fragments.datagrams", reasm_.datagrams_held());
+  f("fragments.bytes", reasm_.bytes_held());
+  f("fragments.timed-out", reasm_.timed_out());
 }
 
 }  // namespace sixfour::nat64

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "nat64/fragments.hpp"
 #include "nat64/hash.hpp"
 #include "nat64/pool4.hpp"
 #include "nat64/tcp_state.hpp"
@@ -111,6 +112,8 @@ class StateImpl final : public State {
 
   const Settings& settings() const { return settings_; }
   const Pool4& pool4() const { return pool_; }
+  // Shared by all workers: fragments of one datagram may reach different workers.
+  Reassembler& reassembler() { return reasm_; }
 
  private:
   struct Bib6Hash {
@@ -171,6 +174,7 @@ class StateImpl final : public State {
   // Static BIB entries by IPv6 transport address -> the shard holding them. Built once, read-only.
   std::unordered_map<uint64_t, std::vector<std::pair<const Bib*, unsigned>>> static6_;
   std::atomic<uint64_t> total_sessions_{0};
+  Reassembler reasm_;
 };
 
 }  // namespace sixfour::nat64

@@ -18,7 +18,6 @@ std::string_view name(Nat64Drop d) {
     case Nat64Drop::NotPool4: return "not-pool4";
     case Nat64Drop::FragmentBudget: return "fragment-budget";
     case Nat64Drop::FragmentOverlap: return "fragment-overlap";
-    case Nat64Drop::FragmentTimeout: return "fragment-timeout";
     case Nat64Drop::Count_: break;
   }
   return "?";
@@ -99,9 +98,11 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       // xlat drops or answers it before asking for addresses; refuse if it ever asks.
       mapper_.status = xlat::MapStatus::SrcUntranslatable;
       return translate6(pkt, out);
-    case Parse::Fragment:
-      // TODO(nat64-core): reassembly (nat64/fragments). Until then fragments cannot find their session.
-      return drop(xlat::DropReason::FragmentedIcmp, out);
+    case Parse::Fragment: {
+      size_t len = 0;
+      if (reassemble(pkt, true, now, out, len)) return from_v6({reasm_.data(), len}, now, out);
+      return;
+    }
     case Parse::Drop: return drop(reason, out);
   }
   const Ipv6Prefix& prefix = settings_.prefix;
@@ -129,8 +130,11 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
     case Parse::Xlat:
       mapper_.status = xlat::MapStatus::SrcUntranslatable;
       return translate4(pkt, out);
-    case Parse::Fragment:
-      return drop(xlat::DropReason::FragmentedIcmp, out);
+    case Parse::Fragment: {
+      size_t len = 0;
+      if (reassemble(pkt, false, now, out, len)) return from_v4({reasm_.data(), len}, now, out);
+      return;
+    }
     case Parse::Drop: return drop(reason, out);
   }
   if (!state_.pool4().contains(t.addr4)) return drop(Nat64Drop::NotPool4, out);
@@ -144,6 +148,28 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   if (v != Verdict::Ok) return refuse(v, t, pkt, out);
   compute_outgoing_tuple(t, b, mapper_);
   translate4(pkt, out);
+}
+
+bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out,
+                                size_t& len) {
+  Reassembler& r = state_.reassembler();
+  const std::span<uint8_t> buf(reasm_.data(), reasm_.size());
+  switch (v6 ? r.add6(pkt, now, buf, len) : r.add4(pkt, now, buf, len)) {
+    case Reassembler::Status::Complete:
+      ++c_.reassembled;
+      return true;
+    case Reassembler::Status::Held:
+      // Kept for later: nothing to send, and not a drop.
+      ++c_.fragments_held;
+      out.count = 0;
+      out.outcome = xlat::Outcome::Drop;
+      out.reason = xlat::DropReason::FragmentedIcmp;
+      return false;
+    case Reassembler::Status::Malformed: drop(xlat::DropReason::Malformed, out); return false;
+    case Reassembler::Status::Overlap: drop(Nat64Drop::FragmentOverlap, out); return false;
+    case Reassembler::Status::Budget: drop(Nat64Drop::FragmentBudget, out); return false;
+  }
+  return false;
 }
 
 void TranslatorImpl::account(const xlat::Output& out) {
@@ -185,6 +211,8 @@ void TranslatorImpl::visit_counters(const std::function<void(std::string_view, u
   f("out6", c_.out6);
   f("icmp-errors-sent", c_.icmp_errors_sent);
   f("hairpinned", c_.hairpinned);
+  f("fragments-held", c_.fragments_held);
+  f("reassembled", c_.reassembled);
   std::string key;
   for (size_t i = 0; i < c_.drops.size(); ++i) {
     key = "drops.";

@@ -64,6 +64,9 @@ class Translator {
   // Translates one packet from the TUN (IPv4 or IPv6 by its version nibble) at monotonic time
   // `now_ms`. Same contract as siit::Translator: Forward = out's packets (other family, or same
   // family after hairpinning), Reply = one ICMP error back, Drop = nothing.
+  // out.data: at least 65535 + 4096 bytes — a reassembled datagram (RFC 6146 §3.4) is translated whole
+  // and may be up to 65535 bytes even when `in` is one small fragment. A fragment kept for reassembly
+  // returns Drop with count 0 and is counted as "fragments-held", not as a drop.
   virtual void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) = 0;
 
   // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent", "hairpinned",

@@ -12,6 +12,7 @@ namespace sixfour::nat64 {
 
 struct Counters {
   uint64_t in4 = 0, in6 = 0, out4 = 0, out6 = 0, icmp_errors_sent = 0, hairpinned = 0;
+  uint64_t fragments_held = 0, reassembled = 0;
   std::array<uint64_t, static_cast<size_t>(xlat::DropReason::Count_)> drops{};
   std::array<uint64_t, static_cast<size_t>(Nat64Drop::Count_)> nat64_drops{};
 };
@@ -36,6 +37,8 @@ class TranslatorImpl final : public Translator {
   void drop(Nat64Drop d, xlat::Output& out);
   void drop(xlat::DropReason r, xlat::Output& out);
   void account(const xlat::Output& out);
+  // Feeds a fragment to the shared reassembler; true (and the datagram in reasm_) when complete.
+  bool reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out, size_t& len);
 
   static constexpr size_t kScratchSize = 65536 + 4096;
 
@@ -44,6 +47,7 @@ class TranslatorImpl final : public Translator {
   SessionMapper mapper_;
   Counters c_;
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
+  std::vector<uint8_t> reasm_ = std::vector<uint8_t>(kScratchSize);
 };
 
 }  // namespace sixfour::nat64

@@ -28,7 +28,7 @@ enum class Nat64Drop : uint8_t {
   NotPool4,           // IPv4 packet whose destination is not a pool4 address
   FragmentBudget,     // reassembly memory (Settings::fragment_memory) exhausted
   FragmentOverlap,    // overlapping fragments: the whole datagram is dropped (RFC 5722)
-  FragmentTimeout,    // a datagram not completed within fragment_timeout_ms
+                      // (timeouts are State's counter "fragments.timed-out")
   Count_
 };
 std::string_view name(Nat64Drop d);

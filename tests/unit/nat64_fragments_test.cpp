@@ -1,0 +1,159 @@
+// RFC 6146 §3.4: fragments are reassembled so that non-first fragments find their session; the whole
+// datagram is translated (and fragmented again by xlat/ where the MTU needs it).
+#include <gtest/gtest.h>
+
+#include "nat64_fixture.hpp"
+
+namespace {
+
+using namespace nat64test;
+using pb6::rd16;
+using sixfour::xlat::Outcome;
+
+constexpr const char* kHost = "2001:db8:1::5";
+constexpr const char* kPeer6 = "64:ff9b::c000:201";
+constexpr const char* kPeer4 = "192.0.2.1";
+
+// The IPv6 fragment [off, off+len) of `full`'s upper layer (full = IPv6 header + upper layer).
+Bytes frag6(const Bytes& full, size_t off, size_t len, bool more, uint32_t id = 0xabcd0001) {
+  Bytes payload = pb6::fragment_header(full[6], static_cast<uint16_t>(off / 8), more, id);
+  payload.insert(payload.end(), full.begin() + 40 + static_cast<long>(off),
+                 full.begin() + 40 + static_cast<long>(off + len));
+  const char* src = kHost;
+  return pb6::ipv6({.src = src, .dst = kPeer6}, 44, payload);
+}
+
+// The IPv4 fragment [off, off+len) of `full`'s payload (20-byte header).
+Bytes frag4(const Bytes& full, size_t off, size_t len, bool more, uint16_t id = 0x4242) {
+  Bytes data(full.begin() + 20 + static_cast<long>(off), full.begin() + 20 + static_cast<long>(off + len));
+  return v4to6test::ipv4(full[9], {full[12], full[13], full[14], full[15]}, {full[16], full[17], full[18], full[19]},
+                         data, {.id = id, .mf = more, .frag_off = static_cast<uint16_t>(off / 8)});
+}
+
+TEST(Nat64Fragments, Ipv6UdpInOrder) {
+  Nat nat(lab_settings());
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));  // 1008-byte UDP datagram
+  Got a = nat.run(frag6(full, 0, 512, true));
+  EXPECT_EQ(a.outcome, Outcome::Drop);
+  EXPECT_TRUE(a.pkts.empty());
+  EXPECT_EQ(nat.counter("fragments-held"), 1u);
+  EXPECT_EQ(nat.counter("fragments.datagrams"), 1u);
+  EXPECT_TRUE(nat.state->bib().empty());
+  Got b = nat.run(frag6(full, 512, 496, false));
+  ASSERT_EQ(b.outcome, Outcome::Forward);
+  ASSERT_EQ(b.pkts.size(), 1u);
+  const Bytes& p = b.pkt();
+  ASSERT_EQ(p.size(), 20u + 1008);
+  EXPECT_EQ(rd16(p, 6) & 0x4000, 0);       // DF=0: it was a fragmented IPv6 packet (RFC 7915 §5.1.1)
+  EXPECT_EQ(rd16(p, 4), 0x0001);           // low 16 bits of the Identification
+  EXPECT_EQ(v4src(p), "198.51.100.1");
+  EXPECT_EQ(rd16(p, 22), 53);
+  EXPECT_TRUE(pb6::ipv4_header_checksum_ok(p));
+  EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(p));
+  EXPECT_TRUE(std::equal(full.begin() + 48, full.end(), p.begin() + 28));
+  EXPECT_EQ(nat.counter("reassembled"), 1u);
+  EXPECT_EQ(nat.counter("fragments.datagrams"), 0u);
+  EXPECT_EQ(nat.counter("fragments.bytes"), 0u);
+  EXPECT_EQ(nat.state->sessions(nat.now).size(), 1u);
+}
+
+TEST(Nat64Fragments, Ipv6UdpOutOfOrderAndTranslatedAgainInPieces) {
+  auto s = lab_settings();
+  s.xlat.mtu4 = 576;
+  Nat nat(s);
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
+  EXPECT_EQ(nat.run(frag6(full, 800, 208, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 400, 400, true)).outcome, Outcome::Drop);
+  Got r = nat.run(frag6(full, 0, 400, true));
+  ASSERT_EQ(r.outcome, Outcome::Forward);
+  ASSERT_GE(r.pkts.size(), 2u);  // 1028 bytes over a 576-byte IPv4 MTU
+  size_t bytes = 0;
+  for (const Bytes& p : r.pkts) {
+    EXPECT_LE(p.size(), 576u);
+    bytes += p.size() - 20;
+  }
+  EXPECT_EQ(bytes, 1008u);
+  EXPECT_EQ(rd16(r.pkts[0], 22), 53);
+  EXPECT_NE(rd16(r.pkts[0], 6) & 0x2000, 0);  // MF on the first piece
+}
+
+TEST(Nat64Fragments, OverlapDiscardsTheDatagram) {
+  Nat nat(lab_settings());
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
+  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 504, 504, false)).outcome, Outcome::Drop);  // 504 < 512: overlap
+  EXPECT_EQ(nat.counter("drops.fragment-overlap"), 1u);
+  EXPECT_EQ(nat.counter("fragments.datagrams"), 0u);
+  // The rest of the datagram starts a new one, which never completes.
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("reassembled"), 0u);
+  EXPECT_TRUE(nat.state->bib().empty());
+  // An exact duplicate is not an overlap.
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.fragment-overlap"), 1u);
+  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Forward);
+}
+
+TEST(Nat64Fragments, TimeoutDiscards) {
+  Nat nat(lab_settings());  // fragment_timeout_ms = 2000
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
+  nat.run(frag6(full, 0, 512, true));
+  nat.state->expire(nat.now + 1999);
+  EXPECT_EQ(nat.counter("fragments.datagrams"), 1u);
+  nat.state->expire(nat.now + 2000);
+  EXPECT_EQ(nat.counter("fragments.datagrams"), 0u);
+  EXPECT_EQ(nat.counter("fragments.timed-out"), 1u);
+  nat.now += 2000;
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);  // alone now
+  EXPECT_EQ(nat.counter("reassembled"), 0u);
+}
+
+TEST(Nat64Fragments, BudgetIsEnforced) {
+  auto s = lab_settings();
+  s.fragment_memory = 1024;
+  Nat nat(s);
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(2000));
+  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("fragments-held"), 1u);
+  EXPECT_EQ(nat.run(frag6(full, 512, 512, true)).outcome, Outcome::Drop);  // would exceed 1024
+  EXPECT_EQ(nat.counter("drops.fragment-budget"), 1u);
+  EXPECT_EQ(nat.counter("fragments.bytes"), 0u);
+}
+
+TEST(Nat64Fragments, Ipv4ReplyFragmentsFindTheSession) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
+  const Bytes full = udp4(kPeer4, 53, "198.51.100.1", port4, v4to6test::pattern(2000));
+  // Last piece first, then the first one: the session is found from the reassembled datagram.
+  EXPECT_EQ(nat.run(frag4(full, 1000, 1008, false)).outcome, Outcome::Drop);
+  Got r = nat.run(frag4(full, 0, 1000, true));
+  ASSERT_EQ(r.outcome, Outcome::Forward);
+  ASSERT_EQ(r.pkts.size(), 2u);  // 2008 + 40 bytes > 1280: IPv6 fragments (RFC 7915 §4 / §5.1.1)
+  const Bytes& f0 = r.pkts[0];
+  EXPECT_EQ(f0[6], 44);
+  EXPECT_EQ(v6at(f0, 24), kHost);
+  EXPECT_EQ(rd16(f0, 48), 53);
+  EXPECT_EQ(rd16(f0, 50), 40000);
+  EXPECT_LE(f0.size(), 1280u);
+}
+
+TEST(Nat64Fragments, FragmentedEchoIsTranslatedWhole) {
+  Nat nat(lab_settings());
+  Bytes body;
+  pb6::put16(body, 0x77);
+  pb6::put16(body, 1);
+  Bytes data = pb6::pattern(1200);
+  body.insert(body.end(), data.begin(), data.end());
+  Bytes m{128, 0, 0, 0};
+  m.insert(m.end(), body.begin(), body.end());
+  Bytes full = pb6::ipv6({.src = kHost, .dst = kPeer6}, 58, m);
+  pb6::fill_checksum6(full, 40, 58, 2);
+  EXPECT_EQ(nat.run(frag6(full, 0, 800, true)).outcome, Outcome::Drop);
+  Got r = nat.run(frag6(full, 800, full.size() - 40 - 800, false));
+  ASSERT_EQ(r.outcome, Outcome::Forward);
+  ASSERT_EQ(r.pkts.size(), 1u);
+  EXPECT_EQ(r.pkt()[20], 8);
+  EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(r.pkt()));  // the ICMPv4 checksum over the whole message
+}
+
+}  // namespace
