@@ -17,10 +17,10 @@ SOCKS_NODE=gw
 SOCKS_LOG=
 SOCKS_PY=$LAB_HOME/socks_client.py
 
-# socks_hosts NODE: writes the node's hosts file (removed again by socks_cleanup).
+# socks_hosts NODE [EXTRA_LINE...]: writes the node's hosts file (removed again by socks_cleanup).
 SOCKS_HOSTS_FILES=()
 socks_hosts() {
-  local node=$1 dir
+  local node=$1 dir line
   dir=/etc/netns/$(lab_ns "$node")
   mkdir -p "$dir"
   cat >"$dir/hosts" <<HOSTS
@@ -30,6 +30,8 @@ socks_hosts() {
 2001:db8:bad::1 he.test
 203.0.113.2 he.test
 HOSTS
+  shift
+  for line in "$@"; do printf '%s\n' "$line" >>"$dir/hosts"; done
   SOCKS_HOSTS_FILES+=("$dir")
 }
 
