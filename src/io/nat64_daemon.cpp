@@ -1,5 +1,6 @@
 #include "io/nat64_daemon.hpp"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -89,7 +90,9 @@ void log_event(const nat64::LogEvent& e) {
   std::string line = fmt::format("{} {} {} inside {}#{} outside {}#{}", wall_time(e.time_ms), what,
                                  nat64::proto_name(e.proto), e.addr6.str(), e.port6, e.addr4.str(),
                                  e.port4);
-  if (session) line += fmt::format(" remote {}#{}", e.remote4.str(), e.remote_port4);
+  // ICMP query sessions have no remote port: the identifier is the inside/outside "port".
+  if (session && e.proto == IPPROTO_ICMPV6) line += " remote " + e.remote4.str();
+  else if (session) line += fmt::format(" remote {}#{}", e.remote4.str(), e.remote_port4);
   spdlog::info("{}", line);
 }
 

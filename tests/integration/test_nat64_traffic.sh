@@ -77,6 +77,8 @@ step "--log-sessions: one line per BIB entry / session added (RFC 6888 §4)"
 log=$(cat "$LAB_DAEMON_LOG")
 assert_match "session log line" \
   "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z session-add udp inside $LAB_C6#[0-9]+ outside $N64_POOL4#[0-9]+ remote $LAB_S4#7000" "$log"
+assert_line "ICMP session log line (no remote port: the identifier is the port)" \
+  "session-add icmp inside $LAB_C6#[0-9]+ outside $N64_POOL4#[0-9]+ remote $LAB_S4\$" "$log"
 assert_match "BIB log line" "Z bib-add tcp inside $LAB_C6#[0-9]+ outside $N64_POOL4#[0-9]+" "$log"
 
 step "traceroute6 c6 -> [$LAB_S4_AS6]"
