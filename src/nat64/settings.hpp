@@ -66,7 +66,9 @@ struct Settings {
   uint32_t fragment_memory = 4 << 20;        // bytes held for reassembly, all fragments together
   uint32_t fragment_timeout_ms = 2000;
   xlat::Config xlat;
-  std::function<void(const LogEvent&)> log;  // empty = logging off
+  // Empty = logging off. Called from worker threads (and expire()) while a table shard is locked:
+  // it must be thread-safe and quick (e.g. hand the event to a logger queue).
+  std::function<void(const LogEvent&)> log;
 };
 
 }  // namespace sixfour::nat64

@@ -29,7 +29,8 @@ std::unique_ptr<Translator> Translator::create(const Settings& settings, State& 
   return std::make_unique<TranslatorImpl>(settings, static_cast<StateImpl&>(state));
 }
 
-TranslatorImpl::TranslatorImpl(const Settings& s, StateImpl& state) : settings_(s), state_(state) {
+TranslatorImpl::TranslatorImpl(const Settings& /*s*/, StateImpl& state)
+    : settings_(state.settings()), state_(state) {  // the State's copy: no lifetime tie to the caller's
   mapper_.settings = &state_.settings();
   mapper_.pool = &state_.pool4();
 }

@@ -58,6 +58,8 @@ class State {
 // Per worker (not thread-safe); workers share one State.
 class Translator {
  public:
+  // `settings` must be the ones `state` was created with (the translator uses the State's own copy,
+  // so neither needs to outlive the other's creation call).
   static std::unique_ptr<Translator> create(const Settings& settings, State& state);
   virtual ~Translator() = default;
 
