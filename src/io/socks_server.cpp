@@ -46,6 +46,7 @@ constexpr auto kAttemptDelay = std::chrono::milliseconds(250);
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr size_t kHandshakeBuf = 1024;  // greeting + auth + request are at most ~780 bytes
 constexpr size_t kSpliceChunk = 1 << 20;
+constexpr uint64_t kGrowAfter = 4 << 20;
 
 // ---- counters (relaxed atomics: statistics need no ordering) ----
 
@@ -180,7 +181,6 @@ struct Relay {
   awaitable<void> pump(tcp::socket& from, tcp::socket& to, uint64_t& count, std::atomic<uint64_t>& total) {
     int p[2];
     if (::pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0) {
-      ::fcntl(p[1], F_SETPIPE_SZ, kSpliceChunk);  // best effort: bigger batches per wakeup
       const bool ok = co_await pump_splice(from, to, count, total, p);
       ::close(p[0]);
       ::close(p[1]);
@@ -195,8 +195,14 @@ struct Relay {
                               std::atomic<uint64_t>& total, int p[2]) {
     const int in = from.native_handle(), out = to.native_handle();
     size_t in_pipe = 0;
-    bool first = true;
+    bool first = true, grown = false;
     for (;;) {
+      // A bulk transfer gets a 1 MiB pipe (fewer wakeups per byte); short connections keep the
+      // default 64 KiB one, whose allocation costs nothing extra per connection.
+      if (!grown && count >= kGrowAfter) {
+        ::fcntl(p[1], F_SETPIPE_SZ, kSpliceChunk);  // best effort
+        grown = true;
+      }
       ssize_t n = ::splice(in, nullptr, p[1], nullptr, kSpliceChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         in_pipe += static_cast<size_t>(n);
