@@ -10,6 +10,8 @@ Pool4::Pool4(const std::vector<Pool4Entry>& entries, unsigned shards, uint64_t s
     const uint64_t count = uint64_t{1} << (32 - e.prefix.len);
     ranges_.push_back(Range{e.prefix, addresses_, count, e.lo, e.hi});
     addresses_ += count;
+    has_low_ = has_low_ || e.lo < 1024;
+    has_high_ = has_high_ || e.hi >= 1024;
     ports += count * (uint64_t{e.hi} - e.lo + 1);
   }
   if (shards == 0) shards = static_cast<unsigned>(std::clamp<uint64_t>(ports / 4096, 1, 16));

@@ -58,6 +58,7 @@ class Pool4 {
 
   std::vector<Range> ranges_;
   uint64_t addresses_ = 0;
+  bool has_low_ = false, has_high_ = false;  // some range holds ports 0-1023 / 1024-65535
   unsigned shards_ = 1;
   uint64_t secret_;
   std::vector<uint64_t> capacity_;
@@ -84,6 +85,7 @@ std::optional<Transport4> Pool4::allocate(unsigned shard, uint8_t proto, const I
     const bool use_low = (attempt < 2) ? low : !low;
     const unsigned p = (attempt % 2 == 0) ? par : 1 - par;
     const uint32_t cls_lo = use_low ? 0 : 1024, cls_hi = use_low ? 1023 : 65535;
+    if (!(use_low ? has_low_ : has_high_)) continue;  // no pool range reaches into this port range
     for (uint64_t i = 0; i < addresses_; ++i) {
       Ipv4Addr addr;
       const Range& r = range_of((h_addr + i) % addresses_, addr);
