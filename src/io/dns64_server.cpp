@@ -317,18 +317,22 @@ awaitable<d::Message> Worker::resolve(const d::Query& q) {
       co_return d::ptr_answer(qname, *target, *up);
     }
   }
-  auto up = co_await lookup(qname, q.qtype, q.cd(), q.do_bit, deadline);
-  if (!up) co_return fail;
   if (q.qtype != d::kTypeAAAA || !d::synthesis_allowed(q)) {
+    auto up = co_await lookup(qname, q.qtype, q.cd(), q.do_bit, deadline);
+    if (!up) co_return fail;
     bump(counters.passed_through);
     co_return std::move(*up);
   }
+  // RFC 6147 §5.1.8 allows asking for A in parallel with AAAA: a cache miss then costs one
+  // upstream round trip instead of two; the A answer is unused when a real AAAA exists.
+  auto [up, a] = co_await (lookup(qname, d::kTypeAAAA, q.cd(), q.do_bit, deadline) &&
+                           lookup(qname, d::kTypeA, q.cd(), q.do_bit, deadline));
+  if (!up) co_return fail;
   d::Message aaaa = std::move(*up);
   if (d::classify_aaaa(aaaa, qname, s) == d::AaaaVerdict::answer) {
     bump(counters.passed_through);
     co_return aaaa;
   }
-  auto a = co_await lookup(qname, d::kTypeA, q.cd(), q.do_bit, deadline);
   // Without the A answer we cannot tell NODATA from "not synthesized yet": SERVFAIL, not cached.
   if (!a) co_return fail;
   if (auto syn = d::synthesize(aaaa, *a, qname, s, q.do_bit)) {
