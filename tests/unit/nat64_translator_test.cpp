@@ -358,3 +358,52 @@ TEST(Nat64Misc, TtlExpiredIsAnsweredWithoutCreatingState) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace nat64test;
+using sixfour::xlat::Outcome;
+
+TEST(Nat64Limits, MaxSessionsRefusesNewSessionsOnly) {
+  auto s = lab_settings();
+  s.max_sessions = 2;
+  Nat nat(s);
+  EXPECT_EQ(nat.run(udp6("2001:db8:1::5", 1000, "64:ff9b::c000:201", 53)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.run(udp6("2001:db8:1::5", 1002, "64:ff9b::c000:201", 53)).outcome, Outcome::Forward);
+  Got r = nat.run(udp6("2001:db8:1::5", 1004, "64:ff9b::c000:201", 53));
+  ASSERT_EQ(r.outcome, Outcome::Reply);
+  EXPECT_EQ(r.pkt()[40], 1);
+  EXPECT_EQ(r.pkt()[41], 3);
+  EXPECT_EQ(nat.counter("drops.session-limit"), 1u);
+  // Existing sessions keep working.
+  EXPECT_EQ(nat.run(udp6("2001:db8:1::5", 1000, "64:ff9b::c000:201", 53)).outcome, Outcome::Forward);
+  nat.state->expire(nat.now + 300000);
+  EXPECT_EQ(nat.run(udp6("2001:db8:1::5", 1004, "64:ff9b::c000:201", 53)).outcome, Outcome::Forward);
+}
+
+// RFC 6146 §3.8 with an ICMP error: the server's Port Unreachable about a hairpinned datagram goes
+// back through both passes and reaches the client quoting the client's original datagram.
+TEST(Nat64Hairpin, IcmpErrorAboutAHairpinnedPacket) {
+  auto s = lab_settings();
+  s.statics.push_back(sixfour::nat64::parse_static("udp,198.51.100.1#8053,2001:db8:1::53#53").value());
+  Nat nat(s);
+  Got r = nat.run(udp6("2001:db8:1::5", 40000, "64:ff9b::c633:6401", 8053));
+  ASSERT_EQ(r.outcome, Outcome::Forward);
+  Bytes err = pb6::ipv6({.src = "2001:db8:1::53", .dst = "64:ff9b::c633:6401"}, 58, pb6::icmp6(1, 4, 0, r.pkt()));
+  pb6::fill_checksum6(err, 40, 58, 2);
+  Got e = nat.run(err);
+  ASSERT_EQ(e.outcome, Outcome::Forward);
+  const Bytes& p = e.pkt();
+  ASSERT_EQ(p[0] >> 4, 6);
+  EXPECT_EQ(v6at(p, 8), "64:ff9b::c633:6401");
+  EXPECT_EQ(v6at(p, 24), "2001:db8:1::5");
+  EXPECT_EQ(p[40], 1);
+  EXPECT_EQ(p[41], 4);
+  EXPECT_EQ(v6at(p, 48 + 8), "2001:db8:1::5");
+  EXPECT_EQ(v6at(p, 48 + 24), "64:ff9b::c633:6401");
+  EXPECT_EQ(pb6::rd16(p, 88), 40000);
+  EXPECT_EQ(pb6::rd16(p, 90), 8053);
+  EXPECT_TRUE(pb6::ipv6_icmp_checksum_ok(p));
+}
+
+}  // namespace
