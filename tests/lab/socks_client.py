@@ -70,8 +70,11 @@ def udp(proxy, pport, target, tport):
 
 def raw(proxy, pport, hexbytes):
     s = socket.create_connection((proxy, pport), timeout=5)
-    s.sendall(bytes.fromhex(hexbytes))
-    s.shutdown(socket.SHUT_WR)
+    try:
+        s.sendall(bytes.fromhex(hexbytes))
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # the proxy may close first (a refused client); then nothing comes back
     out = b""
     try:
         while True:
