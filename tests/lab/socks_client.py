@@ -5,6 +5,12 @@
       echo; prints "relay=ADDR:PORT reply_from=ADDR:PORT match=yes|no"; exit 0 iff it matched.
   socks_client.py raw PROXY_ADDR PROXY_PORT HEX
       sends the bytes HEX, half-closes, prints what came back as hex (empty if nothing).
+  socks_client.py hold PROXY_ADDR PROXY_PORT HEX
+      sends the bytes HEX and keeps its side open; prints what came back until the proxy closed
+      (at most 15 s), as hex.
+  socks_client.py bind PROXY_ADDR PROXY_PORT PEER_ADDR
+      BIND (RFC 1928 section 4) for PEER_ADDR; prints "listen=ADDR:PORT" (first reply) at once,
+      then "peer=ADDR:PORT" (second reply) and "data=TEXT" (what the peer sent until it closed).
 """
 import ipaddress
 import socket
@@ -88,7 +94,54 @@ def raw(proxy, pport, hexbytes):
     return 0
 
 
+def hold(proxy, pport, hexbytes):
+    s = socket.create_connection((proxy, pport), timeout=15)
+    s.sendall(bytes.fromhex(hexbytes))
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    print(out.hex())
+    return 0
+
+
+def bind(proxy, pport, peer):
+    s = socket.create_connection((proxy, pport), timeout=15)
+    s.sendall(b"\x05\x01\x00")
+    assert recv_exact(s, 2) == b"\x05\x00", "method selection"
+    s.sendall(b"\x05\x02\x00" + enc_addr(peer, 0))
+    _, rep, _, atyp = recv_exact(s, 4)
+    if rep != 0:
+        print(f"reply={rep}")
+        return 1
+    addr, port, _ = read_addr(s, atyp)
+    print(f"listen={addr}:{port}", flush=True)
+    _, rep, _, atyp = recv_exact(s, 4)
+    if rep != 0:
+        print(f"reply={rep}")
+        return 1
+    addr, port, _ = read_addr(s, atyp)
+    print(f"peer={addr}:{port}", flush=True)
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    print(f"data={data.decode(errors='replace').strip()}")
+    return 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[0] == "hold":
+        return hold(argv[1], int(argv[2]), argv[3])
+    if len(argv) == 4 and argv[0] == "bind":
+        return bind(argv[1], int(argv[2]), argv[3])
     if len(argv) == 5 and argv[0] == "udp":
         return udp(argv[1], int(argv[2]), argv[3], int(argv[4]))
     if len(argv) == 4 and argv[0] == "raw":
