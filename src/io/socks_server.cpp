@@ -812,13 +812,15 @@ struct Worker {
         if (ec.value() == EMFILE || ec.value() == ENFILE) {
           // Out of descriptors: give back the reserve, take the waiting client and close it at
           // once (it is refused rather than left hanging), keep serving the others.
-          inc(g_ctr.refused_fd);
           if (reserve_fd >= 0) {
             ::close(reserve_fd);
             reserve_fd = -1;
           }
           int fd = ::accept4(acc.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
-          if (fd >= 0) ::close(fd);
+          if (fd >= 0) {
+            ::close(fd);
+            inc(g_ctr.refused_fd);
+          }
           reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
           asio::steady_timer t(ctx, std::chrono::milliseconds(10));
           co_await t.async_wait(asio::redirect_error(use_awaitable, ec));

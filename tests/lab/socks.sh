@@ -51,7 +51,9 @@ socks_start() {
   SOCKS_LOG=$LAB_DIR/socks.log
   LAB_DAEMON_LOG=$SOCKS_LOG
   printf '+ [%s] %s socks %s &\n' "$node" "$SIXFOUR" "$*"
-  ip netns exec "$(lab_ns "$node")" "$SIXFOUR" socks --control "$SOCKS_CTL" "$@" >"$SOCKS_LOG" 2>&1 &
+  # $SOCKS_WRAP: a command that execs the rest (prlimit ...), so $! stays the proxy's pid.
+  # shellcheck disable=SC2086
+  ip netns exec "$(lab_ns "$node")" ${SOCKS_WRAP:-} "$SIXFOUR" socks --control "$SOCKS_CTL" "$@" >"$SOCKS_LOG" 2>&1 &
   SOCKS_PID=$!
   LAB_DAEMON_PID=$SOCKS_PID
   local i
