@@ -482,7 +482,8 @@ class Session : public std::enable_shared_from_this<Session> {
       // wanted (NAT64 synthesis below).
       tcp::resolver res(co_await asio::this_coro::executor);
       std::error_code ec;
-      auto results = co_await res.async_resolve(dst.domain, std::to_string(dst.port),
+      const std::string service = std::to_string(dst.port);  // no temporaries in co_await (kNone)
+      auto results = co_await res.async_resolve(dst.domain, service,
                                                 tcp::resolver::numeric_service,
                                                 asio::redirect_error(use_awaitable, ec));
       if (ec) {
