@@ -7,7 +7,8 @@
 # Figures:
 #   throughput  one 1 GiB HTTP download (curl --socks5-hostname), MB/s (10^6 bytes)
 #   cps         SOCKS connections per second: $REQUESTS short HTTP requests (Connection: close,
-#               so one SOCKS connection each) with $PARALLEL concurrent clients (curl --parallel)
+#               so one SOCKS connection each) with $PARALLEL concurrent clients (curl --parallel);
+#               best of $ROUNDS rounds, the proxies taking turns
 # Prints each figure and sixfour's ratios (bar: >= 4x ssh -D throughput, >= microsocks cps).
 set -euo pipefail
 SIXFOUR=$(realpath "${1:-build/sixfour}")
@@ -15,6 +16,7 @@ export SIXFOUR
 SIZE_MIB=${SIZE_MIB:-1024}
 REQUESTS=${REQUESTS:-5000}
 PARALLEL=${PARALLEL:-100}
+ROUNDS=${ROUNDS:-3}
 # shellcheck source=../tests/lab/lab.sh
 source "$(dirname "$0")/../tests/lab/lab.sh"
 trap lab_down EXIT
@@ -115,8 +117,11 @@ cps() {  # NAME PROXY
     --max-time 60 --socks5 "$2" -o /dev/null -w '%{http_code}\n' "http://$LAB_S4/small.txt?[1-$REQUESTS]") || true
   end=$(date +%s%N)
   ok=$(grep -c '^200$' <<<"$out" || true)
-  R[$1.cps]=$("$LAB_PY" -c "print(round($ok/(($end-$start)/1e9)))")
-  printf '%-10s %d/%d requests ok, %s connections/s\n' "$1" "$ok" "$REQUESTS" "${R[$1.cps]}" >&2
+  local v
+  v=$("$LAB_PY" -c "print(round($ok/(($end-$start)/1e9)))")
+  # Best of $ROUNDS rounds (the proxies take turns): other load on the machine only ever lowers it.
+  ((v > ${R[$1.cps]:-0})) && R[$1.cps]=$v
+  printf '%-10s %d/%d requests ok, %s connections/s\n' "$1" "$ok" "$REQUESTS" "$v" >&2
 }
 
 # Reference: the same file straight from nginx (no proxy; gw forwards nothing here, so nginx on
@@ -124,14 +129,16 @@ cps() {  # NAME PROXY
 lab_bg gw nginxgw nginx -c "$LAB_DIR/nginx/nginx-gw.conf" -e "$LAB_DIR/nginx/error-gw.log"
 lab_wait_port gw tcp "$LAB_GW6" 8080
 tput direct direct
-for n in sixfour microsocks ssh; do
-  case $n in
-    sixfour) p="[$LAB_GW6]:1080" ;;
-    microsocks) p="[$LAB_GW6]:1081" ;;
-    ssh) p="[::1]:1082" ;;
+proxy_of() {
+  case $1 in
+    sixfour) echo "[$LAB_GW6]:1080" ;;
+    microsocks) echo "[$LAB_GW6]:1081" ;;
+    ssh) echo "[::1]:1082" ;;
   esac
-  tput "$n" "$p"
-  cps "$n" "$p"
+}
+for n in sixfour microsocks ssh; do tput "$n" "$(proxy_of "$n")"; done
+for ((round = 0; round < ROUNDS; round++)); do
+  for n in sixfour microsocks ssh; do cps "$n" "$(proxy_of "$n")"; done
 done
 
 ratio() { "$LAB_PY" -c "print(round($1/$2,2) if $2 else 'n/a')"; }
@@ -142,6 +149,6 @@ printf '| %s MiB download, MB/s | %s | %s | %s | %s× | %s× |\n' "$SIZE_MIB" "$
   "${R[ssh.mbs]}" "$(ratio "${R[sixfour.mbs]}" "${R[microsocks.mbs]}")" "$(ratio "${R[sixfour.mbs]}" "${R[ssh.mbs]}")"
 printf '| proxy CPU per GiB, s | %s | %s | %s | | |\n' "${R[sixfour.cpu]}" "${R[microsocks.cpu]}" "${R[ssh.cpu]}"
 printf '| (direct from nginx, no proxy: %s MB/s) | | | | | |\n' "${R[direct.mbs]}"
-printf '| connections/s (%d requests, %d concurrent) | %s | %s | %s | %s× | %s× |\n' "$REQUESTS" "$PARALLEL" \
+printf '| connections/s (%d requests, %d concurrent, best of %d) | %s | %s | %s | %s× | %s× |\n' "$REQUESTS" "$PARALLEL" "$ROUNDS" \
   "${R[sixfour.cps]}" "${R[microsocks.cps]}" "${R[ssh.cps]}" \
   "$(ratio "${R[sixfour.cps]}" "${R[microsocks.cps]}")" "$(ratio "${R[sixfour.cps]}" "${R[ssh.cps]}")"
