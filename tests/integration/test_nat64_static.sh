@@ -2,10 +2,10 @@
 # Static BIB entries (RFC 6146 §3.5.1) and hairpinning (§3.8) through `sixfour nat64`:
 #  - the IPv4-only server reaches an HTTP server in c6 at pool4 port 8080 (tcp,203.0.113.1#8080,
 #    2001:db8:6::2#80) and c6 sees it at its prefix form;
-#  (with two workers sharing one State);
 #  - 2001:db8:6::2 reaches a UDP server on 2001:db8:6::3 at the pool4 address in the prefix
 #    (2001:db8:64::203.0.113.1, port 7003 statically bound to [2001:db8:6::3]#7003): the NAT64 turns
 #    the packet around itself, and the server sees its peer at the peer's pool4 address and port.
+# The daemon runs two workers (two TUN queues) sharing one State.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
