@@ -1,6 +1,4 @@
 // `sixfour dns64`: the DNS64 server (RFC 6147) and `sixfour dns64 stats`.
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -18,6 +16,7 @@
 #include "dns64/config.hpp"
 #include "io/control.hpp"
 #include "io/dns64_server.hpp"
+#include "io/local_networks.hpp"
 #include "io/stats.hpp"
 
 namespace sixfour::cli {
@@ -27,35 +26,8 @@ namespace {
 // Loopback and every network the host has an address on (the "on-link" default of --allow).
 std::vector<dns64::ClientNet> local_networks() {
   std::vector<dns64::ClientNet> out;
-  out.push_back(*dns64::parse_client_net("127.0.0.0/8"));
-  out.push_back(*dns64::parse_client_net("::1/128"));
-  ifaddrs* ifs = nullptr;
-  if (getifaddrs(&ifs) != 0) return out;
-  for (ifaddrs* i = ifs; i; i = i->ifa_next) {
-    if (!i->ifa_addr || !i->ifa_netmask) continue;
-    dns64::ClientNet n;
-    if (i->ifa_addr->sa_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
-      auto* m = reinterpret_cast<sockaddr_in*>(i->ifa_netmask);
-      uint32_t addr = ntohl(a->sin_addr.s_addr), mask = ntohl(m->sin_addr.s_addr);
-      n.p4.addr = Ipv4Addr::from_u32(addr & mask);
-      n.p4.len = static_cast<uint8_t>(__builtin_popcount(mask));
-    } else if (i->ifa_addr->sa_family == AF_INET6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(i->ifa_addr);
-      auto* m = reinterpret_cast<sockaddr_in6*>(i->ifa_netmask);
-      n.v6 = true;
-      int len = 0;
-      for (int k = 0; k < 16; ++k) {
-        n.p6.addr.b[k] = a->sin6_addr.s6_addr[k] & m->sin6_addr.s6_addr[k];
-        len += __builtin_popcount(m->sin6_addr.s6_addr[k]);
-      }
-      n.p6.len = static_cast<uint8_t>(len);
-    } else {
-      continue;
-    }
-    out.push_back(n);
-  }
-  freeifaddrs(ifs);
+  for (const std::string& cidr : io::local_networks())
+    if (auto n = dns64::parse_client_net(cidr)) out.push_back(*n);
   return out;
 }
 

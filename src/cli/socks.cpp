@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "io/local_networks.hpp"
 #include "io/socks_server.hpp"
 #include "socks/config.hpp"
 #include "socks/users.hpp"
@@ -46,7 +47,7 @@ CLI::App* add_socks(CLI::App& app) {
   c.o_users = s->add_option("--users", c.users, "require RFC 1929 username/password; FILE has user:hash lines "
                                                 "(hash from `sixfour socks hash-password`)")
                   ->type_name("FILE");
-  c.o_allow = s->add_option("--allow", c.allow, "only clients inside these prefixes (repeatable; default all)")
+  c.o_allow = s->add_option("--allow", c.allow, "only clients inside these prefixes (repeatable; default: loopback and this host's own networks, or everyone when --users is set)")
                   ->type_name("CIDR");
   c.o_deny = s->add_flag("--deny-private", c.deny_private,
                          "refuse targets in loopback, RFC 1918, link-local, ULA and similar ranges");
@@ -144,7 +145,14 @@ int run_socks_command() {
   auto logger = spdlog::stderr_logger_mt("sixfour-socks");
   logger->set_pattern("sixfour socks: %v");
   spdlog::set_default_logger(logger);
-  return io::run_socks(*cfg, std::move(users));
+  socks::Settings run_cfg = *cfg;
+  // Never an open proxy by accident: without --allow and without --users, only clients on loopback
+  // and on this host's own networks are served.
+  if (run_cfg.allow.empty() && users.empty()) {
+    for (const std::string& cidr : io::local_networks())
+      if (auto p = socks::ClientPrefix::parse(cidr)) run_cfg.allow.push_back(*p);
+  }
+  return io::run_socks(run_cfg, std::move(users));
 }
 
 [[maybe_unused]] const bool registered = register_command({40, add_socks, run_socks_command});
