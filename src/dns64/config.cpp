@@ -3,35 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "addr/rfc6052.hpp"
+#include "common/config_toml.hpp"
 
 namespace sixfour::dns64 {
-
-namespace {
-
-std::string label(const std::string& file, std::string_view key, std::string_view value) {
-  if (file.empty()) return fmt::format("--{} \"{}\"", key, value);
-  return fmt::format("{}: {} \"{}\"", file, key, value);
-}
-
-std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {
-  uint32_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-template <typename T>
-void take(Given<T>& dst, const Given<T>& src) {
-  if (src.has()) dst = src;
-}
-
-}  // namespace
 
 std::string Endpoint::str() const {
   return v6 ? fmt::format("[{}]:{}", a6.str(), port) : fmt::format("{}:{}", a4.str(), port);
@@ -134,65 +111,22 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
 }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  toml::table tbl;
-  try {
-    tbl = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column,
-                             e.description())};
-  }
+  auto parsed = parse_toml_table(text, file);
+  if (!parsed) return Error{parsed.error()};
   ConfigInput in;
-  for (auto&& [k, node] : tbl) {
-    const std::string key{k.str()};
-    auto type_error = [&](std::string_view want) {
-      return Error{fmt::format("{}: {}: expected {}", file, key, want)};
-    };
-    auto as_string = [&](Given<std::string>& dst) -> Status {
-      auto v = node.value_exact<std::string>();
-      if (!v) return type_error("a string");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    auto as_number = [&](Given<std::string>& dst) -> Status {
-      if (auto i = node.value_exact<int64_t>()) {
-        dst.set(std::to_string(*i), file);
-        return Ok{};
-      }
-      if (auto s = node.value_exact<std::string>()) {
-        dst.set(*s, file);
-        return Ok{};
-      }
-      return type_error("an integer");
-    };
-    auto as_list = [&](Given<std::vector<std::string>>& dst) -> Status {
-      std::vector<std::string> out;
-      if (auto s = node.value_exact<std::string>()) {
-        out.push_back(*s);
-      } else if (const toml::array* arr = node.as_array()) {
-        for (const toml::node& el : *arr) {
-          auto s2 = el.value_exact<std::string>();
-          if (!s2) return type_error("an array of strings");
-          out.push_back(*s2);
-        }
-      } else {
-        return type_error("an array of strings");
-      }
-      dst.set(std::move(out), file);
-      return Ok{};
-    };
+  for (auto&& [k, node] : *parsed) {
+    const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (key == "listen") st = as_list(in.listen);
-    else if (key == "upstream") st = as_list(in.upstream);
-    else if (key == "prefix") st = as_string(in.prefix);
-    else if (key == "exclude") st = as_list(in.exclude);
-    else if (key == "allow") st = as_list(in.allow);
-    else if (key == "threads") st = as_number(in.threads);
-    else if (key == "cache-size") st = as_number(in.cache_size);
-    else if (key == "control") st = as_string(in.control);
+    if (v.key() == "listen") st = v.as_list(in.listen);
+    else if (v.key() == "upstream") st = v.as_list(in.upstream);
+    else if (v.key() == "prefix") st = v.as_string(in.prefix);
+    else if (v.key() == "exclude") st = v.as_list(in.exclude);
+    else if (v.key() == "allow") st = v.as_list(in.allow);
+    else if (v.key() == "threads") st = v.as_number(in.threads);
+    else if (v.key() == "cache-size") st = v.as_number(in.cache_size);
+    else if (v.key() == "control") st = v.as_string(in.control);
     else
-      return Error{fmt::format("{}: unknown key \"{}\" (known: listen, upstream, prefix, exclude, "
-                               "allow, threads, cache-size, control)",
-                               file, key)};
+      return v.unknown("listen, upstream, prefix, exclude, allow, threads, cache-size, control");
     if (!st) return Error{st.error()};
   }
   return in;

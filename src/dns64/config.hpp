@@ -9,21 +9,11 @@
 #include <vector>
 
 #include "addr/ip.hpp"
+#include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
 #include "dns64/synth.hpp"
 
 namespace sixfour::dns64 {
-
-template <typename T>
-struct Given {
-  std::optional<T> value;
-  std::string file;  // empty: command line
-  bool has() const { return value.has_value(); }
-  void set(T v, std::string from_file = {}) {
-    value = std::move(v);
-    file = std::move(from_file);
-  }
-};
 
 struct ConfigInput {
   Given<std::vector<std::string>> listen;    // ADDR:PORT, [V6]:PORT, or ADDR (port 53)

@@ -3,53 +3,12 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 
-#include <charconv>
-#include <optional>
-#include <toml++/toml.h>
-
 #include "addr/rfc6052.hpp"
+#include "common/config_toml.hpp"
 
 namespace sixfour::nat64 {
 
 namespace {
-
-// How a value is named in an error: the way the user wrote it.
-std::string label(const std::string& file, std::string_view key, std::string_view value) {
-  if (file.empty()) return fmt::format("--{} \"{}\"", key, value);
-  return fmt::format("{}: {} \"{}\"", file, key, value);
-}
-
-// The parsers name the value themselves ("2001:db8::/33: ..."); the label already does, so keep
-// only the reason.
-std::string reason(const std::string& msg, std::string_view value) {
-  if (value.empty()) return msg;
-  size_t at = msg.find(value);
-  if (at == std::string::npos || at > 24) return msg;
-  size_t end = at + value.size();
-  while (end < msg.size() && (msg[end] == '"' || msg[end] == '\'' || msg[end] == ':' || msg[end] == ' '))
-    ++end;
-  if (end >= msg.size()) return msg;
-  return msg.substr(end);
-}
-
-std::string fail(const std::string& file, std::string_view key, std::string_view value,
-                 const std::string& why) {
-  return label(file, key, value) + ": " + why;
-}
-
-// Whole-string unsigned decimal in [lo, hi].
-std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {
-  uint32_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-template <typename T>
-void take(Given<T>& dst, const Given<T>& src) {
-  if (src.has()) dst = src;
-}
 
 // A year: long enough for any sane lifetime, small enough that milliseconds never overflow.
 constexpr uint32_t kMaxTimeout = 365 * 24 * 3600;
@@ -91,79 +50,29 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
 }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  toml::table tbl;
-  try {
-    tbl = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column,
-                             e.description())};
-  }
+  auto parsed = parse_toml_table(text, file);
+  if (!parsed) return Error{parsed.error()};
   ConfigInput in;
-  for (auto&& [k, node] : tbl) {
-    const std::string key{k.str()};
-    auto type_error = [&](std::string_view want) {
-      return Error{fmt::format("{}: {}: expected {}", file, key, want)};
-    };
-    auto as_string = [&](Given<std::string>& dst) -> Status {
-      auto v = node.value_exact<std::string>();
-      if (!v) return type_error("a string");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    // Numbers may be written as integers (mtu = 1500) or strings (mtu = "1500").
-    auto as_number = [&](Given<std::string>& dst) -> Status {
-      if (auto i = node.value_exact<int64_t>()) {
-        dst.set(std::to_string(*i), file);
-        return Ok{};
-      }
-      if (auto s = node.value_exact<std::string>()) {
-        dst.set(*s, file);
-        return Ok{};
-      }
-      return type_error("an integer");
-    };
-    auto as_bool = [&](Given<bool>& dst) -> Status {
-      auto v = node.value_exact<bool>();
-      if (!v) return type_error("true or false");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    // Lists: an array of strings, or one string for a single entry.
-    auto as_list = [&](Given<std::vector<std::string>>& dst) -> Status {
-      std::vector<std::string> out;
-      if (auto s = node.value_exact<std::string>()) {
-        out.push_back(*s);
-      } else if (const toml::array* arr = node.as_array()) {
-        for (const toml::node& el : *arr) {
-          auto s2 = el.value_exact<std::string>();
-          if (!s2) return type_error("an array of strings");
-          out.push_back(*s2);
-        }
-      } else {
-        return type_error("an array of strings");
-      }
-      dst.set(std::move(out), file);
-      return Ok{};
-    };
-
+  for (auto&& [k, node] : *parsed) {
+    const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (key == "tun") st = as_string(in.tun);
-    else if (key == "prefix") st = as_string(in.prefix);
-    else if (key == "pool4") st = as_list(in.pool4);
-    else if (key == "static") st = as_list(in.statics);
-    else if (key == "address-dependent-filtering") st = as_bool(in.address_dependent_filtering);
-    else if (key == "drop-external-syn") st = as_bool(in.drop_external_syn);
-    else if (key == "udp-timeout") st = as_number(in.udp_timeout);
-    else if (key == "icmp-timeout") st = as_number(in.icmp_timeout);
-    else if (key == "tcp-est-timeout") st = as_number(in.tcp_est_timeout);
-    else if (key == "tcp-trans-timeout") st = as_number(in.tcp_trans_timeout);
-    else if (key == "mtu") st = as_number(in.mtu);
-    else if (key == "allow-non-global") st = as_bool(in.allow_non_global);
-    else if (key == "routes") st = as_bool(in.routes);
-    else if (key == "workers") st = as_number(in.workers);
-    else if (key == "control") st = as_string(in.control);
-    else if (key == "log-sessions") st = as_bool(in.log_sessions);
-    else return Error{fmt::format("{}: unknown key \"{}\" (known: {})", file, key, kKnownKeys)};
+    if (v.key() == "tun") st = v.as_string(in.tun);
+    else if (v.key() == "prefix") st = v.as_string(in.prefix);
+    else if (v.key() == "pool4") st = v.as_list(in.pool4);
+    else if (v.key() == "static") st = v.as_list(in.statics);
+    else if (v.key() == "address-dependent-filtering") st = v.as_bool(in.address_dependent_filtering);
+    else if (v.key() == "drop-external-syn") st = v.as_bool(in.drop_external_syn);
+    else if (v.key() == "udp-timeout") st = v.as_number(in.udp_timeout);
+    else if (v.key() == "icmp-timeout") st = v.as_number(in.icmp_timeout);
+    else if (v.key() == "tcp-est-timeout") st = v.as_number(in.tcp_est_timeout);
+    else if (v.key() == "tcp-trans-timeout") st = v.as_number(in.tcp_trans_timeout);
+    else if (v.key() == "mtu") st = v.as_number(in.mtu);
+    else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
+    else if (v.key() == "routes") st = v.as_bool(in.routes);
+    else if (v.key() == "workers") st = v.as_number(in.workers);
+    else if (v.key() == "control") st = v.as_string(in.control);
+    else if (v.key() == "log-sessions") st = v.as_bool(in.log_sessions);
+    else return v.unknown(kKnownKeys);
     if (!st) return Error{st.error()};
   }
   return in;

@@ -7,13 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
 #include "nat64/settings.hpp"
-#include "siit/config.hpp"  // Given<T>: a value with where it came from
 
 namespace sixfour::nat64 {
-
-using siit::Given;
 
 // Numbers are kept as text until validation so that "--mtu abc" gets the same one-line error as
 // "--mtu 70000".

@@ -2,54 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <toml++/toml.h>
-
 #include "addr/rfc6052.hpp"
+#include "common/config_toml.hpp"
 
 namespace sixfour::siit {
-
-namespace {
-
-// How a value is named in an error: the way the user wrote it.
-std::string label(const std::string& file, std::string_view key, std::string_view value) {
-  if (file.empty()) return fmt::format("--{} \"{}\"", key, value);
-  return fmt::format("{}: {} \"{}\"", file, key, value);
-}
-
-// The address parsers name the value themselves ("pool6 2001:db8::/33: ...", "x has host bits
-// set"); the label already does, so keep only the reason.
-std::string reason(const std::string& msg, std::string_view value) {
-  if (value.empty()) return msg;
-  size_t at = msg.find(value);
-  if (at == std::string::npos || at > 24) return msg;
-  size_t end = at + value.size();
-  while (end < msg.size() && (msg[end] == '"' || msg[end] == '\'' || msg[end] == ':' || msg[end] == ' '))
-    ++end;
-  if (end >= msg.size()) return msg;
-  return msg.substr(end);
-}
-
-std::string fail(const std::string& file, std::string_view key, std::string_view value,
-                 const std::string& why) {
-  return label(file, key, value) + ": " + why;
-}
-
-// Whole-string unsigned decimal in [lo, hi].
-std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {
-  uint32_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-template <typename T>
-void take(Given<T>& dst, const Given<T>& src) {
-  if (src.has()) dst = src;
-}
-
-}  // namespace
 
 ConfigInput merge(ConfigInput base, const ConfigInput& over) {
   take(base.tun, over.tun);
@@ -67,78 +23,27 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
 }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  toml::table tbl;
-  try {
-    tbl = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column,
-                             e.description())};
-  }
+  auto parsed = parse_toml_table(text, file);
+  if (!parsed) return Error{parsed.error()};
   ConfigInput in;
-  for (auto&& [k, node] : tbl) {
-    const std::string key{k.str()};
-    auto type_error = [&](std::string_view want) {
-      return Error{fmt::format("{}: {}: expected {}", file, key, want)};
-    };
-    auto as_string = [&](Given<std::string>& dst) -> Status {
-      auto v = node.value_exact<std::string>();
-      if (!v) return type_error("a string");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    // Numbers may be written as integers (mtu = 1500) or strings (mtu = "1500").
-    auto as_number = [&](Given<std::string>& dst) -> Status {
-      if (auto i = node.value_exact<int64_t>()) {
-        dst.set(std::to_string(*i), file);
-        return Ok{};
-      }
-      if (auto s = node.value_exact<std::string>()) {
-        dst.set(*s, file);
-        return Ok{};
-      }
-      return type_error("an integer");
-    };
-    auto as_bool = [&](Given<bool>& dst) -> Status {
-      auto v = node.value_exact<bool>();
-      if (!v) return type_error("true or false");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    // Lists: an array of strings, or one string for a single entry.
-    auto as_list = [&](Given<std::vector<std::string>>& dst) -> Status {
-      std::vector<std::string> out;
-      if (auto s = node.value_exact<std::string>()) {
-        out.push_back(*s);
-      } else if (const toml::array* arr = node.as_array()) {
-        for (const toml::node& el : *arr) {
-          auto s2 = el.value_exact<std::string>();
-          if (!s2) return type_error("an array of strings");
-          out.push_back(*s2);
-        }
-      } else {
-        return type_error("an array of strings");
-      }
-      dst.set(std::move(out), file);
-      return Ok{};
-    };
-
+  for (auto&& [k, node] : *parsed) {
+    const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (key == "tun") st = as_string(in.tun);
-    else if (key == "pool6") st = as_string(in.pool6);
-    else if (key == "eam") st = as_list(in.eam);
-    else if (key == "rfc6791") st = as_list(in.rfc6791);
-    else if (key == "mtu") st = as_number(in.mtu);
-    else if (key == "lowest-ipv6-mtu") st = as_number(in.lowest_ipv6_mtu);
-    else if (key == "allow-non-global") st = as_bool(in.allow_non_global);
-    else if (key == "udp-zero-checksum") st = as_string(in.udp_zero_checksum);
-    else if (key == "routes") st = as_bool(in.routes);
-    else if (key == "workers") st = as_number(in.workers);
-    else if (key == "control") st = as_string(in.control);
+    if (v.key() == "tun") st = v.as_string(in.tun);
+    else if (v.key() == "pool6") st = v.as_string(in.pool6);
+    else if (v.key() == "eam") st = v.as_list(in.eam);
+    else if (v.key() == "rfc6791") st = v.as_list(in.rfc6791);
+    else if (v.key() == "mtu") st = v.as_number(in.mtu);
+    else if (v.key() == "lowest-ipv6-mtu") st = v.as_number(in.lowest_ipv6_mtu);
+    else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
+    else if (v.key() == "udp-zero-checksum") st = v.as_string(in.udp_zero_checksum);
+    else if (v.key() == "routes") st = v.as_bool(in.routes);
+    else if (v.key() == "workers") st = v.as_number(in.workers);
+    else if (v.key() == "control") st = v.as_string(in.control);
     else
-      return Error{fmt::format(
-          "{}: unknown key \"{}\" (known: tun, pool6, eam, rfc6791, mtu, lowest-ipv6-mtu, "
-          "allow-non-global, udp-zero-checksum, routes, workers, control)",
-          file, key)};
+      return v.unknown(
+          "tun, pool6, eam, rfc6791, mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
+          "routes, workers, control");
     if (!st) return Error{st.error()};
   }
   return in;

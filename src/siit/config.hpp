@@ -8,24 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
 #include "siit/settings.hpp"
 
 namespace sixfour::siit {
-
-// One value as given, with where it came from so an error can name it the way the user wrote it:
-// `--pool6 "2001:db8::/33"` for the command line, `FILE: pool6 = "2001:db8::/33"` for a file.
-template <typename T>
-struct Given {
-  std::optional<T> value;
-  std::string file;  // empty: command line
-
-  bool has() const { return value.has_value(); }
-  void set(T v, std::string from_file = {}) {
-    value = std::move(v);
-    file = std::move(from_file);
-  }
-};
 
 // Numbers are kept as text until validation so that "--mtu abc" gets the same one-line error as
 // "--mtu 70000".

@@ -1,11 +1,9 @@
 #include "socks/config.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "addr/rfc6052.hpp"
+#include "common/config_toml.hpp"
 
 namespace sixfour::socks {
 
@@ -14,18 +12,6 @@ namespace {
 std::string fail(const std::string& file, std::string_view key, std::string_view value, std::string_view why) {
   if (file.empty()) return fmt::format("--{} \"{}\": {}", key, value, why);
   return fmt::format("{}: {} = \"{}\": {}", file, key, value, why);
-}
-
-std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {
-  uint32_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || s.empty() || v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-template <typename T>
-void take(Given<T>& dst, const Given<T>& src) {
-  if (src.has()) dst = src;
 }
 
 }  // namespace
@@ -46,74 +32,27 @@ ConfigInput merge(ConfigInput b, const ConfigInput& o) {
 }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  toml::table tbl;
-  try {
-    tbl = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    return Error{fmt::format("{}:{}: {}", file, e.source().begin.line, e.description())};
-  }
+  auto parsed = parse_toml_table(text, file, TomlStyle::MustBe);
+  if (!parsed) return Error{parsed.error()};
   ConfigInput in;
-  for (auto&& [k, node] : tbl) {
-    const std::string key(k.str());
-    auto type_error = [&](std::string_view want) {
-      return Status{Error{fmt::format("{}: {} must be {}", file, key, want)}};
-    };
-    auto as_string = [&](Given<std::string>& dst) -> Status {
-      auto v = node.value_exact<std::string>();
-      if (!v) return type_error("a string");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    auto as_number = [&](Given<std::string>& dst) -> Status {
-      if (auto i = node.value_exact<int64_t>()) {
-        dst.set(std::to_string(*i), file);
-        return Ok{};
-      }
-      if (auto s = node.value_exact<std::string>()) {
-        dst.set(*s, file);
-        return Ok{};
-      }
-      return type_error("an integer");
-    };
-    auto as_bool = [&](Given<bool>& dst) -> Status {
-      auto v = node.value_exact<bool>();
-      if (!v) return type_error("true or false");
-      dst.set(*v, file);
-      return Ok{};
-    };
-    auto as_list = [&](Given<std::vector<std::string>>& dst) -> Status {
-      std::vector<std::string> out;
-      if (auto s = node.value_exact<std::string>()) {
-        out.push_back(*s);
-      } else if (const toml::array* arr = node.as_array()) {
-        for (const toml::node& el : *arr) {
-          auto s2 = el.value_exact<std::string>();
-          if (!s2) return type_error("an array of strings");
-          out.push_back(*s2);
-        }
-      } else {
-        return type_error("an array of strings");
-      }
-      dst.set(std::move(out), file);
-      return Ok{};
-    };
+  for (auto&& [k, node] : *parsed) {
+    const TomlValue v{node, std::string(k.str()), file, TomlStyle::MustBe};
     Status st = Ok{};
-    if (key == "listen") st = as_list(in.listen);
-    else if (key == "users") st = as_string(in.users);
-    else if (key == "allow") st = as_list(in.allow);
-    else if (key == "deny-private") st = as_bool(in.deny_private);
-    else if (key == "nat64-prefix") st = as_string(in.nat64_prefix);
-    else if (key == "control") st = as_string(in.control);
-    else if (key == "idle-timeout") st = as_number(in.idle_timeout);
-    else if (key == "handshake-timeout") st = as_number(in.handshake_timeout);
-    else if (key == "max-per-client") st = as_number(in.max_per_client);
-    else if (key == "workers") st = as_number(in.workers);
-    else if (key == "log-connections") st = as_bool(in.log_connections);
+    if (v.key() == "listen") st = v.as_list(in.listen);
+    else if (v.key() == "users") st = v.as_string(in.users);
+    else if (v.key() == "allow") st = v.as_list(in.allow);
+    else if (v.key() == "deny-private") st = v.as_bool(in.deny_private);
+    else if (v.key() == "nat64-prefix") st = v.as_string(in.nat64_prefix);
+    else if (v.key() == "control") st = v.as_string(in.control);
+    else if (v.key() == "idle-timeout") st = v.as_number(in.idle_timeout);
+    else if (v.key() == "handshake-timeout") st = v.as_number(in.handshake_timeout);
+    else if (v.key() == "max-per-client") st = v.as_number(in.max_per_client);
+    else if (v.key() == "workers") st = v.as_number(in.workers);
+    else if (v.key() == "log-connections") st = v.as_bool(in.log_connections);
     else
-      return Error{fmt::format(
-          "{}: unknown key \"{}\" (known: listen, users, allow, deny-private, nat64-prefix, "
-          "control, idle-timeout, handshake-timeout, max-per-client, workers, log-connections)",
-          file, key)};
+      return v.unknown(
+          "listen, users, allow, deny-private, nat64-prefix, control, idle-timeout, "
+          "handshake-timeout, max-per-client, workers, log-connections");
     if (!st) return Error{st.error()};
   }
   return in;

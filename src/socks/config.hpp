@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "addr/ip.hpp"
+#include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
-#include "siit/config.hpp"  // Given<T>
 #include "socks/policy.hpp"
 #include "socks/protocol.hpp"
 
 namespace sixfour::socks {
-
-using siit::Given;
 
 struct ConfigInput {
   Given<std::vector<std::string>> listen;  // "ADDR:PORT", "[V6]:PORT"
