@@ -4,8 +4,12 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+
 #include <functional>
 #include <string>
+
+#include "common/result.hpp"
 
 namespace sixfour::cli {
 
@@ -20,6 +24,14 @@ struct Command {
 
 // Called from a static initializer in each command's file.
 bool register_command(Command c);
+
+// The whole text of a file named by option `flag` ("--config"), or the one-line error
+// `--config "PATH": cannot read it`.
+Result<std::string> read_option_file(const std::string& flag, const std::string& path);
+
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so that every thread it starts inherits
+// the mask and the caller takes them synchronously with sigwait(&returned set); ignores SIGPIPE.
+sigset_t block_daemon_signals();
 
 // One line on stderr ("WHO: MESSAGE") and exit status 2: configuration errors are the user's to
 // fix, and a single line naming the bad value is what scripts and humans both read.

@@ -36,13 +36,7 @@ int run_dns64(const dns64::DaemonConfig& cfg) {
   logger->set_pattern("sixfour dns64: %v");
   spdlog::set_default_logger(logger);
 
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = block_daemon_signals();
 
   auto server = io::Dns64Server::start(cfg);
   if (!server) {
@@ -163,11 +157,9 @@ int run_dns64_command() {
 
   dns64::ConfigInput file_in;
   if (!c.config_file.empty()) {
-    std::ifstream f(c.config_file);
-    if (!f) return config_error("sixfour dns64", fmt::format("--config \"{}\": cannot read it", c.config_file));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto parsed = dns64::parse_toml(ss.str(), c.config_file);
+    auto text = read_option_file("--config", c.config_file);
+    if (!text) return config_error("sixfour dns64", text.error());
+    auto parsed = dns64::parse_toml(*text, c.config_file);
     if (!parsed) return config_error("sixfour dns64", parsed.error());
     file_in = std::move(parsed).value();
   }

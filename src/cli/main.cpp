@@ -3,7 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <pthread.h>
+
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -26,6 +30,25 @@ std::vector<Command>& registry() {
 bool register_command(Command c) {
   registry().push_back(std::move(c));
   return true;
+}
+
+Result<std::string> read_option_file(const std::string& flag, const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Error{fmt::format("{} \"{}\": cannot read it", flag, path)};
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+sigset_t block_daemon_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return sigs;
 }
 
 int config_error(const std::string& who, const std::string& msg) {

@@ -81,13 +81,7 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
   // Signals are taken synchronously by this thread (sigwait); every thread started from here on
   // inherits the mask, so no worker is interrupted.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = block_daemon_signals();
 
   auto tun = io::Tun::open(cfg.tun, cfg.workers);
   if (!tun) {
@@ -308,11 +302,9 @@ int run_siit_command() {
 
   siit::ConfigInput file_in;
   if (!c.config_file.empty()) {
-    std::ifstream f(c.config_file);
-    if (!f) return config_error("sixfour siit", fmt::format("--config \"{}\": cannot read it", c.config_file));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto parsed = siit::parse_toml(ss.str(), c.config_file);
+    auto text = read_option_file("--config", c.config_file);
+    if (!text) return config_error("sixfour siit", text.error());
+    auto parsed = siit::parse_toml(*text, c.config_file);
     if (!parsed) return config_error("sixfour siit", parsed.error());
     file_in = std::move(parsed).value();
   }

@@ -108,11 +108,9 @@ int run_socks_command() {
 
   socks::ConfigInput file_in;
   if (!c.config_file.empty()) {
-    std::ifstream f(c.config_file);
-    if (!f) return config_error("sixfour socks", fmt::format("--config \"{}\": cannot read it", c.config_file));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto parsed = socks::parse_toml(ss.str(), c.config_file);
+    auto text = read_option_file("--config", c.config_file);
+    if (!text) return config_error("sixfour socks", text.error());
+    auto parsed = socks::parse_toml(*text, c.config_file);
     if (!parsed) return config_error("sixfour socks", parsed.error());
     file_in = std::move(parsed).value();
   }
@@ -133,11 +131,9 @@ int run_socks_command() {
 
   std::vector<socks::UserEntry> users;
   if (!cfg->users_file.empty()) {
-    std::ifstream f(cfg->users_file);
-    if (!f) return config_error("sixfour socks", fmt::format("--users \"{}\": cannot read it", cfg->users_file));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto u = socks::parse_users(ss.str(), cfg->users_file);
+    auto text = read_option_file("--users", cfg->users_file);
+    if (!text) return config_error("sixfour socks", text.error());
+    auto u = socks::parse_users(*text, cfg->users_file);
     if (!u) return config_error("sixfour socks", u.error());
     if (u->empty()) return config_error("sixfour socks", fmt::format("--users \"{}\": no users in it", cfg->users_file));
     users = std::move(u).value();
