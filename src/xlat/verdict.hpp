@@ -42,6 +42,11 @@ struct Output {
   static constexpr size_t kMaxPackets = 64;  // 65535 / (1280 - 48) < 64
 
   std::span<uint8_t> data;  // caller-provided storage: at least input length + 4096 bytes
+  // Set by the caller before translating: the input is a GSO super-packet (xlat/offload.hpp) that
+  // offload::classify() found to fit as one. Size checks against the MTUs, DF-by-size and
+  // fragmentation are then skipped (the segments are what go on the wire, and they were checked);
+  // IPv4 output gets DF=1. The translators keep it set on hairpinned re-translation.
+  bool super_packet = false;
   std::array<uint16_t, kMaxPackets> lens{};
   uint8_t count = 0;
   Outcome outcome = Outcome::Drop;
