@@ -554,6 +554,8 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   if (icmp_error) return translate_icmp_error(pkt, h, cfg, mapper, out);
 
   // --- Size: decide fragmentation before any state is created by the mapper. ---
+  // A super-packet (xlat/offload.hpp) is not checked: its segments, not it, reach the wire, and
+  // offload::classify() found each to fit; it never gets a Fragment header or Fragmentation Needed.
   const uint16_t mtu6 = std::max(cfg.mtu6, kIpv6MinMtu);
   const size_t frag_limit = std::max(std::min(cfg.lowest_ipv6_mtu, mtu6), kIpv6MinMtu);
   bool frag_hdr = false;
@@ -562,7 +564,7 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
     // §4.1: a fragment keeps being one; re-split if its translation no longer fits.
     frag_hdr = true;
     max_packet = frag_limit;
-  } else if (kIpv6Hdr + l4_len > (h.df ? size_t{mtu6} : frag_limit)) {
+  } else if (!out.super_packet && kIpv6Hdr + l4_len > (h.df ? size_t{mtu6} : frag_limit)) {
     if (h.df) {
       // RFC 1191: Fragmentation Needed carries the next-hop MTU in the low 16 bits, expressed for IPv4.
       return reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kFragmentationNeeded,

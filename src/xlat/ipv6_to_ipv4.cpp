@@ -446,9 +446,14 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
     flags_off = static_cast<uint16_t>((c.frag_more ? kMf : 0) | c.frag_offset);
   } else {
     id = next_ident();
-    flags_off = total > kDfThreshold ? kDf : 0;
+    // A super-packet stands for segments that classify() found to be over 1260 bytes each once
+    // translated, so each of them would get DF=1 (the kernel copies the flag to every segment).
+    flags_off = (out.super_packet || total > kDfThreshold) ? kDf : 0;
   }
-  const bool too_big = total > cfg.mtu4;
+  // A super-packet is not checked against the MTU: its segments are what reach the wire, and
+  // offload::classify() checked them. It must still fit one IPv4 Total Length.
+  if (out.super_packet && total > 0xffff) return drop(out, DropReason::TooBig);
+  const bool too_big = !out.super_packet && total > cfg.mtu4;
   if (too_big && (flags_off & kDf)) {
     // RFC 7915 §5.1.1: a DF=1 packet larger than the next hop gets Packet Too Big, the MTU raised by
     // the header size difference and never below the IPv6 minimum (RFC 8200 §5).

@@ -88,7 +88,11 @@ size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t
 // virtio-net header to write with it (gso_type for the new family, csum_start at the new L4 offset,
 // hdr_len moved by the same amount, gso_size and csum_offset unchanged, NEEDS_CSUM) and rewrites the
 // L4 checksum field of `out_pkt` as the new pseudo-header sum. false if out_pkt is not a TCP/UDP
-// packet of the expected shape (the caller then drops it, counted).
+// packet of the expected shape (the caller then drops it, counted). Two shapes besides "the other
+// family" occur and are handled: after hairpinning (RFC 7757 §4, RFC 6146 §3.8) the packet is in the
+// input's family again (gso_type etc. follow the packet actually produced), and a hairpinned packet
+// can come back as an ICMP error (TTL expired in the second pass): then true with a zero header
+// (no offload; the error is a complete ordinary packet).
 bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, VnetHdr& out);
 
 }  // namespace sixfour::xlat::offload
