@@ -1,0 +1,409 @@
+// `sixfour gateway`: the NAT64 (RFC 6146) and the DNS64 (RFC 6147) in one process with one shared
+// prefix, for the common case of a host with one IPv4 address serving IPv6-only clients on its
+// inside interface(s). It installs what it needs itself (TUN, routes, forwarding sysctls, its own
+// nftables table) and removes it on exit; see gateway/config.hpp for the two pool4 modes and
+// docs/gateway.md. Control commands: `sixfour gateway stats|sessions|bib`.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "gateway/config.hpp"
+#include "io/control.hpp"
+#include "io/dns64_server.hpp"
+#include "io/gateway.hpp"
+#include "io/nat64_daemon.hpp"
+#include "io/netlink.hpp"
+#include "io/stats.hpp"
+#include "io/tun.hpp"
+
+namespace sixfour::cli {
+
+namespace {
+
+constexpr const char* kWho = "sixfour gateway";
+
+// The nat64 daemon's stats object with the DNS64's counters and the gateway's own facts added as
+// members "dns64" and "gateway", so `sixfour nat64 stats --control` reads it as it is.
+std::string combined_stats(const std::string& nat64_json, const std::string& dns64_json,
+                           const std::string& gateway_json) {
+  std::string out = nat64_json;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (out.empty() || out.back() != '}') return nat64_json;
+  out.pop_back();
+  std::string dns = dns64_json;
+  while (!dns.empty() && (dns.back() == '\n' || dns.back() == ' ')) dns.pop_back();
+  out += fmt::format("{}\"dns64\":{},\"gateway\":{}}}\n", out.size() > 1 ? "," : "", dns, gateway_json);
+  return out;
+}
+
+std::string gateway_json(const gateway::GatewayConfig& cfg) {
+  const gateway::Steering& s = cfg.steering;
+  if (!s.shared) return R"({"mode":"routed"})";
+  return fmt::format(R"({{"mode":"shared","host4":"{}","ports":"{}","internal4":"{}","table":"inet {}"}})",
+                     s.host4.str(), s.ports.str(), s.internal4.str(), gateway::table_name(s.tun));
+}
+
+int run_gateway(const gateway::GatewayConfig& cfg) {
+  auto logger = spdlog::stderr_logger_mt("sixfour-gateway");
+  logger->set_pattern("sixfour gateway: %v");
+  spdlog::set_default_logger(logger);
+
+  const sigset_t sigs = block_daemon_signals();
+  const gateway::Steering& steer = cfg.steering;
+
+  // A table left by a run that was killed would otherwise keep steering (and it names our TUN).
+  auto stale = io::SteeringTable::remove_stale(steer.tun);
+  if (!stale) {
+    spdlog::error("{}", stale.error());
+    return 1;
+  }
+  if (*stale) spdlog::info("removed nftables table inet {} left by an earlier run", gateway::table_name(steer.tun));
+
+  const unsigned queues =
+      cfg.nat64.workers != 0 ? cfg.nat64.workers : std::max(1u, std::thread::hardware_concurrency());
+  auto tun = io::Tun::open(cfg.nat64.tun, queues);
+  if (!tun) {
+    spdlog::error("{}", tun.error());
+    return 1;
+  }
+  auto nl = io::Netlink::open();
+  if (!nl) {
+    spdlog::error("{}", nl.error());
+    return 1;
+  }
+  auto ifindex = nl.value().link_index(tun->name());
+  if (!ifindex) {
+    spdlog::error("{}", ifindex.error());
+    return 1;
+  }
+  if (auto st = nl.value().set_mtu(*ifindex, cfg.nat64.settings.xlat.mtu6); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  if (auto st = nl.value().set_link_up(*ifindex); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+
+  // The prefix and the pool4 (routed) or the internal address (shared) go into the TUN.
+  io::RouteSet routes(nl.value(), *ifindex);
+  std::vector<io::RoutePrefix> want{io::RoutePrefix::of(cfg.nat64.settings.prefix)};
+  for (const nat64::Pool4Entry& p : cfg.nat64.settings.pool4) want.push_back(io::RoutePrefix::of(p.prefix));
+  if (steer.shared) {
+    // The internal address must be nobody else's: a route to it elsewhere means the host uses it.
+    auto known = nl.value().has_specific_route(want.back(), *ifindex);
+    if (known && *known) {
+      spdlog::error("internal4 {} is already routed on this host; choose an unused address with --internal4",
+                    steer.internal4.str());
+      return 2;
+    }
+  }
+  for (const auto& p : want) {
+    if (auto st = routes.add(p); !st) {
+      spdlog::error("{} (dev {}; remove the conflicting route)", st.error(), tun->name());
+      return 1;
+    }
+  }
+
+  io::ForwardingSysctls forwarding;
+  auto turned_on = forwarding.enable();
+  if (!turned_on) {
+    spdlog::error("{}", turned_on.error());
+    return 1;
+  }
+  if (!turned_on->empty())
+    spdlog::info("turned on {} (turned off again on exit)", fmt::join(*turned_on, " and "));
+
+  io::SteeringTable table(steer);
+  if (auto st = table.apply(); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+
+  io::Nat64Daemon daemon(cfg.nat64.settings, tun.value(), false);
+  if (auto st = daemon.start(); !st) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  auto dns = io::Dns64Server::start(cfg.dns64);
+  if (!dns) {
+    spdlog::error("{}", dns.error());
+    return 1;
+  }
+  io::Dns64Server* dns_srv = dns.value().get();
+  const std::string gw_json = gateway_json(cfg);
+  auto control = io::ControlServer::start(cfg.control, [&daemon, dns_srv, &gw_json](std::string_view cmd) -> std::string {
+    if (cmd == "stats") return combined_stats(daemon.stats_json(), dns_srv->stats_json(), gw_json);
+    if (cmd == "sessions") return daemon.sessions_json();
+    if (cmd == "bib") return daemon.bib_json();
+    if (cmd == "dns64-stats") return dns_srv->stats_json();
+    return "{\"error\":\"unknown command; try stats, sessions, bib or dns64-stats\"}\n";
+  });
+  if (!control) {
+    spdlog::error("{}", control.error());
+    return 1;
+  }
+
+  std::vector<std::string> listen, ups, added;
+  for (const auto& e : cfg.dns64.listen) listen.push_back(e.str());
+  for (const auto& e : cfg.dns64.upstreams) ups.push_back(e.str());
+  for (const auto& p : routes.added()) added.push_back(p.str());
+  std::string v4;
+  if (steer.shared)
+    v4 = fmt::format("IPv4 {} ports {} shared with the kernel (its ephemeral ports: {}), through "
+                     "internal {} and nftables table inet {}",
+                     steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
+                     gateway::table_name(steer.tun));
+  else
+    v4 = "pool4 routed into the TUN";
+  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}", tun->name(), queues, queues == 1 ? "" : "s",
+               nat64::describe(cfg.nat64.settings), v4, fmt::join(added, ", "));
+  spdlog::info("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}", fmt::join(listen, ", "),
+               [&] {
+                 std::vector<std::string> a;
+                 for (const auto& n : cfg.dns64.allow) a.push_back(n.str());
+                 return fmt::format("{}", fmt::join(a, ", "));
+               }(),
+               fmt::join(ups, ", "), tun->name(), fmt::join(steer.inside, ", "), cfg.control);
+  for (const std::string& w : cfg.nat64.warnings) spdlog::warn("note: {}", w);
+
+  int sig = 0;
+  do {
+    sigwait(&sigs, &sig);
+  } while (sig == SIGHUP);
+
+  control.value().reset();
+  dns.value().reset();
+  daemon.stop();
+  const bool table_gone = table.remove();
+  const size_t n_routes = routes.added().size();
+  routes.clear();
+  const auto turned_off = forwarding.restore();
+  spdlog::info("stopped on {}: {} route{} removed{}{}, {} closed", strsignal(sig), n_routes, n_routes == 1 ? "" : "s",
+               table_gone ? fmt::format(", table inet {} deleted", gateway::table_name(steer.tun)) : "",
+               turned_off.empty() ? "" : fmt::format(", {} turned off", fmt::join(turned_off, " and ")), tun->name());
+  return 0;
+}
+
+// ---- the control commands
+
+struct QueryOptions {
+  bool json = false;
+  std::string tun;
+  std::string control;
+  std::string path() const {
+    return !control.empty() ? control : gateway::default_control_path(tun.empty() ? gateway::kDefaultTun : tun);
+  }
+};
+
+// `sixfour nat64 sessions|bib|stats` read the same JSON from our socket: run them rather than
+// format it twice.
+int run_nat64_query(const char* command, const QueryOptions& q) {
+  std::fflush(stdout);
+  const std::string path = q.path();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "%s %s: fork: %s\n", kWho, command, std::strerror(errno));
+    return 1;
+  }
+  if (pid == 0) {
+    std::vector<const char*> argv{"sixfour", "nat64", command, "--control", path.c_str()};
+    if (q.json) argv.push_back("--json");
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
+    std::fprintf(stderr, "%s %s: exec: %s\n", kWho, command, std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int run_stats(const QueryOptions& q) {
+  const std::string path = q.path();
+  if (q.json) {
+    auto reply = io::control_request(path, "stats");
+    if (!reply) {
+      std::fprintf(stderr, "%s stats: %s\n", kWho, reply.error().c_str());
+      return 1;
+    }
+    std::fputs(reply->c_str(), stdout);
+    return 0;
+  }
+  auto reply = io::control_request(path, "stats");
+  if (!reply) {
+    std::fprintf(stderr, "%s stats: %s\n", kWho, reply.error().c_str());
+    return 1;
+  }
+  auto kv = io::flatten_json(*reply);
+  if (!kv) {
+    std::fprintf(stderr, "%s stats: %s: %s\n", kWho, path.c_str(), kv.error().c_str());
+    return 1;
+  }
+  auto get = [&](const std::string& k) { return kv->count(k) ? kv->at(k) : std::string("-"); };
+  if (get("gateway.mode") == "shared")
+    std::printf("gateway: IPv4 %s ports %s shared with the kernel (internal %s, nftables %s)\n",
+                get("gateway.host4").c_str(), get("gateway.ports").c_str(), get("gateway.internal4").c_str(),
+                get("gateway.table").c_str());
+  else
+    std::printf("gateway: pool4 routed into the TUN\n");
+  std::printf("NAT64:\n");
+  if (int rc = run_nat64_query("stats", q); rc != 0) return rc;
+  std::string out = "DNS64:\n";
+  for (const auto& [k, v] : *kv)
+    if (k.rfind("dns64.", 0) == 0) out += fmt::format("  {:<28}{:>14}\n", k.substr(6), v);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// ---- command-line wiring
+
+struct GatewayCli {
+  std::string config_file, prefix, ports, internal4, tun, control, workers, dns_threads, mtu;
+  std::vector<std::string> inside, pool4, dns_listen, upstream, dns_allow;
+  bool allow_non_global = false, print_config = false;
+  CLI::Option *o_inside, *o_prefix, *o_pool4, *o_ports, *o_internal4, *o_tun, *o_listen, *o_upstream, *o_allow,
+      *o_dns_threads, *o_control, *o_workers, *o_mtu, *o_nonglobal;
+  CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
+  QueryOptions qstats, qsessions, qbib;
+};
+
+GatewayCli& gateway_cli() {
+  static GatewayCli c;
+  return c;
+}
+
+CLI::App* add_query(CLI::App* parent, const char* name, const char* what, QueryOptions& q) {
+  CLI::App* sub = parent->add_subcommand(name, what);
+  sub->add_flag("--json", q.json, "print the daemon's JSON as is");
+  auto* t = sub->add_option("--tun", q.tun, "TUN device of the gateway (default sixfour0)")->type_name("NAME");
+  auto* c = sub->add_option("--control", q.control, "control socket path")->type_name("PATH");
+  t->excludes(c);
+  return sub;
+}
+
+CLI::App* add_gateway(CLI::App& app) {
+  GatewayCli& c = gateway_cli();
+  CLI::App* g = app.add_subcommand(
+      "gateway", "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
+                 "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
+                 "or a routed pool4.");
+  g->require_subcommand(0, 1);
+  c.o_inside = g->add_option("--inside", c.inside,
+                             "interface facing the IPv6-only clients, repeatable (required): DNS64 "
+                             "listens on its addresses and only it may use the NAT64")
+                   ->type_name("IFACE");
+  c.o_prefix = g->add_option("--prefix", c.prefix, "RFC 6052 prefix for NAT64 and DNS64 (default 64:ff9b::/96)")
+                   ->type_name("PREFIX");
+  c.o_pool4 = g->add_option("--pool4", c.pool4,
+                            "IPv4 for the NAT64 (default: this host's only IPv4 address, shared with the "
+                            "kernel); an address of this host is shared, others are routed into the TUN")
+                  ->type_name("ADDR[/LEN][:LO-HI]");
+  c.o_ports = g->add_option("--ports", c.ports,
+                            "ports on a shared address (default: the larger gap next to the kernel's "
+                            "ephemeral ports, e.g. 1024-32767)")
+                  ->type_name("LO-HI");
+  c.o_internal4 = g->add_option("--internal4", c.internal4,
+                                "the NAT64's internal address, source-NATed to the shared one (default 192.0.0.6)")
+                      ->type_name("ADDR");
+  c.o_tun = g->add_option("--tun", c.tun, "TUN device name (default sixfour0)")->type_name("NAME");
+  c.o_listen = g->add_option("--dns-listen", c.dns_listen,
+                             "DNS64 address, repeatable (default: the inside interfaces' global and ULA "
+                             "addresses, port 53)")
+                   ->type_name("ADDR[:PORT]");
+  c.o_upstream = g->add_option("--upstream", c.upstream,
+                               "resolver DNS64 forwards to, repeatable (default: /etc/resolv.conf)")
+                     ->type_name("ADDR[:PORT]");
+  c.o_allow = g->add_option("--dns-allow", c.dns_allow,
+                            "DNS64 clients, repeatable (default: loopback and the inside interfaces' on-link networks)")
+                  ->type_name("CIDR");
+  c.o_dns_threads = g->add_option("--dns-threads", c.dns_threads, "DNS64 threads (default 1)")->type_name("N");
+  c.o_control = g->add_option("--control", c.control, "control socket (default /run/sixfour/gateway-TUN.sock)")
+                    ->type_name("PATH");
+  c.o_workers = g->add_option("--workers", c.workers, "NAT64 worker threads = TUN queues")->type_name("N");
+  c.o_mtu = g->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500)")->type_name("N");
+  c.o_nonglobal = g->add_flag("--allow-non-global", c.allow_non_global,
+                              "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids "
+                              "it; for labs)");
+  g->add_option("--config", c.config_file,
+                "TOML file with the same settings (keys named like the options: inside = [...], prefix, "
+                "pool4, ports, internal4, tun, dns-listen, upstream, dns-allow, dns-threads, control, "
+                "workers, mtu, allow-non-global); command-line flags override it")
+      ->type_name("FILE");
+  g->add_flag("--print-config", c.print_config,
+              "print the effective configuration (TOML) and the steering it would install, change nothing");
+  g->footer(
+      "On start it installs, and on exit removes: the TUN, routes of the prefix and the pool4 (or the "
+      "internal address) into it, nftables table inet sixfour_TUN, and the forwarding sysctls it had "
+      "to turn on.\n\nExample: sixfour gateway --inside eth1");
+
+  c.stats = add_query(g, "stats", "Print the counters of a running `sixfour gateway`.", c.qstats);
+  c.sessions = add_query(g, "sessions", "List the NAT64 sessions of a running `sixfour gateway`.", c.qsessions);
+  c.bib = add_query(g, "bib", "List the NAT64 BIB of a running `sixfour gateway`.", c.qbib);
+  return g;
+}
+
+int run_gateway_command() {
+  GatewayCli& c = gateway_cli();
+  if (c.stats->parsed()) return run_stats(c.qstats);
+  if (c.sessions->parsed()) return run_nat64_query("sessions", c.qsessions);
+  if (c.bib->parsed()) return run_nat64_query("bib", c.qbib);
+
+  gateway::ConfigInput file_in;
+  if (!c.config_file.empty()) {
+    auto text = read_option_file("--config", c.config_file);
+    if (!text) return config_error(kWho, text.error());
+    auto parsed = gateway::parse_toml(*text, c.config_file);
+    if (!parsed) return config_error(kWho, parsed.error());
+    file_in = std::move(parsed).value();
+  }
+  gateway::ConfigInput cli_in;
+  if (c.o_inside->count()) cli_in.inside.set(c.inside);
+  if (c.o_prefix->count()) cli_in.prefix.set(c.prefix);
+  if (c.o_pool4->count()) cli_in.pool4.set(c.pool4);
+  if (c.o_ports->count()) cli_in.ports.set(c.ports);
+  if (c.o_internal4->count()) cli_in.internal4.set(c.internal4);
+  if (c.o_tun->count()) cli_in.tun.set(c.tun);
+  if (c.o_listen->count()) cli_in.dns_listen.set(c.dns_listen);
+  if (c.o_upstream->count()) cli_in.upstream.set(c.upstream);
+  if (c.o_allow->count()) cli_in.dns_allow.set(c.dns_allow);
+  if (c.o_dns_threads->count()) cli_in.dns_threads.set(c.dns_threads);
+  if (c.o_control->count()) cli_in.control.set(c.control);
+  if (c.o_workers->count()) cli_in.workers.set(c.workers);
+  if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
+  if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
+
+  auto host = io::discover_host();
+  if (!host) {
+    std::fprintf(stderr, "%s: %s\n", kWho, host.error().c_str());
+    return 1;
+  }
+  auto cfg = gateway::validate(gateway::merge(std::move(file_in), cli_in), *host);
+  if (!cfg) return config_error(kWho, cfg.error());
+  if (c.print_config) {
+    std::fputs(gateway::render_toml(*cfg).c_str(), stdout);
+    return 0;
+  }
+  return run_gateway(*cfg);
+}
+
+[[maybe_unused]] const bool registered = register_command({50, add_gateway, run_gateway_command});
+
+}  // namespace
+
+}  // namespace sixfour::cli
