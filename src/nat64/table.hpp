@@ -30,6 +30,7 @@
 
 #include "nat64/fragments.hpp"
 #include "nat64/hash.hpp"
+#include "nat64/incoming_syn.hpp"
 #include "nat64/pool4.hpp"
 #include "nat64/tcp_state.hpp"
 #include "nat64/translator.hpp"
@@ -98,7 +99,8 @@ class StateImpl final : public State {
   explicit StateImpl(const Settings& s);
   ~StateImpl() override;
 
-  void expire(uint64_t now_ms) override;
+  void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) override;
+  using State::expire;
   std::vector<BibInfo> bib() const override;
   std::vector<SessionInfo> sessions(uint64_t now_ms) const override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
@@ -115,6 +117,8 @@ class StateImpl final : public State {
   const Pool4& pool4() const { return pool_; }
   // Shared by all workers: fragments of one datagram may reach different workers.
   Reassembler& reassembler() { return reasm_; }
+  // §3.5.2.2: unsolicited IPv4 SYNs waiting TCP_INCOMING_SYN seconds for the inside host's SYN.
+  IncomingSyns& incoming_syns() { return syns_; }
 
  private:
   struct Bib6Hash {
@@ -176,6 +180,7 @@ class StateImpl final : public State {
   std::unordered_map<uint64_t, std::vector<std::pair<const Bib*, unsigned>>> static6_;
   std::atomic<uint64_t> total_sessions_{0};
   Reassembler reasm_;
+  IncomingSyns syns_;
 };
 
 }  // namespace sixfour::nat64

@@ -146,6 +146,14 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   }
   Binding b;
   const Verdict v = state_.from_v4(t.proto, t.addr4, t.port4, t.remote4, t.rport, &t.tcp, !t.icmp_error, now, b);
+  if (v == Verdict::SynUnsolicited &&
+      state_.incoming_syns().hold(pkt, t.addr4, t.port4, t.remote4, t.rport, now)) {
+    // §3.5.2.2: kept for TCP_INCOMING_SYN seconds; nothing to send now, and not a drop (yet).
+    out.count = 0;
+    out.outcome = xlat::Outcome::Drop;
+    out.reason = xlat::DropReason::Prohibited;
+    return;
+  }
   if (v != Verdict::Ok) return refuse(v, t, pkt, out);
   compute_outgoing_tuple(t, b, mapper_);
   translate4(pkt, out);

@@ -47,7 +47,11 @@ class State {
 
   // Reclaims expired sessions (and BIB entries left without sessions); called about once a second
   // by the daemon from a housekeeping thread. Cost proportional to what expires.
-  virtual void expire(uint64_t now_ms) = 0;
+  // Unsolicited IPv4 SYNs stored for TCP_INCOMING_SYN (RFC 6146 §3.5.2.2) whose time is up are
+  // answered with ICMPv4 Port Unreachable: `send_icmp4` receives each (to be written to the IPv4
+  // side); the one-argument form discards them.
+  virtual void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) = 0;
+  void expire(uint64_t now_ms) { expire(now_ms, {}); }
 
   virtual std::vector<BibInfo> bib() const = 0;
   virtual std::vector<SessionInfo> sessions(uint64_t now_ms) const = 0;

@@ -135,19 +135,78 @@ TEST(Nat64Tcp, NonSynWithoutSessionIsDropped) {
   EXPECT_TRUE(nat.state->bib().empty());
 }
 
-TEST(Nat64Tcp, UnsolicitedIpv4SynIsDroppedAndCounted) {
+TEST(Nat64Tcp, UnsolicitedIpv4SynIsStoredThenAnsweredWithPortUnreachable) {
   Nat nat(lab_settings());
-  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN)).outcome, Outcome::Drop);
-  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 1u);
+  const Bytes syn = tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN);
+  // RFC 6146 §3.5.2.2: stored, nothing sent, nothing counted as a drop.
+  Got held = nat.run(syn);
+  EXPECT_EQ(held.outcome, Outcome::Drop);
+  EXPECT_TRUE(held.pkts.empty());
+  EXPECT_EQ(nat.counter("incoming-syn.held"), 1u);
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 1u);
+  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 0u);
+  // A retransmission is the same connection: still one stored, first deadline kept.
+  nat.now += 3000;
+  nat.run(syn);
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 1u);
+  EXPECT_EQ(nat.counter("incoming-syn.held"), 1u);
+  // A non-SYN to a port nobody holds is simply dropped.
   EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, ACK)).outcome, Outcome::Drop);
   EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
+
+  std::vector<Bytes> sent;
+  auto collect = [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); };
+  nat.state->expire(nat.now + 2999, collect);  // 5.999 s after the first SYN
+  EXPECT_TRUE(sent.empty());
+  nat.state->expire(nat.now + 3000, collect);  // TCP_INCOMING_SYN = 6 s
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& e = sent[0];
+  // ICMPv4 Destination Unreachable, Port Unreachable, from the pool4 address to the SYN's source.
+  ASSERT_GE(e.size(), 28u + 20u + 8u);
+  EXPECT_EQ(e[9], 1);  // ICMP
+  EXPECT_EQ(v4src(e), "198.51.100.1");
+  EXPECT_EQ(v4dst(e), kPeer4);
+  EXPECT_EQ(e[20], 3);
+  EXPECT_EQ(e[21], 3);
+  // The quote starts with the SYN's own IPv4 header and ports.
+  EXPECT_TRUE(std::equal(syn.begin(), syn.begin() + 24, e.begin() + 28));
+  EXPECT_EQ(nat.counter("incoming-syn.answered"), 1u);
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 0u);
 
   auto s = lab_settings();
   s.drop_external_tcp_syn = true;
   Nat strict(s);
   EXPECT_EQ(strict.run(tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN)).outcome, Outcome::Drop);
   EXPECT_EQ(strict.counter("drops.tcp-syn-dropped"), 1u);
-  EXPECT_EQ(strict.counter("drops.tcp-syn-unsolicited"), 0u);
+  EXPECT_EQ(strict.counter("incoming-syn.held"), 0u);
+}
+
+TEST(Nat64Tcp, StoredSynIsDiscardedWhenTheInsideHostOpensTheConnection) {
+  auto s = lab_settings();
+  s.address_dependent_filtering = true;
+  Nat nat(s);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  // Another peer's SYN to the same BIB entry: refused by address-dependent filtering, stored.
+  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 1u);
+  // The inside host opens that very connection (simultaneous open): the stored SYN goes, unanswered.
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, "64:ff9b::cb00:7109", 80, SYN)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.counter("incoming-syn.matched"), 1u);
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 0u);
+  size_t sent = 0;
+  nat.state->expire(nat.now + 10000, [&](std::span<const uint8_t>) { ++sent; });
+  EXPECT_EQ(sent, 0u);
+  // The peer's retransmitted SYN now completes the simultaneous open.
+  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Forward);
+}
+
+TEST(Nat64Tcp, IncomingSynStoreIsBounded) {
+  Nat nat(lab_settings());
+  for (int i = 0; i < 4096; ++i) nat.run(tcp4(kPeer4, static_cast<uint16_t>(1000 + i), "198.51.100.1", 6000, SYN));
+  EXPECT_EQ(nat.counter("incoming-syn.stored"), 4096u);
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 9999, "198.51.100.1", 6000, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("incoming-syn.overflow"), 1u);
+  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 1u);
 }
 
 TEST(Nat64Tcp, AddressDependentFilteringTreatsOtherPeersSynAsUnsolicited) {
@@ -156,7 +215,7 @@ TEST(Nat64Tcp, AddressDependentFilteringTreatsOtherPeersSynAsUnsolicited) {
   Nat nat(s);
   const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
   EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Drop);
-  EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 1u);
+  EXPECT_EQ(nat.counter("incoming-syn.held"), 1u);
   // The known peer address on another port may open a session (address-dependent filtering).
   EXPECT_EQ(nat.run(tcp4(kPeer4, 81, "198.51.100.1", port4, SYN)).outcome, Outcome::Forward);
   EXPECT_EQ(nat.state->sessions(nat.now).size(), 2u);

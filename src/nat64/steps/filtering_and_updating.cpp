@@ -9,11 +9,11 @@
 // TCP (§3.5.2): only a SYN creates a session; then the state machine of nat64/tcp_state.cpp decides
 // state and lifetime. An IPv4 SYN with no BIB entry (or refused by address-dependent filtering) is
 // "unsolicited": §3.5.2.2 says to store it for TCP_INCOMING_SYN seconds in case the inside host opens
-// the same connection (simultaneous open), then answer ICMP Port Unreachable. This implementation
-// drops it (counted tcp-syn-unsolicited) without storing it and without the later ICMP error: the
-// peer retransmits its SYN, and once the inside host's SYN has created the session (V6 INIT) the
-// retransmission completes the simultaneous open. With drop_external_tcp_syn it is dropped the same
-// way but counted as tcp-syn-dropped (a policy decision rather than a missed opportunity).
+// the same connection (simultaneous open), then answer ICMP Port Unreachable. The translator stores
+// it in nat64/incoming_syn.hpp (not translated: once the inside host's SYN has created the session
+// (V6 INIT), the stored SYN is discarded and the peer's retransmission completes the simultaneous
+// open; otherwise expire() answers it). With drop_external_tcp_syn it is dropped at once, counted as
+// tcp-syn-dropped; when the store is full, counted as tcp-syn-unsolicited.
 //
 // ICMP errors (may_create = false) never create or refresh anything (§3.5: they are translated inside
 // the session of the packet they quote).
@@ -57,7 +57,12 @@ Verdict StateImpl::from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4A
       b = add_bib(sh, p, addr6, port6, *t4, false, now);
     }
     s = add_session(sh, b, remote4, rport, now);
-    if (p == Proto::Tcp) s->tcp = TcpState::Closed;
+    if (p == Proto::Tcp) {
+      s->tcp = TcpState::Closed;
+      // §3.5.2.2: the inside host opens the connection an unsolicited IPv4 SYN was waiting for; the
+      // stored SYN is discarded (the peer's retransmission completes the simultaneous open).
+      syns_.forget(b->addr4, b->port4, remote4, rport);
+    }
   } else if (!may_create) {
     out = binding(*s);
     return Verdict::Ok;
