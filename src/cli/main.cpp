@@ -70,6 +70,19 @@ int main(int argc, char** argv) {
   std::vector<CLI::App*> subs;
   for (const Command& c : commands) subs.push_back(c.add(app));
 
+  // CLI11 reports both a missing and a misspelt command as "A subcommand is required"; say which.
+  if (argc < 2) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  const std::string first = argv[1];
+  if (!first.empty() && first[0] != '-' &&
+      std::none_of(subs.begin(), subs.end(), [&](const CLI::App* s) { return s->check_name(first); })) {
+    std::string names;
+    for (const CLI::App* s : subs) names += (names.empty() ? "" : ", ") + s->get_name();
+    return config_error("sixfour", fmt::format("unknown command \"{}\" (commands: {}; see --help)", first, names));
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
