@@ -17,8 +17,8 @@ source "$(dirname "$0")/../lab/gateway.sh"
 cleanup() {
   local rc=$?
   gateway_cleanup
-  (exit "$rc")
-  lab_down
+  lab_down || true
+  exit "$rc"
 }
 trap cleanup EXIT
 

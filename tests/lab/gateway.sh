@@ -16,10 +16,12 @@ GW_S4_AS6=64:ff9b::c633:6402  # 64:ff9b::198.51.100.2
 GW_HOST4=198.51.100.1
 GW_CTL=
 GW_NETNS_DIRS=()
+GW_MADE_ETC_NETNS=0
 
 # gateway_resolv NODE NAMESERVER: /etc/resolv.conf as NODE sees it.
 gateway_resolv() {
   local dir=/etc/netns/$(lab_ns "$1")
+  [[ -d /etc/netns ]] || GW_MADE_ETC_NETNS=1
   mkdir -p "$dir"
   GW_NETNS_DIRS+=("$dir")
   printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$2" >"$dir/resolv.conf"
@@ -31,6 +33,9 @@ gateway_cleanup() {
     [[ $d == /etc/netns/sf* ]] && rm -rf "$d"
   done
   GW_NETNS_DIRS=()
+  # /etc/netns itself only if this run made it and nobody else put anything there since.
+  ((GW_MADE_ETC_NETNS)) && { rmdir /etc/netns 2>/dev/null || true; }
+  GW_MADE_ETC_NETNS=0
 }
 
 # gateway_start [ARGS...]: `sixfour gateway --inside eth-c6 ARGS` in gw; waits for the TUN, the
