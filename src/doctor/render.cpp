@@ -139,7 +139,7 @@ std::string render_text(const Report& r) {
     for (const DefaultRoute& d : r.routes) {
       if (d.family != f) continue;
       any = true;
-      s += fmt::format("  {}: {}{}dev {} metric {}\n", family_name(f), d.gateway.empty() ? "" : "via ", d.gateway,
+      s += fmt::format("  {}: {}{}{}dev {} metric {}\n", family_name(f), d.gateway.empty() ? "" : "via ", d.gateway,
                        d.gateway.empty() ? "" : " ", d.interface, d.metric);
     }
     if (!any) s += fmt::format("  {}: none\n", family_name(f));

@@ -1,0 +1,65 @@
+// `sixfour doctor`: what the host's network looks like and what it reaches. This is the I/O half
+// (interfaces, routes, resolvers, DNS queries, TCP connects, ICMP echoes, router advertisements);
+// src/doctor judges what it collects.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "doctor/report.hpp"
+
+namespace sixfour::io {
+
+// The defaults are well-known public targets (docs/doctor.md); tests override every one of them.
+struct DoctorOptions {
+  bool offline = false;
+  int timeout_ms = 2000;
+  int slow_ms = 500;
+  uint16_t port = 443;
+  std::vector<doctor::Resolver> resolvers;  // empty: the system's (resolv.conf, systemd-resolved)
+  std::string v4_literal = "1.1.1.1";
+  std::string v6_literal = "2606:4700:4700::1111";
+  std::string v4_name = "ipv4.google.com";
+  std::string v6_name = "ipv6.google.com";
+  std::string ds_name = "www.google.com";
+  int pref64_listen_ms = 1000;  // how long to wait for router advertisements
+};
+
+// --- system state (doctor_system.cpp) ---
+std::vector<doctor::Interface> doctor_interfaces();
+Result<std::vector<doctor::DefaultRoute>> doctor_default_routes();
+// nameserver lines of /etc/resolv.conf; when that points at systemd-resolved's stub
+// (127.0.0.53/54), the upstream servers from /run/systemd/resolve/resolv.conf as well.
+std::vector<doctor::Resolver> doctor_system_resolvers();
+
+// --- network (doctor_net.cpp) ---
+struct DnsAnswer {
+  std::string status;  // "answer", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "timeout", "error: ..."
+  std::vector<std::string> addresses;  // A or AAAA records in the answer section, as text
+  double ms = 0;
+  bool answered() const { return status == "answer" || status == "NODATA" || status == "NXDOMAIN"; }
+};
+// One query over UDP (RFC 1035 §4.2.1) with libknot's wire format; qtype 1 (A) or 28 (AAAA).
+DnsAnswer dns_query(const doctor::Resolver& r, const std::string& name, uint16_t qtype, int timeout_ms);
+
+struct ConnectResult {
+  bool reached = false;  // connected, or refused (a RST proves the path works)
+  double ms = 0;
+  std::string detail;
+};
+ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout_ms);
+
+// ICMP echo of 64, 1280 and 1500-byte packets with DF to `address` (raw socket when permitted,
+// else an unprivileged ping socket): the probe grade comes from the 1280-byte packet.
+doctor::Probe pmtu_probe(const std::string& address, int timeout_ms, int slow_ms);
+
+// RFC 8781 PREF64 from router advertisements: listens to RTNLGRP_ND_USEROPT (what the kernel
+// passes on from RAs it accepts) and, when a raw ICMPv6 socket is permitted, sends a Router
+// Solicitation on every IPv6 interface and reads the advertisements itself.
+doctor::Pref64Report pref64_listen(const std::vector<doctor::Interface>& ifs, int listen_ms);
+
+// Everything, then the verdict.
+doctor::Report run_doctor(const DoctorOptions& o);
+
+}  // namespace sixfour::io

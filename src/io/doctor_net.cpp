@@ -1,0 +1,333 @@
+// `sixfour doctor`: the probes that send packets. Every socket has a deadline; nothing here needs
+// privileges except what is tried first and reported when refused (raw ICMP sockets).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "common/checksum.hpp"
+#include "dns64/message.hpp"
+#include "io/doctor.hpp"
+#include "io/errno_text.hpp"
+#include "io/fd.hpp"
+
+namespace sixfour::io {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+int ms_left(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+// A numeric address (an IPv6 one may carry %scope) and a port as a sockaddr.
+struct SockAddr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  int family() const { return ss.ss_family; }
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
+};
+
+std::optional<SockAddr> sockaddr_of(const std::string& address, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res) return std::nullopt;
+  SockAddr s;
+  std::memcpy(&s.ss, res->ai_addr, res->ai_addrlen);
+  s.len = res->ai_addrlen;
+  ::freeaddrinfo(res);
+  return s;
+}
+
+std::string short_errno(int err) {
+  switch (err) {
+    case ENETUNREACH: return "network unreachable (no route)";
+    case EHOSTUNREACH: return "host unreachable";
+    case ETIMEDOUT: return "timeout";
+    case EAFNOSUPPORT: return "address family not supported (the family is disabled here)";
+    case EADDRNOTAVAIL: return "no source address of this family";
+    case EACCES:
+    case EPERM: return "not permitted (firewall or missing privilege)";
+    default: return std::strerror(err);
+  }
+}
+
+uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+std::string ntop_text(int family, const void* a) {
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(family, a, text, sizeof text);
+  return text;
+}
+
+}  // namespace
+
+DnsAnswer dns_query(const doctor::Resolver& r, const std::string& name, uint16_t qtype, int timeout_ms) {
+  DnsAnswer out;
+  const auto t0 = Clock::now();
+  auto finish = [&](std::string status) {
+    out.status = std::move(status);
+    out.ms = ms_since(t0);
+    return out;
+  };
+  auto qname = dns64::name_from_text(name);
+  if (!qname) return finish("error: " + qname.error());
+  auto to = sockaddr_of(r.address, r.port);
+  if (!to) return finish(fmt::format("error: resolver \"{}\" is not a numeric address", r.address));
+  Fd s(::socket(to->family(), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s) return finish("error: " + short_errno(errno));
+  if (::connect(s.get(), to->sa(), to->len) != 0) return finish("error: " + short_errno(errno));
+  std::random_device rd;
+  const auto id = static_cast<uint16_t>(rd());
+  const std::vector<uint8_t> query = dns64::build_query(id, *qname, qtype, false, false);
+  if (::send(s.get(), query.data(), query.size(), 0) < 0) return finish("error: " + short_errno(errno));
+  const auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
+  std::vector<uint8_t> buf(65535);
+  while (true) {
+    pollfd p{s.get(), POLLIN, 0};
+    int n = ::poll(&p, 1, ms_left(deadline));
+    if (n == 0) return finish("timeout");
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return finish("error: " + short_errno(errno));
+    }
+    ssize_t got = ::recv(s.get(), buf.data(), buf.size(), 0);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return finish("error: " + short_errno(errno));  // e.g. ICMP port unreachable
+    }
+    // RFC 5452 §9.1: only an answer with our ID (from the connected resolver) counts.
+    if (got < 12 || rd16(buf.data()) != id) continue;
+    auto m = dns64::parse_response(std::span<const uint8_t>(buf.data(), static_cast<size_t>(got)), *qname, qtype);
+    if (!m) continue;
+    if (m->tc) return finish("truncated (TC=1)");
+    switch (m->rcode) {
+      case dns64::kNoError: break;
+      case dns64::kNxDomain: return finish("NXDOMAIN");
+      case dns64::kServFail: return finish("SERVFAIL");
+      case dns64::kRefused: return finish("REFUSED");
+      default: return finish(fmt::format("rcode {}", m->rcode));
+    }
+    const size_t want = qtype == dns64::kTypeAAAA ? 16 : 4;
+    for (const dns64::Rr& rr : m->answer) {
+      if (rr.type != qtype || rr.rdata.size() != want) continue;
+      out.addresses.push_back(ntop_text(qtype == dns64::kTypeAAAA ? AF_INET6 : AF_INET, rr.rdata.data()));
+    }
+    return finish(out.addresses.empty() ? "NODATA" : "answer");
+  }
+}
+
+ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout_ms) {
+  ConnectResult r;
+  const auto t0 = Clock::now();
+  auto done = [&](bool reached, std::string detail) {
+    r.reached = reached;
+    r.ms = ms_since(t0);
+    r.detail = std::move(detail);
+    return r;
+  };
+  auto to = sockaddr_of(address, port);
+  if (!to) return done(false, fmt::format("\"{}\" is not a numeric address", address));
+  Fd s(::socket(to->family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s) return done(false, short_errno(errno));
+  int err = 0;
+  if (::connect(s.get(), to->sa(), to->len) != 0) {
+    if (errno != EINPROGRESS) {
+      err = errno;
+    } else {
+      pollfd p{s.get(), POLLOUT, 0};
+      int n;
+      do n = ::poll(&p, 1, timeout_ms);
+      while (n < 0 && errno == EINTR);
+      if (n == 0) return done(false, fmt::format("timeout after {} ms", timeout_ms));
+      socklen_t len = sizeof err;
+      ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    }
+  }
+  if (err == 0) return done(true, fmt::format("connected to port {}", port));
+  // A reset proves the whole path works; only the service is not there.
+  if (err == ECONNREFUSED) return done(true, fmt::format("reached (connection refused on port {})", port));
+  return done(false, short_errno(err));
+}
+
+namespace {
+
+// An ICMP echo socket: raw when permitted (CAP_NET_RAW), else an unprivileged ping socket
+// (net.ipv4.ping_group_range), connected to the target.
+struct EchoSocket {
+  Fd fd;
+  bool raw = false;
+  int family = AF_INET;
+  uint16_t ident = 0;
+  std::string error;
+};
+
+EchoSocket open_echo(const SockAddr& to) {
+  EchoSocket e;
+  e.family = to.family();
+  const int proto = e.family == AF_INET6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP};
+  e.fd = Fd(::socket(e.family, SOCK_RAW | SOCK_CLOEXEC, proto));
+  e.raw = static_cast<bool>(e.fd);
+  int raw_errno = errno;
+  if (!e.fd) e.fd = Fd(::socket(e.family, SOCK_DGRAM | SOCK_CLOEXEC, proto));
+  if (!e.fd) {
+    std::string range, hi;
+    std::ifstream f("/proc/sys/net/ipv4/ping_group_range");
+    f >> range >> hi;
+    e.error = fmt::format("no ICMP socket: raw: {}; ping socket: {} (net.ipv4.ping_group_range = {} {}, gid {})",
+                          short_errno(raw_errno), short_errno(errno), range, hi, ::getgid());
+    return e;
+  }
+  if (::connect(e.fd.get(), to.sa(), to.len) != 0) {
+    e.error = short_errno(errno);
+    e.fd.reset();
+    return e;
+  }
+  // Don't fragment: the probe is about what the path carries whole.
+  if (e.family == AF_INET6) {
+    int on = 1;
+    ::setsockopt(e.fd.get(), IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof on);
+    if (e.raw) {
+      icmp6_filter f;
+      ICMP6_FILTER_SETBLOCKALL(&f);
+      ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+      ::setsockopt(e.fd.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+    }
+  } else {
+    int pmtu = IP_PMTUDISC_PROBE;
+    ::setsockopt(e.fd.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+  }
+  std::random_device rd;
+  e.ident = static_cast<uint16_t>(rd());
+  return e;
+}
+
+struct EchoResult {
+  bool ok = false;
+  double ms = 0;
+  std::string detail;
+};
+
+// One echo whose IP packet is `size` bytes.
+EchoResult echo(EchoSocket& e, size_t size, uint16_t seq, int timeout_ms) {
+  EchoResult r;
+  const size_t iph = e.family == AF_INET6 ? 40 : 20;
+  std::vector<uint8_t> pkt(size - iph, 0x5a);
+  pkt[0] = e.family == AF_INET6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+  pkt[1] = 0;
+  pkt[2] = pkt[3] = 0;
+  pkt[4] = static_cast<uint8_t>(e.ident >> 8);
+  pkt[5] = static_cast<uint8_t>(e.ident);
+  pkt[6] = static_cast<uint8_t>(seq >> 8);
+  pkt[7] = static_cast<uint8_t>(seq);
+  if (e.family == AF_INET) {  // ICMPv6 checksums are the kernel's (RFC 3542 §3.1)
+    const uint16_t c = checksum::finish(checksum::partial(pkt));
+    pkt[2] = static_cast<uint8_t>(c >> 8);
+    pkt[3] = static_cast<uint8_t>(c);
+  }
+  const auto t0 = Clock::now();
+  if (::send(e.fd.get(), pkt.data(), pkt.size(), 0) < 0) {
+    int err = errno;
+    r.ms = ms_since(t0);
+    if (err == EMSGSIZE) {
+      int mtu = 0;
+      socklen_t len = sizeof mtu;
+      ::getsockopt(e.fd.get(), e.family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                   e.family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &len);
+      r.detail = fmt::format("too big for the path (MTU {})", mtu);
+    } else {
+      r.detail = short_errno(err);
+    }
+    return r;
+  }
+  const auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
+  std::vector<uint8_t> buf(65536);
+  while (true) {
+    pollfd p{e.fd.get(), POLLIN, 0};
+    int n = ::poll(&p, 1, ms_left(deadline));
+    if (n == 0) {
+      r.ms = ms_since(t0);
+      r.detail = "no reply (timeout)";
+      return r;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    ssize_t got = ::recv(e.fd.get(), buf.data(), buf.size(), 0);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      r.ms = ms_since(t0);
+      r.detail = errno == EMSGSIZE ? "packet too big on the path" : short_errno(errno);
+      return r;
+    }
+    size_t off = 0;
+    if (e.family == AF_INET && e.raw) off = size_t{buf[0] & 0x0fu} * 4;  // raw IPv4 keeps the IP header
+    if (static_cast<size_t>(got) < off + 8) continue;
+    const uint8_t* icmp = buf.data() + off;
+    const uint8_t reply = e.family == AF_INET6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY;
+    // Ping sockets rewrite the identifier and only deliver their own replies; raw ones see all.
+    if (icmp[0] != reply || rd16(icmp + 6) != seq || (e.raw && rd16(icmp + 4) != e.ident)) continue;
+    r.ok = true;
+    r.ms = ms_since(t0);
+    r.detail = fmt::format("{} bytes echoed", size);
+    return r;
+  }
+}
+
+}  // namespace
+
+doctor::Probe pmtu_probe(const std::string& address, int timeout_ms, int slow_ms) {
+  doctor::Probe p;
+  p.id = "pmtu";
+  p.label = "path MTU";
+  p.target = address;
+  auto to = sockaddr_of(address, 0);
+  if (!to) {
+    p.detail = "no target";
+    return p;
+  }
+  EchoSocket e = open_echo(*to);
+  if (!e.fd) {
+    p.grade = doctor::Grade::skipped;
+    p.detail = e.error;
+    return p;
+  }
+  const EchoResult small = echo(e, 64, 1, timeout_ms);
+  const EchoResult min = echo(e, 1280, 2, timeout_ms);
+  const EchoResult full = echo(e, 1500, 3, timeout_ms);
+  p.ms = min.ms;
+  p.grade = doctor::grade(min.ok, min.ms, slow_ms);
+  const char* how = e.raw ? "raw ICMP" : "ping socket";
+  if (!min.ok && !small.ok) {
+    p.detail = fmt::format("the target does not answer ICMP echo ({}; {})", small.detail, how);
+  } else if (!min.ok) {
+    // RFC 8200 §5: every IPv6 link carries 1280 bytes; small packets passing where 1280-byte ones
+    // do not is a PMTU black hole (or a broken tunnel).
+    p.detail = fmt::format("64-byte packets pass but 1280-byte ones do not: {} ({})", min.detail, how);
+  } else {
+    p.detail = fmt::format("1280 bytes ok; 1500 bytes: {} ({})", full.ok ? "ok" : full.detail, how);
+  }
+  return p;
+}
+
+}  // namespace sixfour::io
