@@ -1,0 +1,203 @@
+// The lab's pure description: documentation addresses only, the commands that build it, the
+// zone, and the checks the demo applies to real command output.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "addr/ip.hpp"
+#include "lab/lab.hpp"
+
+namespace sixfour::lab {
+namespace {
+
+bool is_documentation(const std::string& cidr) {
+  std::string addr = cidr.substr(0, cidr.find('/'));
+  if (addr.find(':') != std::string::npos) {
+    auto a = Ipv6Addr::parse(addr);
+    return a && Ipv6Prefix::parse("2001:db8::/32")->contains(*a);  // RFC 3849
+  }
+  auto a = Ipv4Addr::parse(addr);
+  if (!a) return false;
+  for (const char* p : {"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"})  // RFC 5737
+    if (Ipv4Prefix::parse(p)->contains(*a)) return true;
+  return false;
+}
+
+TEST(Lab, EveryAddressAndGatewayIsADocumentationAddress) {
+  int addrs = 0, routes = 0;
+  for (const Command& c : build_commands("t")) {
+    const Argv& a = c.argv;
+    for (size_t i = 0; i + 1 < a.size(); ++i) {
+      if (a[i] == "add" && i >= 1 && a[i - 1] == "addr") {
+        EXPECT_TRUE(is_documentation(a[i + 1])) << a[i + 1];
+        ++addrs;
+      }
+      if (a[i] == "via") {
+        EXPECT_TRUE(is_documentation(a[i + 1])) << a[i + 1];
+        ++routes;
+      }
+    }
+  }
+  EXPECT_EQ(addrs, 8);
+  EXPECT_EQ(routes, 5);
+}
+
+TEST(Lab, CommandsUseOnlyThePrefixedNamespaces) {
+  std::set<std::string> created;
+  for (const Command& c : build_commands("sf1")) {
+    ASSERT_FALSE(c.argv.empty());
+    if (c.node.empty()) {
+      EXPECT_EQ(c.argv[0], "ip");
+      if (c.argv[1] == "netns") {
+        created.insert(c.argv[3]);
+      } else if (c.argv[1] == "-n") {
+        EXPECT_TRUE(created.count(c.argv[2])) << c.argv[2] << " used before it exists";
+      }
+    } else {
+      EXPECT_TRUE(is_node(c.node));
+      EXPECT_EQ(c.argv[0], "sysctl");
+    }
+  }
+  EXPECT_EQ(created, (std::set<std::string>{"sf1-laptop", "sf1-gw", "sf1-web4", "sf1-ds"}));
+}
+
+TEST(Lab, LaptopHasNoIpv4AddressAndGatewayExactlyOne) {
+  int laptop4 = 0, gw4 = 0;
+  for (const Command& c : build_commands("t")) {
+    const Argv& a = c.argv;
+    if (a.size() > 5 && a[1] == "-n" && a[3] == "addr" && a[5].find(':') == std::string::npos) {
+      laptop4 += a[2] == "t-laptop";
+      gw4 += a[2] == "t-gw";
+    }
+  }
+  EXPECT_EQ(laptop4, 0);
+  EXPECT_EQ(gw4, 1);  // `sixfour gateway` shares the gateway's single IPv4 address
+}
+
+TEST(Lab, VethPairsAreCreatedInsideTheNamespaces) {
+  int links = 0;
+  for (const Command& c : build_commands("t")) {
+    const Argv& a = c.argv;
+    if (a.size() == 13 && a[3] == "link" && a[4] == "add") {
+      ++links;
+      EXPECT_EQ(a[6], "type");
+      EXPECT_EQ(a[7], "veth");
+      EXPECT_EQ(a[11], "netns");  // the peer goes straight into the other namespace
+    }
+  }
+  EXPECT_EQ(links, 4);
+}
+
+TEST(Lab, Prefix) {
+  EXPECT_TRUE(check_prefix("sixfour").ok());
+  EXPECT_TRUE(check_prefix("sf12345-demo_1").ok());
+  EXPECT_FALSE(check_prefix("").ok());
+  EXPECT_FALSE(check_prefix("-x").ok());
+  EXPECT_FALSE(check_prefix("a/b").ok());
+  EXPECT_FALSE(check_prefix("a b").ok());
+  EXPECT_FALSE(check_prefix("..").ok());
+  EXPECT_FALSE(check_prefix(std::string(33, 'a')).ok());
+  EXPECT_EQ(ns_name("p", "gw"), "p-gw");
+}
+
+TEST(Lab, ZoneHasTheThreeKindsOfNames) {
+  const std::string z = zone_file();
+  EXPECT_NE(z.find("$ORIGIN sixfour.example.\n"), std::string::npos);
+  EXPECT_NE(z.find("www.v4   IN A    198.51.100.2\n"), std::string::npos);
+  EXPECT_EQ(z.find("www.v4   IN AAAA"), std::string::npos);
+  EXPECT_NE(z.find("www.ds   IN A    203.0.113.2\n"), std::string::npos);
+  EXPECT_NE(z.find("www.ds   IN AAAA 2001:db8:d5::2\n"), std::string::npos);
+  EXPECT_NE(z.find("www.v6   IN AAAA 2001:db8:d5::2\n"), std::string::npos);
+  EXPECT_EQ(z.find("www.v6   IN A "), std::string::npos);
+  // RFC 7050 §2.2.
+  EXPECT_NE(ipv4only_zone_file().find("@ IN A   192.0.0.170\n"), std::string::npos);
+  EXPECT_NE(ipv4only_zone_file().find("@ IN A   192.0.0.171\n"), std::string::npos);
+  EXPECT_NE(nsd_conf("/d").find("zonefile: \"/d/sixfour.example.zone\""), std::string::npos);
+  EXPECT_NE(resolv_conf("laptop").find("nameserver 2001:db8:6::1\n"), std::string::npos);
+  EXPECT_NE(resolv_conf("gw").find("nameserver 198.51.100.2\n"), std::string::npos);
+}
+
+TEST(Lab, TracerouteHops) {
+  const std::string out =
+      "traceroute to www.v4.sixfour.example (64:ff9b::c633:6402), 8 hops max, 80 byte packets\n"
+      " 1  2001:db8:6::1  0.061 ms\n"
+      " 2  *\n"
+      " 3  64:ff9b::c000:201  0.110 ms\n"
+      "10  64:ff9b::c633:6402  0.120 ms\n";
+  auto hops = traceroute_hops(out);
+  ASSERT_EQ(hops.size(), 3u);
+  EXPECT_EQ(hops[0], (std::pair<int, std::string>{1, "2001:db8:6::1"}));
+  EXPECT_EQ(hops[1], (std::pair<int, std::string>{3, "64:ff9b::c000:201"}));
+  EXPECT_EQ(hops[2], (std::pair<int, std::string>{10, "64:ff9b::c633:6402"}));
+
+  Check c{CheckKind::Traceroute, "2001:db8:6::1", "64:ff9b::c633:6402"};
+  std::string why;
+  EXPECT_TRUE(check_output(c, out, &why)) << why;
+  // The path must end at the server and stay inside 64:ff9b::/96 after the gateway.
+  EXPECT_FALSE(check_output(c, " 1  2001:db8:6::1  0.1 ms\n 2  *\n", &why));
+  EXPECT_EQ(why, "expected the last hop to be 64:ff9b::c633:6402, got 2001:db8:6::1");
+  EXPECT_FALSE(check_output(c, " 1  2001:db8:6::1  1 ms\n 2  2001:db8:99::1  1 ms\n 3  64:ff9b::c633:6402  1 ms\n", &why));
+  EXPECT_FALSE(check_output(c, " 1  2001:db8:6::9  1 ms\n 2  64:ff9b::c633:6402  1 ms\n", &why));
+  EXPECT_FALSE(check_output(c, "", &why));
+}
+
+TEST(Lab, Checks) {
+  std::string why;
+  Check in{CheckKind::AllInPrefix, "64:ff9b::/96", ""};
+  EXPECT_TRUE(check_output(in, "64:ff9b::c633:6402\n", &why)) << why;
+  EXPECT_TRUE(check_output(in, "64:ff9b::c000:aa\n64:ff9b::c000:ab\n", &why)) << why;
+  EXPECT_FALSE(check_output(in, "", &why));
+  EXPECT_FALSE(check_output(in, "64:ff9b::c633:6402\n2001:db8:d5::2\n", &why));
+  EXPECT_EQ(why, "expected only IPv6 addresses inside 64:ff9b::/96, got \"2001:db8:d5::2\"");
+  EXPECT_FALSE(check_output(in, ";; connection timed out; no servers could be reached\n", &why));
+
+  EXPECT_TRUE(check_output({CheckKind::Empty, "", ""}, " \n", &why));
+  EXPECT_FALSE(check_output({CheckKind::Empty, "", ""}, "default via 1.2.3.4\n", &why));
+  EXPECT_TRUE(check_output({CheckKind::Contains, "unreachable", ""}, "connect: Network is unreachable", &why));
+  EXPECT_FALSE(check_output({CheckKind::Contains, "unreachable", ""}, "1 received", &why));
+  EXPECT_TRUE(check_output({}, "anything", &why));
+}
+
+TEST(Lab, DemoStepsTellTheStoryInOrder) {
+  for (bool gateway : {true, false}) {
+    for (bool doctor : {true, false}) {
+      auto steps = demo_steps({gateway, doctor, "/d"});
+      ASSERT_EQ(steps.size(), 5u);
+      // Step 1: the laptop fails to reach IPv4 before anything runs on the gateway.
+      bool expects_failure = false;
+      for (const Action& a : steps[0].actions) {
+        EXPECT_EQ(a.kind, Action::Kind::Run);
+        expects_failure = expects_failure || a.want_rc == kAnyFailure;
+      }
+      EXPECT_TRUE(expects_failure);
+      // Step 2 starts the translator and DNS64 before the laptop uses them.
+      EXPECT_EQ(steps[1].actions.front().kind, Action::Kind::Start);
+      EXPECT_EQ(steps[1].actions.front().argv[1], gateway ? "gateway" : "nat64");
+      EXPECT_EQ(steps[1].actions.back().kind, Action::Kind::Run);
+      EXPECT_EQ(steps[2].actions.front().check.kind, CheckKind::Traceroute);
+      EXPECT_EQ(steps[3].actions.front().argv[0], doctor ? std::string(kSelf) : "dig");
+      // Step 5 stops every daemon step 2 started, then uses the proxy.
+      int starts = 0, stops = 0;
+      for (const Action& a : steps[1].actions) starts += a.kind == Action::Kind::Start;
+      for (const Action& a : steps[4].actions) stops += a.kind == Action::Kind::Stop;
+      EXPECT_EQ(starts, stops);
+      EXPECT_EQ(steps[4].actions.back().check.arg, "You came from 203.0.113.2.");
+    }
+  }
+}
+
+TEST(Lab, Display) {
+  EXPECT_EQ(display({std::string(kSelf), "dns64", "--listen", "[2001:db8:6::1]:53"}),
+            "sixfour dns64 --listen '[2001:db8:6::1]:53'");
+  EXPECT_EQ(display({"curl", "-x", "socks5h://[2001:db8:d5::2]:1080", "http://a/"}),
+            "curl -x 'socks5h://[2001:db8:d5::2]:1080' http://a/");
+  EXPECT_EQ(display({"echo", "it's", ""}), "echo 'it'\\''s' ''");
+}
+
+TEST(Lab, HttpBodyNamesTheClient) {
+  EXPECT_EQ(http_body(kV4Name, "198.51.100.1"),
+            "Hello from www.v4.sixfour.example, a web server with IPv4 only. You came from 198.51.100.1.\n");
+}
+
+}  // namespace
+}  // namespace sixfour::lab
