@@ -177,8 +177,8 @@ std::string render_text(const Report& r) {
   } else {
     s += fmt::format("Probes (TCP port {}, timeout {} ms, slow from {} ms)\n", r.port, r.timeout_ms, r.slow_ms);
     for (const Probe& p : r.probes) {
-      s += fmt::format("  {:<7} {:>9}  {:<16} {}: {}\n", grade_name(p.grade), p.grade == Grade::skipped ? "" : ms_text(p.ms),
-                       p.label, p.target, p.detail);
+      s += fmt::format("  {:<7} {:>9}  {:<16} {}{}{}\n", grade_name(p.grade), p.grade == Grade::skipped ? "" : ms_text(p.ms),
+                       p.label, p.target, p.target.empty() ? "" : ": ", p.detail);
       if (p.name) {
         const NameInfo& n = *p.name;
         std::string addrs;

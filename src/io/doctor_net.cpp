@@ -196,8 +196,11 @@ EchoSocket open_echo(const SockAddr& to) {
     std::string range, hi;
     std::ifstream f("/proc/sys/net/ipv4/ping_group_range");
     f >> range >> hi;
-    e.error = fmt::format("no ICMP socket: raw: {}; ping socket: {} (net.ipv4.ping_group_range = {} {}, gid {})",
-                          short_errno(raw_errno), short_errno(errno), range, hi, ::getgid());
+    const int ping_errno = errno;
+    e.error = fmt::format(
+        "no ICMP socket: a raw one needs CAP_NET_RAW ({}), a ping socket needs the group in "
+        "net.ipv4.ping_group_range ({}; range {} {}, gid {})",
+        std::strerror(raw_errno), std::strerror(ping_errno), range, hi, ::getgid());
     return e;
   }
   if (::connect(e.fd.get(), to.sa(), to.len) != 0) {

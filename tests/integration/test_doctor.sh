@@ -5,7 +5,7 @@
 #   c6, same resolver, gw advertising PREF64     -> ipv6_only_nat64_no_dns64 (15)
 #   s4 (IPv4 only)                               -> ipv4_only (12)
 #   ds (both families)                           -> dual_stack (0)
-# plus --offline, the text output and bad usage. Every target is a lab address or a lab name.
+# plus an unprivileged run, --offline, the text output and bad usage. Every target is a lab address or a lab name.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
 export SIXFOUR
@@ -82,6 +82,22 @@ lab_expect_rc "doctor exit code" 0 ds "$SIXFOUR" doctor --json --resolver "$DOC_
 assert_eq "verdict" dual_stack "$(doctor_json verdict)"
 assert_eq "sentence" "IPv4 and IPv6 both working." "$(doctor_json sentence)"
 assert_eq "RFC 7050: no DNS64" "no AAAA (no DNS64)" "$(doctor_json nat64.rfc7050.0.status)"
+
+step "unprivileged in c6: ping socket for the PMTU probe, no Router Solicitation"
+# nobody must be able to run the binary: a copy in the (world-readable) scratch directory.
+cp "$SIXFOUR" "$LAB_DIR/sixfour-doctor"
+chmod 755 "$LAB_DIR" "$LAB_DIR/sixfour-doctor"
+lab_sysctl c6 "net.ipv4.ping_group_range=65534 65534"
+lab_expect_rc "doctor as nobody" 10 c6 setpriv --reuid=65534 --regid=65534 --clear-groups \
+  "$LAB_DIR/sixfour-doctor" doctor --json --resolver "$DOC_DNS64" "${DOC_FLAGS[@]}"
+assert_eq "verdict" ipv6_only_nat64 "$(doctor_json verdict)"
+assert_match "PMTU through a ping socket" "^1280 bytes ok; 1500 bytes: ok \(ping socket\)$" "$(doctor_json probes.pmtu.detail)"
+assert_match "no RS without CAP_NET_RAW" "no Router Solicitation sent" "$(doctor_json nat64.pref64.how)"
+lab_sysctl c6 "net.ipv4.ping_group_range=1 0"
+lab_expect_rc "doctor as nobody, no ping socket" 10 c6 setpriv --reuid=65534 --regid=65534 --clear-groups \
+  "$LAB_DIR/sixfour-doctor" doctor --json --resolver "$DOC_DNS64" "${DOC_FLAGS[@]}"
+assert_eq "PMTU probe skipped" skipped "$(doctor_json probes.pmtu.grade)"
+assert_match "and why" "ping_group_range" "$(doctor_json probes.pmtu.detail)"
 
 step "--offline: configuration only, nothing sent"
 lab_expect_rc "c6 offline" 18 c6 "$SIXFOUR" doctor --json --offline --resolver "$DOC_DNS64"
