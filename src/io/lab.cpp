@@ -355,7 +355,7 @@ void print_output(const Style& st, std::string out) {
   std::vector<std::string> lines;
   std::istringstream in(out);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
-  constexpr size_t kMax = 30;
+  constexpr size_t kMax = 40;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines.size() > kMax && i == kMax - 10) {
       std::printf("... (%zu lines left out)\n", lines.size() - kMax + 1);

@@ -340,7 +340,8 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
          {run("laptop",
               {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
                "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
-              "the doctor's verdict: IPv6-only with NAT64/DNS64", 0)}});
+              "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
+              contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
   } else {
     steps.push_back(
         {"The laptop discovers the NAT64 prefix",

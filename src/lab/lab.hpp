@@ -113,6 +113,8 @@ struct Check {
 
 // What the exit status must be: kAnyFailure means "not 0".
 inline constexpr int kAnyFailure = -1;
+// `sixfour doctor`'s exit code for "IPv6-only with NAT64 and DNS64" (docs/doctor.md).
+inline constexpr int kDoctorNat64 = 10;
 
 struct Action {
   enum class Kind { Run, Start, Stop } kind = Kind::Run;
