@@ -18,10 +18,11 @@ build-asan:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIXFOUR_SANITIZE=ON
 	ninja -C build-asan -j$(NPROC) sixfour_unit
 
+# The IPv6-only story in a lab of network namespaces (docs/lab.md); cleans up after itself.
 demo:
 	scripts/setup
 	$(MAKE) --no-print-directory build
-	scripts/demo build/sixfour
+	build/sixfour lab demo
 
 # Unit tests and the integration tests (network-namespace lab, needs root) of the release build,
 # then the unit tests again under ASan+UBSan.
