@@ -234,7 +234,9 @@ pid_t start_ready(const std::string& prefix, const std::string& node, const Argv
   }
   ::kill(pid, SIGKILL);
   wait_status(pid);
-  *err = fmt::format("{} not ready after 15 s; its log:\n{}", lab::display(argv), tail_lines(read_file(log), 15));
+  *err = g_interrupted ? std::string("interrupted")
+                       : fmt::format("{} not ready after 15 s; its log:\n{}", lab::display(argv),
+                                     tail_lines(read_file(log), 15));
   return -1;
 }
 
@@ -541,6 +543,7 @@ int lab_demo(const std::string& prefix, bool keep) {
       if (!failure.empty()) break;
     }
   }
+  if (g_interrupted) failure = "interrupted";
   if (!failure.empty() && failure != "interrupted") {
     // The daemons' own words are the best diagnosis.
     for (const auto& [name, pid] : daemons) {
@@ -549,7 +552,6 @@ int lab_demo(const std::string& prefix, bool keep) {
       if (!log.empty()) std::printf("%s--- %s log (last lines)%s\n%s", st.dim(), name.c_str(), st.off(), tail_lines(log, 10).c_str());
     }
   }
-  if (g_interrupted) failure = "interrupted";
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (keep && failure != "interrupted") {
     std::printf("\nThe lab stays up (--keep): sixfour lab shell NODE%s, then sixfour lab down%s\n",
@@ -562,7 +564,10 @@ int lab_demo(const std::string& prefix, bool keep) {
     std::printf("\n%s✓ demo: every step worked (%d checks, %.1f s)%s\n", st.good(), checks, secs, st.off());
     return 0;
   }
-  std::printf("\n%s✗ demo: %s failed (%.1f s)%s\n", st.bad(), failure.c_str(), secs, st.off());
+  if (failure == "interrupted")
+    std::printf("\n%s✗ demo: interrupted (%.1f s); the lab is torn down%s\n", st.bad(), secs, st.off());
+  else
+    std::printf("\n%s✗ demo: %s failed (%.1f s)%s\n", st.bad(), failure.c_str(), secs, st.off());
   return failure == "interrupted" ? 130 : 1;
 }
 
