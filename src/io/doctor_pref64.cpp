@@ -44,7 +44,10 @@ void add_seen(doctor::Pref64Report& r, const std::vector<doctor::Pref64>& found,
 // RTM_NEWNDUSEROPT (linux/rtnetlink.h): struct nduseroptmsg, then the ND options of one RA, then
 // attributes (NDUSEROPT_SRCADDR: the router). The kernel passes on RDNSS, DNSSL, captive portal
 // and PREF64 options from advertisements it accepts (accept_ra on that interface).
-void on_netlink(doctor::Pref64Report& r, const uint8_t* buf, size_t len) {
+void on_netlink(doctor::Pref64Report& r, const uint8_t* buf, size_t size) {
+  // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count keeps
+  // NLMSG_OK false then instead of wrapping around.
+  int len = static_cast<int>(size);
   for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
     if (nlh->nlmsg_type != RTM_NEWNDUSEROPT) continue;
     if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nduseroptmsg))) continue;

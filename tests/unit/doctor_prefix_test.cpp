@@ -2,6 +2,7 @@
 // 6052 §2.2 position) and from the PREF64 option of router advertisements (RFC 8781 §4).
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
 #include "doctor/address.hpp"
@@ -164,6 +165,19 @@ TEST(Pref64, FoundAmongTheOptionsOfARouterAdvertisement) {
   auto rs = ra_header();
   rs[0] = 133;
   EXPECT_TRUE(pref64_from_ra(rs).empty());
+}
+
+TEST(Pref64, ArbitraryBytesNeverReadOutOfBounds) {
+  // Router advertisements come from the link: any bytes at all must be walked safely (ASan).
+  std::mt19937 rng(7050);
+  for (int i = 0; i < 20000; ++i) {
+    auto ra = ra_header();
+    const size_t extra = rng() % 64;
+    for (size_t j = 0; j < extra; ++j) ra.push_back(static_cast<uint8_t>(rng()));
+    if (extra > 2 && rng() % 2) ra[16] = kPref64Type;
+    for (const Pref64& p : pref64_from_ra(ra)) EXPECT_TRUE(p.prefix.len <= 96);
+    for (size_t cut = 0; cut < ra.size(); cut += 5) (void)pref64_from_options(std::span<const uint8_t>(ra).subspan(cut));
+  }
 }
 
 TEST(AddressKind, Classes) {
