@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2154
 # Lab helpers for `sixfour doctor`, sourced after tests/lab/lab.sh (and after `lab_up ds`):
 #
 #   c6 2001:db8:6::2 ------ gw: sixfour nat64 (2001:db8:64::/96, pool4 192.0.2.1)
@@ -116,7 +116,7 @@ doctor_dns64_start() {
 # doctor_ra_start: gw advertises PREF64 $DOC_PREFIX (RFC 8781) to c6 five times a second.
 doctor_ra_start() {
   lab_bg gw doctor-ra "$LAB_PY" "$LAB_HOME/ra_pref64.py" eth-c6 "$DOC_PREFIX" 600
-  DOC_RA_PID=$LAB_PID_doctor_ra
+  DOC_RA_PID=$LAB_PID_doctor_ra  # set by lab_bg
 }
 
 doctor_ra_stop() {
