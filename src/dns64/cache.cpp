@@ -99,13 +99,13 @@ void Cache::insert(const CacheKey& key, std::span<const uint8_t> wire, uint32_t 
   uint8_t rcode = wire[3] & 0xf;
   if ((rcode != kNoError && rcode != kNxDomain) || (wire[2] & 0x02)) return;
   Entry e;
-  if (!map_ttls(wire, e.ttl)) return;
-  e.ttl.lifetime = std::min(e.ttl.lifetime, max_ttl_);
-  if (e.ttl.lifetime == 0) return;
+  if (!map_ttls(wire, e.a.ttl)) return;
+  e.a.ttl.lifetime = std::min(e.a.ttl.lifetime, max_ttl_);
+  if (e.a.ttl.lifetime == 0) return;
   e.key.assign(key.view());
-  e.wire.assign(wire.begin(), wire.end());
-  e.inserted = now;
-  e.cost = e.key.size() + e.wire.size() + e.ttl.offsets.size() * 6 + kEntryOverhead;
+  e.a.wire.assign(wire.begin(), wire.end());
+  e.a.inserted = now;
+  e.cost = e.key.size() + e.a.wire.size() + e.a.ttl.offsets.size() * 6 + kEntryOverhead;
   Shard& s = shard_for(e.key);
   std::lock_guard lock(s.mu);
   if (auto it = s.map.find(key.view()); it != s.map.end()) {
@@ -125,34 +125,93 @@ void Cache::insert(const CacheKey& key, std::span<const uint8_t> wire, uint32_t 
   }
 }
 
-size_t Cache::lookup(const CacheKey& key, const Query& q, uint32_t now, std::span<uint8_t> out) {
+size_t CachedAnswer::write(const Query& q, uint32_t now, std::span<uint8_t> out) const {
+  if (out.size() < wire.size() || wire.size() < 12 + size_t(q.qname.len)) return 0;
+  uint32_t age = now - inserted;
+  uint8_t* w = out.data();
+  std::memcpy(w, wire.data(), wire.size());
+  w[0] = static_cast<uint8_t>(q.id >> 8);
+  w[1] = static_cast<uint8_t>(q.id);
+  w[2] = static_cast<uint8_t>((w[2] & ~0x01) | (q.rd() ? 0x01 : 0));  // RD is copied (RFC 1035)
+  std::memcpy(w + 12, q.qname.b.data(), q.qname.len);  // the client's letter case (RFC 4343 §4.1)
+  for (size_t i = 0; i < ttl.offsets.size(); ++i) wr32(w + ttl.offsets[i], ttl.ttls[i] - age);
+  return wire.size();
+}
+
+// Finds the entry for `key` under the shard's lock; drops it when it has expired.
+template <typename F>
+auto Cache::with_entry(const CacheKey& key, uint32_t now, F&& f) -> decltype(f(std::declval<const CachedAnswer&>())) {
   Shard& s = shard_for(key.view());
   std::lock_guard lock(s.mu);
   auto it = s.map.find(key.view());
   if (it == s.map.end()) {
     ++s.misses;
-    return 0;
+    return {};
   }
   Entry& e = *it->second;
-  uint32_t age = now - e.inserted;
-  if (now < e.inserted || age >= e.ttl.lifetime) {
+  if (!e.a.fresh(now)) {
     s.bytes -= e.cost;
     s.lru.erase(it->second);
     s.map.erase(it);
     ++s.misses;
-    return 0;
+    return {};
   }
-  if (out.size() < e.wire.size()) return 0;
   s.lru.splice(s.lru.begin(), s.lru, it->second);
   ++s.hits;
-  uint8_t* w = out.data();
-  std::memcpy(w, e.wire.data(), e.wire.size());
-  w[0] = static_cast<uint8_t>(q.id >> 8);
-  w[1] = static_cast<uint8_t>(q.id);
-  w[2] = static_cast<uint8_t>((w[2] & ~0x01) | (q.rd() ? 0x01 : 0));  // RD is copied (RFC 1035)
-  std::memcpy(w + 12, q.qname.b.data(), q.qname.len);  // the client's letter case (RFC 4343 §4.1)
-  for (size_t i = 0; i < e.ttl.offsets.size(); ++i) wr32(w + e.ttl.offsets[i], e.ttl.ttls[i] - age);
-  return e.wire.size();
+  return f(e.a);
+}
+
+size_t Cache::lookup(const CacheKey& key, const Query& q, uint32_t now, std::span<uint8_t> out) {
+  return with_entry(key, now, [&](const CachedAnswer& a) { return a.write(q, now, out); });
+}
+
+bool Cache::copy(const CacheKey& key, uint32_t now, CachedAnswer& out) {
+  return with_entry(key, now, [&](const CachedAnswer& a) {
+    out.wire.assign(a.wire.begin(), a.wire.end());
+    out.ttl.offsets.assign(a.ttl.offsets.begin(), a.ttl.offsets.end());
+    out.ttl.ttls.assign(a.ttl.ttls.begin(), a.ttl.ttls.end());
+    out.ttl.lifetime = a.ttl.lifetime;
+    out.inserted = a.inserted;
+    return true;
+  });
+}
+
+HotCache::HotCache(unsigned slots) {
+  unsigned sets = 1;
+  while (sets * 2 < slots) sets *= 2;  // a power of two, for masking
+  slots_.resize(size_t(sets) * 2);
+  mru_.resize(sets);
+}
+
+size_t HotCache::lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared,
+                        std::span<uint8_t> out, bool& from_front) {
+  from_front = false;
+  // FNV-1a over the key: keys are short (a qname and three octets).
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < key.len; ++i) h = (h ^ key.b[i]) * 1099511628211ull;
+  size_t set = (h ^ (h >> 29)) & (mru_.size() - 1);
+  Slot* ways = &slots_[set * 2];
+  for (unsigned w = 0; w < 2; ++w) {
+    Slot& s = ways[w];
+    if (s.used && s.key.len == key.len && std::memcmp(s.key.b.data(), key.b.data(), key.len) == 0) {
+      if (s.a.fresh(now)) {
+        from_front = true;
+        mru_[set] = static_cast<uint8_t>(w);
+        return s.a.write(q, now, out);
+      }
+      s.used = false;
+    }
+  }
+  // Copied into a spare first, so that a miss in the shared cache keeps the set's answers.
+  if (!shared.copy(key, now, spare_)) return 0;
+  if (spare_.wire.size() > kMaxWire) return spare_.write(q, now, out);
+  unsigned victim = !ways[0].used ? 0 : !ways[1].used ? 1 : 1u - mru_[set];
+  Slot& s = ways[victim];
+  std::swap(s.a, spare_);
+  s.key = key;
+  s.used = true;
+  mru_[set] = static_cast<uint8_t>(victim);
+  return s.a.write(q, now, out);
 }
 
 Cache::Stats Cache::stats() const {

@@ -4,6 +4,7 @@
 // cache — without asking the upstream or synthesizing again. Bounded in bytes, LRU per shard,
 // sharded by key hash so the server threads rarely meet on a lock.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <list>
 #include <mutex>
@@ -35,6 +36,19 @@ struct TtlMap {
 };
 bool map_ttls(std::span<const uint8_t> wire, TtlMap& out);
 
+// One stored answer: its wire (rendered for an EDNS query, so it ends with our OPT), where its
+// TTLs are, and when it was stored (seconds, monotonic).
+struct CachedAnswer {
+  std::vector<uint8_t> wire;
+  TtlMap ttl;
+  uint32_t inserted = 0;
+
+  bool fresh(uint32_t now) const { return now >= inserted && now - inserted < ttl.lifetime; }
+  // Writes the answer for `q` at `now` into `out`: the client's ID, RD and qname letter case,
+  // every TTL aged by the time spent in the cache. Returns its length, 0 if `out` is too small.
+  size_t write(const Query& q, uint32_t now, std::span<uint8_t> out) const;
+};
+
 class Cache {
  public:
   // max_bytes bounds the stored answers plus per-entry overhead; max_ttl caps lifetimes.
@@ -50,6 +64,10 @@ class Cache {
   // kept: callers check q.edns and the size against the client's limit themselves.
   size_t lookup(const CacheKey& key, const Query& q, uint32_t now, std::span<uint8_t> out);
 
+  // On a hit copies the stored answer into `out` (reusing its buffers) and returns true; counted
+  // as a hit or a miss like lookup().
+  bool copy(const CacheKey& key, uint32_t now, CachedAnswer& out);
+
   struct Stats {
     uint64_t entries = 0, bytes = 0, hits = 0, misses = 0, evictions = 0;
   };
@@ -58,9 +76,7 @@ class Cache {
  private:
   struct Entry {
     std::string key;
-    std::vector<uint8_t> wire;
-    TtlMap ttl;
-    uint32_t inserted = 0;
+    CachedAnswer a;
     size_t cost = 0;
   };
   struct Hash {
@@ -75,10 +91,39 @@ class Cache {
     uint64_t hits = 0, misses = 0, evictions = 0;
   };
   Shard& shard_for(std::string_view key);
+  template <typename F>
+  auto with_entry(const CacheKey& key, uint32_t now, F&& f) -> decltype(f(std::declval<const CachedAnswer&>()));
 
   size_t max_bytes_per_shard_;
   uint32_t max_ttl_;
   std::vector<Shard> shards_;
+};
+
+// A server thread's own front for the shared Cache: a two-way set-associative table of copies of recently
+// used answers, read without a lock or a string hash on the UDP hot path. A copy is served only
+// while it is fresh by its own stored time and lifetime, so TTLs still count down exactly as in
+// the shared cache; a newer answer stored in the shared cache later replaces it on the next
+// lookup that misses here. Answers larger than kMaxWire stay in the shared cache only, which
+// bounds this table to about slots * (kMaxWire + key) octets.
+class HotCache {
+ public:
+  static constexpr size_t kMaxWire = 1232;
+  explicit HotCache(unsigned slots = 4096);
+
+  // The answer for `q` written into `out` (see CachedAnswer::write), from this table or else
+  // from `shared` (and then kept here); 0 on a miss. `from_front` tells which.
+  size_t lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared,
+                std::span<uint8_t> out, bool& from_front);
+
+ private:
+  struct Slot {
+    CacheKey key;
+    bool used = false;
+    CachedAnswer a;
+  };
+  std::vector<Slot> slots_;    // two ways per set
+  std::vector<uint8_t> mru_;   // per set: the way used last (the other one is replaced)
+  CachedAnswer spare_;
 };
 
 }  // namespace sixfour::dns64

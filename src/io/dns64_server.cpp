@@ -1,5 +1,6 @@
 #include "io/dns64_server.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <asio.hpp>
@@ -72,6 +73,22 @@ d::Endpoint to_endpoint(const asio::ip::address& a, uint16_t port) {
   return e;
 }
 
+// The same from a recvmmsg(2) source address, without building an asio address.
+d::Endpoint to_endpoint(const sockaddr_storage& ss) {
+  d::Endpoint e;
+  if (ss.ss_family == AF_INET6) {
+    const auto& s6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    e.v6 = true;
+    std::memcpy(e.a6.b.data(), &s6.sin6_addr, 16);
+    e.port = ntohs(s6.sin6_port);
+  } else if (ss.ss_family == AF_INET) {
+    const auto& s4 = reinterpret_cast<const sockaddr_in&>(ss);
+    std::memcpy(e.a4.b.data(), &s4.sin_addr, 4);
+    e.port = ntohs(s4.sin_port);
+  }
+  return e;
+}
+
 asio::ip::address to_address(const d::Endpoint& e) {
   if (e.v6) {
     asio::ip::address_v6::bytes_type b;
@@ -92,6 +109,9 @@ struct Worker {
   std::vector<std::unique_ptr<udp::socket>> udp_socks;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   Counters counters;
+  // Lock-free copies of recently served answers (the UDP and TCP hot paths of this thread).
+  d::HotCache hot;
+  std::atomic<uint64_t> hot_hits{0};  // answered from `hot`, added to the cache's hit count
   std::mt19937 rng{std::random_device{}()};
   size_t tcp_conns = 0;
   std::thread thread;
@@ -114,7 +134,7 @@ struct Worker {
   // Cheap pre-checks shared by UDP and TCP: ACL and malformed queries. Returns the wire to send
   // back right away (an error, REFUSED, or a cache hit) in `out`, `true` if handled.
   bool fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d::Query& q,
-                 std::span<uint8_t> out, size_t& out_len, bool udp, bool& drop);
+                 std::span<uint8_t> out, size_t& out_len, bool udp, bool& drop, uint32_t now);
 };
 
 struct Dns64Server::Impl {
@@ -128,7 +148,8 @@ struct Dns64Server::Impl {
 };
 
 bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d::Query& q,
-                       std::span<uint8_t> out, size_t& out_len, bool udp, bool& drop) {
+                       std::span<uint8_t> out, size_t& out_len, bool udp, bool& drop,
+                       uint32_t now) {
   drop = false;
   d::QueryStatus st = d::parse_query(in, q);
   auto put = [&](const std::vector<uint8_t>& w) {
@@ -168,8 +189,10 @@ bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d
     return true;
   }
   d::CacheKey key = d::cache_key(q);
-  size_t n = srv->cache.lookup(key, q, now_seconds(), out);
+  bool front = false;
+  size_t n = hot.lookup(key, q, now, srv->cache, out, front);
   if (n == 0) return false;
+  if (front) bump(hot_hits);
   // The cached form was rendered for an EDNS client, so its last record is our own OPT
   // (render() always appends it last). A client without EDNS gets the answer without it
   // (RFC 6891 §7: no OPT in a response to a query without one).
@@ -220,12 +243,10 @@ awaitable<void> Worker::udp_loop(udp::socket& sock) {
       }
       int got = ::recvmmsg(fd, rx.data(), kBatch, MSG_DONTWAIT, nullptr);
       if (got <= 0) break;
+      const uint32_t now = now_seconds();  // one clock read per batch
       unsigned nout = 0;
       for (int i = 0; i < got; ++i) {
         bump(counters.udp_queries);
-        udp::endpoint from;
-        std::memcpy(from.data(), &peers[i], std::min<size_t>(rx[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
-        from.resize(rx[i].msg_hdr.msg_namelen);
         if (rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
           bump(counters.dropped);
           continue;
@@ -233,9 +254,9 @@ awaitable<void> Worker::udp_loop(udp::socket& sock) {
         d::Query q;
         size_t out_len = 0;
         bool drop = false;
-        d::Endpoint client = to_endpoint(from.address(), from.port());
+        d::Endpoint client = to_endpoint(peers[i]);
         std::span<uint8_t> slot(out.data() + nout * 65535, 65535);
-        if (fast_path({in.data() + i * kInSlot, rx[i].msg_len}, client, q, slot, out_len, true, drop)) {
+        if (fast_path({in.data() + i * kInSlot, rx[i].msg_len}, client, q, slot, out_len, true, drop, now)) {
           if (!drop && out_len > 0) {
             tx_iov[nout] = {slot.data(), out_len};
             tx[nout].msg_hdr = {};
@@ -246,6 +267,9 @@ awaitable<void> Worker::udp_loop(udp::socket& sock) {
             ++nout;
           }
         } else {
+          udp::endpoint from;
+          std::memcpy(from.data(), &peers[i], std::min<size_t>(rx[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
+          from.resize(rx[i].msg_hdr.msg_namelen);
           asio::co_spawn(ctx, udp_slow(sock, from, q), asio::detached);
         }
       }
@@ -518,7 +542,7 @@ awaitable<void> Worker::tcp_conn(tcp::socket sock) {
     d::Query q;
     size_t out_len = 0;
     bool drop = false;
-    if (fast_path({in.data(), n}, client, q, out, out_len, false, drop)) {
+    if (fast_path({in.data(), n}, client, q, out, out_len, false, drop, now_seconds())) {
       if (drop) break;  // not DNS: close the connection
       if (out_len) send(c, out.data(), out_len);
       continue;
@@ -618,6 +642,7 @@ std::string Dns64Server::stats_json() const {
   SIXFOUR_DNS64_COUNTERS(X)
 #undef X
   auto cs = impl_->cache.stats();
+  for (auto& w : impl_->workers) cs.hits += w->hot_hits.load(std::memory_order_relaxed);
   out += fmt::format(",\"cache\":{{\"entries\":{},\"bytes\":{},\"hits\":{},\"misses\":{},\"evictions\":{}}}",
                      cs.entries, cs.bytes, cs.hits, cs.misses, cs.evictions);
   out += "}\n";

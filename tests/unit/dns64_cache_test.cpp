@@ -140,5 +140,90 @@ TEST(Dns64Cache, BoundedLru) {
   EXPECT_EQ(c.lookup(cache_key(early), early, 0, out), 0u);
 }
 
+// The per-thread front: the first lookup copies from the shared cache, later ones are served
+// from the copy with the same patches and the same aging; expiry is by the stored time.
+TEST(Dns64HotCache, ServesCopyWithAgedTtlUntilExpiry) {
+  Cache c(1 << 20);
+  HotCache hot(8);
+  Query q = query("h.example.test", 1);
+  Message m;
+  m.answer.push_back(aaaa_rr("h.example.test", 100));
+  auto w = render(q, m, 65535);
+  c.insert(cache_key(q), w, 1000);
+
+  std::vector<uint8_t> out(65535);
+  bool front = true;
+  Query q2 = query("H.example.TEST", 0x1234, false);
+  ASSERT_EQ(hot.lookup(cache_key(q2), q2, 1010, c, out, front), w.size());
+  EXPECT_FALSE(front);
+  EXPECT_EQ(c.stats().hits, 1u);
+
+  Query q3 = query("h.EXAMPLE.test", 0xbeef);
+  size_t n = hot.lookup(cache_key(q3), q3, 1040, c, out, front);
+  ASSERT_EQ(n, w.size());
+  EXPECT_TRUE(front);
+  EXPECT_EQ(c.stats().hits, 1u);  // the shared cache was not asked again
+  EXPECT_EQ(out[0], 0xbe);
+  EXPECT_EQ(out[1], 0xef);
+  EXPECT_EQ(out[2] & 0x01, 1);  // RD as this client sent it
+  EXPECT_EQ(out[15], 'E');
+  auto back = parse_response({out.data(), n}, q3.qname.span(), kTypeAAAA);
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_EQ(back->answer.size(), 1u);
+  EXPECT_EQ(back->answer[0].ttl, 60u);  // 100 - 40 s since it was stored upstream of the copy
+
+  EXPECT_GT(hot.lookup(cache_key(q3), q3, 1099, c, out, front), 0u);
+  EXPECT_TRUE(front);
+  EXPECT_EQ(hot.lookup(cache_key(q3), q3, 1100, c, out, front), 0u);  // expired in both
+  EXPECT_FALSE(front);
+}
+
+TEST(Dns64HotCache, KeyMismatchAndCollisionsFallBackToShared) {
+  Cache c(1 << 20);
+  HotCache hot(2);  // one set of two ways: every third name evicts one
+  Message m;
+  std::vector<uint8_t> out(65535);
+  bool front = false;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = fmt::format("h{}.example.test", i);
+    Query q = query(name.c_str(), 1);
+    m.answer = {aaaa_rr(name.c_str(), 100 + i)};
+    c.insert(cache_key(q), render(q, m, 65535), 0);
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3; ++i) {
+      std::string name = fmt::format("h{}.example.test", i);
+      Query q = query(name.c_str(), 7);
+      size_t n = hot.lookup(cache_key(q), q, 1, c, out, front);
+      ASSERT_GT(n, 0u);
+      auto back = parse_response({out.data(), n}, q.qname.span(), kTypeAAAA);
+      ASSERT_TRUE(back) << back.error();
+      ASSERT_EQ(back->answer.size(), 1u);
+      EXPECT_EQ(back->answer[0].ttl, uint32_t(99 + i));  // each name gets its own answer
+    }
+  }
+  Query other = query("h0.example.test", 7);
+  other.do_bit = true;  // another key: not in either cache
+  EXPECT_EQ(hot.lookup(cache_key(other), other, 1, c, out, front), 0u);
+}
+
+TEST(Dns64HotCache, LargeAnswersStayShared) {
+  Cache c(1 << 20);
+  HotCache hot(8);
+  Query q = query("big.example.test", 1);
+  Message m;
+  for (int i = 0; i < 60; ++i) m.answer.push_back(aaaa_rr("big.example.test", 100));
+  auto w = render(q, m, 65535);
+  ASSERT_GT(w.size(), HotCache::kMaxWire);
+  c.insert(cache_key(q), w, 0);
+  std::vector<uint8_t> out(65535);
+  bool front = true;
+  EXPECT_EQ(hot.lookup(cache_key(q), q, 1, c, out, front), w.size());
+  EXPECT_FALSE(front);
+  EXPECT_EQ(hot.lookup(cache_key(q), q, 2, c, out, front), w.size());
+  EXPECT_FALSE(front);
+  EXPECT_EQ(c.stats().hits, 2u);
+}
+
 }  // namespace
 }  // namespace sixfour::dns64
