@@ -182,10 +182,10 @@ std::string render_text(const Report& r) {
       if (p.name) {
         const NameInfo& n = *p.name;
         std::string addrs;
-        for (const std::string& a : n.aaaa) addrs += fmt::format(" AAAA {}", a);
-        for (const std::string& a : n.a) addrs += fmt::format(" A {}", a);
-        s += fmt::format("  {:<7} {:>9}  {:<16} via {}: {}{}{}\n", "", "", "", n.resolver, n.status, addrs,
-                         n.synthesized ? " (synthesized by DNS64)" : "");
+        for (const std::string& a : n.aaaa) addrs += fmt::format("{}AAAA {}", addrs.empty() ? " -> " : ", ", a);
+        for (const std::string& a : n.a) addrs += fmt::format("{}A {}", addrs.empty() ? " -> " : ", ", a);
+        s += fmt::format("  {:<7} {:>9}  {:<16} DNS via {}: {}{}{}\n", "", "", "", n.resolver, n.status, addrs,
+                         n.synthesized ? " (AAAA synthesized by DNS64)" : "");
       }
     }
   }
