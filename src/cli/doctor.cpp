@@ -1,5 +1,6 @@
 // `sixfour doctor`: what kind of network is this host on, what works, and what to do about it.
 #include <cstdio>
+#include <exception>
 
 #include <fmt/format.h>
 
@@ -138,7 +139,13 @@ int run_doctor_command() {
     n.target = n.value;
   }
 
-  const doctor::Report r = io::run_doctor(o);
+  doctor::Report r;
+  try {
+    r = io::run_doctor(o);
+  } catch (const std::exception& e) {  // e.g. no thread could be started for the probes
+    std::fprintf(stderr, "sixfour doctor: %s\n", e.what());
+    return 1;
+  }
   const std::string out = c.json ? doctor::render_json(r) : doctor::render_text(r);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
