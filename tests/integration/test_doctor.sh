@@ -115,5 +115,9 @@ assert_eq "one line" 1 "$(wc -l <<<"$LAB_OUT")"
 assert_match "names it" '2001:db8::zz' "$LAB_OUT"
 lab_expect_rc "bad literal" 2 c6 "$SIXFOUR" doctor --v4-literal 2001:db8::1
 assert_match "names it" '--v4-literal "2001:db8::1"' "$LAB_OUT"
+lab_expect_rc "bad resolver port" 2 c6 "$SIXFOUR" doctor --resolver 198.51.100.1:65536
+assert_match "names it" '198\.51\.100\.1:65536": bad port' "$LAB_OUT"
+lab_expect_rc "bad name" 2 c6 "$SIXFOUR" doctor --ds-name 'a..b'
+assert_match "names it" '--ds-name "a\.\.b"' "$LAB_OUT"
 
 echo "PASS"
