@@ -16,6 +16,7 @@
 
 #include "cli/command.hpp"
 #include "io/control.hpp"
+#include "io/data_plane.hpp"
 #include "io/nat64_daemon.hpp"
 #include "io/netlink.hpp"
 #include "io/stats.hpp"
@@ -38,6 +39,13 @@ std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
   return out;
+}
+
+// "csum,tso4,..." / "none" / "off (--offload off)" / "none (the kernel refused the virtio-net header)"
+std::string offload_text(const nat64::DaemonConfig& cfg, const io::Tun& tun) {
+  if (!cfg.offload) return "off (--offload off)";
+  if (!tun.vnet_hdr()) return "none (the kernel refused the virtio-net header)";
+  return tun.offload_names();
 }
 
 bool sysctl_is_zero(const char* path) {
@@ -67,31 +75,17 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   // inherits the mask, so no worker is interrupted.
   const sigset_t sigs = block_daemon_signals();
 
-  auto tun = io::Tun::open(cfg.tun, cfg.workers);
-  if (!tun) {
-    spdlog::error("{}", tun.error());
+  const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
+  auto link = io::open_translator_link(cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
+  if (!link) {
+    spdlog::error("{}", link.error());
     return 1;
   }
-  auto nl = io::Netlink::open();
-  if (!nl) {
-    spdlog::error("{}", nl.error());
-    return 1;
-  }
-  auto ifindex = nl.value().link_index(tun->name());
-  if (!ifindex) {
-    spdlog::error("{}", ifindex.error());
-    return 1;
-  }
-  if (auto st = nl.value().set_mtu(*ifindex, cfg.settings.xlat.mtu6); !st) {
-    spdlog::error("{}", st.error());
-    return 1;
-  }
-  if (auto st = nl.value().set_link_up(*ifindex); !st) {
-    spdlog::error("{}", st.error());
-    return 1;
-  }
+  const io::Tun& tun = link->tun;
+  io::Netlink& nl = link.value().nl;
+  const int ifindex = link->ifindex;
 
-  io::RouteSet routes(nl.value(), *ifindex);
+  io::RouteSet routes(nl, ifindex);
   if (cfg.routes) {
     if (auto st = add_routes(cfg, routes); !st) {
       spdlog::error("{}", st.error());
@@ -100,7 +94,7 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   }
 
   // The daemon (and its State) exists before the control socket answers questions about it.
-  io::Nat64Daemon daemon(cfg.settings, tun.value(), cfg.log_sessions);
+  io::Nat64Daemon daemon(cfg.settings, tun, cfg.log_sessions);
   if (auto st = daemon.start(); !st) {
     spdlog::error("{}", st.error());
     return 1;
@@ -126,8 +120,9 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   }
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + join(cfg.warnings);
-  spdlog::info("translating on {} (mtu {}, {} worker{}): {}; {}{}", tun->name(), cfg.settings.xlat.mtu6,
-               cfg.workers, cfg.workers == 1 ? "" : "s", nat64::describe(cfg.settings), route_text, warn);
+  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}{}", tun.name(),
+               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg, tun),
+               nat64::describe(cfg.settings), route_text, warn);
   // Translated packets re-enter the kernel on the TUN device; the kernel must forward them.
   if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
     spdlog::warn("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
@@ -142,7 +137,7 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   const size_t n_routes = routes.added().size();
   routes.clear();
   spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes,
-               n_routes == 1 ? "" : "s", tun->name());
+               n_routes == 1 ? "" : "s", tun.name());
   return 0;
 }
 
@@ -191,8 +186,8 @@ int run_stats(const QueryOptions& opt) {
   if (int rc = query(opt, "stats", m); rc != 0) return rc < 0 ? 0 : rc;
   const unsigned workers = static_cast<unsigned>(std::stoul(get(m, "workers") == "-" ? "0" : get(m, "workers")));
   const uint64_t up = std::stoull(get(m, "uptime_seconds") == "-" ? "0" : get(m, "uptime_seconds"));
-  std::string out = fmt::format("{}: {} worker{}, up {}h{:02}m{:02}s\n", get(m, "tun"), workers,
-                                workers == 1 ? "" : "s", up / 3600, up / 60 % 60, up % 60);
+  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get(m, "tun"), workers,
+                                workers == 1 ? "" : "s", get(m, "offloads"), up / 3600, up / 60 % 60, up % 60);
   const bool per_worker = workers > 1;
   auto row = [&](const std::string& label, const std::string& key) {
     out += fmt::format("{:<26}{:>14}", label, get(m, key));
@@ -209,6 +204,8 @@ int run_stats(const QueryOptions& opt) {
       {"IPv4 received", "in4"},  {"IPv6 received", "in6"},         {"IPv4 sent", "out4"},
       {"IPv6 sent", "out6"},     {"ICMP errors sent", "icmp-errors-sent"}, {"hairpinned", "hairpinned"},
       {"dropped", "dropped"},    {"read errors", "read_errors"},   {"write errors", "write_errors"},
+      {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
+      {"segments", "segments"}, {"checksums finished", "csum_finished"},
   };
   std::vector<std::string> shown;
   for (const auto& [label, key] : known) {
@@ -216,7 +213,7 @@ int run_stats(const QueryOptions& opt) {
     row(label, key);
     shown.push_back(key);
   }
-  static const std::vector<std::string> meta = {"tun", "workers", "uptime_seconds", "wakeups"};
+  static const std::vector<std::string> meta = {"tun", "workers", "offloads", "uptime_seconds", "wakeups"};
   for (const auto& [key, v] : m) {
     if (key.find('.') != std::string::npos) continue;
     if (std::find(shown.begin(), shown.end(), key) != shown.end()) continue;
@@ -279,11 +276,11 @@ int run_bib(const QueryOptions& opt) {
 
 struct Nat64Cli {
   std::string tun, prefix, udp_timeout, icmp_timeout, tcp_est, tcp_trans, mtu, workers, control,
-      config_file;
+      config_file, offload;
   std::vector<std::string> pool4, statics;
   bool adf = false, drop_syn = false, allow_non_global = false, no_routes = false, log_sessions = false;
   CLI::Option *o_tun, *o_prefix, *o_pool4, *o_static, *o_adf, *o_syn, *o_udp, *o_icmp, *o_est, *o_trans,
-      *o_mtu, *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log;
+      *o_mtu, *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log, *o_offload;
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
   QueryOptions qstats, qsessions, qbib;
 };
@@ -340,7 +337,13 @@ CLI::App* add_nat64(CLI::App& app) {
                                 "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 "
                                 "§3.1 forbids it; for labs)");
   c.o_noroutes = nat->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
-  c.o_workers = nat->add_option("--workers", c.workers, "worker threads = TUN queues (default 1)")->type_name("N");
+  c.o_workers = nat->add_option("--workers", c.workers,
+                                "worker threads = TUN queues (default: one per online CPU)")
+                    ->type_name("N");
+  c.o_offload = nat->add_option("--offload", c.offload,
+                                "TUN offloads: auto = take GSO super-packets and partial checksums "
+                                "from the kernel when it offers them (default), off = plain packets")
+                    ->type_name("auto|off");
   c.o_control = nat->add_option("--control", c.control, "control socket (default /run/sixfour/nat64-TUN.sock)")
                     ->type_name("PATH");
   c.o_log = nat->add_flag("--log-sessions", c.log_sessions,
@@ -392,6 +395,7 @@ int run_nat64_command() {
   if (c.o_workers->count()) cli_in.workers.set(c.workers);
   if (c.o_control->count()) cli_in.control.set(c.control);
   if (c.o_log->count()) cli_in.log_sessions.set(true);
+  if (c.o_offload->count()) cli_in.offload.set(c.offload);
 
   auto cfg = nat64::validate(nat64::merge(std::move(file_in), cli_in));
   if (!cfg) return config_error(kWho, cfg.error());

@@ -14,6 +14,7 @@
 
 #include "cli/command.hpp"
 #include "io/control.hpp"
+#include "io/data_plane.hpp"
 #include "io/netlink.hpp"
 #include "io/siit_daemon.hpp"
 #include "io/stats.hpp"
@@ -33,6 +34,13 @@ std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
   return out;
+}
+
+// "csum,tso4,..." / "none" / "off (--offload off)" / "none (the kernel refused the virtio-net header)"
+std::string offload_text(const siit::DaemonConfig& cfg, const io::Tun& tun) {
+  if (!cfg.offload) return "off (--offload off)";
+  if (!tun.vnet_hdr()) return "none (the kernel refused the virtio-net header)";
+  return tun.offload_names();
 }
 
 bool sysctl_is_zero(const char* path) {
@@ -83,40 +91,26 @@ int run_siit(const siit::DaemonConfig& cfg) {
   // inherits the mask, so no worker is interrupted.
   const sigset_t sigs = block_daemon_signals();
 
-  auto tun = io::Tun::open(cfg.tun, cfg.workers);
-  if (!tun) {
-    spdlog::error("{}", tun.error());
+  const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
+  auto link = io::open_translator_link(cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
+  if (!link) {
+    spdlog::error("{}", link.error());
     return 1;
   }
-  auto nl = io::Netlink::open();
-  if (!nl) {
-    spdlog::error("{}", nl.error());
-    return 1;
-  }
-  auto ifindex = nl.value().link_index(tun->name());
-  if (!ifindex) {
-    spdlog::error("{}", ifindex.error());
-    return 1;
-  }
-  if (auto st = nl.value().set_mtu(*ifindex, cfg.settings.xlat.mtu6); !st) {
-    spdlog::error("{}", st.error());
-    return 1;
-  }
-  if (auto st = nl.value().set_link_up(*ifindex); !st) {
-    spdlog::error("{}", st.error());
-    return 1;
-  }
+  const io::Tun& tun = link->tun;
+  io::Netlink& nl = link.value().nl;
+  const int ifindex = link->ifindex;
 
-  io::RouteSet routes(nl.value(), *ifindex);
+  io::RouteSet routes(nl, ifindex);
   std::vector<std::string> skipped;
   if (cfg.routes) {
-    if (auto st = add_routes(cfg, nl.value(), routes, *ifindex, skipped); !st) {
+    if (auto st = add_routes(cfg, nl, routes, ifindex, skipped); !st) {
       spdlog::error("{}", st.error());
       return 1;
     }
   }
 
-  io::SiitDaemon daemon(cfg.settings, tun.value());
+  io::SiitDaemon daemon(cfg.settings, tun);
   auto control = io::ControlServer::start(cfg.control, [&daemon](std::string_view cmd) -> std::string {
     if (cmd == "stats") return io::to_json(daemon.stats());
     return fmt::format("{{\"error\":\"unknown command; try stats\"}}\n");
@@ -139,8 +133,9 @@ int run_siit(const siit::DaemonConfig& cfg) {
     route_text = "routes added: " + (added.empty() ? std::string("none") : join(added));
     if (!skipped.empty()) route_text += "; already routed by the kernel: " + join(skipped);
   }
-  spdlog::info("translating on {} (mtu {}, {} worker{}): {}; {}", tun->name(), cfg.settings.xlat.mtu6,
-               cfg.workers, cfg.workers == 1 ? "" : "s", siit::describe(cfg.settings), route_text);
+  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}", tun.name(),
+               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg, tun),
+               siit::describe(cfg.settings), route_text);
   // Translated packets re-enter the kernel on the TUN device; unless they are for this host, the
   // kernel must forward them.
   if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
@@ -156,7 +151,7 @@ int run_siit(const siit::DaemonConfig& cfg) {
   const size_t n_routes = routes.added().size();
   routes.clear();
   spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes,
-               n_routes == 1 ? "" : "s", tun->name());
+               n_routes == 1 ? "" : "s", tun.name());
   return 0;
 }
 
@@ -188,8 +183,8 @@ int run_siit_stats(const StatsOptions& opt) {
   }
   const unsigned workers = static_cast<unsigned>(std::stoul(get("workers") == "-" ? "0" : get("workers")));
   uint64_t up = std::stoull(get("uptime_seconds") == "-" ? "0" : get("uptime_seconds"));
-  std::string out = fmt::format("{}: {} worker{}, up {}h{:02}m{:02}s\n", get("tun"), workers,
-                                workers == 1 ? "" : "s", up / 3600, up / 60 % 60, up % 60);
+  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get("tun"), workers,
+                                workers == 1 ? "" : "s", get("offloads"), up / 3600, up / 60 % 60, up % 60);
   const bool per_worker = workers > 1;
   out += fmt::format("{:<24}{:>16}", "", "total");
   if (per_worker)
@@ -201,6 +196,8 @@ int run_siit_stats(const StatsOptions& opt) {
       {"ICMP errors sent", "icmp_errors_sent"}, {"hairpinned", "hairpinned"},
       {"dropped", "dropped"},            {"read errors", "read_errors"},
       {"write errors", "write_errors"},
+      {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
+      {"checksums finished", "csum_finished"},
   };
   for (const auto& [label, key] : rows) {
     out += fmt::format("{:<24}{:>16}", label, get(key));
@@ -214,6 +211,8 @@ int run_siit_stats(const StatsOptions& opt) {
     const std::string name(xlat::name(static_cast<xlat::DropReason>(i)));
     out += fmt::format("  {:<22}{:>16}\n", name, get("drops." + name));
   }
+  const std::string malformed(io::kOffloadMalformed);
+  out += fmt::format("  {:<22}{:>16}\n", malformed, get("drops." + malformed));
   std::fputs(out.c_str(), stdout);
   return 0;
 }
@@ -223,11 +222,11 @@ int run_siit_stats(const StatsOptions& opt) {
 namespace {
 
 struct SiitCli {
-  std::string tun, pool6, mtu, lowest_mtu, udp_zero, workers, control, config_file;
+  std::string tun, pool6, mtu, lowest_mtu, udp_zero, workers, control, config_file, offload;
   std::vector<std::string> eam, rfc6791;
   bool allow_non_global = false, no_routes = false;
   CLI::Option *o_tun, *o_pool6, *o_eam, *o_6791, *o_mtu, *o_lowest, *o_nonglobal, *o_udp0,
-      *o_noroutes, *o_workers, *o_control;
+      *o_noroutes, *o_workers, *o_control, *o_offload;
   CLI::App* stats = nullptr;
   StatsOptions sopt;
 };
@@ -270,15 +269,20 @@ CLI::App* add_siit(CLI::App& app) {
                               "IPv4 UDP with checksum 0: compute it, or drop (default compute)")
                  ->type_name("compute|drop");
   c.o_noroutes = siit->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
-  c.o_workers = siit->add_option("--workers", c.workers, "worker threads = TUN queues (default 1)")
+  c.o_workers = siit->add_option("--workers", c.workers,
+                                 "worker threads = TUN queues (default: one per online CPU)")
                     ->type_name("N");
+  c.o_offload = siit->add_option("--offload", c.offload,
+                                 "TUN offloads: auto = take GSO super-packets and partial checksums "
+                                 "from the kernel when it offers them (default), off = plain packets")
+                    ->type_name("auto|off");
   c.o_control = siit->add_option("--control", c.control,
                                  "control socket (default /run/sixfour/siit-TUN.sock)")
                     ->type_name("PATH");
   siit->add_option("--config", c.config_file,
                    "TOML file with the same settings (keys tun, pool6, eam = [\"v6=v4\", ...], "
                    "rfc6791 = [...], mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
-                   "routes, workers, control); command-line flags override it")
+                   "routes, workers, control, offload); command-line flags override it")
       ->type_name("FILE");
   siit->footer(std::string(
                    "Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
@@ -320,6 +324,7 @@ int run_siit_command() {
   if (c.o_noroutes->count()) cli_in.routes.set(false);
   if (c.o_workers->count()) cli_in.workers.set(c.workers);
   if (c.o_control->count()) cli_in.control.set(c.control);
+  if (c.o_offload->count()) cli_in.offload.set(c.offload);
 
   auto cfg = siit::validate(siit::merge(std::move(file_in), cli_in));
   if (!cfg) return config_error("sixfour siit", cfg.error());

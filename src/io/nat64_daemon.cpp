@@ -21,11 +21,6 @@ namespace sixfour::io {
 
 namespace {
 
-// An IPv4 packet can be 65535 bytes; translation adds at most 20 bytes of header per fragment
-// (plus ICMP error quoting), which xlat::Output asks the caller to cover with 4 KiB of slack.
-constexpr size_t kBufferSize = 65536 + 4096;
-// Packets handled per wake-up before counters are published and poll() is called again.
-constexpr int kBatch = 64;
 // How often the housekeeping thread lets the State reclaim expired sessions. Lifetimes are whole
 // seconds (RFC 6146 §4), so half a second keeps every session within 0.5 s of its deadline.
 constexpr int kExpireIntervalMs = 500;
@@ -49,7 +44,7 @@ std::string json_string(std::string_view s) {
 // "drops":{"no-bib":2,...} with their sum as "dropped".
 void translator_json(std::string& out, const std::vector<std::pair<std::string, uint64_t>>& c,
                      const IoCounters& io) {
-  uint64_t dropped = 0;
+  uint64_t dropped = io.offload_malformed;
   std::string drops;
   for (const auto& [name, v] : c) {
     if (name.rfind("drops.", 0) == 0) {
@@ -59,8 +54,10 @@ void translator_json(std::string& out, const std::vector<std::pair<std::string, 
       out += fmt::format("{}:{},", json_string(name), v);
     }
   }
-  out += fmt::format("\"dropped\":{},\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"drops\":{{{}}}",
-                     dropped, io.read_errors, io.write_errors, io.wakeups, drops);
+  drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_string(kOffloadMalformed), io.offload_malformed);
+  out += fmt::format("\"dropped\":{},", dropped);
+  io_json(out, io);
+  out += fmt::format(",\"drops\":{{{}}}", drops);
 }
 
 // "2026-11-26T10:41:02.123Z" for a monotonic time in the recent past (RFC 6888 §4 logs need wall
@@ -104,42 +101,64 @@ uint64_t Nat64Daemon::now_ms() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+namespace {
+
+// One data-plane worker: its own Translator over the shared State.
+class Nat64Worker final : public DataPlane::Worker {
+ public:
+  Nat64Worker(std::unique_ptr<nat64::Translator> t, Nat64Daemon::Published& pub)
+      : translator_(std::move(t)), pub_(pub) {}
+  // One clock read per wake-up: a batch takes well under a millisecond.
+  void begin_batch() override { now_ = Nat64Daemon::now_ms(); }
+  void translate(std::span<const uint8_t> in, xlat::Output& out) override {
+    translator_->translate(in, now_, out);
+  }
+  void publish() override { Nat64Daemon::publish(pub_, *translator_); }
+
+ private:
+  std::unique_ptr<nat64::Translator> translator_;
+  Nat64Daemon::Published& pub_;
+  uint64_t now_ = Nat64Daemon::now_ms();
+};
+
+}  // namespace
+
 Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions)
-    : settings_(std::move(settings)), tun_(tun), published_(new Published[tun.queues()]) {
+    : settings_(std::move(settings)),
+      tun_(tun),
+      published_(new Published[tun.queues()]),
+      plane_(tun, settings_.xlat) {
   if (log_sessions) settings_.log = log_event;
 }
 
 Status Nat64Daemon::start() {
   state_ = nat64::State::create(settings_);
   if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
+  std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   for (size_t q = 0; q < tun_.queues(); ++q) {
     auto t = nat64::Translator::create(settings_, *state_);
     if (!t) return Error{"cannot create a NAT64 translator"};
-    publish(published_[q], *t, IoCounters{});
-    translators_.push_back(std::move(t));
+    publish(published_[q], *t);
+    workers.push_back(std::make_unique<Nat64Worker>(std::move(t), published_[q]));
   }
   stop_fd_ = Fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
   if (!stop_fd_) return Error{fmt::format("eventfd: {}", std::strerror(errno))};
-  started_ = std::chrono::steady_clock::now();
-  for (size_t q = 0; q < tun_.queues(); ++q)
-    threads_.emplace_back([this, q] { run(q, *translators_[q]); });
-  threads_.emplace_back([this] { housekeeping(); });
+  if (auto st = plane_.start(std::move(workers)); !st) return st;
+  housekeeping_ = std::thread([this] { housekeeping(); });
   return Ok{};
 }
 
 void Nat64Daemon::stop() {
-  stopping_.store(true, std::memory_order_relaxed);
+  plane_.stop();
   if (stop_fd_) {
     uint64_t one = 1;
-    // Level-triggered and never read: every thread's poll() sees it.
+    // Level-triggered and never read: the housekeeping poll() sees it.
     [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
   }
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-  threads_.clear();
+  if (housekeeping_.joinable()) housekeeping_.join();
 }
 
-void Nat64Daemon::publish(Published& p, const nat64::Translator& t, const IoCounters& io) {
+void Nat64Daemon::publish(Published& p, const nat64::Translator& t) {
   std::lock_guard lock(p.m);
   size_t i = 0;
   // Names are stable, so after the first publish this only stores numbers (no allocation).
@@ -152,58 +171,6 @@ void Nat64Daemon::publish(Published& p, const nat64::Translator& t, const IoCoun
     ++i;
   });
   p.translator.resize(i);
-  p.io = io;
-}
-
-void Nat64Daemon::run(size_t queue, nat64::Translator& translator) {
-  const int fd = tun_.fd(queue);
-  std::vector<uint8_t> in(kBufferSize);
-  std::vector<uint8_t> outbuf(kBufferSize);
-  xlat::Output out;
-  IoCounters io;
-  Published& pub = published_[queue];
-
-  pollfd pfd[2] = {{fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
-  for (;;) {
-    int r = ::poll(pfd, 2, -1);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      spdlog::error("worker {}: poll: {}", queue, std::strerror(errno));
-      break;
-    }
-    if (pfd[1].revents) break;
-    if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-      spdlog::error("worker {}: TUN queue closed", queue);
-      break;
-    }
-    ++io.wakeups;
-    // One clock read per wake-up: a batch takes well under a millisecond.
-    const uint64_t now = now_ms();
-    for (int i = 0; i < kBatch; ++i) {
-      ssize_t n = ::read(fd, in.data(), in.size());
-      if (n <= 0) {
-        if (n < 0 && errno != EAGAIN && errno != EINTR) ++io.read_errors;
-        break;
-      }
-      out.data = std::span<uint8_t>(outbuf);
-      out.count = 0;
-      translator.translate(std::span<const uint8_t>(in.data(), static_cast<size_t>(n)), now, out);
-      if (out.outcome == xlat::Outcome::Drop) continue;
-      // Translations, hairpinned packets and ICMP errors alike go back into the kernel through
-      // the TUN; the kernel routes each by its own family and destination.
-      size_t off = 0;
-      for (size_t k = 0; k < out.count; ++k) {
-        const size_t len = out.lens[k];
-        if (::write(fd, outbuf.data() + off, len) != static_cast<ssize_t>(len)) ++io.write_errors;
-        off += len;
-      }
-    }
-    publish(pub, translator, io);
-  }
-  publish(pub, translator, io);
-  // A worker that stops on its own (its queue failed) takes the daemon down rather than leaving
-  // part of the traffic silently untranslated; the main thread waits for this signal.
-  if (!stopping_.load(std::memory_order_relaxed)) ::kill(::getpid(), SIGTERM);
 }
 
 void Nat64Daemon::housekeeping() {
@@ -219,11 +186,10 @@ void Nat64Daemon::housekeeping() {
 std::string Nat64Daemon::stats_json() const {
   const size_t workers = tun_.queues();
   std::vector<std::vector<std::pair<std::string, uint64_t>>> per(workers);
-  std::vector<IoCounters> io(workers);
+  const std::vector<IoCounters> io = plane_.io();
   for (size_t w = 0; w < workers; ++w) {
     std::lock_guard lock(published_[w].m);
     per[w] = published_[w].translator;
-    io[w] = published_[w].io;
   }
   // Sum by name, in the first worker's order (names are the same for every worker).
   std::vector<std::pair<std::string, uint64_t>> total;
@@ -235,15 +201,13 @@ std::string Nat64Daemon::stats_json() const {
       if (added) total.emplace_back(name, 0);
       total[it->second].second += v;
     }
-    io_total.read_errors += io[w].read_errors;
-    io_total.write_errors += io[w].write_errors;
-    io_total.wakeups += io[w].wakeups;
+    io_total += io[w];
   }
-  const uint64_t up = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+  const uint64_t up = plane_.uptime_seconds();
 
   std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"uptime_seconds\":{},", json_string(tun_.name()), workers, up);
+  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},",
+                     json_string(tun_.name()), workers, json_string(tun_.offload_names()), up);
   translator_json(out, total, io_total);
   out += ",\"state\":{";
   bool first = true;

@@ -1,8 +1,6 @@
-// The data plane of `sixfour nat64`: one worker thread per TUN queue, each with its own
-// nat64::Translator and preallocated buffers, all sharing one nat64::State (the BIB and session
-// tables of RFC 6146 §3.1); and a housekeeping thread that lets the State expire sessions. Packets
-// of both families are read from a queue, translated, and written back to the same queue: the
-// kernel routes the result.
+// The data plane of `sixfour nat64`: the shared TUN loop (io/data_plane.hpp) with one
+// nat64::Translator per worker, all sharing one nat64::State (the BIB and session tables of
+// RFC 6146 §3.1); and a housekeeping thread that lets the State expire sessions.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "io/data_plane.hpp"
 #include "io/fd.hpp"
 #include "io/stats.hpp"
 #include "io/tun.hpp"
@@ -45,29 +44,24 @@ class Nat64Daemon {
   // The daemon's clock: CLOCK_MONOTONIC in milliseconds (what Translator and State are given).
   static uint64_t now_ms();
 
-  // One worker's counters as last published: the translator's (name, value) in its visit order,
-  // and the I/O loop's own. Published after every batch under a per-worker mutex the reader
-  // holds only to copy.
+  // One worker's translator counters as last published: (name, value) in its visit order.
+  // Published after every batch under a per-worker mutex the reader holds only to copy.
   struct alignas(64) Published {
     mutable std::mutex m;
     std::vector<std::pair<std::string, uint64_t>> translator;
-    IoCounters io;
   };
+  static void publish(Published& p, const nat64::Translator& t);
 
  private:
-  void run(size_t queue, nat64::Translator& translator);
   void housekeeping();
-  static void publish(Published& p, const nat64::Translator& t, const IoCounters& io);
 
   nat64::Settings settings_;
   const Tun& tun_;
   std::unique_ptr<nat64::State> state_;
-  std::vector<std::unique_ptr<nat64::Translator>> translators_;
-  std::atomic<bool> stopping_{false};
-  Fd stop_fd_;  // eventfd: readable once stop() is called
   std::unique_ptr<Published[]> published_;
-  std::vector<std::thread> threads_;
-  std::chrono::steady_clock::time_point started_;
+  Fd stop_fd_;  // eventfd: readable once stop() is called (housekeeping)
+  std::thread housekeeping_;
+  DataPlane plane_;  // last: its workers use the State and the Published slots
 };
 
 }  // namespace sixfour::io

@@ -6,7 +6,53 @@
 
 namespace sixfour::io {
 
-void PublishedCounters::publish(const siit::Counters& c, const IoCounters& io) {
+IoCounters& IoCounters::operator+=(const IoCounters& o) {
+  read_errors += o.read_errors;
+  write_errors += o.write_errors;
+  wakeups += o.wakeups;
+  super_packets += o.super_packets;
+  segmented += o.segmented;
+  segments += o.segments;
+  csum_finished += o.csum_finished;
+  offload_malformed += o.offload_malformed;
+  return *this;
+}
+
+void io_json(std::string& out, const IoCounters& io) {
+  out += fmt::format(
+      "\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"super_packets\":{},\"segmented\":{},"
+      "\"segments\":{},\"csum_finished\":{}",
+      io.read_errors, io.write_errors, io.wakeups, io.super_packets, io.segmented, io.segments,
+      io.csum_finished);
+}
+
+void PublishedIo::publish(const IoCounters& io) {
+  constexpr auto r = std::memory_order_relaxed;
+  read_errors_.store(io.read_errors, r);
+  write_errors_.store(io.write_errors, r);
+  wakeups_.store(io.wakeups, r);
+  super_.store(io.super_packets, r);
+  segmented_.store(io.segmented, r);
+  segments_.store(io.segments, r);
+  csum_.store(io.csum_finished, r);
+  malformed_.store(io.offload_malformed, r);
+}
+
+IoCounters PublishedIo::load() const {
+  constexpr auto r = std::memory_order_relaxed;
+  IoCounters io;
+  io.read_errors = read_errors_.load(r);
+  io.write_errors = write_errors_.load(r);
+  io.wakeups = wakeups_.load(r);
+  io.super_packets = super_.load(r);
+  io.segmented = segmented_.load(r);
+  io.segments = segments_.load(r);
+  io.csum_finished = csum_.load(r);
+  io.offload_malformed = malformed_.load(r);
+  return io;
+}
+
+void PublishedCounters::publish(const siit::Counters& c) {
   constexpr auto r = std::memory_order_relaxed;
   in4_.store(c.in4, r);
   in6_.store(c.in6, r);
@@ -15,12 +61,9 @@ void PublishedCounters::publish(const siit::Counters& c, const IoCounters& io) {
   icmp_.store(c.icmp_errors_sent, r);
   hairpin_.store(c.hairpinned, r);
   for (size_t i = 0; i < kDrops; ++i) drops_[i].store(c.drops[i], r);
-  read_errors_.store(io.read_errors, r);
-  write_errors_.store(io.write_errors, r);
-  wakeups_.store(io.wakeups, r);
 }
 
-void PublishedCounters::load(siit::Counters& c, IoCounters& io) const {
+void PublishedCounters::load(siit::Counters& c) const {
   constexpr auto r = std::memory_order_relaxed;
   c.in4 = in4_.load(r);
   c.in6 = in6_.load(r);
@@ -29,9 +72,6 @@ void PublishedCounters::load(siit::Counters& c, IoCounters& io) const {
   c.icmp_errors_sent = icmp_.load(r);
   c.hairpinned = hairpin_.load(r);
   for (size_t i = 0; i < kDrops; ++i) c.drops[i] = drops_[i].load(r);
-  io.read_errors = read_errors_.load(r);
-  io.write_errors = write_errors_.load(r);
-  io.wakeups = wakeups_.load(r);
 }
 
 siit::Counters StatsSnapshot::total() const {
@@ -42,11 +82,7 @@ siit::Counters StatsSnapshot::total() const {
 
 IoCounters StatsSnapshot::io_total() const {
   IoCounters t;
-  for (const auto& w : io) {
-    t.read_errors += w.read_errors;
-    t.write_errors += w.write_errors;
-    t.wakeups += w.wakeups;
-  }
+  for (const auto& w : io) t += w;
   return t;
 }
 
@@ -76,24 +112,25 @@ std::string json_string(std::string_view s) {
 void counters_json(std::string& out, const siit::Counters& c, const IoCounters& io) {
   out += fmt::format(
       "\"in4\":{},\"in6\":{},\"out4\":{},\"out6\":{},\"icmp_errors_sent\":{},\"hairpinned\":{},"
-      "\"dropped\":{},\"read_errors\":{},\"write_errors\":{},\"wakeups\":{}",
-      c.in4, c.in6, c.out4, c.out6, c.icmp_errors_sent, c.hairpinned, total_drops(c), io.read_errors,
-      io.write_errors, io.wakeups);
+      "\"dropped\":{},",
+      c.in4, c.in6, c.out4, c.out6, c.icmp_errors_sent, c.hairpinned, total_drops(c) + io.offload_malformed);
+  io_json(out, io);
 }
 
 }  // namespace
 
 std::string to_json(const StatsSnapshot& s) {
   std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"uptime_seconds\":{},", json_string(s.tun),
-                     s.workers.size(), s.uptime_seconds);
+  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},",
+                     json_string(s.tun), s.workers.size(), json_string(s.offloads), s.uptime_seconds);
   const siit::Counters t = s.total();
-  counters_json(out, t, s.io_total());
+  const IoCounters io = s.io_total();
+  counters_json(out, t, io);
   out += ",\"drops\":{";
   for (size_t i = 0; i < t.drops.size(); ++i) {
-    if (i) out += ',';
-    out += fmt::format("{}:{}", json_string(xlat::name(static_cast<xlat::DropReason>(i))), t.drops[i]);
+    out += fmt::format("{}:{},", json_string(xlat::name(static_cast<xlat::DropReason>(i))), t.drops[i]);
   }
+  out += fmt::format("{}:{}", json_string(kOffloadMalformed), io.offload_malformed);
   out += "},\"per_worker\":[";
   for (size_t w = 0; w < s.workers.size(); ++w) {
     if (w) out += ',';

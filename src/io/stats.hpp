@@ -13,11 +13,37 @@
 
 namespace sixfour::io {
 
-// Counters the I/O loop keeps besides the translator's own.
+// Counters the I/O loop keeps besides the translator's own (io/data_plane.hpp).
 struct IoCounters {
   uint64_t read_errors = 0;
   uint64_t write_errors = 0;
   uint64_t wakeups = 0;  // poll() returns with packets; packets/wakeups is the batch size
+  // TUN offloads (xlat/offload.hpp), all zero without them:
+  uint64_t super_packets = 0;      // GSO super-packets translated whole and written as one
+  uint64_t segmented = 0;          // super-packets split in software first (they would not fit as one)
+  uint64_t segments = 0;           // the packets those splits produced
+  uint64_t csum_finished = 0;      // partial checksums completed before translating
+  uint64_t offload_malformed = 0;  // dropped: virtio-net header inconsistent with its packet
+
+  IoCounters& operator+=(const IoCounters& o);
+};
+
+// Name of the drop counter for offload_malformed, next to the translators' reasons in "drops".
+inline constexpr std::string_view kOffloadMalformed = "offload-malformed";
+
+// Writes the I/O counters as JSON members: "read_errors":0,"write_errors":0,...
+void io_json(std::string& out, const IoCounters& io);
+
+// One worker's I/O counters, copied out of the hot path with relaxed stores after each batch (see
+// PublishedCounters). Aligned so workers do not share cache lines.
+class alignas(64) PublishedIo {
+ public:
+  void publish(const IoCounters& io);
+  IoCounters load() const;
+
+ private:
+  std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0}, super_{0}, segmented_{0},
+      segments_{0}, csum_{0}, malformed_{0};
 };
 
 // One worker's counters, copied out of the hot path with relaxed stores after each batch: the
@@ -25,18 +51,18 @@ struct IoCounters {
 // of the same instant, which statistics do not need. Aligned so workers do not share cache lines.
 class alignas(64) PublishedCounters {
  public:
-  void publish(const siit::Counters& c, const IoCounters& io);
-  void load(siit::Counters& c, IoCounters& io) const;
+  void publish(const siit::Counters& c);
+  void load(siit::Counters& c) const;
 
  private:
   static constexpr size_t kDrops = static_cast<size_t>(xlat::DropReason::Count_);
   std::atomic<uint64_t> in4_{0}, in6_{0}, out4_{0}, out6_{0}, icmp_{0}, hairpin_{0};
-  std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0};
   std::array<std::atomic<uint64_t>, kDrops> drops_{};
 };
 
 struct StatsSnapshot {
   std::string tun;
+  std::string offloads = "none";  // Tun::offload_names()
   uint64_t uptime_seconds = 0;
   std::vector<siit::Counters> workers;
   std::vector<IoCounters> io;

@@ -16,7 +16,7 @@ constexpr uint32_t kMaxTimeout = 365 * 24 * 3600;
 constexpr std::string_view kKnownKeys =
     "tun, prefix, pool4, static, address-dependent-filtering, drop-external-syn, udp-timeout, "
     "icmp-timeout, tcp-est-timeout, tcp-trans-timeout, mtu, allow-non-global, routes, workers, "
-    "control, log-sessions";
+    "control, log-sessions, offload";
 
 }  // namespace
 
@@ -45,6 +45,7 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
   take(base.routes, over.routes);
   take(base.workers, over.workers);
   take(base.control, over.control);
+  take(base.offload, over.offload);
   take(base.log_sessions, over.log_sessions);
   return base;
 }
@@ -71,6 +72,7 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
     else if (v.key() == "routes") st = v.as_bool(in.routes);
     else if (v.key() == "workers") st = v.as_number(in.workers);
     else if (v.key() == "control") st = v.as_string(in.control);
+    else if (v.key() == "offload") st = v.as_string(in.offload);
     else if (v.key() == "log-sessions") st = v.as_bool(in.log_sessions);
     else return v.unknown(kKnownKeys);
     if (!st) return Error{st.error()};
@@ -198,6 +200,13 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
       return Error{fail(in.workers.file, "workers", *in.workers.value,
                         fmt::format("must be a number from 1 to {}", kMaxWorkers))};
     out.workers = *v;
+  }
+
+  if (in.offload.has()) {
+    const std::string& v = *in.offload.value;
+    if (v == "auto") out.offload = true;
+    else if (v == "off") out.offload = false;
+    else return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
   }
 
   out.control = default_control_path(out.tun);

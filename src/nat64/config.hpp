@@ -31,6 +31,7 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
+  Given<std::string> offload;  // "auto" | "off"
   Given<bool> log_sessions;
 };
 
@@ -40,14 +41,17 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over);
 // Reads the TOML form: top-level keys named like the long options without "--" (tun, prefix,
 // pool4 = [...], static = [...], address-dependent-filtering, drop-external-syn, udp-timeout,
 // icmp-timeout, tcp-est-timeout, tcp-trans-timeout, mtu, allow-non-global, routes, workers,
-// control, log-sessions). Unknown keys and wrong types are errors. `file` names the source.
+// control, log-sessions, offload). Unknown keys and wrong types are errors. `file` names the source.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct DaemonConfig {
   std::string tun = "nat64";
   Settings settings;  // settings.log is left empty: the daemon installs it when log_sessions is set
   bool routes = true;
-  unsigned workers = 1;
+  unsigned workers = 0;  // 0: one per online CPU (decided by the daemon, which can ask the OS)
+  // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/tun.hpp): "auto" uses
+  // what the kernel accepts, "off" opens the plain device.
+  bool offload = true;
   std::string control;  // unix socket path
   bool log_sessions = false;
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon

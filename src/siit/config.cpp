@@ -19,6 +19,7 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
   take(base.routes, over.routes);
   take(base.workers, over.workers);
   take(base.control, over.control);
+  take(base.offload, over.offload);
   return base;
 }
 
@@ -40,10 +41,11 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
     else if (v.key() == "routes") st = v.as_bool(in.routes);
     else if (v.key() == "workers") st = v.as_number(in.workers);
     else if (v.key() == "control") st = v.as_string(in.control);
+    else if (v.key() == "offload") st = v.as_string(in.offload);
     else
       return v.unknown(
           "tun, pool6, eam, rfc6791, mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
-          "routes, workers, control");
+          "routes, workers, control, offload");
     if (!st) return Error{st.error()};
   }
   return in;
@@ -135,6 +137,13 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
       return Error{fail(in.workers.file, "workers", *in.workers.value,
                         fmt::format("must be a number from 1 to {}", kMaxWorkers))};
     out.workers = *v;
+  }
+
+  if (in.offload.has()) {
+    const std::string& v = *in.offload.value;
+    if (v == "auto") out.offload = true;
+    else if (v == "off") out.offload = false;
+    else return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
   }
 
   out.control = default_control_path(out.tun);

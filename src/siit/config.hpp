@@ -28,13 +28,15 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
+  Given<std::string> offload;  // "auto" | "off"
 };
 
 // Values set in `over` replace those in `base` (a list given in `over` replaces the whole list).
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
 // Reads the TOML form: top-level keys tun, pool6, eam = ["a=b", ...], rfc6791 = [...], mtu,
-// lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, routes, workers, control. Unknown keys and
+// lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, routes, workers, control, offload. Unknown
+// keys and
 // wrong types are errors. `file` names the source in error messages.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
@@ -42,7 +44,10 @@ struct DaemonConfig {
   std::string tun = "siit0";
   Settings settings;
   bool routes = true;
-  unsigned workers = 1;
+  unsigned workers = 0;  // 0: one per online CPU (decided by the daemon, which can ask the OS)
+  // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/tun.hpp): "auto" uses
+  // what the kernel accepts, "off" opens the plain device.
+  bool offload = true;
   std::string control;  // unix socket path
 };
 

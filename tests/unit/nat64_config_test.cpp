@@ -30,6 +30,7 @@ ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
     else if (key == "mtu") in.mtu.set(v);
     else if (key == "workers") in.workers.set(v);
     else if (key == "control") in.control.set(v);
+    else if (key == "offload") in.offload.set(v);
     else ADD_FAILURE() << "unknown key " << key;
   }
   if (!pool4.empty()) in.pool4.set(pool4);
@@ -52,7 +53,8 @@ TEST(Nat64Config, DefaultsWithOnePool4Address) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->tun, "nat64");
   EXPECT_EQ(r->control, "/run/sixfour/nat64-nat64.sock");
-  EXPECT_EQ(r->workers, 1u);
+  EXPECT_EQ(r->workers, 0u);  // one per online CPU, decided by the daemon
+  EXPECT_TRUE(r->offload);    // auto
   EXPECT_TRUE(r->routes);
   EXPECT_FALSE(r->log_sessions);
   EXPECT_TRUE(r->warnings.empty());
@@ -93,7 +95,8 @@ TEST(Nat64Config, AllValues) {
                         {"tcp-trans-timeout", "300"},
                         {"mtu", "1400"},
                         {"workers", "2"},
-                        {"control", "/tmp/x.sock"}});
+                        {"control", "/tmp/x.sock"},
+                        {"offload", "off"}});
   in.address_dependent_filtering.set(true);
   in.drop_external_syn.set(true);
   in.allow_non_global.set(true);
@@ -104,6 +107,7 @@ TEST(Nat64Config, AllValues) {
   EXPECT_EQ(r->tun, "sf64");
   EXPECT_EQ(r->control, "/tmp/x.sock");
   EXPECT_EQ(r->workers, 2u);
+  EXPECT_FALSE(r->offload);
   EXPECT_FALSE(r->routes);
   EXPECT_TRUE(r->log_sessions);
   EXPECT_TRUE(r->warnings.empty());
@@ -211,6 +215,7 @@ TEST(Nat64Config, BadNumbers) {
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"mtu", "1279"}})), StartsWith("--mtu \"1279\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "0"}})), StartsWith("--workers \"0\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "257"}})), StartsWith("--workers \"257\": "));
+  EXPECT_EQ(error_of(cli({{"pool4", "203.0.113.1"}, {"offload", "yes"}})), "--offload \"yes\": must be auto or off");
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tun", "a-name-that-is-too-long"}})),
               StartsWith("--tun \"a-name-that-is-too-long\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tun", "a/b"}})), StartsWith("--tun \"a/b\": "));
@@ -242,6 +247,7 @@ routes = false
 workers = 1
 control = "/tmp/n.sock"
 log-sessions = true
+offload = "auto"
 )",
                        "nat64.toml");
   ASSERT_TRUE(in.ok()) << in.error();

@@ -25,6 +25,7 @@ ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
     else if (key == "udp-zero-checksum") in.udp_zero_checksum.set(v);
     else if (key == "workers") in.workers.set(v);
     else if (key == "control") in.control.set(v);
+    else if (key == "offload") in.offload.set(v);
     else ADD_FAILURE() << "unknown key " << key;
   }
   return in;
@@ -44,7 +45,8 @@ TEST(SiitConfig, DefaultsWithPool6) {
   auto r = validate(cli({{"pool6", "2001:db8:64::/96"}}));
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->tun, "siit0");
-  EXPECT_EQ(r->workers, 1u);
+  EXPECT_EQ(r->workers, 0u);  // one per online CPU, decided by the daemon
+  EXPECT_TRUE(r->offload);    // auto
   EXPECT_TRUE(r->routes);
   EXPECT_EQ(r->control, "/run/sixfour/siit-siit0.sock");
   EXPECT_EQ(r->settings.xlat.mtu4, 1500);
@@ -64,7 +66,8 @@ TEST(SiitConfig, AllValues) {
                         {"lowest-ipv6-mtu", "1400"},
                         {"udp-zero-checksum", "drop"},
                         {"workers", "4"},
-                        {"control", "/tmp/x.sock"}});
+                        {"control", "/tmp/x.sock"},
+                        {"offload", "off"}});
   in.eam.set({"2001:db8:6::/120=192.0.2.0/24", "198.51.100.7=2001:db8:7::7"});
   in.rfc6791.set({"203.0.113.0/28", "203.0.113.64/26"});
   in.allow_non_global.set(true);
@@ -73,6 +76,7 @@ TEST(SiitConfig, AllValues) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->tun, "xl0");
   EXPECT_EQ(r->workers, 4u);
+  EXPECT_FALSE(r->offload);
   EXPECT_FALSE(r->routes);
   EXPECT_EQ(r->control, "/tmp/x.sock");
   EXPECT_EQ(r->settings.xlat.mtu4, 9000);
@@ -140,7 +144,7 @@ TEST(SiitConfig, NumbersAndEnums) {
   const std::pair<const char*, const char*> bad[] = {
       {"mtu", "1279"},      {"mtu", "65536"},           {"mtu", "abc"},   {"mtu", "1500x"},
       {"mtu", "-1"},        {"lowest-ipv6-mtu", "1000"}, {"workers", "0"}, {"workers", "257"},
-      {"workers", "two"},   {"udp-zero-checksum", "yes"},
+      {"workers", "two"},   {"udp-zero-checksum", "yes"}, {"offload", "on"}, {"offload", ""},
   };
   for (auto [k, v] : bad) {
     ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}, {k, v}});
@@ -208,6 +212,7 @@ udp-zero-checksum = "drop"
 routes = false
 workers = 2
 control = "/tmp/s.sock"
+offload = "off"
 )",
                        "test.toml");
   ASSERT_TRUE(in.ok()) << in.error();
@@ -224,6 +229,7 @@ control = "/tmp/s.sock"
   EXPECT_FALSE(r->routes);
   EXPECT_EQ(r->workers, 2u);
   EXPECT_EQ(r->control, "/tmp/s.sock");
+  EXPECT_FALSE(r->offload);
 }
 
 TEST(SiitConfig, TomlErrorsNameTheFile) {
@@ -262,6 +268,7 @@ routes = false
                          "f.toml");
   ASSERT_TRUE(file.ok()) << file.error();
   ConfigInput over = cli({{"mtu", "9000"}, {"eam", "2001:db8:9::/120=198.51.100.0/24"}});
+  EXPECT_FALSE(validate(merge(*file, cli({{"offload", "off"}})))->offload);
   auto r = validate(merge(*file, over));
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->settings.xlat.mtu6, 9000);   // command line wins

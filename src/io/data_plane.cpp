@@ -1,0 +1,246 @@
+#include "io/data_plane.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "xlat/offload.hpp"
+
+namespace sixfour::io {
+
+namespace {
+
+namespace offload = xlat::offload;
+
+// An IP packet is at most 65535 bytes (a GSO super-packet from the TUN too: the device keeps the
+// default gso_max_size of 64 KiB); the slack keeps a read from ever being cut short.
+constexpr size_t kInSize = offload::kVnetHdrLen + 65535 + 4096;
+// Translation adds at most 20 bytes of header per fragment (plus ICMP error quoting), which
+// xlat::Output asks the caller to cover with 4 KiB of slack; the NAT64 may translate a whole
+// reassembled 65535-byte datagram out of one small fragment.
+constexpr size_t kOutSize = 65536 + 8192;
+// Software segmentation of one super-packet: every segment repeats the headers (hdr_len). A
+// sender's MSS is at least 48 bytes (the kernel's floor), so 64 KiB of payload makes at most
+// ~1400 segments; 2048 of up to 192 bytes of headers each leave room for any of them.
+constexpr size_t kMaxSegments = 2048;
+constexpr size_t kSegSize = 65536 + kMaxSegments * 192;
+// Packets handled per wake-up before counters are published and poll() is called again.
+constexpr int kBatch = 64;
+
+// The header written with every packet that is not a translated super-packet: no GSO, checksum
+// complete (the translators always produce complete checksums for ordinary packets).
+constexpr uint8_t kZeroHdr[offload::kVnetHdrLen] = {};
+
+}  // namespace
+
+DataPlane::DataPlane(const Tun& tun, const xlat::Config& xlat)
+    : tun_(tun), xlat_(xlat), published_(new PublishedIo[tun.queues()]) {}
+
+Status DataPlane::start(std::vector<std::unique_ptr<Worker>> workers) {
+  if (workers.size() != tun_.queues())
+    return Error{fmt::format("{} workers for {} TUN queues", workers.size(), tun_.queues())};
+  stop_fd_ = Fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  if (!stop_fd_) return Error{fmt::format("eventfd: {}", std::strerror(errno))};
+  workers_ = std::move(workers);
+  started_ = std::chrono::steady_clock::now();
+  for (size_t q = 0; q < workers_.size(); ++q) threads_.emplace_back([this, q] { run(q, *workers_[q]); });
+  return Ok{};
+}
+
+void DataPlane::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  if (stop_fd_) {
+    uint64_t one = 1;
+    // Level-triggered and never read: every worker's poll() sees it.
+    [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+  }
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+std::vector<IoCounters> DataPlane::io() const {
+  std::vector<IoCounters> out(tun_.queues());
+  for (size_t q = 0; q < out.size(); ++q) out[q] = published_[q].load();
+  return out;
+}
+
+uint64_t DataPlane::uptime_seconds() const {
+  if (started_ == std::chrono::steady_clock::time_point{}) return 0;
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+}
+
+void DataPlane::run(size_t queue, Worker& worker) {
+  const int fd = tun_.fd(queue);
+  const bool vnet = tun_.vnet_hdr();
+  std::vector<uint8_t> in(kInSize);
+  std::vector<uint8_t> outbuf(kOutSize);
+  // Only the offload paths segment.
+  std::vector<uint8_t> segbuf(vnet ? kSegSize : 0);
+  std::vector<uint16_t> seglens(vnet ? kMaxSegments : 0);
+  uint8_t hdrbuf[offload::kVnetHdrLen];
+  xlat::Output out;
+  IoCounters io;
+  PublishedIo& pub = published_[queue];
+
+  // One packet out, after its virtio-net header when the device has one.
+  auto write_one = [&](const uint8_t* hdr, std::span<const uint8_t> pkt) {
+    ssize_t want = static_cast<ssize_t>(pkt.size());
+    ssize_t n;
+    if (vnet) {
+      iovec iov[2] = {{const_cast<uint8_t*>(hdr), offload::kVnetHdrLen},
+                      {const_cast<uint8_t*>(pkt.data()), pkt.size()}};
+      want += static_cast<ssize_t>(offload::kVnetHdrLen);
+      n = ::writev(fd, iov, 2);
+    } else {
+      n = ::write(fd, pkt.data(), pkt.size());
+    }
+    if (n != want) ++io.write_errors;
+  };
+  // Translates one ordinary packet (complete checksum, no GSO) and writes what comes out:
+  // forwarded translations, hairpinned packets and ICMP errors alike go back into the kernel
+  // through the TUN, which routes each by its own family and destination.
+  auto translate_plain = [&](std::span<const uint8_t> pkt) {
+    out.data = std::span<uint8_t>(outbuf);
+    out.count = 0;
+    out.super_packet = false;
+    worker.translate(pkt, out);
+    if (out.outcome == xlat::Outcome::Drop) return;
+    size_t off = 0;
+    for (size_t k = 0; k < out.count; ++k) {
+      write_one(kZeroHdr, std::span<const uint8_t>(outbuf.data() + off, out.lens[k]));
+      off += out.lens[k];
+    }
+  };
+  // A super-packet that offload::classify() found to fit the next hop as one: translated once, its
+  // virtio-net header translated with it (RFC 7915 applies to each segment the same way, so doing
+  // it once on the shared headers is the same as doing it per segment).
+  auto translate_super = [&](std::span<const uint8_t> pkt, const offload::VnetHdr& h) {
+    out.data = std::span<uint8_t>(outbuf);
+    out.count = 0;
+    out.super_packet = true;
+    worker.translate(pkt, out);
+    out.super_packet = false;
+    if (out.outcome == xlat::Outcome::Drop) return;
+    if (out.outcome == xlat::Outcome::Reply) {
+      // An ICMP error about it (e.g. hop limit exceeded): an ordinary packet.
+      for (size_t k = 0; k < out.count; ++k) write_one(kZeroHdr, out.packet(k));
+      return;
+    }
+    offload::VnetHdr oh;
+    if (out.count != 1 || !offload::after_translation(h, out.packet(0), oh)) {
+      ++io.offload_malformed;
+      return;
+    }
+    offload::store(oh, hdrbuf);
+    write_one(hdrbuf, out.packet(0));
+    ++io.super_packets;
+  };
+
+  pollfd pfd[2] = {{fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
+  for (;;) {
+    int r = ::poll(pfd, 2, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("worker {}: poll: {}", queue, std::strerror(errno));
+      break;
+    }
+    if (pfd[1].revents) break;
+    if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+      spdlog::error("worker {}: TUN queue closed", queue);
+      break;
+    }
+    ++io.wakeups;
+    worker.begin_batch();
+    for (int i = 0; i < kBatch; ++i) {
+      ssize_t n = ::read(fd, in.data(), in.size());
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EINTR) ++io.read_errors;
+        break;
+      }
+      if (!vnet) {
+        translate_plain(std::span<const uint8_t>(in.data(), static_cast<size_t>(n)));
+        continue;
+      }
+      if (static_cast<size_t>(n) < offload::kVnetHdrLen) {
+        ++io.offload_malformed;
+        continue;
+      }
+      const offload::VnetHdr h = offload::parse(in.data());
+      std::span<uint8_t> pkt(in.data() + offload::kVnetHdrLen,
+                             static_cast<size_t>(n) - offload::kVnetHdrLen);
+      switch (offload::classify(pkt, h, xlat_)) {
+        case offload::Path::Plain:
+          translate_plain(pkt);
+          break;
+        case offload::Path::FinishChecksum:
+          if (!offload::finish_checksum(pkt, h)) {
+            ++io.offload_malformed;
+            break;
+          }
+          ++io.csum_finished;
+          translate_plain(pkt);
+          break;
+        case offload::Path::Super:
+          translate_super(pkt, h);
+          break;
+        case offload::Path::Segment: {
+          const size_t count = offload::segment(pkt, h, segbuf, seglens);
+          if (count == 0) {
+            ++io.offload_malformed;
+            break;
+          }
+          ++io.segmented;
+          io.segments += count;
+          size_t off = 0;
+          for (size_t k = 0; k < count; ++k) {
+            translate_plain(std::span<const uint8_t>(segbuf.data() + off, seglens[k]));
+            off += seglens[k];
+          }
+          break;
+        }
+        case offload::Path::Drop:
+          ++io.offload_malformed;
+          break;
+      }
+    }
+    worker.publish();
+    pub.publish(io);
+  }
+  worker.publish();
+  pub.publish(io);
+  // A worker that stops on its own (its queue failed) takes the daemon down rather than leaving
+  // part of the traffic silently untranslated; the main thread waits for this signal.
+  if (!stopping_.load(std::memory_order_relaxed)) ::kill(::getpid(), SIGTERM);
+}
+
+unsigned default_workers() {
+  const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  // MAX_TAP_QUEUES in the Linux TUN driver is 256.
+  return static_cast<unsigned>(std::clamp<long>(n, 1, 256));
+}
+
+Result<TranslatorLink> open_translator_link(const std::string& name, unsigned queues, bool offload,
+                                            unsigned mtu) {
+  auto tun = Tun::open(name, queues, offload);
+  if (!tun) return Error{tun.error()};
+  auto nl = Netlink::open();
+  if (!nl) return Error{nl.error()};
+  auto ifindex = nl.value().link_index(tun->name());
+  if (!ifindex) return Error{ifindex.error()};
+  if (auto st = nl.value().set_mtu(*ifindex, mtu); !st) return Error{st.error()};
+  if (auto st = nl.value().set_link_up(*ifindex); !st) return Error{st.error()};
+  return TranslatorLink{std::move(tun).value(), std::move(nl).value(), *ifindex};
+}
+
+}  // namespace sixfour::io
