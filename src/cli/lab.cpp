@@ -16,7 +16,7 @@ namespace {
 
 struct LabCli {
   std::string prefix = std::string(lab::kDefaultPrefix);
-  bool keep = false;
+  bool keep = false, gateway = false;
   std::string node;
   std::vector<std::string> command;
   std::string http_addr, http_port, http_name;
@@ -42,6 +42,8 @@ CLI::App* add_lab(CLI::App& app) {
   cmd->require_subcommand(1);
   c.up = cmd->add_subcommand("up", "Build the lab (tearing down leftovers first) and start its DNS and web servers.");
   add_prefix(c.up, c);
+  c.up->add_flag("--gateway", c.gateway,
+                 "also start `sixfour gateway` in gw, so the laptop reaches IPv4 at once (stopped by `lab down`)");
   c.down = cmd->add_subcommand("down", "Remove the lab: its processes, namespaces, links and /etc/netns files.");
   add_prefix(c.down, c);
   c.demo = cmd->add_subcommand(
@@ -69,7 +71,7 @@ int run_lab_command() {
   LabCli& c = lab_cli();
   if (c.serve->parsed()) return io::lab_serve_http(c.http_addr, c.http_port, c.http_name);
   if (auto ok = lab::check_prefix(c.prefix); !ok) return config_error("sixfour lab", ok.error());
-  if (c.up->parsed()) return io::lab_up(c.prefix);
+  if (c.up->parsed()) return io::lab_up(c.prefix, c.gateway);
   if (c.down->parsed()) return io::lab_down(c.prefix);
   if (c.demo->parsed()) return io::lab_demo(c.prefix, c.keep);
   if (c.shell->parsed()) return io::lab_shell(c.prefix, c.node, c.command);

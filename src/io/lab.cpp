@@ -380,25 +380,42 @@ bool has_command(const std::string& name) {
 
 }  // namespace
 
-int lab_up(const std::string& prefix) {
+int lab_up(const std::string& prefix, bool gateway) {
   if (!is_root("sixfour lab up")) return 1;
   if (!build(prefix, nullptr)) return 1;
+  const std::string pf = prefix == lab::kDefaultPrefix ? "" : fmt::format(" --prefix {}", prefix);
+  std::string running = "nothing running: start the gateway";
+  if (gateway) {
+    lab::DemoOptions opt;
+    opt.dir = scratch_dir(prefix);
+    opt.gateway = has_command("gateway");
+    running.clear();
+    for (const lab::Action& a : lab::gateway_start(opt)) {
+      std::string err;
+      pid_t pid = start_ready(prefix, a.node, a.argv, a.ready, fmt::format("{}/{}.log", opt.dir, a.text), &err);
+      if (pid < 0) {
+        std::fprintf(stderr, "sixfour lab up: %s\n", err.c_str());
+        teardown(prefix);
+        return 1;
+      }
+      running += fmt::format("{}{} running: {}", running.empty() ? "" : "; ", a.text, lab::display(a.argv));
+    }
+  }
   std::printf(
       "sixfour lab '%s' is up:\n"
       "  laptop  %s (IPv6 only; resolver %s)\n"
-      "  gw      %s inside, %s outside, %s towards ds (nothing running: start the gateway)\n"
+      "  gw      %s inside, %s outside, %s towards ds (%s)\n"
       "  web4    %s (IPv4 only): NSD for %s and ipv4only.arpa, HTTP on port 80\n"
       "  ds      %s and %s (dual stack): HTTP on port 80\n"
       "Namespaces %s; try:\n"
-      "  sixfour lab shell gw -- sixfour gateway --inside eth-laptop --prefix %s\n"
-      "  sixfour lab shell laptop -- curl http://%s/\n"
+      "  sixfour lab shell%s gw -- sixfour gateway --inside eth-laptop --allow-non-global   (unless --gateway)\n"
+      "  sixfour lab shell%s laptop -- curl http://%s/\n"
       "  sixfour lab down%s\n",
       prefix.c_str(), std::string(lab::kLaptop6).c_str(), std::string(lab::kGwInside6).c_str(),
       std::string(lab::kGwInside6).c_str(), std::string(lab::kGw4).c_str(), std::string(lab::kGwDs6).c_str(),
-      std::string(lab::kWeb4).c_str(), std::string(lab::kZone).c_str(), std::string(lab::kDs4).c_str(),
+      running.c_str(), std::string(lab::kWeb4).c_str(), std::string(lab::kZone).c_str(), std::string(lab::kDs4).c_str(),
       std::string(lab::kDs6).c_str(), lab::ns_name(prefix, "{laptop,gw,web4,ds}").c_str(),
-      std::string(lab::kNat64Prefix).c_str(), std::string(lab::kV4Name).c_str(),
-      prefix == lab::kDefaultPrefix ? "" : fmt::format(" --prefix {}", prefix).c_str());
+      pf.c_str(), pf.c_str(), std::string(lab::kV4Name).c_str(), pf.c_str());
   return 0;
 }
 

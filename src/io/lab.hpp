@@ -8,7 +8,8 @@
 namespace sixfour::io {
 
 // Each returns the exit status of the command (0 ok, 1 failure); errors go to stderr.
-int lab_up(const std::string& prefix);
+// With `gateway`, also starts `sixfour gateway` in gw (as the demo's step 2 does).
+int lab_up(const std::string& prefix, bool gateway);
 int lab_down(const std::string& prefix);
 int lab_demo(const std::string& prefix, bool keep);
 // Replaces the process with `cmd` (or an interactive shell) inside the node's namespace.

@@ -256,9 +256,26 @@ std::pair<Argv, std::string> routed(std::string_view prefix) {
 
 }  // namespace
 
+std::vector<Action> gateway_start(const DemoOptions& o) {
+  const std::string dns64_listen = fmt::format("[{}]:53", kGwInside6);
+  if (o.gateway)
+    return {start("gw", "gateway",
+                  {s(kSelf), "gateway", "--inside", "eth-laptop", "--allow-non-global", "--control",
+                   fmt::format("{}/gateway.sock", o.dir)},
+                  {routed(kNat64Prefix), listening("udp", dns64_listen)})};
+  return {start("gw", "nat64",
+                {s(kSelf), "nat64", "--tun", s(kFallbackTun), "--prefix", s(kNat64Prefix), "--pool4", s(kFallbackPool4),
+                 "--allow-non-global", "--control", fmt::format("{}/nat64.sock", o.dir)},
+                {routed(kNat64Prefix)}),
+          start("gw", "dns64",
+                {s(kSelf), "dns64", "--listen", dns64_listen, "--upstream", fmt::format("{}:53", kWeb4), "--prefix",
+                 s(kNat64Prefix), "--allow", "2001:db8:6::/64", "--threads", "1", "--control",
+                 fmt::format("{}/dns64.sock", o.dir)},
+                {listening("udp", dns64_listen)})};
+}
+
 std::vector<Step> demo_steps(const DemoOptions& o) {
   const std::string site = fmt::format("http://{}/", kV4Name);
-  const std::string dns64_listen = fmt::format("[{}]:53", kGwInside6);
   std::vector<Step> steps;
 
   steps.push_back(
@@ -290,27 +307,14 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
         "IPv4-only names (DNS64, RFC 6147). Its DNS upstream is gw's own resolver. (--allow-non-global: the "
         "lab's IPv4 addresses are documentation addresses, which RFC 6052 §3.1 keeps out of 64:ff9b::/96.)",
         kGw4, kNat64Prefix);
-    gw.actions.push_back(start("gw", "gateway",
-                               {s(kSelf), "gateway", "--inside", "eth-laptop", "--allow-non-global", "--control",
-                                fmt::format("{}/gateway.sock", o.dir)},
-                               {routed(kNat64Prefix), listening("udp", dns64_listen)}));
+    for (Action& a : gateway_start(o)) gw.actions.push_back(std::move(a));
   } else {
     gw.story = fmt::format(
         "`sixfour nat64` on gw translates the laptop's IPv6 packets to IPv4 (RFC 6146) from the address "
         "{}, and `sixfour dns64` answers the laptop's DNS questions, making up {} addresses for IPv4-only "
         "names (RFC 6147).",
         kFallbackPool4, kNat64Prefix);
-    gw.actions.push_back(start("gw", "nat64",
-                               {s(kSelf), "nat64", "--tun", s(kFallbackTun), "--prefix", s(kNat64Prefix), "--pool4",
-                                s(kFallbackPool4), "--allow-non-global", "--control",
-                                fmt::format("{}/nat64.sock", o.dir)},
-                               {routed(kNat64Prefix)}));
-    gw.actions.push_back(start("gw", "dns64",
-                               {s(kSelf), "dns64", "--listen", dns64_listen, "--upstream",
-                                fmt::format("{}:53", kWeb4), "--prefix", s(kNat64Prefix), "--allow",
-                                "2001:db8:6::/64", "--threads", "1", "--control",
-                                fmt::format("{}/dns64.sock", o.dir)},
-                               {listening("udp", dns64_listen)}));
+    for (Action& a : gateway_start(o)) gw.actions.push_back(std::move(a));
   }
   gw.actions.push_back(run("laptop", {"dig", "+short", s(kV4Name), "AAAA"},
                            fmt::format("the laptop resolves {} to {} = {} + {}", kV4Name, kWeb4As6, "64:ff9b::",

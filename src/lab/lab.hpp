@@ -139,6 +139,8 @@ struct DemoOptions {
   std::string dir;      // scratch directory (control sockets)
 };
 std::vector<Step> demo_steps(const DemoOptions& o);
+// The Start actions of the gateway (step 2; also `lab up --gateway`).
+std::vector<Action> gateway_start(const DemoOptions& o);
 
 // Applies a check to a command's output; on failure `why` says what was expected and seen.
 bool check_output(const Check& c, std::string_view out, std::string* why);

@@ -56,18 +56,20 @@ assert_line "SOCKS" 'You came from 203\.0\.113\.2\.$' "$out"
 assert_line "summary" '^✓ demo: every step worked \([0-9]+ checks, [0-9.]+ s\)$' "$out"
 assert_nothing_left "after the demo"
 
-step "lab up twice (idempotent), lab shell, lab down"
+step "lab up, then lab up --gateway over it (idempotent), lab shell, lab down"
 rc=0
 "$SIXFOUR" lab up --prefix "$P" || rc=$?
 assert_eq "lab up exit code" 0 "$rc"
-"$SIXFOUR" lab up --prefix "$P" >/dev/null || rc=$?
-assert_eq "second lab up exit code" 0 "$rc"
+"$SIXFOUR" lab up --gateway --prefix "$P" >/dev/null || rc=$?
+assert_eq "second lab up (--gateway) exit code" 0 "$rc"
 assert_eq "namespaces" "$P-ds $P-gw $P-laptop $P-web4" "$(ip netns list | awk '{print $1}' | grep "^$P-" | sort | xargs)"
 out=$("$SIXFOUR" lab shell --prefix "$P" laptop -- cat /etc/resolv.conf)
 assert_line "the laptop's resolver is the gateway" '^nameserver 2001:db8:6::1$' "$out"
 out=$("$SIXFOUR" lab shell --prefix "$P" ds -- curl -sS --max-time 5 http://www.v4.sixfour.example/)
 assert_eq "ds reaches the IPv4-only site by name over IPv4" \
   "Hello from www.v4.sixfour.example, a web server with IPv4 only. You came from 203.0.113.2." "$out"
+out=$("$SIXFOUR" lab shell --prefix "$P" laptop -- curl -sS --max-time 5 http://www.v4.sixfour.example/)
+assert_match "the laptop reaches it through the gateway" "^Hello from www\.v4\.sixfour\.example, .* You came from " "$out"
 rc=0
 out=$("$SIXFOUR" lab shell --prefix "$P" laptop -- ping -4 -c 1 -W 1 198.51.100.2 2>&1) || rc=$?
 assert_ne "ping -4 from the laptop fails" 0 "$rc"
