@@ -65,10 +65,12 @@ enum class Path : uint8_t {
 // Decides the path. `cfg` gives the MTUs: a super-packet takes the fast path only when every
 // translated segment fits the next hop as RFC 7915 would send it unsegmented:
 //   IPv4 -> IPv6: segment + 20 (IPv6 header minus IPv4 header) <= cfg.mtu6, and, for DF=0,
-//                 <= cfg.lowest_ipv6_mtu;
+//                 <= cfg.lowest_ipv6_mtu (IPv4 options are not counted: RFC 7915 §4.1 drops them);
 //   IPv6 -> IPv4: 1260 < segment - 20 - extension headers <= cfg.mtu4 (<= 1260 gets DF=0, §5.1),
 //                 and the whole translated super-packet <= 65535 bytes.
-// TCP and UDP only (gso_type must agree with the IP version and protocol), no fragments.
+// TCP and UDP only (gso_type must agree with the IP version and protocol), no fragments. A GSO packet
+// whose payload fits one segment is no super-packet (as in the kernel): FinishChecksum or Plain. UFO
+// (kGsoUdp, never enabled) and any other inconsistency: Drop.
 Path classify(std::span<const uint8_t> pkt, const VnetHdr& h, const Config& cfg);
 
 // Completes a partial checksum in place: sums pkt[csum_start..end), stores the result at
