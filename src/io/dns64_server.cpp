@@ -245,6 +245,7 @@ awaitable<void> Worker::udp_loop(udp::socket& sock) {
       if (got <= 0) break;
       const uint32_t now = now_seconds();  // one clock read per batch
       unsigned nout = 0;
+      size_t packed = 0;
       for (int i = 0; i < got; ++i) {
         bump(counters.udp_queries);
         if (rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -255,10 +256,13 @@ awaitable<void> Worker::udp_loop(udp::socket& sock) {
         size_t out_len = 0;
         bool drop = false;
         d::Endpoint client = to_endpoint(peers[i]);
-        std::span<uint8_t> slot(out.data() + nout * 65535, 65535);
+        // Answers are packed one after the other (each may take up to 65535 octets, which the
+        // buffer always has room for), so a batch touches a few pages, not one per answer.
+        std::span<uint8_t> slot(out.data() + packed, 65535);
         if (fast_path({in.data() + i * kInSlot, rx[i].msg_len}, client, q, slot, out_len, true, drop, now)) {
           if (!drop && out_len > 0) {
             tx_iov[nout] = {slot.data(), out_len};
+            packed += out_len;
             tx[nout].msg_hdr = {};
             tx[nout].msg_hdr.msg_iov = &tx_iov[nout];
             tx[nout].msg_hdr.msg_iovlen = 1;
