@@ -369,15 +369,6 @@ void print_output(const Style& st, std::string out) {
 
 void on_signal(int) { g_interrupted = 1; }
 
-// Whether this build of sixfour has subcommand `name` (its --help lists it as "  name   text").
-bool has_command(const std::string& name) {
-  Proc p = run({self_path(), "--help"}, std::chrono::seconds(5));
-  std::istringstream in(p.out);
-  for (std::string l; std::getline(in, l);)
-    if (l.rfind("  " + name + " ", 0) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
 int lab_up(const std::string& prefix, bool gateway) {
@@ -388,7 +379,6 @@ int lab_up(const std::string& prefix, bool gateway) {
   if (gateway) {
     lab::DemoOptions opt;
     opt.dir = scratch_dir(prefix);
-    opt.gateway = has_command("gateway");
     running.clear();
     for (const lab::Action& a : lab::gateway_start(opt)) {
       std::string err;
@@ -487,8 +477,6 @@ int lab_demo(const std::string& prefix, bool keep) {
 
   lab::DemoOptions opt;
   opt.dir = scratch_dir(prefix);
-  opt.gateway = has_command("gateway");
-  opt.doctor = has_command("doctor");
   const auto steps = lab::demo_steps(opt);
 
   int checks = 0;

@@ -257,21 +257,10 @@ std::pair<Argv, std::string> routed(std::string_view prefix) {
 }  // namespace
 
 std::vector<Action> gateway_start(const DemoOptions& o) {
-  const std::string dns64_listen = fmt::format("[{}]:53", kGwInside6);
-  if (o.gateway)
-    return {start("gw", "gateway",
-                  {s(kSelf), "gateway", "--inside", "eth-laptop", "--allow-non-global", "--control",
-                   fmt::format("{}/gateway.sock", o.dir)},
-                  {routed(kNat64Prefix), listening("udp", dns64_listen)})};
-  return {start("gw", "nat64",
-                {s(kSelf), "nat64", "--tun", s(kFallbackTun), "--prefix", s(kNat64Prefix), "--pool4", s(kFallbackPool4),
-                 "--allow-non-global", "--control", fmt::format("{}/nat64.sock", o.dir)},
-                {routed(kNat64Prefix)}),
-          start("gw", "dns64",
-                {s(kSelf), "dns64", "--listen", dns64_listen, "--upstream", fmt::format("{}:53", kWeb4), "--prefix",
-                 s(kNat64Prefix), "--allow", "2001:db8:6::/64", "--threads", "1", "--control",
-                 fmt::format("{}/dns64.sock", o.dir)},
-                {listening("udp", dns64_listen)})};
+  return {start("gw", "gateway",
+                {s(kSelf), "gateway", "--inside", "eth-laptop", "--allow-non-global", "--control",
+                 fmt::format("{}/gateway.sock", o.dir)},
+                {routed(kNat64Prefix), listening("udp", fmt::format("[{}]:53", kGwInside6))})};
 }
 
 std::vector<Step> demo_steps(const DemoOptions& o) {
@@ -298,33 +287,21 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
        }});
 
   Step gw{"The gateway starts: NAT64 and DNS64",
-          "",
-          {}};
-  if (o.gateway) {
-    gw.story = fmt::format(
-        "`sixfour gateway` on gw translates the laptop's IPv6 packets to IPv4 (NAT64, RFC 6146) from the "
-        "gateway's one IPv4 address {} and answers the laptop's DNS questions, making up {} addresses for "
-        "IPv4-only names (DNS64, RFC 6147). Its DNS upstream is gw's own resolver. (--allow-non-global: the "
-        "lab's IPv4 addresses are documentation addresses, which RFC 6052 §3.1 keeps out of 64:ff9b::/96.)",
-        kGw4, kNat64Prefix);
-    for (Action& a : gateway_start(o)) gw.actions.push_back(std::move(a));
-  } else {
-    gw.story = fmt::format(
-        "`sixfour nat64` on gw translates the laptop's IPv6 packets to IPv4 (RFC 6146) from the address "
-        "{}, and `sixfour dns64` answers the laptop's DNS questions, making up {} addresses for IPv4-only "
-        "names (RFC 6147).",
-        kFallbackPool4, kNat64Prefix);
-    for (Action& a : gateway_start(o)) gw.actions.push_back(std::move(a));
-  }
+          fmt::format(
+              "`sixfour gateway` on gw translates the laptop's IPv6 packets to IPv4 (NAT64, RFC 6146) from the "
+              "gateway's one IPv4 address {} and answers the laptop's DNS questions, making up {} addresses for "
+              "IPv4-only names (DNS64, RFC 6147). Its DNS upstream is gw's own resolver. (--allow-non-global: the "
+              "lab's IPv4 addresses are documentation addresses, which RFC 6052 §3.1 keeps out of 64:ff9b::/96.)",
+              kGw4, kNat64Prefix),
+          gateway_start(o)};
   gw.actions.push_back(run("laptop", {"dig", "+short", s(kV4Name), "AAAA"},
                            fmt::format("the laptop resolves {} to {} = {} + {}", kV4Name, kWeb4As6, "64:ff9b::",
                                        kWeb4),
                            0, {CheckKind::AllInPrefix, s(kNat64Prefix), ""}));
-  // The server sees the translator's IPv4 address: the gateway's own one, or the fallback's pool4.
-  const std::string_view seen = o.gateway ? kGw4 : kFallbackPool4;
+  // The server sees the gateway's own IPv4 address, which the gateway shares with its kernel.
   gw.actions.push_back(run("laptop", {"curl", "-sS", "--max-time", "10", site},
-                           fmt::format("curl works: the IPv4-only server answered, and saw {}", seen), 0,
-                           contains(fmt::format("You came from {}.", seen))));
+                           fmt::format("curl works: the IPv4-only server answered, and saw {}", kGw4), 0,
+                           contains(fmt::format("You came from {}.", kGw4))));
   steps.push_back(std::move(gw));
 
   steps.push_back({"traceroute crosses into 64:ff9b::",
@@ -336,37 +313,22 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
                         fmt::format("hop 1 {}, then 64:ff9b:: addresses up to {}", kGwInside6, kWeb4As6), 0,
                         {CheckKind::Traceroute, s(kGwInside6), s(kWeb4As6)})}});
 
-  if (o.doctor) {
-    steps.push_back(
-        {"sixfour doctor explains the situation",
-         "`sixfour doctor` on the laptop probes names and literals of both families and says what kind of "
-         "network this is.",
-         {run("laptop",
-              {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
-               "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
-              "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
-              contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
-  } else {
-    steps.push_back(
-        {"The laptop discovers the NAT64 prefix",
-         "RFC 7050: a host asks for the AAAA records of ipv4only.arpa, a name with only A records "
-         "(192.0.0.170 and 192.0.0.171); the DNS64's made-up answers reveal its prefix.",
-         {run("laptop", {"dig", "+short", "ipv4only.arpa", "AAAA"},
-              "64:ff9b::c000:aa and 64:ff9b::c000:ab: the NAT64 prefix is 64:ff9b::/96", 0,
-              {CheckKind::AllInPrefix, s(kNat64Prefix), ""})}});
-  }
+  steps.push_back(
+      {"sixfour doctor explains the situation",
+       "`sixfour doctor` on the laptop probes names and literals of both families and says what kind of "
+       "network this is.",
+       {run("laptop",
+            {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
+             "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
+            "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
+            contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
 
   Step socks{"The SOCKS alternative",
              fmt::format("Without any NAT64: the dual-stack server ds runs `sixfour socks` on {} port {}; the "
                          "laptop hands it the name and the proxy connects over IPv4.",
                          kDs6, kSocksPort),
              {}};
-  if (o.gateway) {
-    socks.actions.push_back(stop("gateway"));
-  } else {
-    socks.actions.push_back(stop("nat64"));
-    socks.actions.push_back(stop("dns64"));
-  }
+  socks.actions.push_back(stop("gateway"));
   socks.actions.push_back(run("laptop", {"curl", "-sS", "--max-time", "5", site},
                               "with the gateway stopped, the site fails again", kAnyFailure));
   const std::string socks_listen = fmt::format("[{}]:{}", kDs6, kSocksPort);

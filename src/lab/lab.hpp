@@ -44,9 +44,6 @@ inline constexpr std::string_view kDs6 = "2001:db8:d5::2";
 // the documentation ranges; the lab's translator is told to allow them.
 inline constexpr std::string_view kNat64Prefix = "64:ff9b::/96";
 inline constexpr std::string_view kWeb4As6 = "64:ff9b::c633:6402";  // 64:ff9b::198.51.100.2
-// The fallback translator (`sixfour nat64`) needs an IPv4 address of its own, routed into its TUN.
-inline constexpr std::string_view kFallbackPool4 = "192.0.2.1";
-inline constexpr std::string_view kFallbackTun = "nat64";
 
 inline constexpr std::string_view kZone = "sixfour.example";
 inline constexpr std::string_view kV4Name = "www.v4.sixfour.example";
@@ -134,9 +131,7 @@ struct Step {
 };
 
 struct DemoOptions {
-  bool gateway = true;  // `sixfour gateway` exists (else `sixfour nat64` + `sixfour dns64`)
-  bool doctor = true;   // `sixfour doctor` exists (else RFC 7050 prefix discovery with dig)
-  std::string dir;      // scratch directory (control sockets)
+  std::string dir;  // scratch directory (control sockets)
 };
 std::vector<Step> demo_steps(const DemoOptions& o);
 // The Start actions of the gateway (step 2; also `lab up --gateway`).
