@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# What bench/siit.sh and bench/nat64.sh share: the figures measured through a translator (or the
+# kernel), the translator's CPU time per gigabit, and the printed table with its ratios. Sourced
+# after tests/lab/lab.sh with the lab up; results go into the associative array R[NAME.FIGURE].
+
+declare -A R
+CLK_TCK=$(getconf CLK_TCK)
+
+# bench_conn_server ADDR PORT: a TCP server in s4 that accepts and closes at once ($LAB_DIR/conn.py
+# also holds the client that counts completed connections).
+bench_conn_server() {
+  cat >"$LAB_DIR/conn.py" <<'PY'
+import socket, sys, time
+def serve(addr, port):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port)); s.listen(4096)
+    while True:
+        c, _ = s.accept()
+        c.close()
+def client(addr, port, seconds):
+    n = 0; fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        c = socket.socket(fam); c.settimeout(2)
+        try:
+            c.connect((addr, port)); c.recv(1); n += 1
+        except OSError:
+            pass
+        c.close()
+    print(n)
+if sys.argv[1] == "serve": serve(sys.argv[2], int(sys.argv[3]))
+else: client(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+PY
+  lab_bg s4 conn4 "$LAB_PY" "$LAB_DIR/conn.py" serve "$1" "$2"
+}
+
+# bench_kernel_ipv6: gives s4 IPv6 (2001:db8:4::2, gw 2001:db8:4::1) and an iperf3 server on it,
+# port 5202, for the kernel-forwarding row.
+bench_kernel_ipv6() {
+  lab_sysctl s4 net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.eth-gw.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0
+  lab_sysctl gw net.ipv6.conf.eth-s4.disable_ipv6=0
+  ip -n "$(lab_ns s4)" addr add 2001:db8:4::2/64 dev eth-gw nodad
+  ip -n "$(lab_ns gw)" addr add 2001:db8:4::1/64 dev eth-s4 nodad
+  ip -n "$(lab_ns s4)" -6 route add default via 2001:db8:4::1
+  lab_exec s4 iperf3 -s -B 2001:db8:4::2 -p 5202 -D
+}
+
+# CPU ticks (utime + stime, all threads) of PID.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+gbps() { "$LAB_PY" -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9,3))'; }
+
+# measure NAME TARGET PID full|short [IPERF_PORT] [CONN_PORT]: the figures through one setup.
+# PID is the translator process (empty: none). short skips ping and connections/s.
+measure() {
+  local name=$1 target=$2 pid=$3 depth=$4 port=${5:-5201} cport=${6:-9000} j t0 t1
+  [[ -n $pid ]] && t0=$(cpu_ticks "$pid")
+  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
+  R[$name.tcp]=$(gbps <<<"$j" 2>/dev/null || echo 0)
+  if [[ -n $pid ]]; then
+    t1=$(cpu_ticks "$pid")
+    # CPU seconds per gigabit: ticks / CLK_TCK / (Gbit/s * seconds).
+    R[$name.cpu]=$("$LAB_PY" -c "
+g = float('${R[$name.tcp]}') * $DURATION
+print(round(($t1 - $t0) / $CLK_TCK / g, 3) if g else 'n/a')")
+  else
+    R[$name.cpu]=n/a
+  fi
+  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -R -J) || true
+  R[$name.tcp_rev]=$(gbps <<<"$j" 2>/dev/null || echo 0)
+  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -P 4 -J) || true
+  R[$name.tcp4]=$(gbps <<<"$j" 2>/dev/null || echo 0)
+  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -u -b 0 -l 64 -J) || true
+  R[$name.udp]=$("$LAB_PY" -c '
+import json,sys
+s=json.load(sys.stdin)["end"]["sum"]
+print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/dev/null || echo 0)
+  R[$name.rtt]=- R[$name.conn]=-
+  if [[ $depth == full ]]; then
+    local p
+    p=$(lab_exec c6 ping -n -q -c 50 -i 0.01 "$target" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p') || true
+    R[$name.rtt]=${p:-0}
+    if [[ -n $cport ]]; then
+      local i pids=() total=0 f
+      for i in 1 2 3 4; do
+        lab_exec c6 "$LAB_PY" "$LAB_DIR/conn.py" client "$target" "$cport" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
+        pids+=($!)
+      done
+      wait "${pids[@]}" || true
+      for f in "$LAB_DIR"/conn-*.out; do total=$((total + $(cat "$f" 2>/dev/null || echo 0))); done
+      rm -f "$LAB_DIR"/conn-*.out
+      R[$name.conn]=$((total / CONN_SECONDS))
+    fi
+  fi
+  printf '%-10s tcp %s Gbit/s, reverse %s, 4 flows %s, udp64 %s kpps, rtt %s ms, %s conn/s, cpu %s s/Gbit\n' \
+    "$name" "${R[$name.tcp]}" "${R[$name.tcp_rev]}" "${R[$name.tcp4]}" "${R[$name.udp]}" "${R[$name.rtt]}" \
+    "${R[$name.conn]}" "${R[$name.cpu]}" >&2
+}
+
+ratio() {
+  "$LAB_PY" -c "
+try:
+    a, b = float('$1'), float('$2')
+    print(f'{a/b:.2f}x' if b else 'n/a')
+except ValueError:
+    print('n/a')"
+}
+
+# print_table NAME...: one row per figure, one column per measured setup.
+print_table() {
+  local names=("$@") n f
+  printf '%-32s' figure
+  for n in "${names[@]}"; do printf ' %10s' "$n"; done
+  printf '\n'
+  local -a figs=(tcp tcp_rev tcp4 udp rtt conn cpu)
+  local -A label=([tcp]="TCP 1 flow c6->s4 Gbit/s" [tcp_rev]="TCP 1 flow s4->c6 Gbit/s"
+    [tcp4]="TCP 4 flows c6->s4 Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
+    [conn]="new TCP connections/s" [cpu]="CPU s/Gbit (translator proc)")
+  for f in "${figs[@]}"; do
+    printf '%-32s' "${label[$f]}"
+    for n in "${names[@]}"; do printf ' %10s' "${R[$n.$f]:--}"; done
+    printf '\n'
+  done
+}
+
+# target WHAT FIGURE A B WANT >=|<=: prints A/B for FIGURE and whether it meets WANT.
+target() {
+  local what=$1 fig=$2 a=$3 b=$4 want=$5 op=$6 r verdict
+  r=$(ratio "${R[$a.$fig]:-0}" "${R[$b.$fig]:-0}")
+  verdict=$("$LAB_PY" -c "
+r = '$r'.rstrip('x')
+try:
+    v = float(r)
+    print('met' if (v >= $want if '$op' == '>=' else v <= $want) else 'NOT met')
+except ValueError:
+    print('n/a')")
+  printf '  %-34s %s/%s = %-8s (want %s %sx: %s)\n' "$what" "$a" "$b" "$r" "$op" "$want" "$verdict"
+}
