@@ -4,6 +4,7 @@
 # after tests/lab/lab.sh with the lab up; results go into the associative array R[NAME.FIGURE].
 
 declare -A R
+CONN_SECONDS=${CONN_SECONDS:-3}
 CLK_TCK=$(getconf CLK_TCK)
 
 # bench_conn_server ADDR PORT: a TCP server in s4 that accepts and closes at once ($LAB_DIR/conn.py
@@ -54,7 +55,7 @@ gbps() { "$LAB_PY" -c 'import json,sys; print(round(json.load(sys.stdin)["end"][
 # measure NAME TARGET PID full|short [IPERF_PORT] [CONN_PORT]: the figures through one setup.
 # PID is the translator process (empty: none). short skips ping and connections/s.
 measure() {
-  local name=$1 target=$2 pid=$3 depth=$4 port=${5:-5201} cport=${6:-9000} j t0 t1
+  local name=$1 target=$2 pid=$3 depth=$4 port=${5:-5201} cport=${6-9000} j t0 t1
   [[ -n $pid ]] && t0=$(cpu_ticks "$pid")
   j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
   R[$name.tcp]=$(gbps <<<"$j" 2>/dev/null || echo 0)
