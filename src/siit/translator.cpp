@@ -68,13 +68,17 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
   xlat::ipv6_to_ipv4(in, settings_.xlat, mapper_, out);
 
   // RFC 7757 §4: an IPv6 node may address another IPv6 node by the IPv4 address of the latter's
-  // EAM (e.g. learnt from DNS). Sent out on the IPv4 side it would only come straight back, so it is
-  // translated back to IPv6 here.
+  // EAM (e.g. learnt from DNS), i.e. through pool6. Sent out on the IPv4 side it would only come
+  // straight back, so it is translated back to IPv6 here. A destination that is itself the IPv6 side
+  // of an EAM is not hairpinning: its IPv4 address is where the packet is meant to go (a CLAT's own
+  // 192.0.0.1 mapped to its IPv6 address, RFC 6877, receives its replies that way).
   if (out.outcome == xlat::Outcome::Forward && out.count == 1 && out.lens[0] >= 20 &&
-      !settings_.eam.empty()) {
+      !settings_.eam.empty() && in.size() >= 40) {
     std::span<const uint8_t> v4 = out.data.first(out.lens[0]);
     Ipv4Addr dst{{v4[16], v4[17], v4[18], v4[19]}};
-    if (settings_.eam.to_v6(dst) && v4.size() <= scratch_.size()) {
+    Ipv6Addr dst6;
+    std::copy(in.begin() + 24, in.begin() + 40, dst6.b.begin());
+    if (settings_.eam.to_v6(dst) && !settings_.eam.to_v4(dst6) && v4.size() <= scratch_.size()) {
       std::copy(v4.begin(), v4.end(), scratch_.begin());
       std::span<const uint8_t> again(scratch_.data(), v4.size());
       out.count = 0;

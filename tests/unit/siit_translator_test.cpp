@@ -177,6 +177,22 @@ TEST(SiitTranslator, HairpinBetweenTwoEamNodes) {
   EXPECT_EQ(h.t.counters().out6, 2u);
 }
 
+// A packet addressed to the IPv6 side of an EAM itself is not hairpinning: it leaves as IPv4 for
+// the EAM's IPv4 address. This is how a CLAT (RFC 6877) with 192.0.0.1 mapped to its own IPv6
+// address gets the replies to its IPv4 applications.
+TEST(SiitTranslator, DestinationOnItsOwnEamIsNotHairpinned) {
+  Harness h;
+  h.run(udp6(v6("2001:db8:64::203.0.113.5"), v6("2001:db8:a::1")));
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  ASSERT_EQ(h.out.count, 1);
+  auto p = h.out.packet(0);
+  ASSERT_EQ(p[0], 0x45);
+  EXPECT_EQ(src4(p), v4("203.0.113.5"));
+  EXPECT_EQ(dst4(p), v4("198.51.100.1"));
+  EXPECT_EQ(h.t.counters().hairpinned, 0u);
+  EXPECT_EQ(h.t.counters().out4, 1u);
+}
+
 // RFC 7757 §4 for ICMP errors: B answers A's hairpinned packet with an ICMPv6 error. Both passes
 // must keep the quoted packet consistent with what A sent: A's own address as its source, the
 // pool6 address A used for B as its destination; the error itself comes from that pool6 address.
