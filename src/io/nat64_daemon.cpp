@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "nat64/config.hpp"
+#include "xlat/offload.hpp"
 
 namespace sixfour::io {
 
@@ -179,7 +181,14 @@ void Nat64Daemon::housekeeping() {
     int r = ::poll(&pfd, 1, kExpireIntervalMs);
     if (r < 0 && errno != EINTR) break;
     if (r > 0) break;  // stop_fd_
-    state_->expire(now_ms());
+    // RFC 6146 §3.5.2.2: stored unsolicited SYNs whose TCP_INCOMING_SYN ran out are answered with
+    // ICMP Port Unreachable, written into the TUN like any translated IPv4 packet.
+    state_->expire(now_ms(), [this](std::span<const uint8_t> icmp4) {
+      uint8_t vnet[xlat::offload::kVnetHdrLen] = {};  // no offload metadata
+      iovec iov[2] = {{vnet, sizeof vnet}, {const_cast<uint8_t*>(icmp4.data()), icmp4.size()}};
+      const int n = tun_.vnet_hdr() ? 2 : 1;
+      [[maybe_unused]] ssize_t w = ::writev(tun_.fd(0), tun_.vnet_hdr() ? iov : iov + 1, n);
+    });
   }
 }
 
