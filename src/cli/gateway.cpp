@@ -23,6 +23,7 @@
 #include "cli/command.hpp"
 #include "gateway/config.hpp"
 #include "io/control.hpp"
+#include "io/data_plane.hpp"
 #include "io/dns64_server.hpp"
 #include "io/gateway.hpp"
 #include "io/nat64_daemon.hpp"
@@ -73,9 +74,9 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   }
   if (*stale) spdlog::info("removed nftables table inet {} left by an earlier run", gateway::table_name(steer.tun));
 
-  const unsigned queues =
-      cfg.nat64.workers != 0 ? cfg.nat64.workers : std::max(1u, std::thread::hardware_concurrency());
-  auto tun = io::Tun::open(cfg.nat64.tun, queues);
+  const unsigned queues = cfg.nat64.workers != 0 ? cfg.nat64.workers : io::default_workers();
+  // The same data plane as `sixfour nat64`, TUN offloads included (GSO super-packets).
+  auto tun = io::Tun::open(cfg.nat64.tun, queues, cfg.nat64.offload);
   if (!tun) {
     spdlog::error("{}", tun.error());
     return 1;
