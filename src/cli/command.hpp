@@ -37,4 +37,11 @@ sigset_t block_daemon_signals();
 // fix, and a single line naming the bad value is what scripts and humans both read.
 int config_error(const std::string& who, const std::string& msg);
 
+// What the TUN daemons (siit, nat64) share at start-up: log lines prefixed "WHO: " on stderr; the
+// offloads in use for the start line ("csum,tso4,..." / "off (--offload off)" / "none (...)");
+// whether a forwarding sysctl such as /proc/sys/net/ipv4/ip_forward reads 0.
+void setup_daemon_logging(const std::string& who);
+std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
+bool sysctl_is_zero(const char* path);
+
 }  // namespace sixfour::cli

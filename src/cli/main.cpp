@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 
@@ -49,6 +51,24 @@ sigset_t block_daemon_signals() {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return sigs;
+}
+
+void setup_daemon_logging(const std::string& who) {
+  auto logger = spdlog::stderr_logger_mt("sixfour");
+  logger->set_pattern(who + ": %v");
+  spdlog::set_default_logger(logger);
+}
+
+std::string offload_text(bool asked, bool vnet_hdr, const std::string& names) {
+  if (!asked) return "off (--offload off)";
+  if (!vnet_hdr) return "none (the kernel refused the virtio-net header)";
+  return names;
+}
+
+bool sysctl_is_zero(const char* path) {
+  std::ifstream f(path);
+  int v = 1;
+  return f && (f >> v) && v == 0;
 }
 
 int config_error(const std::string& who, const std::string& msg) {

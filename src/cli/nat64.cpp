@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -29,31 +30,6 @@ namespace {
 
 constexpr const char* kWho = "sixfour nat64";
 
-void setup_logging() {
-  auto logger = spdlog::stderr_logger_mt("sixfour");
-  logger->set_pattern("sixfour nat64: %v");
-  spdlog::set_default_logger(logger);
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
-  return out;
-}
-
-// "csum,tso4,..." / "none" / "off (--offload off)" / "none (the kernel refused the virtio-net header)"
-std::string offload_text(const nat64::DaemonConfig& cfg, const io::Tun& tun) {
-  if (!cfg.offload) return "off (--offload off)";
-  if (!tun.vnet_hdr()) return "none (the kernel refused the virtio-net header)";
-  return tun.offload_names();
-}
-
-bool sysctl_is_zero(const char* path) {
-  std::ifstream f(path);
-  int v = 1;
-  return f && (f >> v) && v == 0;
-}
-
 // The NAT64 prefix (IPv6 side) and every pool4 prefix (IPv4 side: replies to the NAT64's own
 // addresses) go into the TUN.
 Status add_routes(const nat64::DaemonConfig& cfg, io::RouteSet& routes) {
@@ -69,7 +45,7 @@ Status add_routes(const nat64::DaemonConfig& cfg, io::RouteSet& routes) {
 }
 
 int run_nat64(const nat64::DaemonConfig& cfg) {
-  setup_logging();
+  setup_daemon_logging("sixfour nat64");
 
   // Signals are taken synchronously by this thread (sigwait); every thread started from here on
   // inherits the mask, so no worker is interrupted.
@@ -116,12 +92,12 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   } else {
     std::vector<std::string> added;
     for (const auto& p : routes.added()) added.push_back(p.str());
-    route_text = "routes added: " + (added.empty() ? std::string("none") : join(added));
+    route_text = "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
   }
   std::string warn;
-  if (!cfg.warnings.empty()) warn = "; note: " + join(cfg.warnings);
+  if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
   spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}{}", tun.name(),
-               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg, tun),
+               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
                nat64::describe(cfg.settings), route_text, warn);
   // Translated packets re-enter the kernel on the TUN device; the kernel must forward them.
   if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))

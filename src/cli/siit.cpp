@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -23,31 +24,6 @@
 namespace sixfour::cli {
 
 namespace {
-
-void setup_logging() {
-  auto logger = spdlog::stderr_logger_mt("sixfour");
-  logger->set_pattern("sixfour siit: %v");
-  spdlog::set_default_logger(logger);
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
-  return out;
-}
-
-// "csum,tso4,..." / "none" / "off (--offload off)" / "none (the kernel refused the virtio-net header)"
-std::string offload_text(const siit::DaemonConfig& cfg, const io::Tun& tun) {
-  if (!cfg.offload) return "off (--offload off)";
-  if (!tun.vnet_hdr()) return "none (the kernel refused the virtio-net header)";
-  return tun.offload_names();
-}
-
-bool sysctl_is_zero(const char* path) {
-  std::ifstream f(path);
-  int v = 1;
-  return f && (f >> v) && v == 0;
-}
 
 // Decides the routes and adds them. The EAM checks all run before anything is added, so that a
 // route this daemon adds cannot make another EAM side look "already routed".
@@ -85,7 +61,7 @@ Status add_routes(const siit::DaemonConfig& cfg, io::Netlink& nl, io::RouteSet& 
 }  // namespace
 
 int run_siit(const siit::DaemonConfig& cfg) {
-  setup_logging();
+  setup_daemon_logging("sixfour siit");
 
   // Signals are taken synchronously by this thread (sigwait); every thread started from here on
   // inherits the mask, so no worker is interrupted.
@@ -130,11 +106,11 @@ int run_siit(const siit::DaemonConfig& cfg) {
   } else {
     std::vector<std::string> added;
     for (const auto& p : routes.added()) added.push_back(p.str());
-    route_text = "routes added: " + (added.empty() ? std::string("none") : join(added));
-    if (!skipped.empty()) route_text += "; already routed by the kernel: " + join(skipped);
+    route_text = "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
+    if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
   }
   spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}", tun.name(),
-               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg, tun),
+               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
                siit::describe(cfg.settings), route_text);
   // Translated packets re-enter the kernel on the TUN device; unless they are for this host, the
   // kernel must forward them.
