@@ -24,7 +24,9 @@ std::string reason(const std::string& msg, std::string_view value) {
   while (end < msg.size() && (msg[end] == '"' || msg[end] == '\'' || msg[end] == ':' || msg[end] == ' '))
     ++end;
   if (end >= msg.size()) return msg;
-  return msg.substr(end);
+  // A parser may name the value twice ("pool4 X: \"X\": not an IPv4 prefix"): strip both.
+  const std::string rest = msg.substr(end);
+  return rest.size() < msg.size() ? reason(rest, value) : rest;
 }
 
 std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi) {

@@ -152,6 +152,8 @@ TEST(Nat64Config, BadPool4NamesTheValue) {
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:3000-2000"}})),
               StartsWith("--pool4 \"203.0.113.1:3000-2000\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:2000"}})), StartsWith("--pool4 \"203.0.113.1:2000\": "));
+  // The value is named once, even where the parser's own message names it too.
+  EXPECT_EQ(error_of(cli({{"pool4", "bogus"}})), "--pool4 \"bogus\": not an IPv4 prefix (expected a.b.c.d/len)");
 }
 
 TEST(Nat64Config, OverlappingPool4Entries) {
