@@ -114,6 +114,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
     out.data = std::span<uint8_t>(outbuf);
     out.count = 0;
     out.super_packet = false;
+    out.payload_in_place = false;
     worker.translate(pkt, out);
     if (out.outcome == xlat::Outcome::Drop) return;
     size_t off = 0;
@@ -125,25 +126,38 @@ void DataPlane::run(size_t queue, Worker& worker) {
   // A super-packet that offload::classify() found to fit the next hop as one: translated once, its
   // virtio-net header translated with it (RFC 7915 applies to each segment the same way, so doing
   // it once on the shared headers is the same as doing it per segment).
+  //
+  // Its payload is not copied: the translator writes only the new IP and transport headers
+  // (Output::payload_in_place) and one writev sends the virtio-net header, those headers and the
+  // payload still in the read buffer.
   auto translate_super = [&](std::span<const uint8_t> pkt, const offload::VnetHdr& h) {
     out.data = std::span<uint8_t>(outbuf);
     out.count = 0;
     out.super_packet = true;
+    out.payload_in_place = true;
     worker.translate(pkt, out);
     out.super_packet = false;
+    out.payload_in_place = false;
     if (out.outcome == xlat::Outcome::Drop) return;
     if (out.outcome == xlat::Outcome::Reply) {
       // An ICMP error about it (e.g. hop limit exceeded): an ordinary packet.
       for (size_t k = 0; k < out.count; ++k) write_one(kZeroHdr, out.packet(k));
       return;
     }
+    const size_t total = out.lens[0];
+    const size_t head = total - std::min<size_t>(out.tail_len, total);
     offload::VnetHdr oh;
-    if (out.count != 1 || !offload::after_translation(h, out.packet(0), oh)) {
+    if (out.count != 1 || size_t{out.tail_from} + out.tail_len > pkt.size() ||
+        !offload::after_translation(h, std::span<uint8_t>(outbuf.data(), head), total, oh)) {
       ++io.offload_malformed;
       return;
     }
     offload::store(oh, hdrbuf);
-    write_one(hdrbuf, out.packet(0));
+    iovec iov[3] = {{hdrbuf, offload::kVnetHdrLen},
+                    {outbuf.data(), head},
+                    {const_cast<uint8_t*>(pkt.data()) + out.tail_from, out.tail_len}};
+    const ssize_t n = ::writev(fd, iov, out.tail_len ? 3 : 2);
+    if (n != static_cast<ssize_t>(offload::kVnetHdrLen + total)) ++io.write_errors;
     ++io.super_packets;
   };
 

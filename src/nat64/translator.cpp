@@ -101,7 +101,10 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       return translate6(pkt, out);
     case Parse::Fragment: {
       size_t len = 0;
-      if (reassemble(pkt, true, now, out, len)) return from_v6({reasm_.data(), len}, now, out);
+      if (reassemble(pkt, true, now, out, len)) {
+        out.payload_in_place = false;  // the datagram is in reasm_, not in the caller's input
+        return from_v6({reasm_.data(), len}, now, out);
+      }
       return;
     }
     case Parse::Drop: return drop(reason, out);
@@ -120,7 +123,7 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   if (v != Verdict::Ok) return refuse(v, t, pkt, out);
   compute_outgoing_tuple(t, b, mapper_);
   translate6(pkt, out);
-  hairpin(now, out);
+  hairpin(pkt, now, out);
 }
 
 void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
@@ -133,7 +136,10 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       return translate4(pkt, out);
     case Parse::Fragment: {
       size_t len = 0;
-      if (reassemble(pkt, false, now, out, len)) return from_v4({reasm_.data(), len}, now, out);
+      if (reassemble(pkt, false, now, out, len)) {
+        out.payload_in_place = false;
+        return from_v4({reasm_.data(), len}, now, out);
+      }
       return;
     }
     case Parse::Drop: return drop(reason, out);

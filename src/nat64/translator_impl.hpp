@@ -32,7 +32,7 @@ class TranslatorImpl final : public Translator {
   void translate4(std::span<const uint8_t> pkt, xlat::Output& out);
   // §3.8 (steps/hairpinning.cpp): after a 6->4 translation, sends a packet addressed to a pool4
   // address back through the IPv4 side of the state.
-  void hairpin(uint64_t now, xlat::Output& out);
+  void hairpin(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
   void refuse(Verdict v, const Tuple& t, std::span<const uint8_t> pkt, xlat::Output& out);
   void drop(Nat64Drop d, xlat::Output& out);
   void drop(xlat::DropReason r, xlat::Output& out);

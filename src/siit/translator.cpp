@@ -74,16 +74,20 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
   // 192.0.0.1 mapped to its IPv6 address, RFC 6877, receives its replies that way).
   if (out.outcome == xlat::Outcome::Forward && out.count == 1 && out.lens[0] >= 20 &&
       !settings_.eam.empty() && in.size() >= 40) {
-    std::span<const uint8_t> v4 = out.data.first(out.lens[0]);
-    Ipv4Addr dst{{v4[16], v4[17], v4[18], v4[19]}};
+    Ipv4Addr dst{{out.data[16], out.data[17], out.data[18], out.data[19]}};
     Ipv6Addr dst6;
     std::copy(in.begin() + 24, in.begin() + 40, dst6.b.begin());
-    if (settings_.eam.to_v6(dst) && !settings_.eam.to_v4(dst6) && v4.size() <= scratch_.size()) {
+    if (settings_.eam.to_v6(dst) && !settings_.eam.to_v4(dst6) && out.lens[0] <= scratch_.size() &&
+        out.materialize(in)) {  // a payload left in the input joins its headers: read whole below
+      std::span<const uint8_t> v4 = out.data.first(out.lens[0]);
       std::copy(v4.begin(), v4.end(), scratch_.begin());
       std::span<const uint8_t> again(scratch_.data(), v4.size());
       out.count = 0;
       mapper_.set_hairpin(true);
+      const bool in_place = out.payload_in_place;
+      out.payload_in_place = false;  // this pass reads scratch_, not the caller's input
       xlat::ipv4_to_ipv6(again, settings_.xlat, mapper_, out);
+      out.payload_in_place = in_place;
       mapper_.set_hairpin(false);
       if (out.outcome == xlat::Outcome::Forward) ++counters_.hairpinned;
       if (out.outcome == xlat::Outcome::Reply) {

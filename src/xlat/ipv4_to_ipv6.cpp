@@ -430,8 +430,15 @@ void emit(const V4& h, const Config& cfg, const Flow6& f6, const L4Patch& patch,
     if (out.data.size() < total) return set_drop(out, DropReason::NoSpace);
     uint8_t* o = out.data.data();
     write_ipv6_header(o, tc, static_cast<uint16_t>(plen), next, hop, f6.src, f6.dst);
-    std::memcpy(o + kIpv6Hdr, payload, plen);
-    std::memcpy(o + kIpv6Hdr, patch.bytes, patch.len);
+    if (out.payload_in_place && patch.len > 0 && (h.proto == kProtoTcp || h.proto == kProtoUdp)) {
+      // Only the patched transport header is written; the payload stays in the input.
+      std::memcpy(o + kIpv6Hdr, patch.bytes, patch.len);
+      out.tail_from = static_cast<uint32_t>(h.ihl + patch.len);
+      out.tail_len = static_cast<uint16_t>(plen - patch.len);
+    } else {
+      std::memcpy(o + kIpv6Hdr, payload, plen);
+      std::memcpy(o + kIpv6Hdr, patch.bytes, patch.len);
+    }
     out.count = 1;
     out.lens[0] = static_cast<uint16_t>(total);
     out.outcome = Outcome::Forward;
@@ -470,6 +477,8 @@ void emit(const V4& h, const Config& cfg, const Flow6& f6, const L4Patch& patch,
 
 void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
   set_drop(out, DropReason::Malformed);
+  out.tail_from = 0;
+  out.tail_len = 0;
 
   // --- Validate the IPv4 header (RFC 1812 §5.2.2). ---
   if (in.size() < kIpv4Hdr || (in[0] >> 4) != 4) return;

@@ -367,6 +367,8 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
 
 void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
   drop(out, DropReason::Malformed);
+  out.tail_from = 0;
+  out.tail_len = 0;
   // RFC 8200 §3: version 6; the payload must be present. Payload Length 0 means a Jumbo Payload
   // option (RFC 2675), which IPv4 cannot carry.
   if (in.size() < 40 || (in[0] >> 4) != 6) return;
@@ -465,11 +467,20 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   uint8_t* o = out.data.data();
   write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off,
                     static_cast<uint8_t>(ip6[7] - 1), f4.proto, f4);
-  std::memcpy(o + 20, l4, l4len);
+  // With payload_in_place only the transport header's fixed part (all fix_transport changes) is
+  // written here; the rest stays in the input for the caller to write after it.
+  size_t copy = l4len;
+  if (out.payload_in_place && !too_big && first && (c.proto == kTcp || c.proto == kUdp))
+    copy = std::min(l4len, c.proto == kTcp ? size_t{20} : size_t{8});
+  std::memcpy(o + 20, l4, copy);
   if (c.proto == kIcmp6)
     fix_echo(o + 20, l4len, static_cast<uint32_t>(l4len), ip6, sport, f4.sport);
   else if ((c.proto == kTcp || c.proto == kUdp) && first)
-    fix_transport(o + 20, l4len, c.proto, ip6, f6, f4);
+    fix_transport(o + 20, copy, c.proto, ip6, f6, f4);
+  if (copy < l4len) {
+    out.tail_from = static_cast<uint32_t>(c.l4_off + copy);
+    out.tail_len = static_cast<uint16_t>(l4len - copy);
+  }
   // Other protocols (and non-first fragments) pass through unchanged (RFC 7915 §5.5).
 
   if (too_big) return fragment_in_place(cfg, out, total);  // DF=0: fragment as an IPv4 router would

@@ -56,14 +56,16 @@ struct Layout {
   size_t l4_len() const { return total - l4_off; }
 };
 
-bool parse_layout(std::span<const uint8_t> pkt, Layout& L) {
+// `size` is the packet's length; pkt may hold only its first bytes (the headers), which is all
+// that is read.
+bool parse_layout(std::span<const uint8_t> pkt, Layout& L, size_t size) {
   if (pkt.empty()) return false;
   L.version = pkt[0] >> 4;
   if (L.version == 4) {
     if (pkt.size() < kIpv4Hdr) return false;
     const size_t ihl = size_t{pkt[0] & 0x0fu} * 4;
     const size_t total = load16(pkt.data() + 2);
-    if (ihl < kIpv4Hdr || total < ihl || total > pkt.size()) return false;
+    if (ihl < kIpv4Hdr || total < ihl || total > size || ihl > pkt.size()) return false;
     const uint16_t fo = load16(pkt.data() + 6);
     L.total = total;
     L.l4_off = ihl;
@@ -76,9 +78,9 @@ bool parse_layout(std::span<const uint8_t> pkt, Layout& L) {
     if (pkt.size() < kIpv6Hdr) return false;
     const size_t plen = load16(pkt.data() + 4);
     // Payload Length 0 is a Jumbo Payload (RFC 2675, the kernel's BIG TCP): not translatable.
-    if (plen == 0 || kIpv6Hdr + plen > pkt.size()) return false;
+    if (plen == 0 || kIpv6Hdr + plen > size) return false;
     Ipv6Chain c;
-    if (walk_ipv6_chain(pkt.first(kIpv6Hdr + plen), c) != ChainStatus::Ok) return false;
+    if (walk_ipv6_chain(pkt.first(std::min(pkt.size(), kIpv6Hdr + plen)), c) != ChainStatus::Ok) return false;
     L.total = kIpv6Hdr + plen;
     L.l4_off = c.l4_off;
     L.proto = c.proto;
@@ -88,15 +90,17 @@ bool parse_layout(std::span<const uint8_t> pkt, Layout& L) {
   return false;
 }
 
+bool parse_layout(std::span<const uint8_t> pkt, Layout& L) { return parse_layout(pkt, L, pkt.size()); }
+
 // Length of the TCP or UDP header at L.l4_off, 0 if it does not fit the packet.
 size_t l4_header_len(std::span<const uint8_t> pkt, const Layout& L) {
   const size_t avail = L.l4_len();
   if (L.proto == kTcp) {
-    if (avail < kTcpHdr) return 0;
+    if (avail < kTcpHdr || pkt.size() < L.l4_off + kTcpHdr) return 0;
     const size_t doff = static_cast<size_t>(pkt[L.l4_off + 12] >> 4) * 4;  // RFC 9293 §3.1 Data Offset
     return (doff >= kTcpHdr && doff <= avail) ? doff : 0;
   }
-  if (L.proto == kUdp) return avail >= kUdpHdr ? kUdpHdr : 0;
+  if (L.proto == kUdp) return avail >= kUdpHdr && pkt.size() >= L.l4_off + kUdpHdr ? kUdpHdr : 0;
   return 0;
 }
 
@@ -290,8 +294,12 @@ size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t
 }
 
 bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, VnetHdr& out) {
+  return after_translation(in, out_pkt, out_pkt.size(), out);
+}
+
+bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, size_t total, VnetHdr& out) {
   Layout L;
-  if (!parse_layout(out_pkt, L) || L.fragment) return false;
+  if (total < out_pkt.size() || !parse_layout(out_pkt, L, total) || L.fragment) return false;
   // An ICMP error generated on the way (e.g. a hairpinned super-packet's TTL ran out in the second
   // pass) is a complete ordinary packet: written without offload metadata.
   if ((L.version == 4 && L.proto == kIcmp4) || (L.version == 6 && L.proto == kIcmp6)) {
@@ -315,7 +323,7 @@ bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, VnetHdr& o
   // to copy into the linear part, and refuses one larger than the packet.
   size_t hdr_len = L.l4_off + l4hdr;
   if (in.hdr_len >= in.csum_start) hdr_len = size_t{in.hdr_len} - in.csum_start + L.l4_off;
-  out.hdr_len = static_cast<uint16_t>(std::min(hdr_len, out_pkt.size()));
+  out.hdr_len = static_cast<uint16_t>(std::min(hdr_len, total));
 
   // NEEDS_CSUM: the field holds the folded pseudo-header sum of the new family over the whole L4
   // length, not complemented (what tcp_v4_check/csum_ipv6_magic seed in the kernel); the payload

@@ -96,5 +96,9 @@ size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t
 // can come back as an ICMP error (TTL expired in the second pass): then true with a zero header
 // (no offload; the error is a complete ordinary packet).
 bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, VnetHdr& out);
+// The same for a packet of `total` bytes of which `head` holds only the first ones (its IP header
+// and at least the fixed part of its TCP/UDP header: Output::payload_in_place left the rest in the
+// input). Only header bytes are read and written.
+bool after_translation(const VnetHdr& in, std::span<uint8_t> head, size_t total, VnetHdr& out);
 
 }  // namespace sixfour::xlat::offload

@@ -1,6 +1,7 @@
 // What translating one packet produced: packets to forward in the other family, an ICMP error to send
 // back in the same family, or a drop with its reason (each reason has its own counter).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -47,12 +48,35 @@ struct Output {
   // fragmentation are then skipped (the segments are what go on the wire, and they were checked);
   // IPv4 output gets DF=1. The translators keep it set on hairpinned re-translation.
   bool super_packet = false;
+  // Set by the caller: the translator may leave the payload of packet 0 where it is in the input
+  // instead of copying it (a 64 KiB super-packet's payload is then never copied; the caller writes
+  // data's headers and the input's tail with one writev). Honoured only on the plain TCP/UDP path
+  // (one packet out, no fragmentation); a translator that translates from a buffer of its own
+  // (reassembly, hairpinning) clears it for that pass.
+  bool payload_in_place = false;
+  // Set by the translator (0 when it wrote everything into data): the last tail_len bytes of packet
+  // 0 are not in data but are bytes [tail_from, tail_from + tail_len) of the input span, unchanged.
+  // lens[0] is still the whole packet's length; data holds its first lens[0] - tail_len bytes.
+  uint32_t tail_from = 0;
+  uint16_t tail_len = 0;
   std::array<uint16_t, kMaxPackets> lens{};
   uint8_t count = 0;
   Outcome outcome = Outcome::Drop;
   DropReason reason = DropReason::Malformed;
 
-  // Packet i as a span into data.
+  // Copies packet 0's tail from `in` (the span translated) into data, after its headers, so that
+  // packet(0) holds it whole; afterwards tail_len is 0. False if the tail is not in `in`.
+  bool materialize(std::span<const uint8_t> in) {
+    if (tail_len == 0) return true;
+    const size_t head = size_t{lens[0]} - tail_len;
+    if (size_t{tail_from} + tail_len > in.size() || lens[0] > data.size()) return false;
+    std::copy_n(in.data() + tail_from, tail_len, data.data() + head);
+    tail_len = 0;
+    tail_from = 0;
+    return true;
+  }
+
+  // Packet i as a span into data (packet 0 whole only while tail_len is 0).
   std::span<uint8_t> packet(size_t i) {
     size_t off = 0;
     for (size_t k = 0; k < i; ++k) off += lens[k];

@@ -399,3 +399,183 @@ TEST(XlatSuperPacket, SiitSuperPacketAndHairpin) {
   EXPECT_EQ(out.outcome, Outcome::Reply);
   EXPECT_EQ(out.reason, DropReason::TooBig);
 }
+
+// ---- Output::payload_in_place: headers written, payload left in the input ----------------------
+// What the data plane writes (data's headers, then the input's tail) must be byte for byte what the
+// translator writes whole without the flag.
+
+namespace {
+
+// Packet 0 as the data plane assembles it: data's first lens[0] - tail_len bytes, then the tail.
+Bytes assembled(const sixfour::xlat::Output& out, const Bytes& in) {
+  const size_t head = size_t{out.lens[0]} - out.tail_len;
+  Bytes p(out.data.begin(), out.data.begin() + static_cast<std::ptrdiff_t>(head));
+  p.insert(p.end(), in.begin() + out.tail_from, in.begin() + out.tail_from + out.tail_len);
+  return p;
+}
+
+// An IPv4 packet with its Identification (a fresh random one per translation, RFC 7915 §5.1) and
+// the header checksum that covers it blanked, for comparing two translations of the same packet.
+Bytes without_id(Bytes p) {
+  p.at(4) = p.at(5) = p.at(10) = p.at(11) = 0;
+  return p;
+}
+
+sixfour::xlat::Output in_place_output(Bytes& storage) {
+  storage.assign(65536 + 4096, 0xee);
+  sixfour::xlat::Output out;
+  out.data = storage;
+  out.super_packet = true;
+  out.payload_in_place = true;
+  return out;
+}
+
+}  // namespace
+
+TEST(XlatPayloadInPlace, Ipv6TcpOnlyHeadersAreWritten) {
+  const auto cfg = pb6::test_config();
+  const Bytes in = tcp6_super(60000);
+  const XRun whole = run6(in, true, cfg);
+  ASSERT_EQ(whole.out.outcome, Outcome::Forward);
+  EXPECT_EQ(whole.out.tail_len, 0);
+
+  Bytes storage;
+  auto out = in_place_output(storage);
+  pb6::TestMapper m;
+  sixfour::xlat::ipv6_to_ipv4(in, cfg, m, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  ASSERT_EQ(out.count, 1);
+  EXPECT_EQ(out.lens[0], 59980);
+  EXPECT_EQ(out.tail_from, 60u);       // after the IPv6 header and the fixed TCP header
+  EXPECT_EQ(out.tail_len, 59980 - 40);  // everything after the new headers
+  EXPECT_EQ(storage[40], 0xee);         // nothing written past the headers
+  EXPECT_EQ(without_id(assembled(out, in)), without_id(whole.pkts[0]));
+
+  // The offload header from the headers alone equals the one from the whole packet.
+  off::VnetHdr h;
+  h.flags = off::kFlagNeedsCsum;
+  h.gso_type = off::kGsoTcpV6;
+  h.gso_size = 1440;
+  h.csum_start = 40;
+  h.csum_offset = 16;
+  h.hdr_len = 60;
+  off::VnetHdr a, b;
+  Bytes full = whole.pkts[0];
+  ASSERT_TRUE(off::after_translation(h, full, a));
+  ASSERT_TRUE(off::after_translation(h, std::span<uint8_t>(storage.data(), 40), out.lens[0], b));
+  EXPECT_EQ(a.gso_type, b.gso_type);
+  EXPECT_EQ(a.hdr_len, b.hdr_len);
+  EXPECT_EQ(a.csum_start, b.csum_start);
+  EXPECT_EQ(a.csum_offset, b.csum_offset);
+  EXPECT_EQ(a.gso_size, b.gso_size);
+  EXPECT_TRUE(std::equal(full.begin() + 20, full.begin() + 40, storage.begin() + 20));  // TCP header
+  // Headers cut short of the TCP header are refused, not read past.
+  EXPECT_FALSE(off::after_translation(h, std::span<uint8_t>(storage.data(), 30), out.lens[0], b));
+}
+
+TEST(XlatPayloadInPlace, Ipv4TcpAndUdpOnlyHeadersAreWritten) {
+  sixfour::xlat::Config cfg;
+  const Bytes in = tcp4_super(30000);
+  const XRun whole = run4(in, true, cfg);
+  ASSERT_EQ(whole.out.outcome, Outcome::Forward);
+
+  Bytes storage;
+  auto out = in_place_output(storage);
+  v4to6test::TestMapper m;
+  sixfour::xlat::ipv4_to_ipv6(in, cfg, m, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(out.lens[0], 30020);
+  EXPECT_EQ(out.tail_from, 40u);
+  EXPECT_EQ(out.tail_len, 30020 - 60);
+  EXPECT_EQ(storage[60], 0xee);
+  EXPECT_EQ(assembled(out, in), whole.pkts[0]);
+
+  // UDP: the 8-byte header is written, the rest left in place.
+  v4to6test::V4Opts o;
+  o.df = true;
+  Bytes u = v4to6test::ipv4(17, v4to6test::kSrc4, v4to6test::kDst4,
+                            v4to6test::udp(v4to6test::kSrc4, v4to6test::kDst4, 53, 5353, v4to6test::pattern(9000)), o);
+  const XRun uwhole = run4(u, true, cfg);
+  out = in_place_output(storage);
+  sixfour::xlat::ipv4_to_ipv6(u, cfg, m, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(out.tail_from, 28u);
+  EXPECT_EQ(out.tail_len, 9000);
+  EXPECT_EQ(assembled(out, u), uwhole.pkts[0]);
+}
+
+TEST(XlatPayloadInPlace, IgnoredWhereThePacketIsNotCopiedAsOne) {
+  // ICMP is written whole, and so is a packet that must be fragmented (no super_packet flag).
+  sixfour::xlat::Config cfg;
+  Bytes storage;
+  auto out = in_place_output(storage);
+  out.super_packet = false;
+  v4to6test::V4Opts o;
+  o.df = false;
+  const Bytes big = v4to6test::ipv4(17, v4to6test::kSrc4, v4to6test::kDst4,
+                                    v4to6test::udp(v4to6test::kSrc4, v4to6test::kDst4, 53, 5353, v4to6test::pattern(3000)), o);
+  v4to6test::TestMapper m;
+  sixfour::xlat::ipv4_to_ipv6(big, cfg, m, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_GT(out.count, 1);
+  EXPECT_EQ(out.tail_len, 0);
+
+  out = in_place_output(storage);
+  pb6::Ip6 h;
+  h.dst = "2001:db8:64::c000:201";
+  Bytes echo = pb6::ipv6(h, 58, pb6::icmp6(128, 0, 0x00070001, pb6::pattern(1000)));
+  pb6::fill_checksum6(echo, 40, 58, 2);
+  pb6::TestMapper m6;
+  sixfour::xlat::ipv6_to_ipv4(echo, pb6::test_config(), m6, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(out.tail_len, 0);
+}
+
+TEST(XlatPayloadInPlace, Nat64SessionAndHairpinAreWholeAfterTheSecondPass) {
+  Nat nat(nat64test::lab_settings());
+  Got syn = nat.run(nat64test::tcp6("2001:db8:1::5", 50000, "64:ff9b::c000:201", 80, 0x02));
+  ASSERT_EQ(syn.outcome, Outcome::Forward);
+  const uint16_t port4 = pb6::rd16(syn.pkt(), 20);
+  const Bytes in = tcp6_super(60000, 64, "2001:db8:1::5", "64:ff9b::c000:201", 50000, 80);
+  const Got whole = run_super(nat, in);
+  ASSERT_EQ(whole.outcome, Outcome::Forward);
+  Bytes storage;
+  auto out = in_place_output(storage);
+  nat.xl->translate(in, nat.now, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_GT(out.tail_len, 0);
+  const Bytes p = assembled(out, in);
+  EXPECT_EQ(without_id(p), without_id(whole.pkt()));
+  EXPECT_EQ(pb6::rd16(p, 20), port4);
+
+  // Hairpinning joins the payload to its headers before the second pass: the result is whole.
+  auto s = nat64test::lab_settings();
+  s.statics.push_back(sixfour::nat64::parse_static("udp,198.51.100.1#8053,2001:db8:1::53#53").value());
+  Nat hp(s);
+  pb6::Ip6 h;
+  h.src = "2001:db8:1::5";
+  h.dst = "64:ff9b::c633:6401";
+  Bytes u = pb6::ipv6(h, 17, pb6::udp(40000, 8053, pb6::pattern(20000)));
+  set_partial6(u);
+  out = in_place_output(storage);
+  hp.xl->translate(u, hp.now, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(out.tail_len, 0);
+  EXPECT_EQ(out.lens[0], u.size());
+  EXPECT_EQ(hp.counter("hairpinned"), 1u);
+  EXPECT_TRUE(std::equal(u.begin() + 48, u.end(), out.data.begin() + 48));  // the payload, unchanged
+}
+
+TEST(XlatPayloadInPlace, SiitHairpinIsWhole) {
+  const auto settings = siit_settings();
+  sixfour::siit::Translator t(settings);
+  Bytes storage;
+  auto out = in_place_output(storage);
+  const Bytes in = tcp6_super(50000, 64, "2001:db8:a::1", "2001:db8:64::192.0.2.2", 1234, 80);
+  t.translate(in, out);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(out.tail_len, 0);
+  ASSERT_EQ(out.lens[0], 50000);
+  EXPECT_TRUE(std::equal(in.begin() + 60, in.end(), out.data.begin() + 60));
+  EXPECT_EQ(t.counters().hairpinned, 1u);
+}

@@ -11,14 +11,18 @@
 
 namespace sixfour::nat64 {
 
-void TranslatorImpl::hairpin(uint64_t now, xlat::Output& out) {
+void TranslatorImpl::hairpin(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
   if (out.outcome != xlat::Outcome::Forward || out.count != 1 || out.lens[0] < 20) return;
+  Ipv4Addr dst{{out.data[16], out.data[17], out.data[18], out.data[19]}};
+  if (!state_.pool4().contains(dst) || out.lens[0] > scratch_.size()) return;
+  // A payload left in the input (Output::payload_in_place) joins its headers first: the second pass
+  // reads the IPv4 packet whole.
+  if (!out.materialize(pkt)) return drop(xlat::DropReason::Malformed, out);
   const std::span<const uint8_t> v4 = out.data.first(out.lens[0]);
-  Ipv4Addr dst{{v4[16], v4[17], v4[18], v4[19]}};
-  if (!state_.pool4().contains(dst) || v4.size() > scratch_.size()) return;
   // `out` is about to be overwritten: the IPv4 packet is copied aside first.
   std::copy(v4.begin(), v4.end(), scratch_.begin());
   out.count = 0;
+  out.payload_in_place = false;  // the second pass reads scratch_, not the caller's input
   from_v4(std::span<const uint8_t>(scratch_.data(), v4.size()), now, out);
   if (out.outcome == xlat::Outcome::Forward) {
     ++c_.hairpinned;
