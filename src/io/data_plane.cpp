@@ -161,6 +161,54 @@ void DataPlane::run(size_t queue, Worker& worker) {
     ++io.super_packets;
   };
 
+  // One packet read (n bytes in `in`, after the virtio-net header when there is one).
+  auto handle = [&](size_t n) {
+    if (!vnet) {
+      translate_plain(std::span<const uint8_t>(in.data(), n));
+      return;
+    }
+    if (n < offload::kVnetHdrLen) {
+      ++io.offload_malformed;
+      return;
+    }
+    const offload::VnetHdr h = offload::parse(in.data());
+    std::span<uint8_t> pkt(in.data() + offload::kVnetHdrLen, n - offload::kVnetHdrLen);
+    switch (offload::classify(pkt, h, xlat_)) {
+      case offload::Path::Plain:
+        translate_plain(pkt);
+        break;
+      case offload::Path::FinishChecksum:
+        if (!offload::finish_checksum(pkt, h)) {
+          ++io.offload_malformed;
+          break;
+        }
+        ++io.csum_finished;
+        translate_plain(pkt);
+        break;
+      case offload::Path::Super:
+        translate_super(pkt, h);
+        break;
+      case offload::Path::Segment: {
+        const size_t count = offload::segment(pkt, h, segbuf, seglens);
+        if (count == 0) {
+          ++io.offload_malformed;
+          break;
+        }
+        ++io.segmented;
+        io.segments += count;
+        size_t off = 0;
+        for (size_t k = 0; k < count; ++k) {
+          translate_plain(std::span<const uint8_t>(segbuf.data() + off, seglens[k]));
+          off += seglens[k];
+        }
+        break;
+      }
+      case offload::Path::Drop:
+        ++io.offload_malformed;
+        break;
+    }
+  };
+
   pollfd pfd[2] = {{fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
   for (;;) {
     int r = ::poll(pfd, 2, -1);
@@ -182,51 +230,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
         if (n < 0 && errno != EAGAIN && errno != EINTR) ++io.read_errors;
         break;
       }
-      if (!vnet) {
-        translate_plain(std::span<const uint8_t>(in.data(), static_cast<size_t>(n)));
-        continue;
-      }
-      if (static_cast<size_t>(n) < offload::kVnetHdrLen) {
-        ++io.offload_malformed;
-        continue;
-      }
-      const offload::VnetHdr h = offload::parse(in.data());
-      std::span<uint8_t> pkt(in.data() + offload::kVnetHdrLen,
-                             static_cast<size_t>(n) - offload::kVnetHdrLen);
-      switch (offload::classify(pkt, h, xlat_)) {
-        case offload::Path::Plain:
-          translate_plain(pkt);
-          break;
-        case offload::Path::FinishChecksum:
-          if (!offload::finish_checksum(pkt, h)) {
-            ++io.offload_malformed;
-            break;
-          }
-          ++io.csum_finished;
-          translate_plain(pkt);
-          break;
-        case offload::Path::Super:
-          translate_super(pkt, h);
-          break;
-        case offload::Path::Segment: {
-          const size_t count = offload::segment(pkt, h, segbuf, seglens);
-          if (count == 0) {
-            ++io.offload_malformed;
-            break;
-          }
-          ++io.segmented;
-          io.segments += count;
-          size_t off = 0;
-          for (size_t k = 0; k < count; ++k) {
-            translate_plain(std::span<const uint8_t>(segbuf.data() + off, seglens[k]));
-            off += seglens[k];
-          }
-          break;
-        }
-        case offload::Path::Drop:
-          ++io.offload_malformed;
-          break;
-      }
+      handle(static_cast<size_t>(n));
     }
     worker.publish();
     pub.publish(io);
