@@ -275,11 +275,11 @@ int run_stats(const QueryOptions& q) {
 // ---- command-line wiring
 
 struct GatewayCli {
-  std::string config_file, prefix, ports, internal4, tun, control, workers, dns_threads, mtu;
+  std::string config_file, prefix, ports, internal4, tun, control, workers, dns_threads, mtu, offload;
   std::vector<std::string> inside, pool4, dns_listen, upstream, dns_allow;
   bool allow_non_global = false, print_config = false;
   CLI::Option *o_inside, *o_prefix, *o_pool4, *o_ports, *o_internal4, *o_tun, *o_listen, *o_upstream, *o_allow,
-      *o_dns_threads, *o_control, *o_workers, *o_mtu, *o_nonglobal;
+      *o_dns_threads, *o_control, *o_workers, *o_offload, *o_mtu, *o_nonglobal;
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
   QueryOptions qstats, qsessions, qbib;
 };
@@ -337,6 +337,10 @@ CLI::App* add_gateway(CLI::App& app) {
   c.o_control = g->add_option("--control", c.control, "control socket (default /run/sixfour/gateway-TUN.sock)")
                     ->type_name("PATH");
   c.o_workers = g->add_option("--workers", c.workers, "NAT64 worker threads = TUN queues")->type_name("N");
+  c.o_offload = g->add_option("--offload", c.offload,
+                              "TUN offloads: auto = GSO super-packets and partial checksums when the kernel "
+                              "offers them (default), off = plain packets")
+                    ->type_name("auto|off");
   c.o_mtu = g->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500)")->type_name("N");
   c.o_nonglobal = g->add_flag("--allow-non-global", c.allow_non_global,
                               "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids "
@@ -344,7 +348,7 @@ CLI::App* add_gateway(CLI::App& app) {
   g->add_option("--config", c.config_file,
                 "TOML file with the same settings (keys named like the options: inside = [...], prefix, "
                 "pool4, ports, internal4, tun, dns-listen, upstream, dns-allow, dns-threads, control, "
-                "workers, mtu, allow-non-global); command-line flags override it")
+                "workers, offload, mtu, allow-non-global); command-line flags override it")
       ->type_name("FILE");
   g->add_flag("--print-config", c.print_config,
               "print the effective configuration (TOML) and the steering it would install, change nothing");
@@ -386,6 +390,7 @@ int run_gateway_command() {
   if (c.o_dns_threads->count()) cli_in.dns_threads.set(c.dns_threads);
   if (c.o_control->count()) cli_in.control.set(c.control);
   if (c.o_workers->count()) cli_in.workers.set(c.workers);
+  if (c.o_offload->count()) cli_in.offload.set(c.offload);
   if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
   if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
 

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kKnownKeys =
     "inside, tun, prefix, pool4, ports, internal4, dns-listen, upstream, dns-allow, dns-threads, "
-    "workers, mtu, allow-non-global, control";
+    "workers, offload, mtu, allow-non-global, control";
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel
 // accepts (dev_valid_name) minus quotes and backslashes.
@@ -75,6 +75,7 @@ ConfigInput merge(ConfigInput base, const ConfigInput& over) {
   take(base.dns_allow, over.dns_allow);
   take(base.dns_threads, over.dns_threads);
   take(base.workers, over.workers);
+  take(base.offload, over.offload);
   take(base.mtu, over.mtu);
   take(base.allow_non_global, over.allow_non_global);
   take(base.control, over.control);
@@ -99,6 +100,7 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
     else if (v.key() == "dns-allow") st = v.as_list(in.dns_allow);
     else if (v.key() == "dns-threads") st = v.as_number(in.dns_threads);
     else if (v.key() == "workers") st = v.as_number(in.workers);
+    else if (v.key() == "offload") st = v.as_string(in.offload);
     else if (v.key() == "mtu") st = v.as_number(in.mtu);
     else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
     else if (v.key() == "control") st = v.as_string(in.control);
@@ -229,6 +231,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   n.tun.set(st.tun, in.tun.file);
   n.prefix = in.prefix;
   n.workers = in.workers;
+  n.offload = in.offload;
   n.mtu = in.mtu;
   n.allow_non_global = in.allow_non_global;
   n.control.set(in.control.has() ? *in.control.value : default_control_path(st.tun), in.control.file);
@@ -408,6 +411,7 @@ std::string render_toml(const GatewayConfig& c) {
   o += fmt::format("dns-allow = {}\n", toml_list(allow));
   o += fmt::format("dns-threads = {}\n", c.dns64.threads);
   if (c.nat64.workers != 0) o += fmt::format("workers = {}\n", c.nat64.workers);
+  o += fmt::format("offload = \"{}\"\n", c.nat64.offload ? "auto" : "off");
   o += fmt::format("mtu = {}\n", n.xlat.mtu6);
   o += fmt::format("allow-non-global = {}\n", n.allow_non_global ? "true" : "false");
   o += fmt::format("control = {}\n", quote(c.control));

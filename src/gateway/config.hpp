@@ -38,6 +38,7 @@ struct ConfigInput {
   Given<std::vector<std::string>> dns_allow;
   Given<std::string> dns_threads;
   Given<std::string> workers;
+  Given<std::string> offload;  // "auto" | "off", as for `sixfour nat64`
   Given<std::string> mtu;
   Given<bool> allow_non_global;
   Given<std::string> control;
@@ -46,7 +47,7 @@ struct ConfigInput {
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
 // Top-level keys named like the long options: inside, tun, prefix, pool4, ports, internal4,
-// dns-listen, upstream, dns-allow, dns-threads, workers, mtu, allow-non-global, control.
+// dns-listen, upstream, dns-allow, dns-threads, workers, offload, mtu, allow-non-global, control.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct PortRange {

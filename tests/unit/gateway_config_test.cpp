@@ -358,6 +358,7 @@ upstream = ["198.51.100.2:53", "198.51.100.3"]
 dns-allow = ["2001:db8:6::/64"]
 dns-threads = 2
 workers = 2
+offload = "off"
 mtu = 1400
 allow-non-global = true
 control = "/tmp/gw.sock"
@@ -379,6 +380,7 @@ control = "/tmp/gw.sock"
   EXPECT_EQ(c->dns64.allow.size(), 1u);
   EXPECT_EQ(c->dns64.threads, 2u);
   EXPECT_EQ(c->nat64.workers, 2u);
+  EXPECT_FALSE(c->nat64.offload);
   EXPECT_EQ(c->nat64.settings.xlat.mtu6, 1400);
   EXPECT_TRUE(c->nat64.settings.allow_non_global);
   EXPECT_EQ(c->control, "/tmp/gw.sock");
@@ -392,6 +394,13 @@ TEST(GatewayConfig, TomlErrors) {
   f = parse_toml("workers = true\n", "gw.toml");
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().rfind("gw.toml: workers: expected", 0), 0u) << f.error();
+  // offload is checked like `sixfour nat64 --offload`: auto or off.
+  ConfigInput bad;
+  bad.inside.set({"eth-c6"});
+  bad.offload.set("sometimes");
+  auto v = validate(bad, lab_host());
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().find("must be auto or off"), std::string::npos) << v.error();
   f = parse_toml("inside = [\n", "gw.toml");
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().rfind("gw.toml:", 0), 0u);
