@@ -14,10 +14,11 @@
 #   six-w2     the same with --workers 2
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
-# packet rate received (iperf3 -u -b 0), ping RTT, new TCP connections per second (connect, wait
-# for the server's FIN, close; 4 clients in parallel for CONN_SECONDS), and the translator
-# process's CPU time per gigabit moved during the single-flow c6 -> s4 run (utime + stime of all
-# its threads from /proc/PID/stat; the kernel row has no such process: n/a). The work the kernel
+# packet rate received (iperf3 -u -b 0) and ping RTT (each the median of UDP_ROUNDS=3 runs), new
+# TCP connections per second (connect, wait for the server's FIN, close; 4 clients in parallel
+# for CONN_SECONDS), and the translator process's CPU time per gigabit moved during the
+# single-flow c6 -> s4 run (utime + stime of all its threads from /proc/PID/stat; the kernel row
+# has no such process: n/a). The work the kernel
 # does in softirq context on the translator's behalf (forwarding the packets it reads and writes)
 # is not in it, so it is the translator's own cost, not the machine's.
 set -euo pipefail
@@ -95,11 +96,18 @@ target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.5 ">="
 target "TCP 1 flow c6->s4 vs TAYGA" tcp sixfour tayga 10 ">="
 target "TCP 1 flow s4->c6 vs TAYGA" tcp_rev sixfour tayga 10 ">="
 target "TCP 4 flows vs TAYGA" tcp4 sixfour tayga 10 ">="
-target "UDP 64B pps vs TAYGA" udp sixfour tayga 2 ">="
+target "UDP 64B pps received vs TAYGA" udp sixfour tayga 2 ">="
+target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
 target "ping RTT vs kernel" rtt sixfour kernel 1.5 "<="
 target "workers 2 vs 1, TCP 4 flows" tcp4 six-w2 six-w1 1 ">="
 target "workers 2 vs 1, UDP 64B pps" udp six-w2 six-w1 1 ">="
 target "offloads on vs off, TCP 1 flow" tcp sixfour six-nooff 1 ">="
+echo
+echo "issue 3 targets (sixfour = defaults):"
+target "TCP 1 flow c6->s4 vs TAYGA" tcp sixfour tayga 2 ">="
+target "TCP 1 flow s4->c6 vs TAYGA" tcp_rev sixfour tayga 2 ">="
+target "UDP 64B pps received vs TAYGA" udp sixfour tayga 1 ">="
+target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 1 ">="
 echo
 echo "sixfour nat64 counters after the default run:"
 cat "$LAB_DIR/stats-sixfour.txt"

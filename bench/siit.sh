@@ -12,8 +12,8 @@
 #   six-w1     the same with --workers 1
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
-# packet rate received (iperf3 -u -b 0), ping RTT, and the translator process's CPU time per
-# gigabit during the single-flow c6 -> s4 run (see bench/translator_lib.sh). Prints each figure
+# packet rate received (iperf3 -u -b 0) and ping RTT (each the median of UDP_ROUNDS=3 runs), and
+# the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see bench/translator_lib.sh). Prints each figure
 # and the ratios.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:-build/sixfour}")
@@ -77,7 +77,8 @@ target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.5 ">="
 target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.5 ">="
 target "TCP 1 flow c6->s4 vs TAYGA" tcp sixfour tayga 10 ">="
 target "TCP 1 flow s4->c6 vs TAYGA" tcp_rev sixfour tayga 10 ">="
-target "UDP 64B pps vs TAYGA" udp sixfour tayga 2 ">="
+target "UDP 64B pps received vs TAYGA" udp sixfour tayga 2 ">="
+target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
 target "ping RTT vs kernel" rtt sixfour kernel 1.5 "<="
 target "offloads on vs off, TCP 1 flow" tcp sixfour six-nooff 1 ">="
 echo
