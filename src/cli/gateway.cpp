@@ -5,7 +5,6 @@
 // docs/gateway.md. Control commands: `sixfour gateway stats|sessions|bib`.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/nat64_query.hpp"
 #include "gateway/config.hpp"
 #include "io/control.hpp"
 #include "io/data_plane.hpp"
@@ -200,73 +200,27 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   return 0;
 }
 
-// ---- the control commands
+// ---- the control commands: the NAT64's tables as `sixfour nat64` prints them, plus the gateway's
+// own state and DNS64's counters in stats.
 
-struct QueryOptions {
-  bool json = false;
-  std::string tun;
-  std::string control;
-  std::string path() const {
-    return !control.empty() ? control : gateway::default_control_path(tun.empty() ? gateway::kDefaultTun : tun);
-  }
-};
-
-// `sixfour nat64 sessions|bib|stats` read the same JSON from our socket: run them rather than
-// format it twice.
-int run_nat64_query(const char* command, const QueryOptions& q) {
-  std::fflush(stdout);
-  const std::string path = q.path();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    std::fprintf(stderr, "%s %s: fork: %s\n", kWho, command, std::strerror(errno));
-    return 1;
-  }
-  if (pid == 0) {
-    std::vector<const char*> argv{"sixfour", "nat64", command, "--control", path.c_str()};
-    if (q.json) argv.push_back("--json");
-    argv.push_back(nullptr);
-    execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
-    std::fprintf(stderr, "%s %s: exec: %s\n", kWho, command, std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+std::string control_path(const Nat64Query& q) {
+  return !q.control.empty() ? q.control : gateway::default_control_path(q.tun.empty() ? gateway::kDefaultTun : q.tun);
 }
 
-int run_stats(const QueryOptions& q) {
-  const std::string path = q.path();
-  if (q.json) {
-    auto reply = io::control_request(path, "stats");
-    if (!reply) {
-      std::fprintf(stderr, "%s stats: %s\n", kWho, reply.error().c_str());
-      return 1;
-    }
-    std::fputs(reply->c_str(), stdout);
-    return 0;
-  }
-  auto reply = io::control_request(path, "stats");
-  if (!reply) {
-    std::fprintf(stderr, "%s stats: %s\n", kWho, reply.error().c_str());
-    return 1;
-  }
-  auto kv = io::flatten_json(*reply);
-  if (!kv) {
-    std::fprintf(stderr, "%s stats: %s: %s\n", kWho, path.c_str(), kv.error().c_str());
-    return 1;
-  }
-  auto get = [&](const std::string& k) { return kv->count(k) ? kv->at(k) : std::string("-"); };
+int run_stats(const Nat64Query& q) {
+  const std::string who = fmt::format("{} stats", kWho);
+  const std::string path = control_path(q);
+  std::map<std::string, std::string> kv;
+  if (int rc = ask_nat64(who, path, "stats", q.json, kv); rc != 0) return rc < 0 ? 0 : rc;
+  auto get = [&](const std::string& k) { return kv.count(k) ? kv.at(k) : std::string("-"); };
   if (get("gateway.mode") == "shared")
     std::printf("gateway: IPv4 %s ports %s shared with the kernel (internal %s, nftables %s)\n",
                 get("gateway.host4").c_str(), get("gateway.ports").c_str(), get("gateway.internal4").c_str(),
                 get("gateway.table").c_str());
   else
     std::printf("gateway: pool4 routed into the TUN\n");
-  std::printf("NAT64:\n");
-  if (int rc = run_nat64_query("stats", q); rc != 0) return rc;
-  std::string out = "DNS64:\n";
-  for (const auto& [k, v] : *kv)
+  std::string out = "NAT64:\n" + format_nat64_stats(kv) + "DNS64:\n";
+  for (const auto& [k, v] : kv)
     if (k.rfind("dns64.", 0) == 0) out += fmt::format("  {:<28}{:>14}\n", k.substr(6), v);
   std::fputs(out.c_str(), stdout);
   return 0;
@@ -281,7 +235,7 @@ struct GatewayCli {
   CLI::Option *o_inside, *o_prefix, *o_pool4, *o_ports, *o_internal4, *o_tun, *o_listen, *o_upstream, *o_allow,
       *o_dns_threads, *o_control, *o_workers, *o_offload, *o_mtu, *o_nonglobal;
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
-  QueryOptions qstats, qsessions, qbib;
+  Nat64Query qstats, qsessions, qbib;
 };
 
 GatewayCli& gateway_cli() {
@@ -289,14 +243,6 @@ GatewayCli& gateway_cli() {
   return c;
 }
 
-CLI::App* add_query(CLI::App* parent, const char* name, const char* what, QueryOptions& q) {
-  CLI::App* sub = parent->add_subcommand(name, what);
-  sub->add_flag("--json", q.json, "print the daemon's JSON as is");
-  auto* t = sub->add_option("--tun", q.tun, "TUN device of the gateway (default sixfour0)")->type_name("NAME");
-  auto* c = sub->add_option("--control", q.control, "control socket path")->type_name("PATH");
-  t->excludes(c);
-  return sub;
-}
 
 CLI::App* add_gateway(CLI::App& app) {
   GatewayCli& c = gateway_cli();
@@ -357,17 +303,20 @@ CLI::App* add_gateway(CLI::App& app) {
       "internal address) into it, nftables table inet sixfour_TUN, and the forwarding sysctls it had "
       "to turn on.\n\nExample: sixfour gateway --inside eth1");
 
-  c.stats = add_query(g, "stats", "Print the counters of a running `sixfour gateway`.", c.qstats);
-  c.sessions = add_query(g, "sessions", "List the NAT64 sessions of a running `sixfour gateway`.", c.qsessions);
-  c.bib = add_query(g, "bib", "List the NAT64 BIB of a running `sixfour gateway`.", c.qbib);
+  const char* tun = gateway::kDefaultTun.data();
+  c.stats = add_nat64_query(g, "stats", "Print the counters of a running `sixfour gateway`.", tun, c.qstats);
+  c.sessions =
+      add_nat64_query(g, "sessions", "List the NAT64 sessions of a running `sixfour gateway`.", tun, c.qsessions);
+  c.bib = add_nat64_query(g, "bib", "List the NAT64 BIB of a running `sixfour gateway`.", tun, c.qbib);
   return g;
 }
 
 int run_gateway_command() {
   GatewayCli& c = gateway_cli();
   if (c.stats->parsed()) return run_stats(c.qstats);
-  if (c.sessions->parsed()) return run_nat64_query("sessions", c.qsessions);
-  if (c.bib->parsed()) return run_nat64_query("bib", c.qbib);
+  if (c.sessions->parsed())
+    return print_nat64_sessions(fmt::format("{} sessions", kWho), control_path(c.qsessions), c.qsessions.json);
+  if (c.bib->parsed()) return print_nat64_bib(fmt::format("{} bib", kWho), control_path(c.qbib), c.qbib.json);
 
   gateway::ConfigInput file_in;
   if (!c.config_file.empty()) {

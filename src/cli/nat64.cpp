@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/nat64_query.hpp"
 #include "io/control.hpp"
 #include "io/data_plane.hpp"
 #include "io/nat64_daemon.hpp"
@@ -119,133 +120,8 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
 
 // ---- the control commands ----
 
-struct QueryOptions {
-  bool json = false;
-  std::string tun;      // empty: "nat64"
-  std::string control;  // overrides tun
-};
-
-// Asks the daemon; prints the JSON as is with --json. Otherwise returns the flattened reply.
-int query(const QueryOptions& opt, const char* command, std::map<std::string, std::string>& kv) {
-  const std::string who = fmt::format("{} {}", kWho, command);
-  const std::string path =
-      !opt.control.empty() ? opt.control : nat64::default_control_path(opt.tun.empty() ? "nat64" : opt.tun);
-  auto reply = io::control_request(path, command);
-  if (!reply) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), reply.error().c_str());
-    return 1;
-  }
-  auto flat = io::flatten_json(*reply);
-  if (!flat) {
-    std::fprintf(stderr, "%s: %s: %s\n", who.c_str(), path.c_str(), flat.error().c_str());
-    return 1;
-  }
-  if (flat->count("error")) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), flat->at("error").c_str());
-    return 1;
-  }
-  if (opt.json) {
-    std::fputs(reply->c_str(), stdout);
-    return -1;  // printed
-  }
-  kv = std::move(flat).value();
-  return 0;
-}
-
-std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
-  auto it = m.find(key);
-  return it == m.end() ? "-" : it->second;
-}
-
-int run_stats(const QueryOptions& opt) {
-  std::map<std::string, std::string> m;
-  if (int rc = query(opt, "stats", m); rc != 0) return rc < 0 ? 0 : rc;
-  const unsigned workers = static_cast<unsigned>(std::stoul(get(m, "workers") == "-" ? "0" : get(m, "workers")));
-  const uint64_t up = std::stoull(get(m, "uptime_seconds") == "-" ? "0" : get(m, "uptime_seconds"));
-  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get(m, "tun"), workers,
-                                workers == 1 ? "" : "s", get(m, "offloads"), up / 3600, up / 60 % 60, up % 60);
-  const bool per_worker = workers > 1;
-  auto row = [&](const std::string& label, const std::string& key) {
-    out += fmt::format("{:<26}{:>14}", label, get(m, key));
-    if (per_worker)
-      for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", get(m, fmt::format("per_worker.{}.{}", w, key)));
-    out += '\n';
-  };
-  out += fmt::format("{:<26}{:>14}", "", "total");
-  if (per_worker)
-    for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", fmt::format("worker {}", w));
-  out += '\n';
-  // Well-known rows first, in a reading order; then whatever else the translator counts.
-  const std::pair<const char*, const char*> known[] = {
-      {"IPv4 received", "in4"},  {"IPv6 received", "in6"},         {"IPv4 sent", "out4"},
-      {"IPv6 sent", "out6"},     {"ICMP errors sent", "icmp-errors-sent"}, {"hairpinned", "hairpinned"},
-      {"dropped", "dropped"},    {"read errors", "read_errors"},   {"write errors", "write_errors"},
-      {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
-      {"segments", "segments"}, {"checksums finished", "csum_finished"},
-  };
-  std::vector<std::string> shown;
-  for (const auto& [label, key] : known) {
-    if (!m.count(key)) continue;
-    row(label, key);
-    shown.push_back(key);
-  }
-  static const std::vector<std::string> meta = {"tun", "workers", "offloads", "uptime_seconds", "wakeups"};
-  for (const auto& [key, v] : m) {
-    if (key.find('.') != std::string::npos) continue;
-    if (std::find(shown.begin(), shown.end(), key) != shown.end()) continue;
-    if (std::find(meta.begin(), meta.end(), key) != meta.end()) continue;
-    row(key, key);
-  }
-  out += "drops by reason:\n";
-  for (const auto& [key, v] : m)
-    if (key.rfind("drops.", 0) == 0) out += fmt::format("  {:<24}{:>14}\n", key.substr(6), v);
-  out += "state (BIB, sessions, pool4):\n";
-  for (const auto& [key, v] : m)
-    if (key.rfind("state.", 0) == 0) out += fmt::format("  {:<24}{:>14}\n", key.substr(6), v);
-  std::fputs(out.c_str(), stdout);
-  return 0;
-}
-
-std::string addr_port(const std::string& addr, const std::string& port) { return addr + "#" + port; }
-
-int run_sessions(const QueryOptions& opt) {
-  std::map<std::string, std::string> m;
-  if (int rc = query(opt, "sessions", m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)",
-                                "outside (pool4)", "remote (IPv4)", "state", "expires");
-  size_t n = 0;
-  for (;; ++n) {
-    const std::string p = fmt::format("{}.", n);
-    if (!m.count(p + "proto")) break;
-    const uint64_t ms = std::stoull(get(m, p + "expires_in_ms") == "-" ? "0" : get(m, p + "expires_in_ms"));
-    out += fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", get(m, p + "proto"),
-                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
-                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
-                       addr_port(get(m, p + "remote4"), get(m, p + "remote_port4")), get(m, p + "state"),
-                       (ms + 999) / 1000);
-  }
-  out += fmt::format("{} session{}\n", n, n == 1 ? "" : "s");
-  std::fputs(out.c_str(), stdout);
-  return 0;
-}
-
-int run_bib(const QueryOptions& opt) {
-  std::map<std::string, std::string> m;
-  if (int rc = query(opt, "bib", m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)",
-                                "kind", "sessions");
-  size_t n = 0;
-  for (;; ++n) {
-    const std::string p = fmt::format("{}.", n);
-    if (!m.count(p + "proto")) break;
-    out += fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", get(m, p + "proto"),
-                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
-                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
-                       get(m, p + "static") == "true" ? "static" : "dynamic", get(m, p + "sessions"));
-  }
-  out += fmt::format("{} BIB entr{}\n", n, n == 1 ? "y" : "ies");
-  std::fputs(out.c_str(), stdout);
-  return 0;
+std::string control_path(const Nat64Query& q) {
+  return !q.control.empty() ? q.control : nat64::default_control_path(q.tun.empty() ? "nat64" : q.tun);
 }
 
 // ---- command-line wiring ----
@@ -258,21 +134,12 @@ struct Nat64Cli {
   CLI::Option *o_tun, *o_prefix, *o_pool4, *o_static, *o_adf, *o_syn, *o_udp, *o_icmp, *o_est, *o_trans,
       *o_mtu, *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log, *o_offload;
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
-  QueryOptions qstats, qsessions, qbib;
+  Nat64Query qstats, qsessions, qbib;
 };
 
 Nat64Cli& nat64_cli() {
   static Nat64Cli c;
   return c;
-}
-
-CLI::App* add_query(CLI::App* parent, const char* name, const char* what, QueryOptions& q) {
-  CLI::App* sub = parent->add_subcommand(name, what);
-  sub->add_flag("--json", q.json, "print the daemon's JSON as is");
-  auto* t = sub->add_option("--tun", q.tun, "TUN device of the daemon (default nat64)")->type_name("NAME");
-  auto* c = sub->add_option("--control", q.control, "control socket path")->type_name("PATH");
-  t->excludes(c);
-  return sub;
 }
 
 CLI::App* add_nat64(CLI::App& app) {
@@ -334,17 +201,20 @@ CLI::App* add_nat64(CLI::App& app) {
               std::string(nat64::self_address_rule) +
               "\n\nExample: sixfour nat64 --prefix 2001:db8:64::/96 --pool4 203.0.113.1");
 
-  c.stats = add_query(nat, "stats", "Print the counters of a running `sixfour nat64`.", c.qstats);
-  c.sessions = add_query(nat, "sessions", "List the sessions of a running `sixfour nat64`.", c.qsessions);
-  c.bib = add_query(nat, "bib", "List the BIB (bindings) of a running `sixfour nat64`.", c.qbib);
+  c.stats = add_nat64_query(nat, "stats", "Print the counters of a running `sixfour nat64`.", "nat64", c.qstats);
+  c.sessions =
+      add_nat64_query(nat, "sessions", "List the sessions of a running `sixfour nat64`.", "nat64", c.qsessions);
+  c.bib = add_nat64_query(nat, "bib", "List the BIB (bindings) of a running `sixfour nat64`.", "nat64", c.qbib);
   return nat;
 }
 
 int run_nat64_command() {
   Nat64Cli& c = nat64_cli();
-  if (c.stats->parsed()) return run_stats(c.qstats);
-  if (c.sessions->parsed()) return run_sessions(c.qsessions);
-  if (c.bib->parsed()) return run_bib(c.qbib);
+  const std::string who = fmt::format("{} ", kWho);
+  if (c.stats->parsed()) return print_nat64_stats(who + "stats", control_path(c.qstats), c.qstats.json);
+  if (c.sessions->parsed())
+    return print_nat64_sessions(who + "sessions", control_path(c.qsessions), c.qsessions.json);
+  if (c.bib->parsed()) return print_nat64_bib(who + "bib", control_path(c.qbib), c.qbib.json);
 
   nat64::ConfigInput file_in;
   if (!c.config_file.empty()) {

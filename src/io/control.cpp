@@ -145,7 +145,7 @@ Result<std::string> control_request(const std::string& path, std::string_view co
   if (!fd) {
     int err = errno;
     std::string hint;
-    if (err == ENOENT || err == ECONNREFUSED) hint = " (is `sixfour siit` running?)";
+    if (err == ENOENT || err == ECONNREFUSED) hint = " (is the daemon running?)";
     else if (err == EACCES) hint = " (run as root)";
     return Error{fmt::format("cannot connect to {}: {}{}", path, std::strerror(err), hint)};
   }
