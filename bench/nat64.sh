@@ -18,10 +18,16 @@
 # TCP connections per second (connect, wait for the server's FIN, close; 4 clients in parallel
 # for CONN_SECONDS), and the translator process's CPU time per gigabit moved during the
 # single-flow c6 -> s4 run (utime + stime of all its threads from /proc/PID/stat; the kernel row
-# has no such process: n/a). The work the kernel
-# does in softirq context on the translator's behalf (forwarding the packets it reads and writes)
-# is not in it, so it is the translator's own cost, not the machine's.
+# has no such process: n/a). The work the kernel does in softirq context on the translator's
+# behalf (forwarding the packets it reads and writes) is not in it, so it is the translator's own
+# cost, not the machine's.
 set -euo pipefail
+# Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with
+# the kernel's autogroup scheduling, a CPU share of its own, as any service would get under a
+# service manager), so sixfour is started in a session of its own too (LAB_SETSID, lab.sh). Left in
+# the script's session, sixfour would share one group's CPU with both iperf3 endpoints and get
+# about a third of the machine to TAYGA's half (measured: 0.65-0.7 CPU against 0.9).
+export LAB_SETSID=1
 SIXFOUR=$(realpath "${1:-build/sixfour}")
 export SIXFOUR
 DURATION=${DURATION:-5}

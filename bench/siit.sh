@@ -16,6 +16,12 @@
 # the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see bench/translator_lib.sh). Prints each figure
 # and the ratios.
 set -euo pipefail
+# Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with
+# the kernel's autogroup scheduling, a CPU share of its own, as any service would get under a
+# service manager), so sixfour is started in a session of its own too (LAB_SETSID, lab.sh). Left in
+# the script's session, sixfour would share one group's CPU with both iperf3 endpoints and get
+# about a third of the machine to TAYGA's half (measured: 0.65-0.7 CPU against 0.9).
+export LAB_SETSID=1
 SIXFOUR=$(realpath "${1:-build/sixfour}")
 export SIXFOUR
 DURATION=${DURATION:-5}

@@ -344,8 +344,10 @@ lab_daemon_start() {
   LAB_DAEMON_LOG=$LAB_DIR/siit.log
   printf '+ [gw] %s %s &\n' "$SIXFOUR" "$*"
   # `ip netns exec` execs the command, so $! is the daemon's own pid (SIGTERM must reach it, not a
-  # subshell).
-  ip netns exec "$(lab_ns gw)" "$SIXFOUR" "$@" >"$LAB_DAEMON_LOG" 2>&1 &
+  # subshell). LAB_SETSID=1 starts it in a session of its own, as a daemon that detaches (TAYGA)
+  # or a service manager would; `setsid` execs too (the job is not a process group leader in a
+  # script, so it does not fork).
+  ip netns exec "$(lab_ns gw)" ${LAB_SETSID:+setsid} "$SIXFOUR" "$@" >"$LAB_DAEMON_LOG" 2>&1 &
   LAB_DAEMON_PID=$!
   lab_wait_tun "${LAB_WAIT_POOL6-$LAB_POOL6}"
 }
