@@ -175,6 +175,23 @@ bool Ipv4Prefix::contains(const Ipv4Prefix& p) const { return p.len >= len && co
 
 std::string Ipv4Prefix::str() const { return addr.str() + "/" + std::to_string(len); }
 
+Result<IpPrefix> IpPrefix::parse(std::string_view text) {
+  IpPrefix p;
+  if (text.find(':') != std::string_view::npos) {
+    auto p6 = Ipv6Prefix::parse(text);
+    if (!p6) return Error{p6.error()};
+    p.v6 = true;
+    p.p6 = *p6;
+    return p;
+  }
+  auto p4 = Ipv4Prefix::parse(text);
+  if (!p4) return Error{p4.error()};
+  p.p4 = *p4;
+  return p;
+}
+
+std::string IpPrefix::str() const { return v6 ? p6.str() : p4.str(); }
+
 // ---------------------------------------------------------------------------------------------
 // Ipv6Prefix
 

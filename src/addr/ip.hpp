@@ -52,6 +52,19 @@ struct Ipv6Prefix {
   auto operator<=>(const Ipv6Prefix&) const = default;
 };
 
+// An IPv4 or an IPv6 prefix, by the text's form (an IPv6 one has a colon): the client
+// allow-lists of the DNS64 server and the SOCKS proxy hold both families in one list.
+struct IpPrefix {
+  bool v6 = false;
+  Ipv4Prefix p4;  // when !v6
+  Ipv6Prefix p6;  // when v6
+
+  static Result<IpPrefix> parse(std::string_view text);  // as Ipv4Prefix::parse / Ipv6Prefix::parse
+  std::string str() const;
+  bool contains(Ipv4Addr a) const { return !v6 && p4.contains(a); }
+  bool contains(const Ipv6Addr& a) const { return v6 && p6.contains(a); }
+};
+
 // Special-purpose addresses (RFC 6890 and the IANA registries). "Global" means: not in any block
 // the registries mark as not globally reachable (0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12,
 // 192.0.0/24, 192.0.2/24, 192.88.99/24, 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/4,

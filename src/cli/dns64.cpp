@@ -24,10 +24,10 @@ namespace sixfour::cli {
 namespace {
 
 // Loopback and every network the host has an address on (the "on-link" default of --allow).
-std::vector<dns64::ClientNet> local_networks() {
-  std::vector<dns64::ClientNet> out;
+std::vector<IpPrefix> local_networks() {
+  std::vector<IpPrefix> out;
   for (const std::string& cidr : io::local_networks())
-    if (auto n = dns64::parse_client_net(cidr)) out.push_back(*n);
+    if (auto n = IpPrefix::parse(cidr)) out.push_back(*n);
   return out;
 }
 

@@ -146,7 +146,7 @@ int run_socks_command() {
   // and on this host's own networks are served.
   if (run_cfg.allow.empty() && users.empty()) {
     for (const std::string& cidr : io::local_networks())
-      if (auto p = socks::ClientPrefix::parse(cidr)) run_cfg.allow.push_back(*p);
+      if (auto p = IpPrefix::parse(cidr)) run_cfg.allow.push_back(*p);
   }
   return io::run_socks(run_cfg, std::move(users));
 }

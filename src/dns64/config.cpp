@@ -50,24 +50,7 @@ Result<Endpoint> parse_endpoint(std::string_view t) {
   return Error{"not an IP address (ADDR, ADDR:PORT or [IPV6]:PORT)"};
 }
 
-std::string ClientNet::str() const { return v6 ? p6.str() : p4.str(); }
-
-Result<ClientNet> parse_client_net(std::string_view t) {
-  ClientNet n;
-  if (t.find(':') != std::string_view::npos) {
-    auto p = Ipv6Prefix::parse(t);
-    if (!p) return Error{p.error()};
-    n.v6 = true;
-    n.p6 = *p;
-    return n;
-  }
-  auto p = Ipv4Prefix::parse(t);
-  if (!p) return Error{p.error()};
-  n.p4 = *p;
-  return n;
-}
-
-bool allowed(const std::vector<ClientNet>& nets, const Endpoint& c) {
+bool allowed(const std::vector<IpPrefix>& nets, const Endpoint& c) {
   // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2).
   Endpoint e = c;
   static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -75,7 +58,7 @@ bool allowed(const std::vector<ClientNet>& nets, const Endpoint& c) {
     e.v6 = false;
     std::copy(e.a6.b.begin() + 12, e.a6.b.end(), e.a4.b.begin());
   }
-  for (const ClientNet& n : nets) {
+  for (const IpPrefix& n : nets) {
     if (n.v6 && e.v6 && n.p6.contains(e.a6)) return true;
     if (!n.v6 && !e.v6 && n.p4.contains(e.a4)) return true;
   }
@@ -179,7 +162,7 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
   }
   if (in.allow.has()) {
     for (const std::string& v : *in.allow.value) {
-      auto n = parse_client_net(v);
+      auto n = IpPrefix::parse(v);
       if (!n) return Error{label(in.allow.file, "allow", v) + ": " + n.error()};
       out.allow.push_back(*n);
     }

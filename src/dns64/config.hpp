@@ -41,21 +41,15 @@ struct Endpoint {
 };
 Result<Endpoint> parse_endpoint(std::string_view text);
 
-struct ClientNet {
-  bool v6 = false;
-  Ipv4Prefix p4;
-  Ipv6Prefix p6;
-  std::string str() const;
-};
-Result<ClientNet> parse_client_net(std::string_view text);  // CIDR or a single address
-bool allowed(const std::vector<ClientNet>& nets, const Endpoint& client);
+// Clients allowed to query (addr/ip.hpp's IpPrefix: a CIDR or a single address, either family).
+bool allowed(const std::vector<IpPrefix>& nets, const Endpoint& client);
 
 // `nameserver` lines of resolv.conf(5), port 53; others ignored.
 std::vector<Endpoint> parse_resolv_conf(std::string_view text);
 
 struct Defaults {
   std::vector<Endpoint> upstreams;  // from /etc/resolv.conf
-  std::vector<ClientNet> allow;     // loopback and the host's on-link networks
+  std::vector<IpPrefix> allow;      // loopback and the host's on-link networks
   unsigned threads = 1;             // one per core
 };
 
@@ -63,7 +57,7 @@ struct DaemonConfig {
   std::vector<Endpoint> listen;
   std::vector<Endpoint> upstreams;
   Settings settings;
-  std::vector<ClientNet> allow;
+  std::vector<IpPrefix> allow;
   unsigned threads = 1;
   size_t cache_bytes = 64u << 20;
   std::string control = "/run/sixfour/dns64.sock";

@@ -360,7 +360,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   }
   if (in.dns_allow.has()) {
     for (const std::string& v : *in.dns_allow.value)
-      if (auto c = dns64::parse_client_net(v); !c)
+      if (auto c = IpPrefix::parse(v); !c)
         return Error{fail(in.dns_allow.file, "dns-allow", v, reason(c.error(), v))};
     d.allow = in.dns_allow;
   }
@@ -374,7 +374,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   dns64::Defaults defaults;
   defaults.upstreams = host.resolvers;
   for (const std::string& a : allow)
-    if (auto c = dns64::parse_client_net(a)) defaults.allow.push_back(*c);
+    if (auto c = IpPrefix::parse(a)) defaults.allow.push_back(*c);
   defaults.threads = 1;  // the NAT64 workers need the cores more; raise with dns-threads
   auto dns = dns64::validate(d, defaults);
   if (!dns) return Error{dns.error()};

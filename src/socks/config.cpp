@@ -108,7 +108,7 @@ Result<Settings> validate(const ConfigInput& in) {
   }
   if (in.allow.has()) {
     for (const std::string& v : *in.allow.value) {
-      auto p = ClientPrefix::parse(v);
+      auto p = IpPrefix::parse(v);
       if (!p) return Error{fail(in.allow.file, "allow", v, p.error())};
       s.allow.push_back(*p);
     }

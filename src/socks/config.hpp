@@ -42,7 +42,7 @@ struct Settings {
   std::vector<Address> listen;  // Ipv4/Ipv6 with port
   bool listen_defaulted = false;
   std::string users_file;
-  std::vector<ClientPrefix> allow;
+  std::vector<IpPrefix> allow;
   bool deny_private = false;
   Nat64Mode nat64_mode = Nat64Mode::Off;
   std::optional<Ipv6Prefix> nat64;  // Fixed

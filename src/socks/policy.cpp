@@ -8,23 +8,6 @@
 
 namespace sixfour::socks {
 
-Result<ClientPrefix> ClientPrefix::parse(std::string_view text) {
-  ClientPrefix c;
-  if (text.find(':') != std::string_view::npos) {
-    auto p = Ipv6Prefix::parse(text);
-    if (!p) return Error{p.error()};
-    c.v6 = true;
-    c.p6 = *p;
-  } else {
-    auto p = Ipv4Prefix::parse(text);
-    if (!p) return Error{p.error()};
-    c.p4 = *p;
-  }
-  return c;
-}
-
-std::string ClientPrefix::str() const { return v6 ? p6.str() : p4.str(); }
-
 namespace {
 
 bool is_v4_mapped(const std::array<uint8_t, 16>& ip) {
@@ -45,10 +28,10 @@ bool private_v4(Ipv4Addr a) {
 
 }  // namespace
 
-bool client_allowed(const std::vector<ClientPrefix>& allow, const Address& client) {
+bool client_allowed(const std::vector<IpPrefix>& allow, const Address& client) {
   if (allow.empty()) return true;
   const bool mapped = client.kind == Address::Kind::Ipv6 && is_v4_mapped(client.ip);
-  for (const ClientPrefix& p : allow) {
+  for (const IpPrefix& p : allow) {
     if (client.kind == Address::Kind::Ipv4 && !p.v6 && p.p4.contains(first4(client.ip))) return true;
     if (mapped && !p.v6 && p.p4.contains(low4(client.ip))) return true;
     if (client.kind == Address::Kind::Ipv6 && p.v6 && p.p6.contains(Ipv6Addr{client.ip})) return true;

@@ -12,18 +12,9 @@
 
 namespace sixfour::socks {
 
-// A client prefix for --allow: IPv4 or IPv6.
-struct ClientPrefix {
-  bool v6 = false;
-  Ipv4Prefix p4;
-  Ipv6Prefix p6;
-  static Result<ClientPrefix> parse(std::string_view text);
-  std::string str() const;
-};
-
 // True if `client` (an Ipv4 or Ipv6 Address; an IPv4-mapped IPv6 address counts as its IPv4
 // address) is inside one of `allow`. An empty list allows everyone.
-bool client_allowed(const std::vector<ClientPrefix>& allow, const Address& client);
+bool client_allowed(const std::vector<IpPrefix>& allow, const Address& client);
 
 // --deny-private: targets that are not on the Internet side of the proxy: unspecified, loopback,
 // RFC 1918, shared 100.64/10, link-local, multicast, reserved 240/4 and broadcast; in IPv6 ::, ::1,

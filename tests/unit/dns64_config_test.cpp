@@ -10,7 +10,7 @@ namespace {
 Defaults defaults() {
   Defaults d;
   d.upstreams = {*parse_endpoint("192.0.2.53")};
-  d.allow = {*parse_client_net("127.0.0.0/8"), *parse_client_net("::1")};
+  d.allow = {*IpPrefix::parse("127.0.0.0/8"), *IpPrefix::parse("::1")};
   d.threads = 2;
   return d;
 }
@@ -104,7 +104,7 @@ cache-size = 8
 }
 
 TEST(Dns64Config, AllowList) {
-  std::vector<ClientNet> nets = {*parse_client_net("2001:db8:6::/64"), *parse_client_net("192.0.2.0/24")};
+  std::vector<IpPrefix> nets = {*IpPrefix::parse("2001:db8:6::/64"), *IpPrefix::parse("192.0.2.0/24")};
   EXPECT_TRUE(allowed(nets, *parse_endpoint("[2001:db8:6::2]:1000")));
   EXPECT_FALSE(allowed(nets, *parse_endpoint("[2001:db8:7::2]:1000")));
   EXPECT_TRUE(allowed(nets, *parse_endpoint("192.0.2.9:1000")));

@@ -235,3 +235,27 @@ TEST(SpecialPurpose, MulticastAndBroadcast) {
   EXPECT_FALSE(is_limited_broadcast(v4("255.255.255.254")));
   EXPECT_FALSE(is_limited_broadcast(v4("192.0.2.255")));
 }
+
+TEST(IpPrefix, EitherFamilyByItsForm) {
+  auto v4 = sixfour::IpPrefix::parse("192.0.2.0/24");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_FALSE(v4->v6);
+  EXPECT_EQ(v4->str(), "192.0.2.0/24");
+  EXPECT_TRUE(v4->contains(sixfour::Ipv4Addr::parse("192.0.2.77").value()));
+  EXPECT_FALSE(v4->contains(sixfour::Ipv4Addr::parse("198.51.100.1").value()));
+  EXPECT_FALSE(v4->contains(sixfour::Ipv6Addr::parse("2001:db8::1").value()));  // other family
+
+  auto v6 = sixfour::IpPrefix::parse("2001:db8:6::/64");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_TRUE(v6->v6);
+  EXPECT_EQ(v6->str(), "2001:db8:6::/64");
+  EXPECT_TRUE(v6->contains(sixfour::Ipv6Addr::parse("2001:db8:6::9").value()));
+  EXPECT_FALSE(v6->contains(sixfour::Ipv4Addr::parse("192.0.2.77").value()));
+
+  // A bare address is a host prefix; host bits and junk are errors, as for the one-family types.
+  EXPECT_EQ(sixfour::IpPrefix::parse("::1")->str(), "::1/128");
+  EXPECT_EQ(sixfour::IpPrefix::parse("127.0.0.1")->str(), "127.0.0.1/32");
+  EXPECT_FALSE(sixfour::IpPrefix::parse("192.0.2.1/24").ok());
+  EXPECT_FALSE(sixfour::IpPrefix::parse("2001:db8::1/32").ok());
+  EXPECT_FALSE(sixfour::IpPrefix::parse("example").ok());
+}

@@ -44,14 +44,14 @@ TEST(Nat64Discovery, Rfc7050WellKnownAddresses) {
 }
 
 TEST(ClientAllow, Ipv4Ipv6AndMapped) {
-  std::vector<ClientPrefix> allow{*ClientPrefix::parse("192.0.2.0/24"), *ClientPrefix::parse("2001:db8:6::/64")};
+  std::vector<IpPrefix> allow{*IpPrefix::parse("192.0.2.0/24"), *IpPrefix::parse("2001:db8:6::/64")};
   EXPECT_TRUE(client_allowed({}, v4("203.0.113.9")));
   EXPECT_TRUE(client_allowed(allow, v4("192.0.2.7")));
   EXPECT_FALSE(client_allowed(allow, v4("192.0.3.7")));
   EXPECT_TRUE(client_allowed(allow, v6("2001:db8:6::2")));
   EXPECT_FALSE(client_allowed(allow, v6("2001:db8:7::2")));
   EXPECT_TRUE(client_allowed(allow, v6("::ffff:192.0.2.7")));
-  EXPECT_FALSE(ClientPrefix::parse("192.0.2.1/24").ok());
+  EXPECT_FALSE(IpPrefix::parse("192.0.2.1/24").ok());
 }
 
 TEST(PrivateTargets, DenyPrivate) {
