@@ -52,6 +52,13 @@ UDP_ROUNDS=${UDP_ROUNDS:-3}
 # median X...: the middle value (the lower middle of an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# Datagrams that reached s4's UDP layer over either family: delivered (InDatagrams) or dropped at a
+# full socket buffer (RcvbufErrors), from /proc/net/snmp and snmp6 in s4's namespace.
+s4_udp_datagrams() {
+  lab_exec s4 awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { n += $2 + $6 }
+    $1 == "Udp6InDatagrams" || $1 == "Udp6RcvbufErrors" { n += $2 }
+    END { print n }' /proc/net/snmp /proc/net/snmp6
+}
 # CPU ticks (utime + stime, all threads) of PID.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -79,16 +86,18 @@ print(round(($t1 - $t0) / $CLK_TCK / g, 3) if g else 'n/a')")
   R[$name.tcp4]=$(gbps <<<"$j" 2>/dev/null || echo 0)
   # The packet rate swings by 10-20 % from run to run on this 2-core machine (the sender, the
   # translator and the receiver share two CPUs): the median of UDP_ROUNDS runs, rounds listed.
-  # Two counts per round: what the iperf3 receiver got, and what left gw towards s4 (eth-s4's
-  # tx_packets), i.e. what the translator (or the kernel) forwarded. They differ by the packets the
-  # receiver's socket dropped (UdpRcvbufErrors) when it did not get the CPU in time; which of the
-  # three busy processes gets the CPU is the scheduler's choice, so both are printed.
+  # Two counts per round: what the iperf3 receiver got, and what reached s4's UDP layer (s4's
+  # UdpInDatagrams + UdpRcvbufErrors), i.e. what the translator (or the kernel) forwarded. They
+  # differ by the datagrams the receiver's socket dropped when it did not get the CPU in time;
+  # which of the three busy processes gets the CPU is the scheduler's choice, so both are printed.
+  # (Counted at the receiver, not in eth-s4's tx_packets: sixfour sends a flow's datagrams as UDP
+  # GSO super-packets, which a device counts as one packet each.)
   local r rounds=() fwd=() tx0 tx1 u0 u1 pkts=0
   [[ -n $pid ]] && u0=$(cpu_ticks "$pid")
   for ((r = 0; r < UDP_ROUNDS; r++)); do
-    tx0=$(lab_exec gw cat /sys/class/net/eth-s4/statistics/tx_packets)
+    tx0=$(s4_udp_datagrams)
     j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -u -b 0 -l 64 -J) || true
-    tx1=$(lab_exec gw cat /sys/class/net/eth-s4/statistics/tx_packets)
+    tx1=$(s4_udp_datagrams)
     pkts=$((pkts + tx1 - tx0))
     fwd+=("$("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")")
     rounds+=("$("$LAB_PY" -c '

@@ -87,6 +87,7 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
       {"dropped", "dropped"},    {"read errors", "read_errors"},   {"write errors", "write_errors"},
       {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
       {"segments", "segments"}, {"checksums finished", "csum_finished"},
+      {"UDP trains written", "udp_trains"}, {"datagrams in trains", "udp_coalesced"},
   };
   std::vector<std::string> shown;
   for (const auto& [label, key] : known) {

@@ -174,6 +174,7 @@ int run_siit_stats(const StatsOptions& opt) {
       {"write errors", "write_errors"},
       {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
       {"checksums finished", "csum_finished"},
+      {"UDP trains written", "udp_trains"}, {"datagrams in trains", "udp_coalesced"},
   };
   for (const auto& [label, key] : rows) {
     out += fmt::format("{:<24}{:>16}", label, get(key));

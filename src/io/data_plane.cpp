@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "xlat/offload.hpp"
+#include "xlat/udp_coalescer.hpp"
 
 namespace sixfour::io {
 
@@ -94,6 +96,12 @@ void DataPlane::run(size_t queue, Worker& worker) {
   xlat::Output out;
   IoCounters io;
   PublishedIo& pub = published_[queue];
+  // UDP datagrams of one flow leave as one UDP GSO super-packet (xlat/udp_coalescer.hpp) when the
+  // kernel knows UDP_L4 GSO (it accepted USO, Linux 6.2+). A kernel that still refuses one turns
+  // coalescing off for this worker; the refused train is then sent datagram by datagram.
+  bool coalesce = vnet && (tun_.offloads() & (Tun::kUso4 | Tun::kUso6)) != 0;
+  std::optional<offload::UdpCoalescer> train;
+  if (coalesce) train.emplace();
 
   // One packet out, after its virtio-net header when the device has one.
   // `pkt` lies in outbuf: the kVnetHdrLen bytes before it (headroom, or the end of a packet
@@ -111,6 +119,60 @@ void DataPlane::run(size_t queue, Worker& worker) {
     }
     if (n != want) ++io.write_errors;
   };
+  // Writes the UDP train, if any: one datagram as an ordinary packet, more as one super-packet.
+  auto flush = [&] {
+    if (!train || train->count() == 0) return;
+    const size_t count = train->count();
+    offload::VnetHdr h;
+    const std::span<uint8_t> pkt = train->finish(h);
+    uint8_t* start = pkt.data() - offload::kVnetHdrLen;
+    offload::store(h, start);
+    const ssize_t n = ::write(fd, start, pkt.size() + offload::kVnetHdrLen);
+    if (n == static_cast<ssize_t>(pkt.size() + offload::kVnetHdrLen)) {
+      if (count > 1) {
+        ++io.udp_trains;
+        io.udp_coalesced += count;
+      }
+      return;
+    }
+    if (count == 1 || n >= 0 || errno != EINVAL) {
+      ++io.write_errors;
+      return;
+    }
+    spdlog::warn("worker {}: the kernel refused a UDP GSO packet ({}); sending datagrams one by one from now on",
+                 queue, std::strerror(errno));
+    coalesce = false;
+    // Once per worker, and segbuf may be in use (this train can end in the middle of a software
+    // segmentation): buffers of its own.
+    std::vector<uint8_t> segs_buf(offload::UdpCoalescer::kMaxBytes + offload::UdpCoalescer::kMaxSegments * 64);
+    std::vector<uint16_t> segs_len(offload::UdpCoalescer::kMaxSegments);
+    const size_t segs = offload::segment(pkt, h, segs_buf, segs_len);
+    if (segs == 0) {
+      io.write_errors += count;
+      return;
+    }
+    size_t off = 0;
+    for (size_t k = 0; k < segs; ++k) {
+      iovec iov[2] = {{const_cast<uint8_t*>(kZeroHdr), offload::kVnetHdrLen}, {segs_buf.data() + off, segs_len[k]}};
+      if (::writev(fd, iov, 2) != static_cast<ssize_t>(offload::kVnetHdrLen + segs_len[k])) ++io.write_errors;
+      off += segs_len[k];
+    }
+  };
+  // One ordinary packet out (in outbuf, as write_one wants it): joins the UDP train if it can, else
+  // goes after the train.
+  auto send = [&](std::span<uint8_t> pkt) {
+    if (coalesce) {
+      if (train->offer(pkt)) {
+        if (train->closed()) flush();
+        return;
+      }
+      if (train->count() != 0) {
+        flush();
+        if (coalesce && train->offer(pkt)) return;
+      }
+    }
+    write_one(kZeroHdr, pkt);
+  };
   // Translates one ordinary packet (complete checksum, no GSO) and writes what comes out:
   // forwarded translations, hairpinned packets and ICMP errors alike go back into the kernel
   // through the TUN, which routes each by its own family and destination.
@@ -123,7 +185,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
     if (out.outcome == xlat::Outcome::Drop) return;
     size_t off = 0;
     for (size_t k = 0; k < out.count; ++k) {
-      write_one(kZeroHdr, outbuf.subspan(off, out.lens[k]));
+      send(outbuf.subspan(off, out.lens[k]));
       off += out.lens[k];
     }
   };
@@ -135,6 +197,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
   // (Output::payload_in_place) and one writev sends the virtio-net header, those headers and the
   // payload still in the read buffer.
   auto translate_super = [&](std::span<const uint8_t> pkt, const offload::VnetHdr& h) {
+    flush();  // keeps the order of what was read
     out.data = outbuf;
     out.count = 0;
     out.super_packet = true;
@@ -235,6 +298,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
       }
       handle(static_cast<size_t>(n));
     }
+    flush();
     worker.publish();
     pub.publish(io);
   }

@@ -15,15 +15,17 @@ IoCounters& IoCounters::operator+=(const IoCounters& o) {
   segments += o.segments;
   csum_finished += o.csum_finished;
   offload_malformed += o.offload_malformed;
+  udp_trains += o.udp_trains;
+  udp_coalesced += o.udp_coalesced;
   return *this;
 }
 
 void io_json(std::string& out, const IoCounters& io) {
   out += fmt::format(
       "\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"super_packets\":{},\"segmented\":{},"
-      "\"segments\":{},\"csum_finished\":{}",
+      "\"segments\":{},\"csum_finished\":{},\"udp_trains\":{},\"udp_coalesced\":{}",
       io.read_errors, io.write_errors, io.wakeups, io.super_packets, io.segmented, io.segments,
-      io.csum_finished);
+      io.csum_finished, io.udp_trains, io.udp_coalesced);
 }
 
 void PublishedIo::publish(const IoCounters& io) {
@@ -36,6 +38,8 @@ void PublishedIo::publish(const IoCounters& io) {
   segments_.store(io.segments, r);
   csum_.store(io.csum_finished, r);
   malformed_.store(io.offload_malformed, r);
+  trains_.store(io.udp_trains, r);
+  coalesced_.store(io.udp_coalesced, r);
 }
 
 IoCounters PublishedIo::load() const {
@@ -49,6 +53,8 @@ IoCounters PublishedIo::load() const {
   io.segments = segments_.load(r);
   io.csum_finished = csum_.load(r);
   io.offload_malformed = malformed_.load(r);
+  io.udp_trains = trains_.load(r);
+  io.udp_coalesced = coalesced_.load(r);
   return io;
 }
 

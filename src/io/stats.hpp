@@ -23,6 +23,8 @@ struct IoCounters {
   uint64_t segmented = 0;          // super-packets split in software first (they would not fit as one)
   uint64_t segments = 0;           // the packets those splits produced
   uint64_t csum_finished = 0;      // partial checksums completed before translating
+  uint64_t udp_trains = 0;         // UDP GSO super-packets built from translated datagrams (udp_coalescer.hpp)
+  uint64_t udp_coalesced = 0;      // the datagrams in them
   uint64_t offload_malformed = 0;  // dropped: virtio-net header inconsistent with its packet
 
   IoCounters& operator+=(const IoCounters& o);
@@ -43,7 +45,7 @@ class alignas(64) PublishedIo {
 
  private:
   std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0}, super_{0}, segmented_{0},
-      segments_{0}, csum_{0}, malformed_{0};
+      segments_{0}, csum_{0}, malformed_{0}, trains_{0}, coalesced_{0};
 };
 
 // One worker's counters, copied out of the hot path with relaxed stores after each batch: the
