@@ -285,7 +285,8 @@ CLI::App* add_gateway(CLI::App& app) {
   c.o_workers = g->add_option("--workers", c.workers, "NAT64 worker threads = TUN queues")->type_name("N");
   c.o_offload = g->add_option("--offload", c.offload,
                               "TUN offloads: auto = GSO super-packets and partial checksums when the kernel "
-                              "offers them (default), off = plain packets")
+                              "offers them, a flow's small UDP datagrams sent as one UDP GSO packet "
+                              "(default), off = plain packets")
                     ->type_name("auto|off");
   c.o_mtu = g->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500)")->type_name("N");
   c.o_nonglobal = g->add_flag("--allow-non-global", c.allow_non_global,

@@ -185,7 +185,8 @@ CLI::App* add_nat64(CLI::App& app) {
                     ->type_name("N");
   c.o_offload = nat->add_option("--offload", c.offload,
                                 "TUN offloads: auto = take GSO super-packets and partial checksums "
-                                "from the kernel when it offers them (default), off = plain packets")
+                                "from the kernel when it offers them and send a flow's small UDP datagrams "
+                                "as one UDP GSO packet (default), off = plain packets")
                     ->type_name("auto|off");
   c.o_control = nat->add_option("--control", c.control, "control socket (default /run/sixfour/nat64-TUN.sock)")
                     ->type_name("PATH");

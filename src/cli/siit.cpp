@@ -251,7 +251,8 @@ CLI::App* add_siit(CLI::App& app) {
                     ->type_name("N");
   c.o_offload = siit->add_option("--offload", c.offload,
                                  "TUN offloads: auto = take GSO super-packets and partial checksums "
-                                 "from the kernel when it offers them (default), off = plain packets")
+                                 "from the kernel when it offers them and send a flow's small UDP datagrams "
+                                "as one UDP GSO packet (default), off = plain packets")
                     ->type_name("auto|off");
   c.o_control = siit->add_option("--control", c.control,
                                  "control socket (default /run/sixfour/siit-TUN.sock)")
