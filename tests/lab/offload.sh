@@ -70,9 +70,11 @@ sys.exit(0 if len(got) == count else 1)
 # offload_udp_stream WHAT COUNT: c6 sends COUNT numbered datagrams in bursts of 16, in runs of
 # equal sizes each closed by a shorter one (the shape of a UDP GSO train, so that the translator
 # coalesces them both ways: xlat/udp_coalescer.hpp), the echo server returns each; every datagram
-# must come back intact and in the order sent.
+# must come back, intact. The order is printed, not asserted: the lab's kernel may reorder on its
+# own (a sending thread that moves to the other CPU mid-burst feeds the other CPU's backlog; a
+# flow's first packets can reach the other TUN queue), with offloads off as well.
 offload_udp_stream() {
-  lab_ok "$1: $2 numbered UDP datagrams in bursts, echoed in order" c6 "$LAB_PY" -c '
+  lab_ok "$1: $2 numbered UDP datagrams in bursts, all echoed intact" c6 "$LAB_PY" -c '
 import random, socket, sys, threading, time
 addr, count = sys.argv[1], int(sys.argv[2])
 rng = random.Random(7915)
@@ -97,11 +99,11 @@ try:
         got.append(s.recv(65535))
 except socket.timeout:
     pass
-intact = sum(1 for g in got if len(g) >= 4 and int.from_bytes(g[:4], "big") < count and msgs[int.from_bytes(g[:4], "big")] == g)
-print(f"got {len(got)} of {count}, intact {intact}, in order {got == msgs}")
-sys.exit(0 if got == msgs else 1)
+intact = len({g[:4] for g in got if len(g) >= 4 and int.from_bytes(g[:4], "big") < count and msgs[int.from_bytes(g[:4], "big")] == g})
+print(f"got {len(got)} of {count}, intact {intact}; in order: {got == msgs}")
+sys.exit(0 if len(got) == count and intact == count else 1)
 ' "$LAB_S4_AS6" "$2"
-  assert_eq "$1: datagrams echoed intact and in order" "got $2 of $2, intact $2, in order True" "$LAB_OUT"
+  assert_match "$1: datagrams echoed intact" "^got $2 of $2, intact $2;" "$LAB_OUT"
 }
 
 # offload_basic WHAT: ping, UDP echo (small and 1400 bytes), a UDP GSO burst, TCP both ways.
