@@ -162,13 +162,20 @@ void DataPlane::run(size_t queue, Worker& worker) {
   // goes after the train.
   auto send = [&](std::span<uint8_t> pkt) {
     if (coalesce) {
-      if (train->offer(pkt)) {
-        if (train->closed()) flush();
-        return;
-      }
-      if (train->count() != 0) {
-        flush();
-        if (coalesce && train->offer(pkt)) return;
+      switch (train->offer(pkt)) {
+        case offload::UdpCoalescer::Offer::Joined:
+          if (train->closed()) flush();
+          return;
+        case offload::UdpCoalescer::Offer::NewTrain:
+          flush();
+          if (coalesce) {  // still (a refused train turns it off)
+            train->restart(pkt);
+            return;
+          }
+          break;
+        case offload::UdpCoalescer::Offer::Alone:
+          flush();
+          break;
       }
     }
     write_one(kZeroHdr, pkt);

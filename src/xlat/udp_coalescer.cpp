@@ -61,31 +61,39 @@ bool same_flow(const uint8_t* a, const uint8_t* b, size_t l4_off) {
 
 UdpCoalescer::UdpCoalescer() : buf_(kVnetHdrLen + kMaxBytes) {}
 
-bool UdpCoalescer::offer(std::span<const uint8_t> pkt) {
-  if (closed_) return false;
+void UdpCoalescer::start(std::span<const uint8_t> pkt, size_t l4_off) {
+  std::memcpy(buf_.data() + kVnetHdrLen, pkt.data(), pkt.size());
+  len_ = pkt.size();
+  count_ = 1;
+  closed_ = false;
+  l4_off_ = l4_off;
+  gso_size_ = pkt.size() - l4_off - kUdpHdr;
+  version_ = static_cast<uint8_t>(pkt[0] >> 4);
+}
+
+UdpCoalescer::Offer UdpCoalescer::offer(std::span<const uint8_t> pkt) {
   size_t l4_off = 0;
   const std::span<const uint8_t> udp = joinable_udp(pkt, l4_off);
-  if (udp.empty()) return false;
+  if (udp.empty()) return Offer::Alone;
+  if (count_ == 0) {
+    start(pkt, l4_off);
+    return Offer::Joined;
+  }
   const size_t payload = udp.size() - kUdpHdr;
   uint8_t* train = buf_.data() + kVnetHdrLen;
-  if (count_ == 0) {
-    std::memcpy(train, pkt.data(), pkt.size());
-    len_ = pkt.size();
-    count_ = 1;
-    l4_off_ = l4_off;
-    gso_size_ = payload;
-    version_ = static_cast<uint8_t>(pkt[0] >> 4);
-    return true;
+  if (closed_ || static_cast<uint8_t>(pkt[0] >> 4) != version_ || payload > gso_size_ ||
+      len_ + payload > kMaxBytes || !same_flow(train, pkt.data(), l4_off_)) {
+    pending_l4_off_ = l4_off;
+    return Offer::NewTrain;
   }
-  if (static_cast<uint8_t>(pkt[0] >> 4) != version_ || payload > gso_size_ ||
-      len_ + payload > kMaxBytes || !same_flow(train, pkt.data(), l4_off_))
-    return false;
   std::memcpy(train + len_, udp.data() + kUdpHdr, payload);
   len_ += payload;
   ++count_;
   if (payload < gso_size_ || count_ == kMaxSegments || len_ + gso_size_ > kMaxBytes) closed_ = true;
-  return true;
+  return Offer::Joined;
 }
+
+void UdpCoalescer::restart(std::span<const uint8_t> pkt) { start(pkt, pending_l4_off_); }
 
 std::span<uint8_t> UdpCoalescer::finish(VnetHdr& h) {
   uint8_t* p = buf_.data() + kVnetHdrLen;

@@ -44,10 +44,17 @@ class UdpCoalescer {
 
   UdpCoalescer();
 
-  // Adds `pkt` to the train: true if it joined (it was copied; `pkt` may be reused), false if it
-  // cannot follow the train's packets (the caller flushes the train, then offers it again, and
-  // writes it alone if it is refused by an empty train too).
-  bool offer(std::span<const uint8_t> pkt);
+  enum class Offer : uint8_t {
+    Joined,    // added to the train (copied: `pkt` may be reused)
+    NewTrain,  // a datagram that can start a train but not join this one: finish() the train,
+               // then restart() with the same packet
+    Alone,     // can never be part of a train: finish() the train first, then write it on its own
+  };
+  // Offers `pkt` (a translated packet, in the order packets are written).
+  Offer offer(std::span<const uint8_t> pkt);
+  // Starts the next train with the packet offer() just answered NewTrain for (its checks are not
+  // repeated). Only valid right after that answer and the finish() it asked for.
+  void restart(std::span<const uint8_t> pkt);
 
   // Whether a further packet can still join (false after a short last datagram or at the limits);
   // the caller may flush at once.
@@ -79,6 +86,9 @@ class UdpCoalescer {
   size_t gso_size_ = 0;       // payload bytes of the first datagram
   uint8_t version_ = 0;
   bool closed_ = false;
+  size_t pending_l4_off_ = 0;  // what offer() found out about a NewTrain packet, for restart()
+
+  void start(std::span<const uint8_t> pkt, size_t l4_off);
 };
 
 }  // namespace sixfour::xlat::offload

@@ -12,6 +12,7 @@
 
 namespace off = sixfour::xlat::offload;
 using off::UdpCoalescer;
+using Offer = UdpCoalescer::Offer;
 
 namespace {
 
@@ -96,7 +97,7 @@ void round_trip(const Flow& f, const std::vector<size_t>& sizes) {
   std::vector<Bytes> sent;
   for (size_t i = 0; i < sizes.size(); ++i) {
     sent.push_back(datagram(f, static_cast<uint16_t>(0x1234 + i), sizes[i], static_cast<uint8_t>(i)));
-    ASSERT_TRUE(c.offer(sent.back())) << "datagram " << i;
+    ASSERT_EQ(c.offer(sent.back()), Offer::Joined) << "datagram " << i;
   }
   ASSERT_EQ(c.count(), sizes.size());
   off::VnetHdr h;
@@ -141,7 +142,7 @@ TEST(UdpCoalescer, Ipv4DfTrainRoundTrip) { round_trip(Flow{.df = true}, {1400, 1
 TEST(UdpCoalescer, OneDatagramLeavesUnchanged) {
   UdpCoalescer c;
   const Bytes d = datagram(Flow{}, 7, 64, 1);
-  ASSERT_TRUE(c.offer(d));
+  ASSERT_EQ(c.offer(d), Offer::Joined);
   off::VnetHdr h;
   h.gso_type = 99;
   const auto out = c.finish(h);
@@ -153,18 +154,18 @@ TEST(UdpCoalescer, OneDatagramLeavesUnchanged) {
 
 TEST(UdpCoalescer, ShortDatagramClosesTheTrain) {
   UdpCoalescer c;
-  ASSERT_TRUE(c.offer(datagram(Flow{}, 1, 50, 0)));
+  ASSERT_EQ(c.offer(datagram(Flow{}, 1, 50, 0)), Offer::Joined);
   EXPECT_FALSE(c.closed());
-  ASSERT_TRUE(c.offer(datagram(Flow{}, 2, 20, 0)));
+  ASSERT_EQ(c.offer(datagram(Flow{}, 2, 20, 0)), Offer::Joined);
   EXPECT_TRUE(c.closed());
-  EXPECT_FALSE(c.offer(datagram(Flow{}, 3, 20, 0)));
+  EXPECT_EQ(c.offer(datagram(Flow{}, 3, 20, 0)), Offer::NewTrain);
   EXPECT_EQ(c.count(), 2u);
 }
 
 TEST(UdpCoalescer, LargerDatagramDoesNotJoin) {
   UdpCoalescer c;
-  ASSERT_TRUE(c.offer(datagram(Flow{}, 1, 50, 0)));
-  EXPECT_FALSE(c.offer(datagram(Flow{}, 2, 51, 0)));
+  ASSERT_EQ(c.offer(datagram(Flow{}, 1, 50, 0)), Offer::Joined);
+  EXPECT_EQ(c.offer(datagram(Flow{}, 2, 51, 0)), Offer::NewTrain);
   EXPECT_EQ(c.count(), 1u);
 }
 
@@ -179,13 +180,13 @@ TEST(UdpCoalescer, OtherFlowOrHeaderDoesNotJoin) {
   others[5].version = 6;
   for (size_t i = 0; i < others.size(); ++i) {
     UdpCoalescer c;
-    ASSERT_TRUE(c.offer(datagram(base, 1, 40, 0)));
-    EXPECT_FALSE(c.offer(datagram(others[i], 2, 40, 0))) << "variant " << i;
+    ASSERT_EQ(c.offer(datagram(base, 1, 40, 0)), Offer::Joined);
+    EXPECT_EQ(c.offer(datagram(others[i], 2, 40, 0)), Offer::NewTrain) << "variant " << i;
     EXPECT_EQ(c.count(), 1u);
   }
   // Other addresses.
   UdpCoalescer c;
-  ASSERT_TRUE(c.offer(datagram(base, 1, 40, 0)));
+  ASSERT_EQ(c.offer(datagram(base, 1, 40, 0)), Offer::Joined);
   Bytes d = datagram(base, 2, 40, 0);
   d[19] = 2;                                       // 192.0.2.2
   wr16(d, 10, 0);
@@ -193,7 +194,7 @@ TEST(UdpCoalescer, OtherFlowOrHeaderDoesNotJoin) {
   wr16(d, 26, 0);
   const uint32_t pseudo = naive_sum(d.data() + 12, 8) + 17 + 48;
   wr16(d, 26, static_cast<uint16_t>(~fold(naive_sum(d.data() + 20, 48, pseudo))));
-  EXPECT_FALSE(c.offer(d));
+  EXPECT_EQ(c.offer(d), Offer::NewTrain);
 }
 
 TEST(UdpCoalescer, WhatNeverJoins) {
@@ -232,35 +233,58 @@ TEST(UdpCoalescer, WhatNeverJoins) {
   bad.emplace_back("IPv6 extension header", v6);
   for (const auto& [what, pkt] : bad) {
     UdpCoalescer c;
-    EXPECT_FALSE(c.offer(pkt)) << what;
+    EXPECT_EQ(c.offer(pkt), Offer::Alone) << what;
     EXPECT_EQ(c.count(), 0u) << what;
     // Nor after a good one.
-    ASSERT_TRUE(c.offer(good));
-    EXPECT_FALSE(c.offer(pkt)) << what;
+    ASSERT_EQ(c.offer(good), Offer::Joined);
+    EXPECT_EQ(c.offer(pkt), Offer::Alone) << what;
     EXPECT_EQ(c.count(), 1u) << what;
   }
+}
+
+TEST(UdpCoalescer, NewTrainRestartsWithThePacket) {
+  UdpCoalescer c;
+  ASSERT_EQ(c.offer(datagram(Flow{}, 1, 40, 0)), Offer::Joined);
+  ASSERT_EQ(c.offer(datagram(Flow{}, 2, 40, 0)), Offer::Joined);
+  const Bytes other = datagram(Flow{.version = 6}, 0, 30, 9);
+  ASSERT_EQ(c.offer(other), Offer::NewTrain);
+  EXPECT_EQ(c.count(), 2u);  // the refused packet is not in the train
+  off::VnetHdr h;
+  EXPECT_EQ(resegment(c.finish(h), h).size(), 2u);
+  c.restart(other);
+  EXPECT_EQ(c.count(), 1u);
+  // The new train follows the restarted packet's flow and size.
+  ASSERT_EQ(c.offer(datagram(Flow{.version = 6}, 0, 30, 10)), Offer::Joined);
+  EXPECT_EQ(c.offer(datagram(Flow{}, 3, 30, 0)), Offer::NewTrain);
+  const auto train = c.finish(h);
+  EXPECT_EQ(h.gso_type, off::kGsoUdpL4);
+  EXPECT_EQ(h.gso_size, 30);
+  const auto segs = resegment(train, h);
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[0], other);
+  EXPECT_EQ(segs[1], datagram(Flow{.version = 6}, 0, 30, 10));
 }
 
 TEST(UdpCoalescer, SegmentLimit) {
   UdpCoalescer c;
   for (size_t i = 0; i < UdpCoalescer::kMaxSegments; ++i) {
     EXPECT_FALSE(c.closed());
-    ASSERT_TRUE(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 64, 0)));
+    ASSERT_EQ(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 64, 0)), Offer::Joined);
   }
   EXPECT_TRUE(c.closed());
-  EXPECT_FALSE(c.offer(datagram(Flow{}, 99, 64, 0)));
+  EXPECT_EQ(c.offer(datagram(Flow{}, 99, 64, 0)), Offer::NewTrain);
   off::VnetHdr h;
   EXPECT_EQ(resegment(c.finish(h), h).size(), UdpCoalescer::kMaxSegments);
   // Empty again: a new train starts.
-  EXPECT_TRUE(c.offer(datagram(Flow{}, 100, 64, 0)));
+  EXPECT_EQ(c.offer(datagram(Flow{}, 100, 64, 0)), Offer::Joined);
 }
 
 TEST(UdpCoalescer, ByteLimit) {
   // 20 + 8 + 46 * 1400 = 64 428 bytes; a 47th full datagram would pass 65 535.
   UdpCoalescer c;
-  for (size_t i = 0; i < 46; ++i) ASSERT_TRUE(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 1400, 0)));
+  for (size_t i = 0; i < 46; ++i) ASSERT_EQ(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 1400, 0)), Offer::Joined);
   EXPECT_TRUE(c.closed());
-  EXPECT_FALSE(c.offer(datagram(Flow{}, 46, 1400, 0)));
+  EXPECT_EQ(c.offer(datagram(Flow{}, 46, 1400, 0)), Offer::NewTrain);
   off::VnetHdr h;
   const auto train = c.finish(h);
   EXPECT_EQ(train.size(), 20u + 8 + 46 * 1400);
