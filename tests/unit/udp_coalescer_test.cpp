@@ -1,5 +1,5 @@
 // xlat/udp_coalescer: translated UDP datagrams of one flow written as one UDP GSO super-packet.
-// Datagrams are built byte by byte with checksums from a naive RFC 1071 sum written here. The
+// Datagrams are built byte by byte with checksums from the naive RFC 1071 sum of packet_builder6.hpp. The
 // round-trip tests hand the train to offload::segment(), which splits a GSO packet exactly as the
 // kernel's __udp_gso_segment does, and expect the original datagrams back, byte for byte.
 #include "xlat/udp_coalescer.hpp"
@@ -10,28 +10,19 @@
 #include <cstring>
 #include <vector>
 
+#include "packet_builder6.hpp"
+
 namespace off = sixfour::xlat::offload;
 using off::UdpCoalescer;
 using Offer = UdpCoalescer::Offer;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-uint32_t naive_sum(const uint8_t* p, size_t n, uint32_t s = 0) {
-  for (size_t i = 0; i + 1 < n; i += 2) s += uint32_t(p[i] << 8 | p[i + 1]);
-  if (n & 1) s += uint32_t(p[n - 1] << 8);
-  return s;
-}
-uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
-}
-uint16_t rd16(const Bytes& b, size_t off) { return static_cast<uint16_t>(b.at(off) << 8 | b.at(off + 1)); }
-void wr16(Bytes& b, size_t off, uint16_t v) {
-  b.at(off) = static_cast<uint8_t>(v >> 8);
-  b.at(off + 1) = static_cast<uint8_t>(v);
-}
+using pb6::Bytes;
+using pb6::fold;
+using pb6::naive_sum;
+using pb6::rd16;
+using pb6::wr16;
 
 struct Flow {
   uint8_t version = 4;
