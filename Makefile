@@ -2,7 +2,7 @@
 NPROC := $(shell nproc)
 BUILD_TYPE ?= Release
 
-.PHONY: all setup build build-asan demo test unit integration asan clean
+.PHONY: all setup build build-asan demo test unit integration asan format format-check clean
 
 all: build
 
@@ -28,6 +28,7 @@ demo:
 # then the unit tests again under ASan+UBSan.
 test:
 	scripts/setup
+	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory build
 	ctest --test-dir build --output-on-failure
 	$(MAKE) --no-print-directory asan
@@ -40,6 +41,15 @@ integration: build
 
 asan: build-asan
 	ctest --test-dir build-asan -L unit --output-on-failure
+
+# The tree's style is .clang-format; `format` applies it, `format-check` fails on any file that differs.
+FORMATTED = $(shell git ls-files '*.cpp' '*.hpp' '*.c' '*.h')
+format:
+	clang-format -i $(FORMATTED)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMATTED)
+	@echo "format-check: $(words $(FORMATTED)) files formatted"
 
 clean:
 	rm -rf build build-asan

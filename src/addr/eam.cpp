@@ -33,17 +33,16 @@ Status EamTable::add(const Eam& entry) {
   if (auto st = check_suffixes(entry); !st) return st;
   for (const auto& e : entries_) {
     if (overlaps(e.v6, entry.v6)) {
-      return Error{"EAM \"" + entry_str(entry) + "\": IPv6 prefix " + entry.v6.str() +
-                   " overlaps existing entry \"" + entry_str(e) + "\""};
+      return Error{"EAM \"" + entry_str(entry) + "\": IPv6 prefix " + entry.v6.str() + " overlaps existing entry \"" +
+                   entry_str(e) + "\""};
     }
     if (overlaps(e.v4, entry.v4)) {
-      return Error{"EAM \"" + entry_str(entry) + "\": IPv4 prefix " + entry.v4.str() +
-                   " overlaps existing entry \"" + entry_str(e) + "\""};
+      return Error{"EAM \"" + entry_str(entry) + "\": IPv4 prefix " + entry.v4.str() + " overlaps existing entry \"" +
+                   entry_str(e) + "\""};
     }
   }
   // Longest prefixes first, so the first match in a scan is the longest match (§3.2, §3.3).
-  auto pos = std::find_if(entries_.begin(), entries_.end(),
-                          [&](const Eam& e) { return e.v4.len < entry.v4.len; });
+  auto pos = std::find_if(entries_.begin(), entries_.end(), [&](const Eam& e) { return e.v4.len < entry.v4.len; });
   entries_.insert(pos, entry);
   return Ok{};
 }

@@ -19,9 +19,7 @@ std::string quoted(std::string_view text) {
   return s;
 }
 
-Error bad(std::string_view text, std::string_view why) {
-  return Error{quoted(text) + ": " + std::string(why)};
-}
+Error bad(std::string_view text, std::string_view why) { return Error{quoted(text) + ": " + std::string(why)}; }
 
 // Splits "addr/len" into its parts; `has_len` is false when there is no '/'.
 struct PrefixText {
@@ -167,9 +165,7 @@ Result<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
   return p;
 }
 
-bool Ipv4Prefix::contains(Ipv4Addr a) const {
-  return ((a.to_u32() ^ addr.to_u32()) & mask32(len)) == 0;
-}
+bool Ipv4Prefix::contains(Ipv4Addr a) const { return ((a.to_u32() ^ addr.to_u32()) & mask32(len)) == 0; }
 
 bool Ipv4Prefix::contains(const Ipv4Prefix& p) const { return p.len >= len && contains(p.addr); }
 
@@ -211,7 +207,9 @@ Result<Ipv6Prefix> Ipv6Prefix::parse(std::string_view text) {
   p.len = static_cast<uint8_t>(len);
   for (int i = 0; i < 16; ++i) {
     int bits_in_prefix = len - 8 * i;  // how many leading bits of byte i belong to the prefix
-    uint8_t host_mask = bits_in_prefix >= 8 ? 0 : bits_in_prefix <= 0 ? 0xff : static_cast<uint8_t>(0xff >> bits_in_prefix);
+    uint8_t host_mask = bits_in_prefix >= 8   ? 0
+                        : bits_in_prefix <= 0 ? 0xff
+                                              : static_cast<uint8_t>(0xff >> bits_in_prefix);
     if (p.addr.b[i] & host_mask) return bad(text, "host bits set");
   }
   return p;

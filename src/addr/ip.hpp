@@ -14,7 +14,7 @@ struct Ipv4Addr {
   std::array<uint8_t, 4> b{};  // network byte order
 
   static Ipv4Addr from_u32(uint32_t host_order);
-  uint32_t to_u32() const;  // host order
+  uint32_t to_u32() const;                               // host order
   static Result<Ipv4Addr> parse(std::string_view text);  // dotted quad only
   std::string str() const;
   auto operator<=>(const Ipv4Addr&) const = default;
@@ -29,7 +29,7 @@ struct Ipv6Addr {
 };
 
 struct Ipv4Prefix {
-  Ipv4Addr addr;   // host bits are zero
+  Ipv4Addr addr;    // host bits are zero
   uint8_t len = 0;  // 0..32
 
   // "a.b.c.d/len" or "a.b.c.d" (= /32). Host bits set is an error ("198.51.100.1/24 has host bits set").
@@ -41,7 +41,7 @@ struct Ipv4Prefix {
 };
 
 struct Ipv6Prefix {
-  Ipv6Addr addr;   // host bits are zero
+  Ipv6Addr addr;    // host bits are zero
   uint8_t len = 0;  // 0..128
 
   // "x::/len" or "x::" (= /128). Host bits set is an error.

@@ -14,9 +14,7 @@ constexpr size_t kUOctet = 8;
 
 }  // namespace
 
-bool valid_length(uint8_t len) {
-  return len == 32 || len == 40 || len == 48 || len == 56 || len == 64 || len == 96;
-}
+bool valid_length(uint8_t len) { return len == 32 || len == 40 || len == 48 || len == 56 || len == 64 || len == 96; }
 
 Result<Ipv6Prefix> parse_prefix(std::string_view text) {
   auto p = Ipv6Prefix::parse(text);
@@ -30,7 +28,7 @@ Result<Ipv6Prefix> parse_prefix(std::string_view text) {
 }
 
 Ipv6Addr embed(const Ipv6Prefix& prefix, Ipv4Addr v4) {
-  Ipv6Addr a{};  // §2.2: the suffix after the IPv4 bits is zero
+  Ipv6Addr a{};                             // §2.2: the suffix after the IPv4 bits is zero
   if (!valid_length(prefix.len)) return a;  // contract violation; never index past the address
   size_t start = prefix.len / 8;
   for (size_t i = 0; i < start; ++i) a.b[i] = prefix.addr.b[i];

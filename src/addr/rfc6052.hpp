@@ -20,8 +20,8 @@
 namespace sixfour::rfc6052 {
 
 // 64:ff9b::/96, RFC 6052 §2.1.
-inline constexpr Ipv6Prefix kWellKnownPrefix{
-    Ipv6Addr{{0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}}, 96};
+inline constexpr Ipv6Prefix kWellKnownPrefix{Ipv6Addr{{0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+                                             96};
 // 64:ff9b:1::/48, RFC 8215 (local-use IPv4/IPv6 translation prefix).
 inline constexpr Ipv6Prefix kLocalUsePrefix{
     Ipv6Addr{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}}, 48};

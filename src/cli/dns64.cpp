@@ -56,8 +56,8 @@ int run_dns64(const dns64::DaemonConfig& cfg) {
   for (auto& l : cfg.listen) listen += (listen.empty() ? "" : ", ") + l.str();
   for (auto& u : cfg.upstreams) ups += (ups.empty() ? "" : ", ") + u.str();
   for (auto& a : cfg.allow) allow += (allow.empty() ? "" : ", ") + a.str();
-  spdlog::info("listening on {} ({} thread{}), prefix {}, upstream {}, clients {}", listen,
-               cfg.threads, cfg.threads == 1 ? "" : "s", cfg.settings.prefix.str(), ups, allow);
+  spdlog::info("listening on {} ({} thread{}), prefix {}, upstream {}, clients {}", listen, cfg.threads,
+               cfg.threads == 1 ? "" : "s", cfg.settings.prefix.str(), ups, allow);
   int sig = 0;
   do {
     sigwait(&sigs, &sig);
@@ -94,8 +94,7 @@ int run_dns64_stats(bool json, const std::string& path) {
 struct Dns64Cli {
   std::vector<std::string> listen, upstream, exclude, allow;
   std::string prefix, threads, cache_size, control, config_file;
-  CLI::Option *o_listen, *o_upstream, *o_exclude, *o_allow, *o_prefix, *o_threads, *o_cache,
-      *o_control;
+  CLI::Option *o_listen, *o_upstream, *o_exclude, *o_allow, *o_prefix, *o_threads, *o_cache, *o_control;
   CLI::App* stats = nullptr;
   bool stats_json = false;
   std::string stats_control = "/run/sixfour/dns64.sock";
@@ -108,9 +107,9 @@ Dns64Cli& dns64_cli() {
 
 CLI::App* add_dns64(CLI::App& app) {
   Dns64Cli& c = dns64_cli();
-  CLI::App* cmd = app.add_subcommand(
-      "dns64", "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
-               "AAAA records from A records with an RFC 6052 prefix.");
+  CLI::App* cmd = app.add_subcommand("dns64",
+                                     "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
+                                     "AAAA records from A records with an RFC 6052 prefix.");
   cmd->require_subcommand(0, 1);
   c.o_listen = cmd->add_option("--listen", c.listen,
                                "address to serve on, ADDR:PORT or [V6]:PORT, repeatable (default "
@@ -120,8 +119,7 @@ CLI::App* add_dns64(CLI::App& app) {
                                  "recursive resolver to forward to, repeatable, tried in order "
                                  "with failover (default: nameservers of /etc/resolv.conf)")
                      ->type_name("ADDR:PORT");
-  c.o_prefix = cmd->add_option("--prefix", c.prefix, "RFC 6052 prefix (default 64:ff9b::/96)")
-                   ->type_name("PREFIX");
+  c.o_prefix = cmd->add_option("--prefix", c.prefix, "RFC 6052 prefix (default 64:ff9b::/96)")->type_name("PREFIX");
   c.o_exclude = cmd->add_option("--exclude", c.exclude,
                                 "AAAA records inside this IPv6 prefix count as absent, repeatable "
                                 "(::ffff:0:0/96 always does)")
@@ -130,13 +128,10 @@ CLI::App* add_dns64(CLI::App& app) {
                               "clients allowed to query, repeatable; others get REFUSED (default: "
                               "loopback and this host's on-link networks)")
                   ->type_name("CIDR");
-  c.o_threads = cmd->add_option("--threads", c.threads, "server threads (default: one per core)")
-                    ->type_name("N");
-  c.o_cache = cmd->add_option("--cache-size", c.cache_size, "answer cache size in MiB (default 64)")
-                  ->type_name("MIB");
-  c.o_control = cmd->add_option("--control", c.control,
-                                "control socket (default /run/sixfour/dns64.sock)")
-                    ->type_name("PATH");
+  c.o_threads = cmd->add_option("--threads", c.threads, "server threads (default: one per core)")->type_name("N");
+  c.o_cache = cmd->add_option("--cache-size", c.cache_size, "answer cache size in MiB (default 64)")->type_name("MIB");
+  c.o_control =
+      cmd->add_option("--control", c.control, "control socket (default /run/sixfour/dns64.sock)")->type_name("PATH");
   cmd->add_option("--config", c.config_file,
                   "TOML file with the same settings (keys listen, upstream, prefix, exclude, allow, "
                   "threads, cache-size, control); command-line flags override it")

@@ -32,23 +32,30 @@ CLI::App* add_doctor(CLI::App& app) {
       "doctor", "Report this host's IPv4/IPv6 setup, NAT64 prefix discovery and reachability, with a verdict.");
   s->add_flag("--json", c.json, "print the report as JSON");
   s->add_flag("--offline", c.offline, "send nothing: report interfaces, routes, resolvers and a verdict from them");
-  s->add_option("--timeout", c.timeout, "per-probe timeout (default 2000)")->type_name("MS")->check(CLI::Range(1, 60000));
+  s->add_option("--timeout", c.timeout, "per-probe timeout (default 2000)")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 60000));
   s->add_option("--slow", c.slow, "a probe taking this long or longer is graded slow (default 500)")
       ->type_name("MS")
       ->check(CLI::Range(1, 60000));
   s->add_option("--resolver", c.resolvers,
                 "query this resolver instead of the system's (repeatable): IPV4[:PORT], IPV6 or [IPV6]:PORT")
       ->type_name("ADDR[:PORT]");
-  s->add_option("--port", c.port, "TCP port of the reachability probes (default 443)")->type_name("N")->check(CLI::Range(1, 65535));
-  c.o_v4l = s->add_option("--v4-literal", c.v4_literal, fmt::format("IPv4 address to connect to (default {})", d.v4_literal))
-                ->type_name("IP");
-  c.o_v6l = s->add_option("--v6-literal", c.v6_literal, fmt::format("IPv6 address to connect to (default {})", d.v6_literal))
-                ->type_name("IP");
+  s->add_option("--port", c.port, "TCP port of the reachability probes (default 443)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 65535));
+  c.o_v4l =
+      s->add_option("--v4-literal", c.v4_literal, fmt::format("IPv4 address to connect to (default {})", d.v4_literal))
+          ->type_name("IP");
+  c.o_v6l =
+      s->add_option("--v6-literal", c.v6_literal, fmt::format("IPv6 address to connect to (default {})", d.v6_literal))
+          ->type_name("IP");
   c.o_v4n = s->add_option("--v4-name", c.v4_name, fmt::format("a name with only A records (default {})", d.v4_name))
                 ->type_name("NAME");
   c.o_v6n = s->add_option("--v6-name", c.v6_name, fmt::format("a name with only AAAA records (default {})", d.v6_name))
                 ->type_name("NAME");
-  c.o_dsn = s->add_option("--ds-name", c.ds_name, fmt::format("a name with both (default {})", d.ds_name))->type_name("NAME");
+  c.o_dsn =
+      s->add_option("--ds-name", c.ds_name, fmt::format("a name with both (default {})", d.ds_name))->type_name("NAME");
   s->add_option("--pref64-wait", c.pref64_wait, "how long to wait for router advertisements (default 1000)")
       ->type_name("MS")
       ->check(CLI::Range(0, 60000));

@@ -126,8 +126,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
     spdlog::error("{}", turned_on.error());
     return 1;
   }
-  if (!turned_on->empty())
-    spdlog::info("turned on {} (turned off again on exit)", fmt::join(*turned_on, " and "));
+  if (!turned_on->empty()) spdlog::info("turned on {} (turned off again on exit)", fmt::join(*turned_on, " and "));
 
   io::SteeringTable table(steer);
   if (auto st = table.apply(); !st) {
@@ -147,13 +146,14 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   }
   io::Dns64Server* dns_srv = dns.value().get();
   const std::string gw_json = gateway_json(cfg);
-  auto control = io::ControlServer::start(cfg.control, [&daemon, dns_srv, &gw_json](std::string_view cmd) -> std::string {
-    if (cmd == "stats") return combined_stats(daemon.stats_json(), dns_srv->stats_json(), gw_json);
-    if (cmd == "sessions") return daemon.sessions_json();
-    if (cmd == "bib") return daemon.bib_json();
-    if (cmd == "dns64-stats") return dns_srv->stats_json();
-    return "{\"error\":\"unknown command; try stats, sessions, bib or dns64-stats\"}\n";
-  });
+  auto control =
+      io::ControlServer::start(cfg.control, [&daemon, dns_srv, &gw_json](std::string_view cmd) -> std::string {
+        if (cmd == "stats") return combined_stats(daemon.stats_json(), dns_srv->stats_json(), gw_json);
+        if (cmd == "sessions") return daemon.sessions_json();
+        if (cmd == "bib") return daemon.bib_json();
+        if (cmd == "dns64-stats") return dns_srv->stats_json();
+        return "{\"error\":\"unknown command; try stats, sessions, bib or dns64-stats\"}\n";
+      });
   if (!control) {
     spdlog::error("{}", control.error());
     return 1;
@@ -165,21 +165,23 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   for (const auto& p : routes.added()) added.push_back(p.str());
   std::string v4;
   if (steer.shared)
-    v4 = fmt::format("IPv4 {} ports {} shared with the kernel (its ephemeral ports: {}), through "
-                     "internal {} and nftables table inet {}",
-                     steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
-                     gateway::table_name(steer.tun));
+    v4 = fmt::format(
+        "IPv4 {} ports {} shared with the kernel (its ephemeral ports: {}), through "
+        "internal {} and nftables table inet {}",
+        steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
+        gateway::table_name(steer.tun));
   else
     v4 = "pool4 routed into the TUN";
   spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}", tun->name(), queues, queues == 1 ? "" : "s",
                nat64::describe(cfg.nat64.settings), v4, fmt::join(added, ", "));
-  spdlog::info("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}", fmt::join(listen, ", "),
-               [&] {
-                 std::vector<std::string> a;
-                 for (const auto& n : cfg.dns64.allow) a.push_back(n.str());
-                 return fmt::format("{}", fmt::join(a, ", "));
-               }(),
-               fmt::join(ups, ", "), tun->name(), fmt::join(steer.inside, ", "), cfg.control);
+  spdlog::info(
+      "DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}", fmt::join(listen, ", "),
+      [&] {
+        std::vector<std::string> a;
+        for (const auto& n : cfg.dns64.allow) a.push_back(n.str());
+        return fmt::format("{}", fmt::join(a, ", "));
+      }(),
+      fmt::join(ups, ", "), tun->name(), fmt::join(steer.inside, ", "), cfg.control);
   for (const std::string& w : cfg.nat64.warnings) spdlog::warn("note: {}", w);
 
   int sig = 0;
@@ -243,13 +245,13 @@ GatewayCli& gateway_cli() {
   return c;
 }
 
-
 CLI::App* add_gateway(CLI::App& app) {
   GatewayCli& c = gateway_cli();
-  CLI::App* g = app.add_subcommand(
-      "gateway", "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
-                 "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
-                 "or a routed pool4.");
+  CLI::App* g =
+      app.add_subcommand("gateway",
+                         "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
+                         "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
+                         "or a routed pool4.");
   g->require_subcommand(0, 1);
   c.o_inside = g->add_option("--inside", c.inside,
                              "interface facing the IPv6-only clients, repeatable (required): DNS64 "
@@ -273,9 +275,9 @@ CLI::App* add_gateway(CLI::App& app) {
                              "DNS64 address, repeatable (default: the inside interfaces' global and ULA "
                              "addresses, port 53)")
                    ->type_name("ADDR[:PORT]");
-  c.o_upstream = g->add_option("--upstream", c.upstream,
-                               "resolver DNS64 forwards to, repeatable (default: /etc/resolv.conf)")
-                     ->type_name("ADDR[:PORT]");
+  c.o_upstream =
+      g->add_option("--upstream", c.upstream, "resolver DNS64 forwards to, repeatable (default: /etc/resolv.conf)")
+          ->type_name("ADDR[:PORT]");
   c.o_allow = g->add_option("--dns-allow", c.dns_allow,
                             "DNS64 clients, repeatable (default: loopback and the inside interfaces' on-link networks)")
                   ->type_name("CIDR");

@@ -37,8 +37,9 @@ void add_prefix(CLI::App* sub, LabCli& c) {
 CLI::App* add_lab(CLI::App& app) {
   LabCli& c = lab_cli();
   CLI::App* cmd = app.add_subcommand(
-      "lab", "A lab of network namespaces: an IPv6-only laptop, a gateway, an IPv4-only web server with its "
-             "own DNS zone, a dual-stack server (documentation addresses only; needs root).");
+      "lab",
+      "A lab of network namespaces: an IPv6-only laptop, a gateway, an IPv4-only web server with its "
+      "own DNS zone, a dual-stack server (documentation addresses only; needs root).");
   cmd->require_subcommand(1);
   c.up = cmd->add_subcommand("up", "Build the lab (tearing down leftovers first) and start its DNS and web servers.");
   add_prefix(c.up, c);
@@ -47,8 +48,9 @@ CLI::App* add_lab(CLI::App& app) {
   c.down = cmd->add_subcommand("down", "Remove the lab: its processes, namespaces, links and /etc/netns files.");
   add_prefix(c.down, c);
   c.demo = cmd->add_subcommand(
-      "demo", "Build the lab, run the IPv6-only story step by step with real output, tear it down. Exit 0 only "
-              "if every step worked.");
+      "demo",
+      "Build the lab, run the IPv6-only story step by step with real output, tear it down. Exit 0 only "
+      "if every step worked.");
   add_prefix(c.demo, c);
   c.demo->add_flag("--keep", c.keep, "leave the lab up afterwards (remove it with `sixfour lab down`)");
   c.shell = cmd->add_subcommand("shell", "Run a shell, or the command after --, inside a node of the lab.");

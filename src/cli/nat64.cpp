@@ -39,8 +39,8 @@ Status add_routes(const nat64::DaemonConfig& cfg, io::RouteSet& routes) {
   for (const auto& p : want) {
     auto st = routes.add(p);
     if (!st)
-      return Error{fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)",
-                               st.error(), cfg.tun)};
+      return Error{
+          fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)", st.error(), cfg.tun)};
   }
   return Ok{};
 }
@@ -97,8 +97,8 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   }
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
-  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}{}", tun.name(),
-               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
+  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}{}", tun.name(), cfg.settings.xlat.mtu6,
+               workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
                nat64::describe(cfg.settings), route_text, warn);
   // Translated packets re-enter the kernel on the TUN device; the kernel must forward them.
   if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
@@ -113,8 +113,8 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   daemon.stop();
   const size_t n_routes = routes.added().size();
   routes.clear();
-  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes,
-               n_routes == 1 ? "" : "s", tun.name());
+  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes, n_routes == 1 ? "" : "s",
+               tun.name());
   return 0;
 }
 
@@ -127,12 +127,11 @@ std::string control_path(const Nat64Query& q) {
 // ---- command-line wiring ----
 
 struct Nat64Cli {
-  std::string tun, prefix, udp_timeout, icmp_timeout, tcp_est, tcp_trans, mtu, workers, control,
-      config_file, offload;
+  std::string tun, prefix, udp_timeout, icmp_timeout, tcp_est, tcp_trans, mtu, workers, control, config_file, offload;
   std::vector<std::string> pool4, statics;
   bool adf = false, drop_syn = false, allow_non_global = false, no_routes = false, log_sessions = false;
-  CLI::Option *o_tun, *o_prefix, *o_pool4, *o_static, *o_adf, *o_syn, *o_udp, *o_icmp, *o_est, *o_trans,
-      *o_mtu, *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log, *o_offload;
+  CLI::Option *o_tun, *o_prefix, *o_pool4, *o_static, *o_adf, *o_syn, *o_udp, *o_icmp, *o_est, *o_trans, *o_mtu,
+      *o_nonglobal, *o_noroutes, *o_workers, *o_control, *o_log, *o_offload;
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
   Nat64Query qstats, qsessions, qbib;
 };
@@ -144,13 +143,12 @@ Nat64Cli& nat64_cli() {
 
 CLI::App* add_nat64(CLI::App& app) {
   Nat64Cli& c = nat64_cli();
-  CLI::App* nat = app.add_subcommand(
-      "nat64", "Run the stateful NAT64 (RFC 6146): IPv6-only hosts reach IPv4 through a pool of "
-               "IPv4 addresses and ports, on a TUN device.");
+  CLI::App* nat = app.add_subcommand("nat64",
+                                     "Run the stateful NAT64 (RFC 6146): IPv6-only hosts reach IPv4 through a pool of "
+                                     "IPv4 addresses and ports, on a TUN device.");
   nat->require_subcommand(0, 1);
   c.o_tun = nat->add_option("--tun", c.tun, "TUN device name (default nat64; created if absent)")->type_name("NAME");
-  c.o_prefix = nat->add_option("--prefix", c.prefix,
-                               "RFC 6052 prefix IPv4 hosts are seen under (default 64:ff9b::/96)")
+  c.o_prefix = nat->add_option("--prefix", c.prefix, "RFC 6052 prefix IPv4 hosts are seen under (default 64:ff9b::/96)")
                    ->type_name("PREFIX");
   c.o_pool4 = nat->add_option("--pool4", c.pool4,
                               "IPv4 addresses (and port range, default 1024-65535) the NAT64 "
@@ -166,22 +164,20 @@ CLI::App* add_nat64(CLI::App& app) {
                           "6146 §3.5.1; default endpoint-independent)");
   c.o_syn = nat->add_flag("--drop-external-syn", c.drop_syn,
                           "drop unsolicited IPv4 SYNs instead of holding them 6 s (RFC 6146 §3.5.2.2)");
-  c.o_udp = nat->add_option("--udp-timeout", c.udp_timeout, "UDP session lifetime in seconds (default 300)")
-                ->type_name("S");
-  c.o_icmp = nat->add_option("--icmp-timeout", c.icmp_timeout, "ICMP query session lifetime (default 60)")
-                 ->type_name("S");
+  c.o_udp =
+      nat->add_option("--udp-timeout", c.udp_timeout, "UDP session lifetime in seconds (default 300)")->type_name("S");
+  c.o_icmp =
+      nat->add_option("--icmp-timeout", c.icmp_timeout, "ICMP query session lifetime (default 60)")->type_name("S");
   c.o_est = nat->add_option("--tcp-est-timeout", c.tcp_est, "established TCP session lifetime (default 7440)")
                 ->type_name("S");
-  c.o_trans = nat->add_option("--tcp-trans-timeout", c.tcp_trans,
-                              "transitory TCP session lifetime (default 240)")
+  c.o_trans = nat->add_option("--tcp-trans-timeout", c.tcp_trans, "transitory TCP session lifetime (default 240)")
                   ->type_name("S");
   c.o_mtu = nat->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500, at least 1280)")->type_name("N");
   c.o_nonglobal = nat->add_flag("--allow-non-global", c.allow_non_global,
                                 "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 "
                                 "§3.1 forbids it; for labs)");
   c.o_noroutes = nat->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
-  c.o_workers = nat->add_option("--workers", c.workers,
-                                "worker threads = TUN queues (default: one per online CPU)")
+  c.o_workers = nat->add_option("--workers", c.workers, "worker threads = TUN queues (default: one per online CPU)")
                     ->type_name("N");
   c.o_offload = nat->add_option("--offload", c.offload,
                                 "TUN offloads: auto = take GSO super-packets and partial checksums "
@@ -213,8 +209,7 @@ int run_nat64_command() {
   Nat64Cli& c = nat64_cli();
   const std::string who = fmt::format("{} ", kWho);
   if (c.stats->parsed()) return print_nat64_stats(who + "stats", control_path(c.qstats), c.qstats.json);
-  if (c.sessions->parsed())
-    return print_nat64_sessions(who + "sessions", control_path(c.qsessions), c.qsessions.json);
+  if (c.sessions->parsed()) return print_nat64_sessions(who + "sessions", control_path(c.qsessions), c.qsessions.json);
   if (c.bib->parsed()) return print_nat64_bib(who + "bib", control_path(c.qbib), c.qbib.json);
 
   nat64::ConfigInput file_in;

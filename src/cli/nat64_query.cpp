@@ -73,7 +73,8 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
   auto row = [&](const std::string& label, const std::string& key) {
     out += fmt::format("{:<26}{:>14}", label, get(m, key));
     if (per_worker)
-      for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", get(m, fmt::format("per_worker.{}.{}", w, key)));
+      for (unsigned w = 0; w < workers; ++w)
+        out += fmt::format("{:>12}", get(m, fmt::format("per_worker.{}.{}", w, key)));
     out += '\n';
   };
   out += fmt::format("{:<26}{:>14}", "", "total");
@@ -82,12 +83,21 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
   out += '\n';
   // Well-known rows first, in a reading order; then whatever else the translator counts.
   const std::pair<const char*, const char*> known[] = {
-      {"IPv4 received", "in4"},  {"IPv6 received", "in6"},         {"IPv4 sent", "out4"},
-      {"IPv6 sent", "out6"},     {"ICMP errors sent", "icmp-errors-sent"}, {"hairpinned", "hairpinned"},
-      {"dropped", "dropped"},    {"read errors", "read_errors"},   {"write errors", "write_errors"},
-      {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
-      {"segments", "segments"}, {"checksums finished", "csum_finished"},
-      {"UDP trains written", "udp_trains"}, {"datagrams in trains", "udp_coalesced"},
+      {"IPv4 received", "in4"},
+      {"IPv6 received", "in6"},
+      {"IPv4 sent", "out4"},
+      {"IPv6 sent", "out6"},
+      {"ICMP errors sent", "icmp-errors-sent"},
+      {"hairpinned", "hairpinned"},
+      {"dropped", "dropped"},
+      {"read errors", "read_errors"},
+      {"write errors", "write_errors"},
+      {"super-packets whole", "super_packets"},
+      {"super-packets split", "segmented"},
+      {"segments", "segments"},
+      {"checksums finished", "csum_finished"},
+      {"UDP trains written", "udp_trains"},
+      {"datagrams in trains", "udp_coalesced"},
   };
   std::vector<std::string> shown;
   for (const auto& [label, key] : known) {
@@ -114,18 +124,17 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
 int print_nat64_sessions(const std::string& who, const std::string& path, bool json) {
   std::map<std::string, std::string> m;
   if (int rc = ask_nat64(who, path, "sessions", json, m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)",
-                                "outside (pool4)", "remote (IPv4)", "state", "expires");
+  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)", "outside (pool4)",
+                                "remote (IPv4)", "state", "expires");
   size_t n = 0;
   for (;; ++n) {
     const std::string p = fmt::format("{}.", n);
     if (!m.count(p + "proto")) break;
     const uint64_t ms = std::stoull(get(m, p + "expires_in_ms") == "-" ? "0" : get(m, p + "expires_in_ms"));
-    out += fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", get(m, p + "proto"),
-                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
-                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
-                       addr_port(get(m, p + "remote4"), get(m, p + "remote_port4")), get(m, p + "state"),
-                       (ms + 999) / 1000);
+    out += fmt::format(
+        "{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", get(m, p + "proto"),
+        addr_port(get(m, p + "addr6"), get(m, p + "port6")), addr_port(get(m, p + "addr4"), get(m, p + "port4")),
+        addr_port(get(m, p + "remote4"), get(m, p + "remote_port4")), get(m, p + "state"), (ms + 999) / 1000);
   }
   out += fmt::format("{} session{}\n", n, n == 1 ? "" : "s");
   std::fputs(out.c_str(), stdout);
@@ -135,8 +144,8 @@ int print_nat64_sessions(const std::string& who, const std::string& path, bool j
 int print_nat64_bib(const std::string& who, const std::string& path, bool json) {
   std::map<std::string, std::string> m;
   if (int rc = ask_nat64(who, path, "bib", json, m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)",
-                                "kind", "sessions");
+  std::string out =
+      fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)", "kind", "sessions");
   size_t n = 0;
   for (;; ++n) {
     const std::string p = fmt::format("{}.", n);

@@ -16,8 +16,7 @@ struct Nat64Query {
 };
 
 // Adds subcommand `name` to `parent` with --json, --tun NAME and --control PATH (exclusive).
-CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun,
-                          Nat64Query& q);
+CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun, Nat64Query& q);
 
 // Asks the daemon at `path` for `command` ("stats", "sessions", "bib"). With json, prints the
 // reply as is and returns -1; otherwise fills `kv` with the flattened reply and returns 0. On an

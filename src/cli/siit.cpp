@@ -43,8 +43,10 @@ Status add_routes(const siit::DaemonConfig& cfg, io::Netlink& nl, io::RouteSet& 
     for (const io::RoutePrefix& p : {io::RoutePrefix::of(e.v6), io::RoutePrefix::of(e.v4)}) {
       auto known = nl.has_specific_route(p, ifindex);
       if (!known) return Error{known.error()};
-      if (*known) skipped.push_back(p.str());
-      else wanted(p);
+      if (*known)
+        skipped.push_back(p.str());
+      else
+        wanted(p);
     }
   }
   // Sources of ICMPv4 errors translated from untranslatable ICMPv6 sources (RFC 6791): replies to
@@ -52,8 +54,9 @@ Status add_routes(const siit::DaemonConfig& cfg, io::Netlink& nl, io::RouteSet& 
   for (const Ipv4Prefix& p : s.rfc6791) wanted(io::RoutePrefix::of(p));
   for (const auto& p : want) {
     auto st = routes.add(p);
-    if (!st) return Error{fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)",
-                                      st.error(), cfg.tun)};
+    if (!st)
+      return Error{
+          fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)", st.error(), cfg.tun)};
   }
   return Ok{};
 }
@@ -107,10 +110,11 @@ int run_siit(const siit::DaemonConfig& cfg) {
     std::vector<std::string> added;
     for (const auto& p : routes.added()) added.push_back(p.str());
     route_text = "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
-    if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
+    if (!skipped.empty())
+      route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
   }
-  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}", tun.name(),
-               cfg.settings.xlat.mtu6, workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
+  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}", tun.name(), cfg.settings.xlat.mtu6,
+               workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
                siit::describe(cfg.settings), route_text);
   // Translated packets re-enter the kernel on the TUN device; unless they are for this host, the
   // kernel must forward them.
@@ -126,8 +130,8 @@ int run_siit(const siit::DaemonConfig& cfg) {
   control.value().reset();
   const size_t n_routes = routes.added().size();
   routes.clear();
-  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes,
-               n_routes == 1 ? "" : "s", tun.name());
+  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes, n_routes == 1 ? "" : "s",
+               tun.name());
   return 0;
 }
 
@@ -167,20 +171,25 @@ int run_siit_stats(const StatsOptions& opt) {
     for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>14}", fmt::format("worker {}", w));
   out += '\n';
   const std::pair<const char*, const char*> rows[] = {
-      {"IPv4 received", "in4"},          {"IPv6 received", "in6"},
-      {"IPv4 sent", "out4"},             {"IPv6 sent", "out6"},
-      {"ICMP errors sent", "icmp_errors_sent"}, {"hairpinned", "hairpinned"},
-      {"dropped", "dropped"},            {"read errors", "read_errors"},
+      {"IPv4 received", "in4"},
+      {"IPv6 received", "in6"},
+      {"IPv4 sent", "out4"},
+      {"IPv6 sent", "out6"},
+      {"ICMP errors sent", "icmp_errors_sent"},
+      {"hairpinned", "hairpinned"},
+      {"dropped", "dropped"},
+      {"read errors", "read_errors"},
       {"write errors", "write_errors"},
-      {"super-packets whole", "super_packets"}, {"super-packets split", "segmented"},
+      {"super-packets whole", "super_packets"},
+      {"super-packets split", "segmented"},
       {"checksums finished", "csum_finished"},
-      {"UDP trains written", "udp_trains"}, {"datagrams in trains", "udp_coalesced"},
+      {"UDP trains written", "udp_trains"},
+      {"datagrams in trains", "udp_coalesced"},
   };
   for (const auto& [label, key] : rows) {
     out += fmt::format("{:<24}{:>16}", label, get(key));
     if (per_worker)
-      for (unsigned w = 0; w < workers; ++w)
-        out += fmt::format("{:>14}", get(fmt::format("per_worker.{}.{}", w, key)));
+      for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>14}", get(fmt::format("per_worker.{}.{}", w, key)));
     out += '\n';
   }
   out += "drops by reason:\n";
@@ -202,8 +211,8 @@ struct SiitCli {
   std::string tun, pool6, mtu, lowest_mtu, udp_zero, workers, control, config_file, offload;
   std::vector<std::string> eam, rfc6791;
   bool allow_non_global = false, no_routes = false;
-  CLI::Option *o_tun, *o_pool6, *o_eam, *o_6791, *o_mtu, *o_lowest, *o_nonglobal, *o_udp0,
-      *o_noroutes, *o_workers, *o_control, *o_offload;
+  CLI::Option *o_tun, *o_pool6, *o_eam, *o_6791, *o_mtu, *o_lowest, *o_nonglobal, *o_udp0, *o_noroutes, *o_workers,
+      *o_control, *o_offload;
   CLI::App* stats = nullptr;
   StatsOptions sopt;
 };
@@ -215,9 +224,10 @@ SiitCli& siit_cli() {
 
 CLI::App* add_siit(CLI::App& app) {
   SiitCli& c = siit_cli();
-  CLI::App* siit = app.add_subcommand(
-      "siit", "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) "
-              "on a TUN device.");
+  CLI::App* siit =
+      app.add_subcommand("siit",
+                         "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) "
+                         "on a TUN device.");
   siit->require_subcommand(0, 1);
   c.o_tun = siit->add_option("--tun", c.tun, "TUN device name (default siit0; created if absent)")->type_name("NAME");
   c.o_pool6 = siit->add_option("--pool6", c.pool6,
@@ -232,8 +242,9 @@ CLI::App* add_siit(CLI::App& app) {
                               "RFC 6791 IPv4 pool for ICMPv6 errors whose source cannot be "
                               "translated (repeatable)")
                  ->type_name("PREFIX");
-  c.o_mtu = siit->add_option("--mtu", c.mtu, "MTU of the TUN device, both families (default 1500, "
-                                             "at least 1280)")
+  c.o_mtu = siit->add_option("--mtu", c.mtu,
+                             "MTU of the TUN device, both families (default 1500, "
+                             "at least 1280)")
                 ->type_name("N");
   c.o_lowest = siit->add_option("--lowest-ipv6-mtu", c.lowest_mtu,
                                 "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU "
@@ -246,26 +257,23 @@ CLI::App* add_siit(CLI::App& app) {
                               "IPv4 UDP with checksum 0: compute it, or drop (default compute)")
                  ->type_name("compute|drop");
   c.o_noroutes = siit->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
-  c.o_workers = siit->add_option("--workers", c.workers,
-                                 "worker threads = TUN queues (default: one per online CPU)")
+  c.o_workers = siit->add_option("--workers", c.workers, "worker threads = TUN queues (default: one per online CPU)")
                     ->type_name("N");
   c.o_offload = siit->add_option("--offload", c.offload,
                                  "TUN offloads: auto = take GSO super-packets and partial checksums "
                                  "from the kernel when it offers them and send a flow's small UDP datagrams "
-                                "as one UDP GSO packet (default), off = plain packets")
+                                 "as one UDP GSO packet (default), off = plain packets")
                     ->type_name("auto|off");
-  c.o_control = siit->add_option("--control", c.control,
-                                 "control socket (default /run/sixfour/siit-TUN.sock)")
+  c.o_control = siit->add_option("--control", c.control, "control socket (default /run/sixfour/siit-TUN.sock)")
                     ->type_name("PATH");
   siit->add_option("--config", c.config_file,
                    "TOML file with the same settings (keys tun, pool6, eam = [\"v6=v4\", ...], "
                    "rfc6791 = [...], mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
                    "routes, workers, control, offload); command-line flags override it")
       ->type_name("FILE");
-  siit->footer(std::string(
-                   "Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
-                   "each EAM side goes into the TUN only if the kernel has no specific "
-                   "(non-default) route covering it yet. They are removed on exit.\n") +
+  siit->footer(std::string("Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
+                           "each EAM side goes into the TUN only if the kernel has no specific "
+                           "(non-default) route covering it yet. They are removed on exit.\n") +
                std::string(siit::self_address_rule) +
                "\n\nExample: sixfour siit --pool6 2001:db8:64::/96 --eam "
                "2001:db8:6::/120=192.0.2.0/24");

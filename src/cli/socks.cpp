@@ -24,8 +24,7 @@ struct SocksCli {
   std::vector<std::string> listen, allow;
   std::string users, nat64, control, idle, handshake, max_per_client, workers, config_file;
   bool deny_private = false, log = false;
-  CLI::Option *o_listen, *o_allow, *o_users, *o_nat64, *o_control, *o_idle, *o_hs, *o_mpc, *o_workers,
-      *o_deny, *o_log;
+  CLI::Option *o_listen, *o_allow, *o_users, *o_nat64, *o_control, *o_idle, *o_hs, *o_mpc, *o_workers, *o_deny, *o_log;
   CLI::App *stats = nullptr, *hash = nullptr;
   bool stats_json = false;
   std::string stats_control;
@@ -41,13 +40,17 @@ CLI::App* add_socks(CLI::App& app) {
   CLI::App* s = app.add_subcommand(
       "socks", "Run a SOCKS5 (RFC 1928/1929) and SOCKS4/4a proxy with Happy Eyeballs and NAT64 awareness.");
   s->require_subcommand(0, 1);
-  c.o_listen = s->add_option("--listen", c.listen, "address to listen on, IPV4:PORT or [IPV6]:PORT (repeatable; "
-                                                   "default 127.0.0.1:1080 and [::1]:1080)")
+  c.o_listen = s->add_option("--listen", c.listen,
+                             "address to listen on, IPV4:PORT or [IPV6]:PORT (repeatable; "
+                             "default 127.0.0.1:1080 and [::1]:1080)")
                    ->type_name("ADDR:PORT");
-  c.o_users = s->add_option("--users", c.users, "require RFC 1929 username/password; FILE has user:hash lines "
-                                                "(hash from `sixfour socks hash-password`)")
+  c.o_users = s->add_option("--users", c.users,
+                            "require RFC 1929 username/password; FILE has user:hash lines "
+                            "(hash from `sixfour socks hash-password`)")
                   ->type_name("FILE");
-  c.o_allow = s->add_option("--allow", c.allow, "only clients inside these prefixes (repeatable; default: loopback and this host's own networks, or everyone when --users is set)")
+  c.o_allow = s->add_option("--allow", c.allow,
+                            "only clients inside these prefixes (repeatable; default: loopback and this host's own "
+                            "networks, or everyone when --users is set)")
                   ->type_name("CIDR");
   c.o_deny = s->add_flag("--deny-private", c.deny_private,
                          "refuse targets in loopback, RFC 1918, link-local, ULA and similar ranges");
@@ -55,11 +58,12 @@ CLI::App* add_socks(CLI::App& app) {
                             "reach IPv4 targets through PREFIX::a.b.c.d too (RFC 6052), or discover "
                             "the prefix with ipv4only.arpa (RFC 7050)")
                   ->type_name("PREFIX|auto");
-  c.o_control = s->add_option("--control", c.control, "control socket (default /run/sixfour/socks-PORT.sock)")
-                    ->type_name("PATH");
+  c.o_control =
+      s->add_option("--control", c.control, "control socket (default /run/sixfour/socks-PORT.sock)")->type_name("PATH");
   c.o_idle = s->add_option("--idle-timeout", c.idle, "close relays idle this long (default 300)")->type_name("SECONDS");
-  c.o_hs = s->add_option("--handshake-timeout", c.handshake, "drop clients that do not finish the handshake "
-                                                             "in time (default 10)")
+  c.o_hs = s->add_option("--handshake-timeout", c.handshake,
+                         "drop clients that do not finish the handshake "
+                         "in time (default 10)")
                ->type_name("SECONDS");
   c.o_mpc = s->add_option("--max-per-client", c.max_per_client,
                           "concurrent connections per client address (default 256, 0 = no limit)")
@@ -71,8 +75,9 @@ CLI::App* add_socks(CLI::App& app) {
                 "nat64-prefix, control, idle-timeout, handshake-timeout, max-per-client, workers, "
                 "log-connections); command-line flags override it")
       ->type_name("FILE");
-  s->footer("Example: sixfour socks --listen '[2001:db8:6::1]:1080' --nat64-prefix auto\n"
-            "Users file: printf '%s' 'secret' | sixfour socks hash-password  -> append 'alice:<hash>'");
+  s->footer(
+      "Example: sixfour socks --listen '[2001:db8:6::1]:1080' --nat64-prefix auto\n"
+      "Users file: printf '%s' 'secret' | sixfour socks hash-password  -> append 'alice:<hash>'");
 
   c.stats = s->add_subcommand("stats", "Print the counters of a running `sixfour socks`.");
   c.stats->add_flag("--json", c.stats_json, "print the daemon's JSON as is");
@@ -135,7 +140,8 @@ int run_socks_command() {
     if (!text) return config_error("sixfour socks", text.error());
     auto u = socks::parse_users(*text, cfg->users_file);
     if (!u) return config_error("sixfour socks", u.error());
-    if (u->empty()) return config_error("sixfour socks", fmt::format("--users \"{}\": no users in it", cfg->users_file));
+    if (u->empty())
+      return config_error("sixfour socks", fmt::format("--users \"{}\": no users in it", cfg->users_file));
     users = std::move(u).value();
   }
   auto logger = spdlog::stderr_logger_mt("sixfour-socks");

@@ -11,8 +11,7 @@ std::string label(const std::string& file, std::string_view key, std::string_vie
   return fmt::format("{}: {} \"{}\"", file, key, value);
 }
 
-std::string fail(const std::string& file, std::string_view key, std::string_view value,
-                 const std::string& why) {
+std::string fail(const std::string& file, std::string_view key, std::string_view value, const std::string& why) {
   return label(file, key, value) + ": " + why;
 }
 
@@ -21,8 +20,7 @@ std::string reason(const std::string& msg, std::string_view value) {
   size_t at = msg.find(value);
   if (at == std::string::npos || at > 24) return msg;
   size_t end = at + value.size();
-  while (end < msg.size() && (msg[end] == '"' || msg[end] == '\'' || msg[end] == ':' || msg[end] == ' '))
-    ++end;
+  while (end < msg.size() && (msg[end] == '"' || msg[end] == '\'' || msg[end] == ':' || msg[end] == ' ')) ++end;
   if (end >= msg.size()) return msg;
   // A parser may name the value twice ("pool4 X: \"X\": not an IPv4 prefix"): strip both.
   const std::string rest = msg.substr(end);

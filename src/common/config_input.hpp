@@ -34,8 +34,7 @@ void take(Given<T>& dst, const Given<T>& src) {
 std::string label(const std::string& file, std::string_view key, std::string_view value);
 
 // label + ": " + why.
-std::string fail(const std::string& file, std::string_view key, std::string_view value,
-                 const std::string& why);
+std::string fail(const std::string& file, std::string_view key, std::string_view value, const std::string& why);
 
 // The address parsers name the value themselves ("pool6 2001:db8::/33: ...", "x has host bits
 // set"); the label already does, so keep only the reason.

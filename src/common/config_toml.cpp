@@ -12,8 +12,7 @@ Result<toml::table> parse_toml_table(std::string_view text, const std::string& f
   } catch (const toml::parse_error& e) {
     if (style == TomlStyle::MustBe)
       return Error{fmt::format("{}:{}: {}", file, e.source().begin.line, e.description())};
-    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column,
-                             e.description())};
+    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column, e.description())};
   }
 }
 

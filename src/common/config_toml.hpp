@@ -23,8 +23,7 @@ Result<toml::table> parse_toml_table(std::string_view text, const std::string& f
 // One top-level `key = value` of a file, read into a Given<T> that then names `file` as its origin.
 class TomlValue {
  public:
-  TomlValue(const toml::node& node, std::string key, const std::string& file,
-            TomlStyle style = TomlStyle::Expected)
+  TomlValue(const toml::node& node, std::string key, const std::string& file, TomlStyle style = TomlStyle::Expected)
       : node_(node), key_(std::move(key)), file_(file), style_(style) {}
 
   const std::string& key() const { return key_; }

@@ -8,9 +8,7 @@ namespace sixfour::dns64 {
 namespace {
 
 uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t rd32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
+uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 void wr32(uint8_t* p, uint32_t v) {
   p[0] = static_cast<uint8_t>(v >> 24);
   p[1] = static_cast<uint8_t>(v >> 16);
@@ -90,9 +88,7 @@ Cache::Cache(size_t max_bytes, uint32_t max_ttl, unsigned shards)
       max_ttl_(max_ttl),
       shards_(std::max(1u, shards)) {}
 
-Cache::Shard& Cache::shard_for(std::string_view key) {
-  return shards_[Hash{}(key) % shards_.size()];
-}
+Cache::Shard& Cache::shard_for(std::string_view key) { return shards_[Hash{}(key) % shards_.size()]; }
 
 void Cache::insert(const CacheKey& key, std::span<const uint8_t> wire, uint32_t now) {
   if (wire.size() < 12 || wire.size() > 65535) return;
@@ -133,7 +129,7 @@ size_t CachedAnswer::write(const Query& q, uint32_t now, std::span<uint8_t> out)
   w[0] = static_cast<uint8_t>(q.id >> 8);
   w[1] = static_cast<uint8_t>(q.id);
   w[2] = static_cast<uint8_t>((w[2] & ~0x01) | (q.rd() ? 0x01 : 0));  // RD is copied (RFC 1035)
-  std::memcpy(w + 12, q.qname.b.data(), q.qname.len);  // the client's letter case (RFC 4343 §4.1)
+  std::memcpy(w + 12, q.qname.b.data(), q.qname.len);                 // the client's letter case (RFC 4343 §4.1)
   for (size_t i = 0; i < ttl.offsets.size(); ++i) wr32(w + ttl.offsets[i], ttl.ttls[i] - age);
   return wire.size();
 }
@@ -183,8 +179,8 @@ HotCache::HotCache(unsigned slots) {
   mru_.resize(sets);
 }
 
-size_t HotCache::lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared,
-                        std::span<uint8_t> out, bool& from_front) {
+size_t HotCache::lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared, std::span<uint8_t> out,
+                        bool& from_front) {
   from_front = false;
   // FNV-1a over the key: keys are short (a qname and three octets).
   uint64_t h = 14695981039346656037ull;

@@ -112,8 +112,8 @@ class HotCache {
 
   // The answer for `q` written into `out` (see CachedAnswer::write), from this table or else
   // from `shared` (and then kept here); 0 on a miss. `from_front` tells which.
-  size_t lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared,
-                std::span<uint8_t> out, bool& from_front);
+  size_t lookup(const CacheKey& key, const Query& q, uint32_t now, Cache& shared, std::span<uint8_t> out,
+                bool& from_front);
 
  private:
   struct Slot {
@@ -121,8 +121,8 @@ class HotCache {
     bool used = false;
     CachedAnswer a;
   };
-  std::vector<Slot> slots_;    // two ways per set
-  std::vector<uint8_t> mru_;   // per set: the way used last (the other one is replaced)
+  std::vector<Slot> slots_;   // two ways per set
+  std::vector<uint8_t> mru_;  // per set: the way used last (the other one is replaced)
   CachedAnswer spare_;
 };
 

@@ -100,14 +100,22 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   for (auto&& [k, node] : *parsed) {
     const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (v.key() == "listen") st = v.as_list(in.listen);
-    else if (v.key() == "upstream") st = v.as_list(in.upstream);
-    else if (v.key() == "prefix") st = v.as_string(in.prefix);
-    else if (v.key() == "exclude") st = v.as_list(in.exclude);
-    else if (v.key() == "allow") st = v.as_list(in.allow);
-    else if (v.key() == "threads") st = v.as_number(in.threads);
-    else if (v.key() == "cache-size") st = v.as_number(in.cache_size);
-    else if (v.key() == "control") st = v.as_string(in.control);
+    if (v.key() == "listen")
+      st = v.as_list(in.listen);
+    else if (v.key() == "upstream")
+      st = v.as_list(in.upstream);
+    else if (v.key() == "prefix")
+      st = v.as_string(in.prefix);
+    else if (v.key() == "exclude")
+      st = v.as_list(in.exclude);
+    else if (v.key() == "allow")
+      st = v.as_list(in.allow);
+    else if (v.key() == "threads")
+      st = v.as_number(in.threads);
+    else if (v.key() == "cache-size")
+      st = v.as_number(in.cache_size);
+    else if (v.key() == "control")
+      st = v.as_string(in.control);
     else
       return v.unknown("listen, upstream, prefix, exclude, allow, threads, cache-size, control");
     if (!st) return Error{st.error()};
@@ -144,8 +152,7 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
     return Error{"no upstream resolver: give --upstream ADDR:PORT (/etc/resolv.conf has none)"};
   for (const Endpoint& u : out.upstreams)
     if (std::find(out.listen.begin(), out.listen.end(), u) != out.listen.end())
-      return Error{fmt::format("upstream {} is one of our own listen addresses (a forwarding loop)",
-                               u.str())};
+      return Error{fmt::format("upstream {} is one of our own listen addresses (a forwarding loop)", u.str())};
 
   if (in.prefix.has()) {
     const std::string& v = *in.prefix.value;
@@ -177,14 +184,11 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
   }
   if (in.cache_size.has()) {
     auto c = parse_uint(*in.cache_size.value, 1, 65536);
-    if (!c)
-      return Error{label(in.cache_size.file, "cache-size", *in.cache_size.value) +
-                   ": must be 1..65536 (MiB)"};
+    if (!c) return Error{label(in.cache_size.file, "cache-size", *in.cache_size.value) + ": must be 1..65536 (MiB)"};
     out.cache_bytes = size_t(*c) << 20;
   }
   if (in.control.has()) {
-    if (in.control.value->empty())
-      return Error{label(in.control.file, "control", "") + ": must not be empty"};
+    if (in.control.value->empty()) return Error{label(in.control.file, "control", "") + ": must not be empty"};
     out.control = *in.control.value;
   }
   return out;

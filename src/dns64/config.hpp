@@ -19,8 +19,8 @@ struct ConfigInput {
   Given<std::vector<std::string>> listen;    // ADDR:PORT, [V6]:PORT, or ADDR (port 53)
   Given<std::vector<std::string>> upstream;  // same forms
   Given<std::string> prefix;
-  Given<std::vector<std::string>> exclude;   // IPv6 prefixes
-  Given<std::vector<std::string>> allow;     // client networks (either family)
+  Given<std::vector<std::string>> exclude;  // IPv6 prefixes
+  Given<std::vector<std::string>> allow;    // client networks (either family)
   Given<std::string> threads;
   Given<std::string> cache_size;  // MiB
   Given<std::string> control;

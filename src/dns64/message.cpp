@@ -123,8 +123,7 @@ Result<Name> name_from_text(std::string_view text) {
   while (true) {
     size_t dot = text.find('.', pos);
     std::string_view label = text.substr(pos, dot == std::string_view::npos ? dot : dot - pos);
-    if (label.empty() || label.size() > 63)
-      return Error{fmt::format("\"{}\" is not a domain name", text)};
+    if (label.empty() || label.size() > 63) return Error{fmt::format("\"{}\" is not a domain name", text)};
     out.push_back(static_cast<uint8_t>(label.size()));
     out.insert(out.end(), label.begin(), label.end());
     if (dot == std::string_view::npos) break;
@@ -147,8 +146,7 @@ std::string name_to_text(std::span<const uint8_t> n) {
   return s.empty() ? "." : s;
 }
 
-Result<Message> parse_response(std::span<const uint8_t> wire, std::span<const uint8_t> qname,
-                               uint16_t qtype) {
+Result<Message> parse_response(std::span<const uint8_t> wire, std::span<const uint8_t> qname, uint16_t qtype) {
   if (wire.size() < 12 || wire.size() > 65535) return Error{"response: bad size"};
   std::vector<uint8_t> copy(wire.begin(), wire.end());  // knot_pkt parses a mutable buffer
   knot_pkt_t* pkt = knot_pkt_new(copy.data(), static_cast<uint16_t>(copy.size()), nullptr);
@@ -163,8 +161,7 @@ Result<Message> parse_response(std::span<const uint8_t> wire, std::span<const ui
   if (!knot_wire_get_qr(pkt->wire)) return Error{"response: QR=0"};
   if (knot_wire_get_qdcount(pkt->wire) != 1) return Error{"response: no question"};
   const knot_dname_t* rq = knot_pkt_qname(pkt);
-  if (!name_equal({rq, knot_dname_size(rq)}, qname) || knot_pkt_qtype(pkt) != qtype ||
-      knot_pkt_qclass(pkt) != kClassIN)
+  if (!name_equal({rq, knot_dname_size(rq)}, qname) || knot_pkt_qtype(pkt) != qtype || knot_pkt_qclass(pkt) != kClassIN)
     return Error{"response: question does not match"};
   Message m;
   m.rcode = knot_wire_get_rcode(pkt->wire);
@@ -219,8 +216,7 @@ uint16_t response_flags(const Query& q, const Message* m, uint8_t rcode, bool tc
 }
 
 // Header + question (+ OPT): the whole answer when there are no records or they do not fit.
-std::vector<uint8_t> render_bare(const Query& q, uint16_t flags, bool with_question,
-                                 uint8_t ext_rcode) {
+std::vector<uint8_t> render_bare(const Query& q, uint16_t flags, bool with_question, uint8_t ext_rcode) {
   // One allocation of the largest size, trimmed at the end (vector::insert here trips GCC 12's
   // -O3 -Warray-bounds false positive).
   std::vector<uint8_t> out(12 + 255 + 4 + kOptSize);
@@ -279,8 +275,7 @@ std::vector<uint8_t> render(const Query& q, const Message& m, size_t max_size) {
     for (const Rr& r : *secs[s]) {
       knot_rrset_t& set = sets.emplace_back();
       knot_rrset_init(&set, const_cast<uint8_t*>(r.owner.data()), r.type, r.cls, r.ttl);
-      if (knot_rrset_add_rdata(&set, r.rdata.data(), static_cast<uint16_t>(r.rdata.size()),
-                               nullptr) != KNOT_EOK ||
+      if (knot_rrset_add_rdata(&set, r.rdata.data(), static_cast<uint16_t>(r.rdata.size()), nullptr) != KNOT_EOK ||
           knot_pkt_put(pkt, KNOT_COMPR_HINT_NONE, &set, KNOT_PF_NOTRUNC) != KNOT_EOK) {
         fits = false;
         break;
@@ -302,8 +297,7 @@ std::vector<uint8_t> render(const Query& q, const Message& m, size_t max_size) {
   return buf;
 }
 
-std::vector<uint8_t> build_query(uint16_t id, std::span<const uint8_t> qname, uint16_t qtype,
-                                 bool cd, bool do_bit) {
+std::vector<uint8_t> build_query(uint16_t id, std::span<const uint8_t> qname, uint16_t qtype, bool cd, bool do_bit) {
   std::vector<uint8_t> out(12 + qname.size() + 4 + kOptSize);
   wr16(&out[0], id);
   wr16(&out[2], static_cast<uint16_t>(kFlagRD | (cd ? kFlagCD : 0)));

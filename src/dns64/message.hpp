@@ -63,9 +63,9 @@ struct Query {
   WireName qname;      // as sent (its letter case is echoed back, RFC 4343)
   uint16_t qtype = 0;
   uint16_t qclass = 0;
-  bool edns = false;      // the query carried an OPT record
+  bool edns = false;  // the query carried an OPT record
   uint8_t edns_version = 0;
-  bool do_bit = false;    // DNSSEC OK (RFC 3225)
+  bool do_bit = false;      // DNSSEC OK (RFC 3225)
   uint16_t udp_size = 512;  // largest UDP answer the client takes (RFC 6891 §6.2.5; at least 512)
 
   bool rd() const { return flags & kFlagRD; }
@@ -106,8 +106,7 @@ struct Message {
 
 // Parses an upstream (or cached) response with libknot. It must be a response (QR=1) to the
 // question (qname case-insensitively, qtype, class IN). OPT and TSIG records are left out.
-Result<Message> parse_response(std::span<const uint8_t> wire, std::span<const uint8_t> qname,
-                               uint16_t qtype);
+Result<Message> parse_response(std::span<const uint8_t> wire, std::span<const uint8_t> qname, uint16_t qtype);
 
 // Renders `m` as the answer to `q`: the query's ID, RD, CD and question (in the client's letter
 // case), RA set, an OPT record (size kEdnsSize, DO echoed) when the query had one. If it does not
@@ -120,13 +119,12 @@ std::vector<uint8_t> render(const Query& q, const Message& m, size_t max_size);
 std::vector<uint8_t> render_error(const Query& q, QueryStatus status_or_ok, uint8_t rcode);
 
 // Builds an upstream query: RD=1, CD as given, OPT with kEdnsSize and DO as given.
-std::vector<uint8_t> build_query(uint16_t id, std::span<const uint8_t> qname, uint16_t qtype,
-                                 bool cd, bool do_bit);
+std::vector<uint8_t> build_query(uint16_t id, std::span<const uint8_t> qname, uint16_t qtype, bool cd, bool do_bit);
 
 // Name helpers (uncompressed wire form).
 bool name_equal(std::span<const uint8_t> a, std::span<const uint8_t> b);  // ASCII case-insensitive
 Name name_lower(std::span<const uint8_t> n);
-Result<Name> name_from_text(std::string_view text);  // "www.example.test" or "www.example.test."
+Result<Name> name_from_text(std::string_view text);    // "www.example.test" or "www.example.test."
 std::string name_to_text(std::span<const uint8_t> n);  // "www.example.test."
 
 // Largest answer a client takes over UDP: its EDNS payload size, or 512 without EDNS.

@@ -7,14 +7,11 @@ namespace sixfour::dns64 {
 
 namespace {
 
-constexpr Ipv6Prefix kIpv4Mapped{
-    Ipv6Addr{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}}, 96};
+constexpr Ipv6Prefix kIpv4Mapped{Ipv6Addr{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}}, 96};
 constexpr uint32_t kNoSoaTtl = 600;  // RFC 6147 §5.1.7
 
 uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t rd32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
+uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
 // Length of the uncompressed name at the start of `rdata` (names in parsed RDATA are
 // decompressed by libknot), or 0 if malformed.
@@ -41,17 +38,15 @@ bool is_chain_record(const Rr& r) {
 
 bool excluded(const Settings& s, const Ipv6Addr& a) {
   if (kIpv4Mapped.contains(a)) return true;
-  return std::any_of(s.exclude.begin(), s.exclude.end(),
-                     [&](const Ipv6Prefix& p) { return p.contains(a); });
+  return std::any_of(s.exclude.begin(), s.exclude.end(), [&](const Ipv6Prefix& p) { return p.contains(a); });
 }
 
 Name chain_end(const Message& m, std::span<const uint8_t> qname) {
   Name cur(qname.begin(), qname.end());
   // Bounded: a chain longer than the answer section is a loop.
   for (size_t hops = 0; hops <= m.answer.size(); ++hops) {
-    auto it = std::find_if(m.answer.begin(), m.answer.end(), [&](const Rr& r) {
-      return r.type == kTypeCNAME && name_equal(r.owner, cur);
-    });
+    auto it = std::find_if(m.answer.begin(), m.answer.end(),
+                           [&](const Rr& r) { return r.type == kTypeCNAME && name_equal(r.owner, cur); });
     if (it == m.answer.end()) break;
     size_t n = name_len(it->rdata);
     if (n == 0) break;
@@ -92,9 +87,8 @@ uint32_t negative_ttl(const Message& aaaa) {
   return kNoSoaTtl;
 }
 
-std::optional<Message> synthesize(const Message& aaaa, const Message& a,
-                                  std::span<const uint8_t> qname, const Settings& s,
-                                  bool do_bit) {
+std::optional<Message> synthesize(const Message& aaaa, const Message& a, std::span<const uint8_t> qname,
+                                  const Settings& s, bool do_bit) {
   if (a.rcode != kNoError) return std::nullopt;
   Name end = chain_end(a, qname);
   uint32_t neg = negative_ttl(aaaa);
@@ -136,10 +130,14 @@ std::optional<Name> ptr_target(std::span<const uint8_t> qname, const Settings& s
     if (qname[2 * i] != 1) return std::nullopt;
     uint8_t c = qname[2 * i + 1];
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      return std::nullopt;
     int nibble = 31 - i;  // the first label is the least significant nibble (RFC 3596 §2.5)
     a.b[nibble / 2] |= static_cast<uint8_t>(nibble % 2 ? v : v << 4);
   }
@@ -156,8 +154,7 @@ std::optional<Name> ptr_target(std::span<const uint8_t> qname, const Settings& s
   return out;
 }
 
-Message ptr_answer(std::span<const uint8_t> qname, std::span<const uint8_t> target,
-                   const Message& upstream) {
+Message ptr_answer(std::span<const uint8_t> qname, std::span<const uint8_t> target, const Message& upstream) {
   Message out;
   out.rcode = upstream.rcode;
   out.ad = false;
@@ -175,8 +172,7 @@ Message ptr_answer(std::span<const uint8_t> qname, std::span<const uint8_t> targ
 }
 
 bool is_ipv4only_arpa(std::span<const uint8_t> qname) {
-  static constexpr uint8_t kName[] = {8, 'i', 'p', 'v', '4', 'o', 'n', 'l', 'y',
-                                      4, 'a', 'r', 'p', 'a', 0};
+  static constexpr uint8_t kName[] = {8, 'i', 'p', 'v', '4', 'o', 'n', 'l', 'y', 4, 'a', 'r', 'p', 'a', 0};
   return name_equal(qname, kName);
 }
 

@@ -48,8 +48,8 @@ uint32_t negative_ttl(const Message& aaaa);
 // (RFC 6052 §2.2, u-octet zero). AD is cleared: synthesized data is not authenticated (§5.5).
 // Returns nullopt when the A answer has no A record at the chain's end: the caller then returns
 // the AAAA answer (§5.1.6: an A answer with no records gives the original AAAA answer).
-std::optional<Message> synthesize(const Message& aaaa, const Message& a,
-                                  std::span<const uint8_t> qname, const Settings& s, bool do_bit);
+std::optional<Message> synthesize(const Message& aaaa, const Message& a, std::span<const uint8_t> qname,
+                                  const Settings& s, bool do_bit);
 
 // RFC 6147 §5.3.1: the in-addr.arpa name for an ip6.arpa name inside the prefix (all 32 nibbles
 // given), or nullopt for any other name.
@@ -58,8 +58,7 @@ std::optional<Name> ptr_target(std::span<const uint8_t> qname, const Settings& s
 // The answer to a PTR query for `qname` inside the prefix: a CNAME to `target` (RFC 6147 §5.3.1,
 // the "CNAME" option) followed by the answer records the upstream gave for `target`, with its
 // RCODE. The CNAME gets the TTL of the first answer record (600 s when there is none, as §5.1.7).
-Message ptr_answer(std::span<const uint8_t> qname, std::span<const uint8_t> target,
-                   const Message& upstream);
+Message ptr_answer(std::span<const uint8_t> qname, std::span<const uint8_t> target, const Message& upstream);
 
 // RFC 7050 §2 / RFC 8880 §7.2: ipv4only.arpa has the well-known addresses 192.0.0.170 and
 // 192.0.0.171; the AAAA answer embeds them in our prefix so that clients discover it.

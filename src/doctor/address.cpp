@@ -13,14 +13,22 @@ bool in4(Ipv4Addr a, uint32_t net, int len) {
 
 std::string_view kind_name(AddrKind k) {
   switch (k) {
-    case AddrKind::global: return "global";
-    case AddrKind::ula: return "ula";
-    case AddrKind::link_local: return "link-local";
-    case AddrKind::loopback: return "loopback";
-    case AddrKind::private4: return "private";
-    case AddrKind::shared4: return "shared";
-    case AddrKind::clat4: return "clat";
-    case AddrKind::other: return "other";
+    case AddrKind::global:
+      return "global";
+    case AddrKind::ula:
+      return "ula";
+    case AddrKind::link_local:
+      return "link-local";
+    case AddrKind::loopback:
+      return "loopback";
+    case AddrKind::private4:
+      return "private";
+    case AddrKind::shared4:
+      return "shared";
+    case AddrKind::clat4:
+      return "clat";
+    case AddrKind::other:
+      return "other";
   }
   return "other";
 }
@@ -47,8 +55,6 @@ AddrKind classify(const Ipv6Addr& a) {
   return AddrKind::other;
 }
 
-bool is_clat_interface_name(std::string_view name) {
-  return name.starts_with("clat") || name.starts_with("v4-");
-}
+bool is_clat_interface_name(std::string_view name) { return name.starts_with("clat") || name.starts_with("v4-"); }
 
 }  // namespace sixfour::doctor

@@ -46,8 +46,8 @@ Rfc7050Result extract_prefixes(std::span<const Ipv6Addr> aaaa);
 inline constexpr uint8_t kPref64Type = 38;
 
 struct Pref64 {
-  Ipv6Prefix prefix;           // length from the PLC; bits beyond it cleared
-  uint32_t lifetime_s = 0;     // Scaled Lifetime * 8 (§4); 0 = stop using the prefix
+  Ipv6Prefix prefix;        // length from the PLC; bits beyond it cleared
+  uint32_t lifetime_s = 0;  // Scaled Lifetime * 8 (§4); 0 = stop using the prefix
   bool operator==(const Pref64&) const = default;
 };
 

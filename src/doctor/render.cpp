@@ -9,14 +9,26 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out + "\"";
@@ -51,15 +63,14 @@ std::string jbool(bool b) { return b ? "true" : "false"; }
 std::string jms(double ms) { return fmt::format("{:.3f}", ms); }
 
 std::string json_probe(const Probe& p) {
-  std::string s = fmt::format(R"({{"id":{},"label":{},"target":{},"grade":{},"ms":{},"detail":{},"connected":{})",
-                              json_string(p.id), json_string(p.label), json_string(p.target),
-                              json_string(grade_name(p.grade)), jms(p.ms), json_string(p.detail),
-                              p.connected.empty() ? "null" : json_string(p.connected));
+  std::string s =
+      fmt::format(R"({{"id":{},"label":{},"target":{},"grade":{},"ms":{},"detail":{},"connected":{})",
+                  json_string(p.id), json_string(p.label), json_string(p.target), json_string(grade_name(p.grade)),
+                  jms(p.ms), json_string(p.detail), p.connected.empty() ? "null" : json_string(p.connected));
   if (p.name) {
     const NameInfo& n = *p.name;
     s += fmt::format(R"(,"dns":{{"resolver":{},"status":{},"a":{},"aaaa":{},"synthesized":{}}})",
-                     json_string(n.resolver), json_string(n.status), jstrs(n.a), jstrs(n.aaaa),
-                     jbool(n.synthesized));
+                     json_string(n.resolver), json_string(n.status), jstrs(n.a), jstrs(n.aaaa), jbool(n.synthesized));
   }
   return s + "}";
 }
@@ -69,53 +80,51 @@ std::string json_probe(const Probe& p) {
 std::string render_json(const Report& r) {
   std::string s = "{";
   s += fmt::format(R"("verdict":{},"exit_code":{},"sentence":{},"offline":{},"timeout_ms":{},"slow_ms":{},"port":{},)",
-                   json_string(r.verdict.id), r.verdict.exit_code, json_string(r.verdict.sentence),
-                   jbool(r.offline), r.timeout_ms, r.slow_ms, r.port);
+                   json_string(r.verdict.id), r.verdict.exit_code, json_string(r.verdict.sentence), jbool(r.offline),
+                   r.timeout_ms, r.slow_ms, r.port);
   s += R"("interfaces":)";
   s += json_array(r.interfaces, [](const Interface& i) {
-         return fmt::format(R"({{"name":{},"index":{},"up":{},"loopback":{},"mtu":{},"clat":{},"addresses":{}}})",
-                            json_string(i.name), i.index, jbool(i.up), jbool(i.loopback), i.mtu, jbool(i.clat),
-                            json_array(i.addresses, [](const IfAddress& a) {
-                              return fmt::format(R"({{"family":{},"address":{},"prefix_len":{},"kind":{}}})",
-                                                 a.family, json_string(a.address), a.prefix_len,
-                                                 json_string(kind_name(a.kind)));
-                            }));
-       });
+    return fmt::format(R"({{"name":{},"index":{},"up":{},"loopback":{},"mtu":{},"clat":{},"addresses":{}}})",
+                       json_string(i.name), i.index, jbool(i.up), jbool(i.loopback), i.mtu, jbool(i.clat),
+                       json_array(i.addresses, [](const IfAddress& a) {
+                         return fmt::format(R"({{"family":{},"address":{},"prefix_len":{},"kind":{}}})", a.family,
+                                            json_string(a.address), a.prefix_len, json_string(kind_name(a.kind)));
+                       }));
+  });
   s += ',';
   s += R"("default_routes":)";
   s += json_array(r.routes, [](const DefaultRoute& d) {
-         return fmt::format(R"({{"family":{},"gateway":{},"interface":{},"metric":{}}})", d.family,
-                            d.gateway.empty() ? "null" : json_string(d.gateway), json_string(d.interface), d.metric);
-       });
+    return fmt::format(R"({{"family":{},"gateway":{},"interface":{},"metric":{}}})", d.family,
+                       d.gateway.empty() ? "null" : json_string(d.gateway), json_string(d.interface), d.metric);
+  });
   s += ',';
   s += R"("resolvers":)";
   s += json_array(r.resolvers, [](const Resolver& x) {
-         return fmt::format(R"({{"address":{},"port":{},"source":{}}})", json_string(x.address), x.port,
-                            json_string(x.source));
-       });
+    return fmt::format(R"({{"address":{},"port":{},"source":{}}})", json_string(x.address), x.port,
+                       json_string(x.source));
+  });
   s += ',';
-  s += fmt::format(R"("clat":{{"present":{},"evidence":{}}},)", jbool(!r.clat_evidence.empty()), jstrs(r.clat_evidence));
+  s +=
+      fmt::format(R"("clat":{{"present":{},"evidence":{}}},)", jbool(!r.clat_evidence.empty()), jstrs(r.clat_evidence));
   s += R"("nat64":{"prefixes":)";
   s += jprefixes(r.nat64_prefixes());
   s += R"(,"rfc7050":)";
   s += json_array(r.rfc7050, [](const Rfc7050Query& q) {
-         return fmt::format(R"({{"resolver":{},"status":{},"ms":{},"ambiguous":{},"prefixes":{},"answers":{}}})",
-                            json_string(q.resolver), json_string(q.status), jms(q.ms), jbool(q.result.ambiguous),
-                            jprefixes(q.result.prefixes),
-                            json_array(q.result.answers, [](const Rfc7050Answer& a) {
-                              return fmt::format(R"({{"address":{},"matches":{}}})", json_string(a.address.str()),
-                                                 json_array(a.matches, [](const WkaMatch& m) {
-                                                   return fmt::format(R"({{"prefix":{},"wka":{}}})",
-                                                                      json_string(m.prefix.str()),
-                                                                      json_string(m.wka.str()));
-                                                 }));
-                            }));
-       });
+    return fmt::format(R"({{"resolver":{},"status":{},"ms":{},"ambiguous":{},"prefixes":{},"answers":{}}})",
+                       json_string(q.resolver), json_string(q.status), jms(q.ms), jbool(q.result.ambiguous),
+                       jprefixes(q.result.prefixes), json_array(q.result.answers, [](const Rfc7050Answer& a) {
+                         return fmt::format(R"({{"address":{},"matches":{}}})", json_string(a.address.str()),
+                                            json_array(a.matches, [](const WkaMatch& m) {
+                                              return fmt::format(R"({{"prefix":{},"wka":{}}})",
+                                                                 json_string(m.prefix.str()), json_string(m.wka.str()));
+                                            }));
+                       }));
+  });
   s += fmt::format(R"(,"pref64":{{"status":{},"how":{},"seen":{}}}}},)", json_string(r.pref64.status),
                    json_string(r.pref64.how), json_array(r.pref64.seen, [](const Pref64Seen& p) {
                      return fmt::format(R"({{"prefix":{},"lifetime_s":{},"interface":{},"router":{}}})",
-                                        json_string(p.value.prefix.str()), p.value.lifetime_s,
-                                        json_string(p.interface), json_string(p.router));
+                                        json_string(p.value.prefix.str()), p.value.lifetime_s, json_string(p.interface),
+                                        json_string(p.router));
                    }));
   s += R"("probes":)";
   s += json_array(r.probes, json_probe);
@@ -167,18 +176,22 @@ std::string render_text(const Report& r) {
     }
     if (q.result.ambiguous) s += "    ambiguous: the WKA appears at several positions (RFC 7050 §3)\n";
   }
-  if (r.pref64.how.empty()) s += fmt::format("  RFC 8781 PREF64: {}\n", r.pref64.status);
-  else s += fmt::format("  RFC 8781 PREF64: {} ({})\n", r.pref64.status, r.pref64.how);
+  if (r.pref64.how.empty())
+    s += fmt::format("  RFC 8781 PREF64: {}\n", r.pref64.status);
+  else
+    s += fmt::format("  RFC 8781 PREF64: {} ({})\n", r.pref64.status, r.pref64.how);
   for (const Pref64Seen& p : r.pref64.seen)
-    s += fmt::format("    {} lifetime {} s from {} on {}\n", p.value.prefix.str(), p.value.lifetime_s, p.router, p.interface);
+    s += fmt::format("    {} lifetime {} s from {} on {}\n", p.value.prefix.str(), p.value.lifetime_s, p.router,
+                     p.interface);
 
   if (r.offline) {
     s += "Probes: skipped (--offline)\n";
   } else {
     s += fmt::format("Probes (TCP port {}, timeout {} ms, slow from {} ms)\n", r.port, r.timeout_ms, r.slow_ms);
     for (const Probe& p : r.probes) {
-      s += fmt::format("  {:<7} {:>9}  {:<16} {}{}{}\n", grade_name(p.grade), p.grade == Grade::skipped ? "" : ms_text(p.ms),
-                       p.label, p.target, p.target.empty() ? "" : ": ", p.detail);
+      s += fmt::format("  {:<7} {:>9}  {:<16} {}{}{}\n", grade_name(p.grade),
+                       p.grade == Grade::skipped ? "" : ms_text(p.ms), p.label, p.target, p.target.empty() ? "" : ": ",
+                       p.detail);
       if (p.name) {
         const NameInfo& n = *p.name;
         std::string addrs;

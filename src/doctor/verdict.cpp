@@ -9,10 +9,14 @@ namespace sixfour::doctor {
 
 std::string_view grade_name(Grade g) {
   switch (g) {
-    case Grade::ok: return "ok";
-    case Grade::slow: return "slow";
-    case Grade::fail: return "fail";
-    case Grade::skipped: return "skipped";
+    case Grade::ok:
+      return "ok";
+    case Grade::slow:
+      return "slow";
+    case Grade::fail:
+      return "fail";
+    case Grade::skipped:
+      return "skipped";
   }
   return "skipped";
 }

@@ -22,8 +22,7 @@ constexpr std::string_view kKnownKeys =
 bool valid_ifname(std::string_view n) {
   if (n.empty() || n.size() > 15 || n == "." || n == "..") return false;
   for (char c : n)
-    if (c == '/' || c == ':' || c == '"' || c == '\\' || c == '%' || static_cast<unsigned char>(c) <= ' ' ||
-        c == 0x7f)
+    if (c == '/' || c == ':' || c == '"' || c == '\\' || c == '%' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
       return false;
   return true;
 }
@@ -45,7 +44,7 @@ std::string toml_list(const std::vector<std::string>& v) {
 
 bool is_link_local(const HostAddress& a) {
   if (a.v6) return a.a6.b[0] == 0xfe && (a.a6.b[1] & 0xc0) == 0x80;  // fe80::/10
-  return a.a4.b[0] == 169 && a.a4.b[1] == 254;                        // 169.254/16
+  return a.a4.b[0] == 169 && a.a4.b[1] == 254;                       // 169.254/16
 }
 
 std::string network_of(const HostAddress& a) {
@@ -89,22 +88,38 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   for (auto&& [k, node] : *parsed) {
     const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (v.key() == "inside") st = v.as_list(in.inside);
-    else if (v.key() == "tun") st = v.as_string(in.tun);
-    else if (v.key() == "prefix") st = v.as_string(in.prefix);
-    else if (v.key() == "pool4") st = v.as_list(in.pool4);
-    else if (v.key() == "ports") st = v.as_string(in.ports);
-    else if (v.key() == "internal4") st = v.as_string(in.internal4);
-    else if (v.key() == "dns-listen") st = v.as_list(in.dns_listen);
-    else if (v.key() == "upstream") st = v.as_list(in.upstream);
-    else if (v.key() == "dns-allow") st = v.as_list(in.dns_allow);
-    else if (v.key() == "dns-threads") st = v.as_number(in.dns_threads);
-    else if (v.key() == "workers") st = v.as_number(in.workers);
-    else if (v.key() == "offload") st = v.as_string(in.offload);
-    else if (v.key() == "mtu") st = v.as_number(in.mtu);
-    else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
-    else if (v.key() == "control") st = v.as_string(in.control);
-    else return v.unknown(kKnownKeys);
+    if (v.key() == "inside")
+      st = v.as_list(in.inside);
+    else if (v.key() == "tun")
+      st = v.as_string(in.tun);
+    else if (v.key() == "prefix")
+      st = v.as_string(in.prefix);
+    else if (v.key() == "pool4")
+      st = v.as_list(in.pool4);
+    else if (v.key() == "ports")
+      st = v.as_string(in.ports);
+    else if (v.key() == "internal4")
+      st = v.as_string(in.internal4);
+    else if (v.key() == "dns-listen")
+      st = v.as_list(in.dns_listen);
+    else if (v.key() == "upstream")
+      st = v.as_list(in.upstream);
+    else if (v.key() == "dns-allow")
+      st = v.as_list(in.dns_allow);
+    else if (v.key() == "dns-threads")
+      st = v.as_number(in.dns_threads);
+    else if (v.key() == "workers")
+      st = v.as_number(in.workers);
+    else if (v.key() == "offload")
+      st = v.as_string(in.offload);
+    else if (v.key() == "mtu")
+      st = v.as_number(in.mtu);
+    else if (v.key() == "allow-non-global")
+      st = v.as_bool(in.allow_non_global);
+    else if (v.key() == "control")
+      st = v.as_string(in.control);
+    else
+      return v.unknown(kKnownKeys);
     if (!st) return Error{st.error()};
   }
   return in;
@@ -136,20 +151,20 @@ Result<PortRange> choose_ports(const PortRange& e) {
   constexpr uint32_t kFirst = 1024, kLast = 65535;
   PortRange below{}, above{};
   if (e.lo > kFirst) below = {static_cast<uint16_t>(kFirst), static_cast<uint16_t>(e.lo - 1)};
-  if (e.hi < kLast) above = {static_cast<uint16_t>(std::max<uint32_t>(kFirst, e.hi + 1u)), static_cast<uint16_t>(kLast)};
+  if (e.hi < kLast)
+    above = {static_cast<uint16_t>(std::max<uint32_t>(kFirst, e.hi + 1u)), static_cast<uint16_t>(kLast)};
   const PortRange best = below.size() > above.size() ? below : above;
   if (best.size() < kMinSharedPorts)
-    return Error{fmt::format(
-        "the kernel's ephemeral ports {} (net.ipv4.ip_local_port_range) leave fewer than {} ports "
-        "in 1024-65535 for sixfour; set ports = \"LO-HI\" or narrow the kernel's range",
-        e.str(), kMinSharedPorts)};
+    return Error{
+        fmt::format("the kernel's ephemeral ports {} (net.ipv4.ip_local_port_range) leave fewer than {} ports "
+                    "in 1024-65535 for sixfour; set ports = \"LO-HI\" or narrow the kernel's range",
+                    e.str(), kMinSharedPorts)};
   return best;
 }
 
 std::string table_name(std::string_view tun) {
   std::string out = "sixfour_";
-  for (char c : tun)
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  for (char c : tun) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
   return out;
 }
 
@@ -193,13 +208,9 @@ std::string nft_apply_script(const Steering& s) {
   return fmt::format("add table inet {0}\ndelete table inet {0}\n", t) + nft_ruleset(s);
 }
 
-std::string nft_delete_script(std::string_view tun) {
-  return fmt::format("delete table inet {}\n", table_name(tun));
-}
+std::string nft_delete_script(std::string_view tun) { return fmt::format("delete table inet {}\n", table_name(tun)); }
 
-std::string default_control_path(std::string_view tun) {
-  return fmt::format("/run/sixfour/gateway-{}.sock", tun);
-}
+std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/gateway-{}.sock", tun); }
 
 Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   GatewayConfig out;
@@ -208,8 +219,9 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
 
   // ---- interfaces
   if (!in.inside.has() || in.inside.value->empty())
-    return Error{"--inside IFACE is required: the interface(s) facing the IPv6-only clients "
-                 "(DNS64 serves them there; only they may use the NAT64)"};
+    return Error{
+        "--inside IFACE is required: the interface(s) facing the IPv6-only clients "
+        "(DNS64 serves them there; only they may use the NAT64)"};
   for (const std::string& v : *in.inside.value) {
     if (!valid_ifname(v)) return Error{fail(in.inside.file, "inside", v, "not a valid interface name")};
     if (std::find(host.interfaces.begin(), host.interfaces.end(), v) == host.interfaces.end())
@@ -288,14 +300,17 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
         cands.push_back(&h);
     }
     if (cands.empty())
-      return Error{"no pool4 given and this host has no IPv4 address outside the --inside "
-                   "interfaces to share: give --pool4 ADDR"};
+      return Error{
+          "no pool4 given and this host has no IPv4 address outside the --inside "
+          "interfaces to share: give --pool4 ADDR"};
     if (cands.size() > 1) {
       std::string list;
-      for (const HostAddress* c : cands) list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", c->a4.str(), c->iface);
-      return Error{fmt::format("no pool4 given and this host has {} IPv4 addresses ({}): choose one "
-                               "with --pool4 ADDR",
-                               cands.size(), list)};
+      for (const HostAddress* c : cands)
+        list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", c->a4.str(), c->iface);
+      return Error{
+          fmt::format("no pool4 given and this host has {} IPv4 addresses ({}): choose one "
+                      "with --pool4 ADDR",
+                      cands.size(), list)};
     }
     st.shared = true;
     st.host4 = cands.front()->a4;
@@ -305,10 +320,11 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   if (st.shared) {
     if (ports_given) {
       if (ports_given->overlaps(host.ephemeral))
-        return Error{fmt::format("ports {} overlap the kernel's ephemeral ports {} "
-                                 "(net.ipv4.ip_local_port_range): the kernel's own connections would "
-                                 "compete for them",
-                                 ports_given->str(), host.ephemeral.str())};
+        return Error{
+            fmt::format("ports {} overlap the kernel's ephemeral ports {} "
+                        "(net.ipv4.ip_local_port_range): the kernel's own connections would "
+                        "compete for them",
+                        ports_given->str(), host.ephemeral.str())};
       st.ports = *ports_given;
     } else {
       auto p = choose_ports(host.ephemeral);
@@ -354,14 +370,14 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
     }
     if (listen.empty()) return Error{label(in.dns_listen.file, "dns-listen", "") + ": needs at least one address"};
   } else if (listen.empty()) {
-    return Error{fmt::format("the --inside interfaces ({}) have no global or unique-local address for "
-                             "DNS64 to listen on: add one, or give --dns-listen ADDR",
-                             fmt::join(st.inside, ", "))};
+    return Error{
+        fmt::format("the --inside interfaces ({}) have no global or unique-local address for "
+                    "DNS64 to listen on: add one, or give --dns-listen ADDR",
+                    fmt::join(st.inside, ", "))};
   }
   if (in.dns_allow.has()) {
     for (const std::string& v : *in.dns_allow.value)
-      if (auto c = IpPrefix::parse(v); !c)
-        return Error{fail(in.dns_allow.file, "dns-allow", v, reason(c.error(), v))};
+      if (auto c = IpPrefix::parse(v); !c) return Error{fail(in.dns_allow.file, "dns-allow", v, reason(c.error(), v))};
     d.allow = in.dns_allow;
   }
   if (in.dns_threads.has() && !parse_uint(*in.dns_threads.value, 1, 256))
@@ -394,8 +410,8 @@ std::string render_toml(const GatewayConfig& c) {
     o += fmt::format("pool4 = {}  # {}\n", quote(s.host4.str()), c.pool4_from);
     o += fmt::format("ports = {}  # {}; kernel's ephemeral ports: {}\n", quote(s.ports.str()),
                      c.ports_chosen ? "chosen" : "configured", c.ephemeral.str());
-    o += fmt::format("internal4 = {}  # the NAT64's own address, source-NATed to {}\n",
-                     quote(s.internal4.str()), s.host4.str());
+    o += fmt::format("internal4 = {}  # the NAT64's own address, source-NATed to {}\n", quote(s.internal4.str()),
+                     s.host4.str());
   } else {
     std::vector<std::string> pool;
     for (const nat64::Pool4Entry& p : n.pool4)

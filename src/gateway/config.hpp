@@ -30,9 +30,9 @@ struct ConfigInput {
   Given<std::vector<std::string>> inside;  // interfaces facing the IPv6-only clients
   Given<std::string> tun;
   Given<std::string> prefix;
-  Given<std::vector<std::string>> pool4;   // ADDR[/LEN][:LO-HI] each
-  Given<std::string> ports;                // LO-HI, shared mode only
-  Given<std::string> internal4;            // shared mode only
+  Given<std::vector<std::string>> pool4;  // ADDR[/LEN][:LO-HI] each
+  Given<std::string> ports;               // LO-HI, shared mode only
+  Given<std::string> internal4;           // shared mode only
   Given<std::vector<std::string>> dns_listen;
   Given<std::vector<std::string>> upstream;
   Given<std::vector<std::string>> dns_allow;
@@ -121,7 +121,7 @@ struct GatewayConfig {
   nat64::DaemonConfig nat64;  // nat64.control is the gateway's control socket
   dns64::DaemonConfig dns64;
   std::string control;
-  PortRange ephemeral;  // as read from the host, for the log and --print-config
+  PortRange ephemeral;        // as read from the host, for the log and --print-config
   bool ports_chosen = false;  // shared mode: ports picked by choose_ports (not configured)
   std::string pool4_from;     // "configured" / "the host's only IPv4 address (IFACE)"
 };

@@ -103,10 +103,8 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& p
 
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode))
-      return Error{fmt::format("control socket {}: exists and is not a socket", path)};
-    if (connect_unix(path))
-      return Error{fmt::format("control socket {}: another daemon is listening on it", path)};
+    if (!S_ISSOCK(st.st_mode)) return Error{fmt::format("control socket {}: exists and is not a socket", path)};
+    if (connect_unix(path)) return Error{fmt::format("control socket {}: another daemon is listening on it", path)};
     ::unlink(path.c_str());  // stale: its daemon is gone
   }
 
@@ -145,8 +143,10 @@ Result<std::string> control_request(const std::string& path, std::string_view co
   if (!fd) {
     int err = errno;
     std::string hint;
-    if (err == ENOENT || err == ECONNREFUSED) hint = " (is the daemon running?)";
-    else if (err == EACCES) hint = " (run as root)";
+    if (err == ENOENT || err == ECONNREFUSED)
+      hint = " (is the daemon running?)";
+    else if (err == EACCES)
+      hint = " (run as root)";
     return Error{fmt::format("cannot connect to {}: {}{}", path, std::strerror(err), hint)};
   }
   timeval tv{};

@@ -139,8 +139,8 @@ void DataPlane::run(size_t queue, Worker& worker) {
       ++io.write_errors;
       return;
     }
-    spdlog::warn("worker {}: the kernel refused a UDP GSO packet ({}); sending datagrams one by one from now on",
-                 queue, std::strerror(errno));
+    spdlog::warn("worker {}: the kernel refused a UDP GSO packet ({}); sending datagrams one by one from now on", queue,
+                 std::strerror(errno));
     coalesce = false;
     // Once per worker, and segbuf may be in use (this train can end in the middle of a software
     // segmentation): buffers of its own.
@@ -322,8 +322,7 @@ unsigned default_workers() {
   return static_cast<unsigned>(std::clamp<long>(n, 1, 256));
 }
 
-Result<TranslatorLink> open_translator_link(const std::string& name, unsigned queues, bool offload,
-                                            unsigned mtu) {
+Result<TranslatorLink> open_translator_link(const std::string& name, unsigned queues, bool offload, unsigned mtu) {
   auto tun = Tun::open(name, queues, offload);
   if (!tun) return Error{tun.error()};
   auto nl = Netlink::open();

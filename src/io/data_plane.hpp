@@ -81,7 +81,6 @@ struct TranslatorLink {
   Netlink nl;
   int ifindex = 0;
 };
-Result<TranslatorLink> open_translator_link(const std::string& name, unsigned queues, bool offload,
-                                            unsigned mtu);
+Result<TranslatorLink> open_translator_link(const std::string& name, unsigned queues, bool offload, unsigned mtu);
 
 }  // namespace sixfour::io

@@ -35,7 +35,7 @@ std::vector<doctor::Resolver> doctor_system_resolvers();
 
 // --- network (doctor_net.cpp) ---
 struct DnsAnswer {
-  std::string status;  // "answer", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "timeout", "error: ..."
+  std::string status;                  // "answer", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "timeout", "error: ..."
   std::vector<std::string> addresses;  // A or AAAA records in the answer section, as text
   double ms = 0;
   bool answered() const { return status == "answer" || status == "NODATA" || status == "NXDOMAIN"; }

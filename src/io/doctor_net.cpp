@@ -31,9 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 int ms_left(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -63,14 +61,21 @@ std::optional<SockAddr> sockaddr_of(const std::string& address, uint16_t port) {
 
 std::string short_errno(int err) {
   switch (err) {
-    case ENETUNREACH: return "network unreachable (no route)";
-    case EHOSTUNREACH: return "host unreachable";
-    case ETIMEDOUT: return "timeout";
-    case EAFNOSUPPORT: return "address family not supported (the family is disabled here)";
-    case EADDRNOTAVAIL: return "no source address of this family";
+    case ENETUNREACH:
+      return "network unreachable (no route)";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ETIMEDOUT:
+      return "timeout";
+    case EAFNOSUPPORT:
+      return "address family not supported (the family is disabled here)";
+    case EADDRNOTAVAIL:
+      return "no source address of this family";
     case EACCES:
-    case EPERM: return "not permitted (firewall or missing privilege)";
-    default: return std::strerror(err);
+    case EPERM:
+      return "not permitted (firewall or missing privilege)";
+    default:
+      return std::strerror(err);
   }
 }
 
@@ -124,11 +129,16 @@ DnsAnswer dns_query(const doctor::Resolver& r, const std::string& name, uint16_t
     if (!m) continue;
     if (m->tc) return finish("truncated (TC=1)");
     switch (m->rcode) {
-      case dns64::kNoError: break;
-      case dns64::kNxDomain: return finish("NXDOMAIN");
-      case dns64::kServFail: return finish("SERVFAIL");
-      case dns64::kRefused: return finish("REFUSED");
-      default: return finish(fmt::format("rcode {}", m->rcode));
+      case dns64::kNoError:
+        break;
+      case dns64::kNxDomain:
+        return finish("NXDOMAIN");
+      case dns64::kServFail:
+        return finish("SERVFAIL");
+      case dns64::kRefused:
+        return finish("REFUSED");
+      default:
+        return finish(fmt::format("rcode {}", m->rcode));
     }
     const size_t want = qtype == dns64::kTypeAAAA ? 16 : 4;
     for (const dns64::Rr& rr : m->answer) {

@@ -36,8 +36,10 @@ void add_seen(doctor::Pref64Report& r, const std::vector<doctor::Pref64>& found,
       return o.value.prefix == s.value.prefix && o.interface == s.interface && o.router == s.router;
     };
     auto it = std::find_if(r.seen.begin(), r.seen.end(), same);
-    if (it == r.seen.end()) r.seen.push_back(s);
-    else *it = s;  // the later advertisement's lifetime wins
+    if (it == r.seen.end())
+      r.seen.push_back(s);
+    else
+      *it = s;  // the later advertisement's lifetime wins
   }
 }
 
@@ -145,7 +147,8 @@ doctor::Pref64Report pref64_listen(const std::vector<doctor::Interface>& ifs, in
     std::vector<std::string> sent;
     for (const doctor::Interface& i : ifs) {
       if (!i.up || i.loopback) continue;
-      const bool has6 = std::any_of(i.addresses.begin(), i.addresses.end(), [](const auto& a) { return a.family == 6; });
+      const bool has6 =
+          std::any_of(i.addresses.begin(), i.addresses.end(), [](const auto& a) { return a.family == 6; });
       if (!has6) continue;
       int idx = i.index;
       ::setsockopt(raw.get(), IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
@@ -157,14 +160,17 @@ doctor::Pref64Report pref64_listen(const std::vector<doctor::Interface>& ifs, in
       if (::sendto(raw.get(), rs, sizeof rs, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == sizeof rs)
         sent.push_back(i.name);
     }
-    if (sent.empty()) how.push_back("no IPv6 interface to send a Router Solicitation on");
-    else how.push_back(fmt::format("sent a Router Solicitation on {} and read the advertisements", fmt::join(sent, ", ")));
+    if (sent.empty())
+      how.push_back("no IPv6 interface to send a Router Solicitation on");
+    else
+      how.push_back(fmt::format("sent a Router Solicitation on {} and read the advertisements", fmt::join(sent, ", ")));
   }
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(listen_ms);
   std::vector<uint8_t> buf(65536);
   while (nl || raw) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) break;
     pollfd p[2] = {{nl ? nl.get() : -1, POLLIN, 0}, {raw ? raw.get() : -1, POLLIN, 0}};
     int n = ::poll(p, 2, static_cast<int>(left));

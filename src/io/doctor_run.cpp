@@ -85,7 +85,8 @@ Probe name_probe(std::string id, std::string label, const std::string& name,
   p.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   p.grade = doctor::grade(reached, p.ms, o.slow_ms);
   if (!reached)
-    p.detail = tries.empty() ? fmt::format("does not resolve ({})", n.status) : fmt::format("{}", fmt::join(failures, "; "));
+    p.detail =
+        tries.empty() ? fmt::format("does not resolve ({})", n.status) : fmt::format("{}", fmt::join(failures, "; "));
   p.name = n;
   return p;
 }
@@ -135,11 +136,16 @@ doctor::Report run_doctor(const DoctorOptions& o) {
   std::vector<std::future<doctor::Rfc7050Query>> rfc7050;
   for (const doctor::Resolver& res : r.resolvers)
     rfc7050.push_back(std::async(std::launch::async, [&o, res] { return rfc7050_query(res, o.timeout_ms); }));
-  auto v4 = std::async(std::launch::async, [&] { return literal_probe("ipv4_literal", "IPv4 literal", o.v4_literal, o); });
-  auto v6 = std::async(std::launch::async, [&] { return literal_probe("ipv6_literal", "IPv6 literal", o.v6_literal, o); });
-  auto n4 = std::async(std::launch::async, [&] { return name_probe("ipv4_name", "IPv4-only name", o.v4_name, r.resolvers, o); });
-  auto n6 = std::async(std::launch::async, [&] { return name_probe("ipv6_name", "IPv6-only name", o.v6_name, r.resolvers, o); });
-  auto nd = std::async(std::launch::async, [&] { return name_probe("dual_stack_name", "dual-stack name", o.ds_name, r.resolvers, o); });
+  auto v4 =
+      std::async(std::launch::async, [&] { return literal_probe("ipv4_literal", "IPv4 literal", o.v4_literal, o); });
+  auto v6 =
+      std::async(std::launch::async, [&] { return literal_probe("ipv6_literal", "IPv6 literal", o.v6_literal, o); });
+  auto n4 = std::async(std::launch::async,
+                       [&] { return name_probe("ipv4_name", "IPv4-only name", o.v4_name, r.resolvers, o); });
+  auto n6 = std::async(std::launch::async,
+                       [&] { return name_probe("ipv6_name", "IPv6-only name", o.v6_name, r.resolvers, o); });
+  auto nd = std::async(std::launch::async,
+                       [&] { return name_probe("dual_stack_name", "dual-stack name", o.ds_name, r.resolvers, o); });
   for (auto& f : rfc7050) r.rfc7050.push_back(f.get());
   r.probes.push_back(v4.get());
   r.probes.push_back(v6.get());

@@ -120,9 +120,15 @@ int on_route(const nlmsghdr* nlh, void* data) {
   for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(*rtm)));
        mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr))); attr = mnl_attr_next(attr)) {
     switch (mnl_attr_get_type(attr)) {
-      case RTA_TABLE: table = mnl_attr_get_u32(attr); break;
-      case RTA_OIF: oif = static_cast<int>(mnl_attr_get_u32(attr)); break;
-      case RTA_PRIORITY: d.metric = mnl_attr_get_u32(attr); break;
+      case RTA_TABLE:
+        table = mnl_attr_get_u32(attr);
+        break;
+      case RTA_OIF:
+        oif = static_cast<int>(mnl_attr_get_u32(attr));
+        break;
+      case RTA_PRIORITY:
+        d.metric = mnl_attr_get_u32(attr);
+        break;
       case RTA_GATEWAY:
         if (mnl_attr_get_payload_len(attr) == (rtm->rtm_family == AF_INET6 ? 16u : 4u))
           d.gateway = ntop(rtm->rtm_family, mnl_attr_get_payload(attr));
@@ -130,7 +136,8 @@ int on_route(const nlmsghdr* nlh, void* data) {
       case RTA_VIA: {  // an IPv4 route via an IPv6 next hop (RFC 5549 style)
         const auto* via = static_cast<const rtvia*>(mnl_attr_get_payload(attr));
         const size_t need = via->rtvia_family == AF_INET6 ? 16 : 4;
-        if (mnl_attr_get_payload_len(attr) >= sizeof(rtvia) + need) d.gateway = ntop(via->rtvia_family, via->rtvia_addr);
+        if (mnl_attr_get_payload_len(attr) >= sizeof(rtvia) + need)
+          d.gateway = ntop(via->rtvia_family, via->rtvia_addr);
         break;
       }
       case RTA_MULTIPATH: {  // first next hop stands for the route
@@ -138,7 +145,8 @@ int on_route(const nlmsghdr* nlh, void* data) {
         if (mnl_attr_get_payload_len(attr) >= sizeof(rtnexthop) && oif == 0) oif = nh->rtnh_ifindex;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (table != RT_TABLE_MAIN) return MNL_CB_OK;

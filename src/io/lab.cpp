@@ -216,8 +216,7 @@ bool probes_pass(const std::string& prefix, const std::string& node,
 
 // Starts a daemon and waits until it is ready (or has exited, or 15 s passed).
 pid_t start_ready(const std::string& prefix, const std::string& node, const Argv& argv,
-                  const std::vector<std::pair<Argv, std::string>>& probes, const std::string& log,
-                  std::string* err) {
+                  const std::vector<std::pair<Argv, std::string>>& probes, const std::string& log, std::string* err) {
   pid_t pid = spawn_background(in_node(prefix, node, argv), log, err);
   if (pid < 0) return -1;
   const auto deadline = Clock::now() + std::chrono::seconds(15);
@@ -234,9 +233,9 @@ pid_t start_ready(const std::string& prefix, const std::string& node, const Argv
   }
   ::kill(pid, SIGKILL);
   wait_status(pid);
-  *err = g_interrupted ? std::string("interrupted")
-                       : fmt::format("{} not ready after 15 s; its log:\n{}", lab::display(argv),
-                                     tail_lines(read_file(log), 15));
+  *err = g_interrupted
+             ? std::string("interrupted")
+             : fmt::format("{} not ready after 15 s; its log:\n{}", lab::display(argv), tail_lines(read_file(log), 15));
   return -1;
 }
 
@@ -404,8 +403,8 @@ int lab_up(const std::string& prefix, bool gateway) {
       prefix.c_str(), std::string(lab::kLaptop6).c_str(), std::string(lab::kGwInside6).c_str(),
       std::string(lab::kGwInside6).c_str(), std::string(lab::kGw4).c_str(), std::string(lab::kGwDs6).c_str(),
       running.c_str(), std::string(lab::kWeb4).c_str(), std::string(lab::kZone).c_str(), std::string(lab::kDs4).c_str(),
-      std::string(lab::kDs6).c_str(), lab::ns_name(prefix, "{laptop,gw,web4,ds}").c_str(),
-      pf.c_str(), pf.c_str(), std::string(lab::kV4Name).c_str(), pf.c_str());
+      std::string(lab::kDs6).c_str(), lab::ns_name(prefix, "{laptop,gw,web4,ds}").c_str(), pf.c_str(), pf.c_str(),
+      std::string(lab::kV4Name).c_str(), pf.c_str());
   return 0;
 }
 
@@ -554,7 +553,8 @@ int lab_demo(const std::string& prefix, bool keep) {
     for (const auto& [name, pid] : daemons) {
       (void)pid;
       std::string log = read_file(fmt::format("{}/{}.log", opt.dir, name));
-      if (!log.empty()) std::printf("%s--- %s log (last lines)%s\n%s", st.dim(), name.c_str(), st.off(), tail_lines(log, 10).c_str());
+      if (!log.empty())
+        std::printf("%s--- %s log (last lines)%s\n%s", st.dim(), name.c_str(), st.off(), tail_lines(log, 10).c_str());
     }
   }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();

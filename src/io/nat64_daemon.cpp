@@ -44,8 +44,7 @@ std::string json_string(std::string_view s) {
 
 // Translator counters of one worker (or their sum) as JSON members: "in4":1,... and the drops as
 // "drops":{"no-bib":2,...} with their sum as "dropped".
-void translator_json(std::string& out, const std::vector<std::pair<std::string, uint64_t>>& c,
-                     const IoCounters& io) {
+void translator_json(std::string& out, const std::vector<std::pair<std::string, uint64_t>>& c, const IoCounters& io) {
   uint64_t dropped = io.offload_malformed;
   std::string drops;
   for (const auto& [name, v] : c) {
@@ -73,8 +72,8 @@ std::string wall_time(uint64_t mono_ms) {
   time_t secs = static_cast<time_t>(wall_ms / 1000);
   tm utc{};
   ::gmtime_r(&secs, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, wall_ms % 1000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, wall_ms % 1000);
 }
 
 void log_event(const nat64::LogEvent& e) {
@@ -87,11 +86,12 @@ void log_event(const nat64::LogEvent& e) {
   // One line per event: time, proto, inside transport address, outside transport address, and
   // for sessions the IPv4 peer (RFC 6888 REQ-12: enough to identify the inside host afterwards).
   std::string line = fmt::format("{} {} {} inside {}#{} outside {}#{}", wall_time(e.time_ms), what,
-                                 nat64::proto_name(e.proto), e.addr6.str(), e.port6, e.addr4.str(),
-                                 e.port4);
+                                 nat64::proto_name(e.proto), e.addr6.str(), e.port6, e.addr4.str(), e.port4);
   // ICMP query sessions have no remote port: the identifier is the inside/outside "port".
-  if (session && e.proto == IPPROTO_ICMPV6) line += " remote " + e.remote4.str();
-  else if (session) line += fmt::format(" remote {}#{}", e.remote4.str(), e.remote_port4);
+  if (session && e.proto == IPPROTO_ICMPV6)
+    line += " remote " + e.remote4.str();
+  else if (session)
+    line += fmt::format(" remote {}#{}", e.remote4.str(), e.remote_port4);
   spdlog::info("{}", line);
 }
 
@@ -112,9 +112,7 @@ class Nat64Worker final : public DataPlane::Worker {
       : translator_(std::move(t)), pub_(pub) {}
   // One clock read per wake-up: a batch takes well under a millisecond.
   void begin_batch() override { now_ = Nat64Daemon::now_ms(); }
-  void translate(std::span<const uint8_t> in, xlat::Output& out) override {
-    translator_->translate(in, now_, out);
-  }
+  void translate(std::span<const uint8_t> in, xlat::Output& out) override { translator_->translate(in, now_, out); }
   void publish() override { Nat64Daemon::publish(pub_, *translator_); }
 
  private:
@@ -126,10 +124,7 @@ class Nat64Worker final : public DataPlane::Worker {
 }  // namespace
 
 Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions)
-    : settings_(std::move(settings)),
-      tun_(tun),
-      published_(new Published[tun.queues()]),
-      plane_(tun, settings_.xlat) {
+    : settings_(std::move(settings)), tun_(tun), published_(new Published[tun.queues()]), plane_(tun, settings_.xlat) {
   if (log_sessions) settings_.log = log_event;
 }
 
@@ -165,7 +160,8 @@ void Nat64Daemon::publish(Published& p, const nat64::Translator& t) {
   size_t i = 0;
   // Names are stable, so after the first publish this only stores numbers (no allocation).
   t.visit_counters([&p, &i](std::string_view name, uint64_t v) {
-    if (i == p.translator.size()) p.translator.emplace_back(std::string(name), v);
+    if (i == p.translator.size())
+      p.translator.emplace_back(std::string(name), v);
     else {
       if (p.translator[i].first != name) p.translator[i].first.assign(name);
       p.translator[i].second = v;
@@ -215,8 +211,8 @@ std::string Nat64Daemon::stats_json() const {
   const uint64_t up = plane_.uptime_seconds();
 
   std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},",
-                     json_string(tun_.name()), workers, json_string(tun_.offload_names()), up);
+  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},", json_string(tun_.name()),
+                     workers, json_string(tun_.offload_names()), up);
   translator_json(out, total, io_total);
   out += ",\"state\":{";
   bool first = true;

@@ -19,7 +19,7 @@ class SiitDaemon {
   SiitDaemon& operator=(const SiitDaemon&) = delete;
   ~SiitDaemon() { stop(); }
 
-  Status start();  // one thread per TUN queue
+  Status start();                 // one thread per TUN queue
   void stop() { plane_.stop(); }  // wakes every worker and joins them (idempotent)
   // A worker whose queue fails raises SIGTERM, so the caller's signal wait also covers it.
 

@@ -51,10 +51,10 @@ constexpr uint64_t kGrowAfter = 4 << 20;
 // ---- counters (relaxed atomics: statistics need no ordering) ----
 
 struct Counters {
-  std::atomic<uint64_t> accepted{0}, active{0}, refused_allow{0}, refused_limit{0}, refused_fd{0},
-      bad_handshake{0}, handshake_timeout{0}, auth_ok{0}, auth_failed{0}, socks4{0}, socks5{0},
-      connect{0}, bind{0}, udp_associate{0}, udp_in{0}, udp_out{0}, udp_dropped{0}, bytes_up{0},
-      bytes_down{0}, idle_closed{0}, nat64_attempts{0}, splice_fallback{0};
+  std::atomic<uint64_t> accepted{0}, active{0}, refused_allow{0}, refused_limit{0}, refused_fd{0}, bad_handshake{0},
+      handshake_timeout{0}, auth_ok{0}, auth_failed{0}, socks4{0}, socks5{0}, connect{0}, bind{0}, udp_associate{0},
+      udp_in{0}, udp_out{0}, udp_dropped{0}, bytes_up{0}, bytes_down{0}, idle_closed{0}, nat64_attempts{0},
+      splice_fallback{0};
   std::array<std::atomic<uint64_t>, 9> replies{};  // by RFC 1928 §6 code
 };
 Counters g_ctr;
@@ -71,15 +71,14 @@ std::string stats_json(Clock::time_point start) {
       "\"bytes\":{{\"up\":{},\"down\":{}}},\"udp\":{{\"in\":{},\"out\":{},\"dropped\":{}}},"
       "\"nat64_attempts\":{},\"splice_fallback\":{},\"replies\":{{",
       std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count(), v(g_ctr.accepted),
-      v(g_ctr.active), v(g_ctr.refused_allow), v(g_ctr.refused_limit), v(g_ctr.refused_fd),
-      v(g_ctr.bad_handshake), v(g_ctr.handshake_timeout), v(g_ctr.socks4), v(g_ctr.socks5),
-      v(g_ctr.idle_closed), v(g_ctr.auth_ok), v(g_ctr.auth_failed), v(g_ctr.connect), v(g_ctr.bind),
-      v(g_ctr.udp_associate), v(g_ctr.bytes_up), v(g_ctr.bytes_down), v(g_ctr.udp_in), v(g_ctr.udp_out),
-      v(g_ctr.udp_dropped), v(g_ctr.nat64_attempts), v(g_ctr.splice_fallback));
-  static constexpr const char* kNames[] = {"succeeded", "general_failure", "not_allowed",
-                                           "network_unreachable", "host_unreachable",
-                                           "connection_refused", "ttl_expired",
-                                           "command_not_supported", "address_type_not_supported"};
+      v(g_ctr.active), v(g_ctr.refused_allow), v(g_ctr.refused_limit), v(g_ctr.refused_fd), v(g_ctr.bad_handshake),
+      v(g_ctr.handshake_timeout), v(g_ctr.socks4), v(g_ctr.socks5), v(g_ctr.idle_closed), v(g_ctr.auth_ok),
+      v(g_ctr.auth_failed), v(g_ctr.connect), v(g_ctr.bind), v(g_ctr.udp_associate), v(g_ctr.bytes_up),
+      v(g_ctr.bytes_down), v(g_ctr.udp_in), v(g_ctr.udp_out), v(g_ctr.udp_dropped), v(g_ctr.nat64_attempts),
+      v(g_ctr.splice_fallback));
+  static constexpr const char* kNames[] = {
+      "succeeded",          "general_failure", "not_allowed",           "network_unreachable",       "host_unreachable",
+      "connection_refused", "ttl_expired",     "command_not_supported", "address_type_not_supported"};
   for (size_t i = 0; i < g_ctr.replies.size(); ++i)
     out += fmt::format("{}\"{}\":{}", i ? "," : "", kNames[i], v(g_ctr.replies[i]));
   out += "}}\n";
@@ -109,13 +108,24 @@ asio::ip::address to_ip(const Address& a) {
 // RFC 1928 §6 reply for a failed connect(2).
 Reply reply_for(const std::error_code& ec) {
   switch (ec.value()) {
-    case ECONNREFUSED: return Reply::ConnectionRefused;
-    case ENETUNREACH: case ENETDOWN: case EAFNOSUPPORT: case EADDRNOTAVAIL: return Reply::NetUnreachable;
-    case EHOSTUNREACH: case EHOSTDOWN: return Reply::HostUnreachable;
+    case ECONNREFUSED:
+      return Reply::ConnectionRefused;
+    case ENETUNREACH:
+    case ENETDOWN:
+    case EAFNOSUPPORT:
+    case EADDRNOTAVAIL:
+      return Reply::NetUnreachable;
+    case EHOSTUNREACH:
+    case EHOSTDOWN:
+      return Reply::HostUnreachable;
     // No SYN-ACK in time: the nearest RFC 1928 code is "TTL expired" (as other proxies answer).
-    case ETIMEDOUT: return Reply::TtlExpired;
-    case EACCES: case EPERM: return Reply::NotAllowed;
-    default: return Reply::GeneralFailure;
+    case ETIMEDOUT:
+      return Reply::TtlExpired;
+    case EACCES:
+    case EPERM:
+      return Reply::NotAllowed;
+    default:
+      return Reply::GeneralFailure;
   }
 }
 
@@ -191,8 +201,8 @@ struct Relay {
   }
 
   // Returns false if splice is not supported for these sockets (then nothing was moved).
-  awaitable<bool> pump_splice(tcp::socket& from, tcp::socket& to, uint64_t& count,
-                              std::atomic<uint64_t>& total, int p[2]) {
+  awaitable<bool> pump_splice(tcp::socket& from, tcp::socket& to, uint64_t& count, std::atomic<uint64_t>& total,
+                              int p[2]) {
     const int in = from.native_handle(), out = to.native_handle();
     size_t in_pipe = 0;
     bool first = true, grown = false;
@@ -355,7 +365,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (have_ == buf_.size()) co_return false;
     std::error_code ec;
     size_t n = co_await client_.async_read_some(asio::buffer(buf_.data() + have_, buf_.size() - have_),
-                                                 asio::redirect_error(use_awaitable, ec));
+                                                asio::redirect_error(use_awaitable, ec));
     if (ec) co_return false;
     have_ += n;
     co_return true;
@@ -444,9 +454,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     target_ = req.dst.str();
     switch (req.command) {
-      case socks::Command::Connect: co_await do_connect(req.dst); break;
-      case socks::Command::Bind: co_await do_bind(req.dst); break;
-      case socks::Command::UdpAssociate: co_await do_udp(req.dst); break;
+      case socks::Command::Connect:
+        co_await do_connect(req.dst);
+        break;
+      case socks::Command::Bind:
+        co_await do_bind(req.dst);
+        break;
+      case socks::Command::UdpAssociate:
+        co_await do_udp(req.dst);
+        break;
     }
   }
 
@@ -483,8 +499,7 @@ class Session : public std::enable_shared_from_this<Session> {
       tcp::resolver res(co_await asio::this_coro::executor);
       std::error_code ec;
       const std::string service = std::to_string(dst.port);  // no temporaries in co_await (kNone)
-      auto results = co_await res.async_resolve(dst.domain, service,
-                                                tcp::resolver::numeric_service,
+      auto results = co_await res.async_resolve(dst.domain, service, tcp::resolver::numeric_service,
                                                 asio::redirect_error(use_awaitable, ec));
       if (ec) {
         err = Reply::HostUnreachable;
@@ -749,8 +764,7 @@ class Session : public std::enable_shared_from_this<Session> {
         for (const Address& a : addrs) {
           udp::socket& o = a.kind == Address::Kind::Ipv4 ? out4 : out6;
           if (!o.is_open()) continue;
-          o.send_to(asio::buffer(b.data() + h.value.length, n - h.value.length),
-                    udp::endpoint(to_ip(a), a.port), 0, e);
+          o.send_to(asio::buffer(b.data() + h.value.length, n - h.value.length), udp::endpoint(to_ip(a), a.port), 0, e);
           if (!e) {
             sent = true;
             break;
@@ -844,9 +858,8 @@ struct Worker {
       s.set_option(tcp::no_delay(true), ec);
       auto sess = std::make_shared<Session>(sh, std::move(s));
       inc(g_ctr.active);
-      asio::co_spawn(ctx, sess->run(), [sess, slot](std::exception_ptr) {
-        g_ctr.active.fetch_sub(1, std::memory_order_relaxed);
-      });
+      asio::co_spawn(ctx, sess->run(),
+                     [sess, slot](std::exception_ptr) { g_ctr.active.fetch_sub(1, std::memory_order_relaxed); });
     }
   }
 };
@@ -878,8 +891,10 @@ int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
       ::freeaddrinfo(res);
     }
     sh.nat64 = socks::nat64_prefix_from_aaaa(aaaa);
-    if (sh.nat64) spdlog::info("NAT64 prefix {} discovered (RFC 7050)", sh.nat64->str());
-    else spdlog::warn("--nat64-prefix auto: ipv4only.arpa has no synthesized AAAA; NAT64 off");
+    if (sh.nat64)
+      spdlog::info("NAT64 prefix {} discovered (RFC 7050)", sh.nat64->str());
+    else
+      spdlog::warn("--nat64-prefix auto: ipv4only.arpa has no synthesized AAAA; NAT64 off");
   }
 
   unsigned nworkers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -24,8 +24,8 @@ void io_json(std::string& out, const IoCounters& io) {
   out += fmt::format(
       "\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"super_packets\":{},\"segmented\":{},"
       "\"segments\":{},\"csum_finished\":{},\"udp_trains\":{},\"udp_coalesced\":{}",
-      io.read_errors, io.write_errors, io.wakeups, io.super_packets, io.segmented, io.segments,
-      io.csum_finished, io.udp_trains, io.udp_coalesced);
+      io.read_errors, io.write_errors, io.wakeups, io.super_packets, io.segmented, io.segments, io.csum_finished,
+      io.udp_trains, io.udp_coalesced);
 }
 
 void PublishedIo::publish(const IoCounters& io) {
@@ -127,8 +127,8 @@ void counters_json(std::string& out, const siit::Counters& c, const IoCounters& 
 
 std::string to_json(const StatsSnapshot& s) {
   std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},",
-                     json_string(s.tun), s.workers.size(), json_string(s.offloads), s.uptime_seconds);
+  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},", json_string(s.tun),
+                     s.workers.size(), json_string(s.offloads), s.uptime_seconds);
   const siit::Counters t = s.total();
   const IoCounters io = s.io_total();
   counters_json(out, t, io);
@@ -164,8 +164,7 @@ class JsonFlattener {
 
  private:
   void skip_ws() {
-    while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\n' || t_[pos_] == '\t' || t_[pos_] == '\r'))
-      ++pos_;
+    while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\n' || t_[pos_] == '\t' || t_[pos_] == '\r')) ++pos_;
   }
   static std::string join(const std::string& path, std::string_view k) {
     return path.empty() ? std::string(k) : path + "." + std::string(k);
@@ -179,26 +178,41 @@ class JsonFlattener {
         if (pos_ >= t_.size()) return false;
         char e = t_[pos_++];
         switch (e) {
-          case 'n': s += '\n'; break;
-          case 't': s += '\t'; break;
-          case 'r': s += '\r'; break;
-          case 'b': s += '\b'; break;
-          case 'f': s += '\f'; break;
+          case 'n':
+            s += '\n';
+            break;
+          case 't':
+            s += '\t';
+            break;
+          case 'r':
+            s += '\r';
+            break;
+          case 'b':
+            s += '\b';
+            break;
+          case 'f':
+            s += '\f';
+            break;
           case 'u': {
             if (pos_ + 4 > t_.size()) return false;
             unsigned v = 0;
             for (int i = 0; i < 4; ++i) {
               char h = t_[pos_++];
               v <<= 4;
-              if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-              else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-              else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-              else return false;
+              if (h >= '0' && h <= '9')
+                v |= static_cast<unsigned>(h - '0');
+              else if (h >= 'a' && h <= 'f')
+                v |= static_cast<unsigned>(h - 'a' + 10);
+              else if (h >= 'A' && h <= 'F')
+                v |= static_cast<unsigned>(h - 'A' + 10);
+              else
+                return false;
             }
             s += v < 0x80 ? static_cast<char>(v) : '?';  // our own output is ASCII
             break;
           }
-          default: s += e;
+          default:
+            s += e;
         }
       } else {
         s += ch;
@@ -230,8 +244,14 @@ class JsonFlattener {
           ++pos_;
           if (!value(join(path, k))) return false;
           skip_ws();
-          if (pos_ < t_.size() && t_[pos_] == ',') { ++pos_; continue; }
-          if (pos_ < t_.size() && t_[pos_] == '}') { ++pos_; break; }
+          if (pos_ < t_.size() && t_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (pos_ < t_.size() && t_[pos_] == '}') {
+            ++pos_;
+            break;
+          }
           return false;
         }
       }
@@ -245,8 +265,14 @@ class JsonFlattener {
         for (size_t i = 0;; ++i) {
           if (!value(join(path, std::to_string(i)))) return false;
           skip_ws();
-          if (pos_ < t_.size() && t_[pos_] == ',') { ++pos_; continue; }
-          if (pos_ < t_.size() && t_[pos_] == ']') { ++pos_; break; }
+          if (pos_ < t_.size() && t_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (pos_ < t_.size() && t_[pos_] == ']') {
+            ++pos_;
+            break;
+          }
           return false;
         }
       }
@@ -274,8 +300,6 @@ class JsonFlattener {
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> flatten_json(std::string_view text) {
-  return JsonFlattener(text).run();
-}
+Result<std::map<std::string, std::string>> flatten_json(std::string_view text) { return JsonFlattener(text).run(); }
 
 }  // namespace sixfour::io

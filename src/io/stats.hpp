@@ -44,8 +44,8 @@ class alignas(64) PublishedIo {
   IoCounters load() const;
 
  private:
-  std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0}, super_{0}, segmented_{0},
-      segments_{0}, csum_{0}, malformed_{0}, trains_{0}, coalesced_{0};
+  std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0}, super_{0}, segmented_{0}, segments_{0},
+      csum_{0}, malformed_{0}, trains_{0}, coalesced_{0};
 };
 
 // One worker's counters, copied out of the hot path with relaxed stores after each batch: the

@@ -88,8 +88,7 @@ Result<Tun> Tun::open(const std::string& name, unsigned queues, bool offload) {
 
 std::string Tun::offload_names() const {
   static constexpr std::pair<unsigned, const char*> kNames[] = {
-      {kCsum, "csum"}, {kTso4, "tso4"}, {kTso6, "tso6"}, {kTsoEcn, "tso-ecn"},
-      {kUso4, "uso4"}, {kUso6, "uso6"},
+      {kCsum, "csum"}, {kTso4, "tso4"}, {kTso6, "tso6"}, {kTsoEcn, "tso-ecn"}, {kUso4, "uso4"}, {kUso6, "uso6"},
   };
   std::string out;
   for (const auto& [bit, text] : kNames) {

@@ -20,8 +20,7 @@ class Tun {
  public:
   // TUN_F_* bits of TUNSETOFFLOAD (linux/if_tun.h; the USO ones are Linux 6.2+ and missing from
   // older headers, so they are spelled out here).
-  static constexpr unsigned kCsum = 0x01, kTso4 = 0x02, kTso6 = 0x04, kTsoEcn = 0x08, kUso4 = 0x20,
-                            kUso6 = 0x40;
+  static constexpr unsigned kCsum = 0x01, kTso4 = 0x02, kTso6 = 0x04, kTsoEcn = 0x08, kUso4 = 0x20, kUso6 = 0x40;
 
   // Attaches `queues` queues to device `name`, creating it if absent. Errors read like
   // "TUNSETIFF siit0: Operation not permitted (run as root)". With `offload`, tries the virtio-net

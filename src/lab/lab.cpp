@@ -18,10 +18,9 @@ std::string s(std::string_view v) { return std::string(v); }
 // veths), no router advertisements or autoconfiguration, and no ICMP rate limit, so traceroute
 // sees every Time Exceeded.
 const Argv kCommonSysctls = {
-    "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
-    "net.ipv6.conf.all.accept_ra=0",  "net.ipv6.conf.default.accept_ra=0",
-    "net.ipv6.conf.all.autoconf=0",   "net.ipv6.conf.default.autoconf=0",
-    "net.ipv4.icmp_ratelimit=0",      "net.ipv6.icmp.ratelimit=0",
+    "net.ipv6.conf.all.accept_dad=0",    "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_ra=0",
+    "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.all.autoconf=0",       "net.ipv6.conf.default.autoconf=0",
+    "net.ipv4.icmp_ratelimit=0",         "net.ipv6.icmp.ratelimit=0",
 };
 
 Argv sysctl(Argv keys) {
@@ -63,9 +62,7 @@ constexpr Addr kV4OnlyIfs[] = {{"gw", "eth-web4", ""}, {"ds", "eth-web4", ""}};
 
 }  // namespace
 
-std::string ns_name(std::string_view prefix, std::string_view node) {
-  return fmt::format("{}-{}", prefix, node);
-}
+std::string ns_name(std::string_view prefix, std::string_view node) { return fmt::format("{}-{}", prefix, node); }
 
 bool is_node(std::string_view node) {
   return std::find(std::begin(kNodes), std::end(kNodes), node) != std::end(kNodes);
@@ -73,12 +70,12 @@ bool is_node(std::string_view node) {
 
 Status check_prefix(std::string_view prefix) {
   bool ok = !prefix.empty() && prefix.size() <= 32 && std::isalnum(static_cast<unsigned char>(prefix[0]));
-  for (char c : prefix)
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+  for (char c : prefix) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
   if (!ok)
-    return Error{fmt::format("--prefix \"{}\": want 1-32 letters, digits, '-' or '_', starting with a "
-                             "letter or digit",
-                             prefix)};
+    return Error{
+        fmt::format("--prefix \"{}\": want 1-32 letters, digits, '-' or '_', starting with a "
+                    "letter or digit",
+                    prefix)};
   return Ok{};
 }
 
@@ -92,16 +89,17 @@ std::vector<Command> build_commands(std::string_view prefix) {
   }
   // gw routes both families; its replies from the translator's own addresses must not be dropped
   // by strict reverse-path filtering.
-  out.push_back({"gw", sysctl({"net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
-                               "net.ipv6.conf.default.forwarding=1", "net.ipv4.conf.all.rp_filter=0",
-                               "net.ipv4.conf.default.rp_filter=0"})});
+  out.push_back(
+      {"gw", sysctl({"net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1",
+                     "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"})});
   // web4 has no IPv6 at all, not even on loopback.
   out.push_back({"web4", sysctl({"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
                                  "net.ipv6.conf.lo.disable_ipv6=1"})});
   // A veth pair created straight inside the two namespaces: no name ever exists in the host's.
   for (const Link& l : kLinks)
-    out.push_back({"", {"ip", "-n", ns(l.a), "link", "add", fmt::format("eth-{}", l.b), "type", "veth",
-                        "peer", "name", fmt::format("eth-{}", l.a), "netns", ns(l.b)}});
+    out.push_back({"",
+                   {"ip", "-n", ns(l.a), "link", "add", fmt::format("eth-{}", l.b), "type", "veth", "peer", "name",
+                    fmt::format("eth-{}", l.a), "netns", ns(l.b)}});
   for (const Addr& a : kV4OnlyIfs)
     out.push_back({s(a.node), sysctl({fmt::format("net.ipv6.conf.{}.disable_ipv6=1", a.dev)})});
   for (const Addr& a : kAddrs) {
@@ -114,8 +112,8 @@ std::vector<Command> build_commands(std::string_view prefix) {
     out.push_back({"", {"ip", "-n", ns(l.b), "link", "set", fmt::format("eth-{}", l.a), "up"}});
   }
   for (const Route& r : kRoutes)
-    out.push_back({"", {"ip", "-n", ns(r.node), s(r.family), "route", "add", "default", "via", s(r.via), "dev",
-                        s(r.dev)}});
+    out.push_back(
+        {"", {"ip", "-n", ns(r.node), s(r.family), "route", "add", "default", "via", s(r.via), "dev", s(r.dev)}});
   return out;
 }
 
@@ -128,10 +126,8 @@ std::vector<Command> settle_commands() {
 
 std::string resolv_conf(std::string_view node) {
   if (node == "laptop")
-    return fmt::format("# sixfour lab: the laptop's resolver is the gateway's DNS64\nnameserver {}\n",
-                       kGwInside6);
-  return fmt::format("# sixfour lab: the zone's server in web4 stands for the ISP's resolver\nnameserver {}\n",
-                     kWeb4);
+    return fmt::format("# sixfour lab: the laptop's resolver is the gateway's DNS64\nnameserver {}\n", kGwInside6);
+  return fmt::format("# sixfour lab: the zone's server in web4 stands for the ISP's resolver\nnameserver {}\n", kWeb4);
 }
 
 std::string zone_file() {
@@ -199,10 +195,10 @@ std::string http_body(std::string_view name, std::string_view client) {
 
 std::vector<Service> services(std::string_view dir) {
   auto http = [](std::string_view node, std::string_view addr, std::string_view name, std::string_view tag) {
-    std::string listen = addr.find(':') != std::string_view::npos ? fmt::format("[{}]:80", addr)
-                                                                  : fmt::format("{}:80", addr);
-    return Service{fmt::format("http-{}", tag), s(node), {s(kSelf), "lab", "serve-http", s(addr), "80", s(name)},
-                   "tcp", listen};
+    std::string listen =
+        addr.find(':') != std::string_view::npos ? fmt::format("[{}]:80", addr) : fmt::format("{}:80", addr);
+    return Service{
+        fmt::format("http-{}", tag), s(node), {s(kSelf), "lab", "serve-http", s(addr), "80", s(name)}, "tcp", listen};
   };
   return {
       {"nsd", "web4", {"nsd", "-d", "-c", fmt::format("{}/nsd.conf", dir)}, "udp", fmt::format("{}:53", kWeb4)},
@@ -276,8 +272,8 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
            run("laptop", {"ip", "-br", "addr"}, fmt::format("the laptop's address is {} (and loopback)", kLaptop6), 0,
                contains(fmt::format("{}/64", kLaptop6))),
            run("laptop", {"ip", "-4", "route"}, "no IPv4 route at all", 0, {CheckKind::Empty, "", ""}),
-           run("laptop", {"ping", "-4", "-c", "1", "-W", "1", s(kWeb4)}, "ping -4: Network is unreachable",
-               kAnyFailure, contains("Network is unreachable")),
+           run("laptop", {"ping", "-4", "-c", "1", "-W", "1", s(kWeb4)}, "ping -4: Network is unreachable", kAnyFailure,
+               contains("Network is unreachable")),
            run("gw", {"dig", "+short", "+norec", s(kV4Name), "A"},
                fmt::format("{} has an IPv4 address (A record)...", kV4Name), 0, contains(kWeb4)),
            run("gw", {"dig", "+short", "+norec", s(kV4Name), "AAAA"}, "...and no IPv6 address (no AAAA record)", 0,
@@ -286,17 +282,16 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
                kAnyFailure),
        }});
 
-  Step gw{"The gateway starts: NAT64 and DNS64",
-          fmt::format(
-              "`sixfour gateway` on gw translates the laptop's IPv6 packets to IPv4 (NAT64, RFC 6146) from the "
-              "gateway's one IPv4 address {} and answers the laptop's DNS questions, making up {} addresses for "
-              "IPv4-only names (DNS64, RFC 6147). Its DNS upstream is gw's own resolver. (--allow-non-global: the "
-              "lab's IPv4 addresses are documentation addresses, which RFC 6052 §3.1 keeps out of 64:ff9b::/96.)",
-              kGw4, kNat64Prefix),
-          gateway_start(o)};
+  Step gw{
+      "The gateway starts: NAT64 and DNS64",
+      fmt::format("`sixfour gateway` on gw translates the laptop's IPv6 packets to IPv4 (NAT64, RFC 6146) from the "
+                  "gateway's one IPv4 address {} and answers the laptop's DNS questions, making up {} addresses for "
+                  "IPv4-only names (DNS64, RFC 6147). Its DNS upstream is gw's own resolver. (--allow-non-global: the "
+                  "lab's IPv4 addresses are documentation addresses, which RFC 6052 §3.1 keeps out of 64:ff9b::/96.)",
+                  kGw4, kNat64Prefix),
+      gateway_start(o)};
   gw.actions.push_back(run("laptop", {"dig", "+short", s(kV4Name), "AAAA"},
-                           fmt::format("the laptop resolves {} to {} = {} + {}", kV4Name, kWeb4As6, "64:ff9b::",
-                                       kWeb4),
+                           fmt::format("the laptop resolves {} to {} = {} + {}", kV4Name, kWeb4As6, "64:ff9b::", kWeb4),
                            0, {CheckKind::AllInPrefix, s(kNat64Prefix), ""}));
   // The server sees the gateway's own IPv4 address, which the gateway shares with its kernel.
   gw.actions.push_back(run("laptop", {"curl", "-sS", "--max-time", "10", site},
@@ -313,15 +308,14 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
                         fmt::format("hop 1 {}, then 64:ff9b:: addresses up to {}", kGwInside6, kWeb4As6), 0,
                         {CheckKind::Traceroute, s(kGwInside6), s(kWeb4As6)})}});
 
-  steps.push_back(
-      {"sixfour doctor explains the situation",
-       "`sixfour doctor` on the laptop probes names and literals of both families and says what kind of "
-       "network this is.",
-       {run("laptop",
-            {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
-             "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
-            "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
-            contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
+  steps.push_back({"sixfour doctor explains the situation",
+                   "`sixfour doctor` on the laptop probes names and literals of both families and says what kind of "
+                   "network this is.",
+                   {run("laptop",
+                        {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
+                         "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
+                        "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
+                        contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
 
   Step socks{"The SOCKS alternative",
              fmt::format("Without any NAT64: the dual-stack server ds runs `sixfour socks` on {} port {}; the "
@@ -333,14 +327,13 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
                               "with the gateway stopped, the site fails again", kAnyFailure));
   const std::string socks_listen = fmt::format("[{}]:{}", kDs6, kSocksPort);
   socks.actions.push_back(start("ds", "socks",
-                                {s(kSelf), "socks", "--listen", socks_listen, "--allow", "2001:db8:6::/64",
-                                 "--control", fmt::format("{}/socks.sock", o.dir)},
+                                {s(kSelf), "socks", "--listen", socks_listen, "--allow", "2001:db8:6::/64", "--control",
+                                 fmt::format("{}/socks.sock", o.dir)},
                                 {listening("tcp", socks_listen)}));
-  socks.actions.push_back(run("laptop",
-                              {"curl", "-sS", "--max-time", "10", "-x", fmt::format("socks5h://{}", socks_listen),
-                               site},
-                              fmt::format("curl through the proxy works; the server saw the proxy's {}", kDs4), 0,
-                              contains(fmt::format("You came from {}.", kDs4))));
+  socks.actions.push_back(
+      run("laptop", {"curl", "-sS", "--max-time", "10", "-x", fmt::format("socks5h://{}", socks_listen), site},
+          fmt::format("curl through the proxy works; the server saw the proxy's {}", kDs4), 0,
+          contains(fmt::format("You came from {}.", kDs4))));
   steps.push_back(std::move(socks));
   return steps;
 }
@@ -431,7 +424,8 @@ std::string display(const Argv& argv) {
       continue;
     }
     bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./:@%+=,-").find(c) != std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("_./:@%+=,-").find(c) != std::string_view::npos;
     });
     if (plain) {
       out += a;

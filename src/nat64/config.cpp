@@ -22,10 +22,14 @@ constexpr std::string_view kKnownKeys =
 
 std::string_view proto_name(uint8_t proto) {
   switch (proto) {
-    case IPPROTO_TCP: return "tcp";
-    case IPPROTO_UDP: return "udp";
-    case IPPROTO_ICMPV6: return "icmp";
-    default: return "?";
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMPV6:
+      return "icmp";
+    default:
+      return "?";
   }
 }
 
@@ -57,32 +61,48 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   for (auto&& [k, node] : *parsed) {
     const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (v.key() == "tun") st = v.as_string(in.tun);
-    else if (v.key() == "prefix") st = v.as_string(in.prefix);
-    else if (v.key() == "pool4") st = v.as_list(in.pool4);
-    else if (v.key() == "static") st = v.as_list(in.statics);
-    else if (v.key() == "address-dependent-filtering") st = v.as_bool(in.address_dependent_filtering);
-    else if (v.key() == "drop-external-syn") st = v.as_bool(in.drop_external_syn);
-    else if (v.key() == "udp-timeout") st = v.as_number(in.udp_timeout);
-    else if (v.key() == "icmp-timeout") st = v.as_number(in.icmp_timeout);
-    else if (v.key() == "tcp-est-timeout") st = v.as_number(in.tcp_est_timeout);
-    else if (v.key() == "tcp-trans-timeout") st = v.as_number(in.tcp_trans_timeout);
-    else if (v.key() == "mtu") st = v.as_number(in.mtu);
-    else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
-    else if (v.key() == "routes") st = v.as_bool(in.routes);
-    else if (v.key() == "workers") st = v.as_number(in.workers);
-    else if (v.key() == "control") st = v.as_string(in.control);
-    else if (v.key() == "offload") st = v.as_string(in.offload);
-    else if (v.key() == "log-sessions") st = v.as_bool(in.log_sessions);
-    else return v.unknown(kKnownKeys);
+    if (v.key() == "tun")
+      st = v.as_string(in.tun);
+    else if (v.key() == "prefix")
+      st = v.as_string(in.prefix);
+    else if (v.key() == "pool4")
+      st = v.as_list(in.pool4);
+    else if (v.key() == "static")
+      st = v.as_list(in.statics);
+    else if (v.key() == "address-dependent-filtering")
+      st = v.as_bool(in.address_dependent_filtering);
+    else if (v.key() == "drop-external-syn")
+      st = v.as_bool(in.drop_external_syn);
+    else if (v.key() == "udp-timeout")
+      st = v.as_number(in.udp_timeout);
+    else if (v.key() == "icmp-timeout")
+      st = v.as_number(in.icmp_timeout);
+    else if (v.key() == "tcp-est-timeout")
+      st = v.as_number(in.tcp_est_timeout);
+    else if (v.key() == "tcp-trans-timeout")
+      st = v.as_number(in.tcp_trans_timeout);
+    else if (v.key() == "mtu")
+      st = v.as_number(in.mtu);
+    else if (v.key() == "allow-non-global")
+      st = v.as_bool(in.allow_non_global);
+    else if (v.key() == "routes")
+      st = v.as_bool(in.routes);
+    else if (v.key() == "workers")
+      st = v.as_number(in.workers);
+    else if (v.key() == "control")
+      st = v.as_string(in.control);
+    else if (v.key() == "offload")
+      st = v.as_string(in.offload);
+    else if (v.key() == "log-sessions")
+      st = v.as_bool(in.log_sessions);
+    else
+      return v.unknown(kKnownKeys);
     if (!st) return Error{st.error()};
   }
   return in;
 }
 
-std::string default_control_path(std::string_view tun) {
-  return fmt::format("/run/sixfour/nat64-{}.sock", tun);
-}
+std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/nat64-{}.sock", tun); }
 
 Result<DaemonConfig> validate(const ConfigInput& in) {
   DaemonConfig out;
@@ -104,16 +124,16 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     auto p = Ipv6Prefix::parse(v);
     if (!p) return Error{fail(in.prefix.file, "prefix", v, reason(p.error(), v))};
     if (!rfc6052::valid_length(p->len))
-      return Error{fail(in.prefix.file, "prefix", v,
-                        "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
+      return Error{fail(in.prefix.file, "prefix", v, "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
     auto q = rfc6052::parse_prefix(v);
     if (!q) return Error{fail(in.prefix.file, "prefix", v, reason(q.error(), v))};
     s.prefix = *q;
   }
 
   if (!in.pool4.has() || in.pool4.value->empty())
-    return Error{"--pool4 is required: the IPv4 addresses (and ports) the NAT64 may use, e.g. "
-                 "--pool4 203.0.113.1"};
+    return Error{
+        "--pool4 is required: the IPv4 addresses (and ports) the NAT64 may use, e.g. "
+        "--pool4 203.0.113.1"};
   for (const std::string& v : *in.pool4.value) {
     auto e = parse_pool4(v);
     if (!e) return Error{fail(in.pool4.file, "pool4", v, reason(e.error(), v))};
@@ -132,25 +152,23 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
       for (const Pool4Entry& p : s.pool4) in_pool = in_pool || p.prefix.contains(b->addr4);
       if (!in_pool)
         return Error{fail(in.statics.file, "static", v,
-                          fmt::format("{} is not in pool4 (replies to it would not reach the NAT64)",
-                                      b->addr4.str()))};
+                          fmt::format("{} is not in pool4 (replies to it would not reach the NAT64)", b->addr4.str()))};
       // A BIB entry is unique on both sides (RFC 6146 §3.5.1): one inside transport address per
       // outside one and the reverse.
       for (const StaticBinding& o : s.statics) {
         if (o.proto != b->proto) continue;
         if (o.addr4 == b->addr4 && o.port4 == b->port4)
-          return Error{fail(in.statics.file, "static", v,
-                            fmt::format("{}#{} is already bound", b->addr4.str(), b->port4))};
+          return Error{
+              fail(in.statics.file, "static", v, fmt::format("{}#{} is already bound", b->addr4.str(), b->port4))};
         if (o.addr6 == b->addr6 && o.port6 == b->port6)
-          return Error{fail(in.statics.file, "static", v,
-                            fmt::format("{}#{} is already bound", b->addr6.str(), b->port6))};
+          return Error{
+              fail(in.statics.file, "static", v, fmt::format("{}#{} is already bound", b->addr6.str(), b->port6))};
       }
       s.statics.push_back(*b);
     }
   }
 
-  if (in.address_dependent_filtering.has())
-    s.address_dependent_filtering = *in.address_dependent_filtering.value;
+  if (in.address_dependent_filtering.has()) s.address_dependent_filtering = *in.address_dependent_filtering.value;
   if (in.drop_external_syn.has()) s.drop_external_tcp_syn = *in.drop_external_syn.value;
 
   // RFC 6146 §4 lifetimes. Values below the RFC's minimums are accepted (a lab wants sessions to
@@ -204,9 +222,12 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
 
   if (in.offload.has()) {
     const std::string& v = *in.offload.value;
-    if (v == "auto") out.offload = true;
-    else if (v == "off") out.offload = false;
-    else return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
+    if (v == "auto")
+      out.offload = true;
+    else if (v == "off")
+      out.offload = false;
+    else
+      return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
   }
 
   out.control = default_control_path(out.tun);
@@ -231,16 +252,15 @@ std::string describe(const Settings& s) {
   out += "; pool4 ";
   for (size_t i = 0; i < s.pool4.size(); ++i) {
     const Pool4Entry& p = s.pool4[i];
-    out += fmt::format("{}{} ports {}-{}", i ? ", " : "",
-                       p.prefix.len == 32 ? p.prefix.addr.str() : p.prefix.str(), p.lo, p.hi);
+    out += fmt::format("{}{} ports {}-{}", i ? ", " : "", p.prefix.len == 32 ? p.prefix.addr.str() : p.prefix.str(),
+                       p.lo, p.hi);
   }
   for (size_t i = 0; i < s.statics.size(); ++i) {
     const StaticBinding& b = s.statics[i];
-    out += fmt::format("{}{} {}#{} <-> {}#{}", i ? ", " : "; static ", proto_name(b.proto),
-                       b.addr4.str(), b.port4, b.addr6.str(), b.port6);
+    out += fmt::format("{}{} {}#{} <-> {}#{}", i ? ", " : "; static ", proto_name(b.proto), b.addr4.str(), b.port4,
+                       b.addr6.str(), b.port6);
   }
-  out += s.address_dependent_filtering ? "; address-dependent filtering"
-                                       : "; endpoint-independent filtering";
+  out += s.address_dependent_filtering ? "; address-dependent filtering" : "; endpoint-independent filtering";
   if (s.drop_external_tcp_syn) out += ", unsolicited IPv4 SYNs dropped";
   if (s.allow_non_global) out += "; non-global IPv4 allowed with the prefix";
   return out;

@@ -78,8 +78,8 @@ uint64_t Reassembler::expire(uint64_t now_ms) {
 }
 
 Reassembler::Status Reassembler::add(const Key& k, std::span<const uint8_t> header, uint32_t offset,
-                                     std::span<const uint8_t> data, bool more, uint64_t now,
-                                     std::span<uint8_t> out, size_t& len) {
+                                     std::span<const uint8_t> data, bool more, uint64_t now, std::span<uint8_t> out,
+                                     size_t& len) {
   const uint32_t end = offset + static_cast<uint32_t>(data.size());
   // Every fragment but the last carries a multiple of 8 bytes; nothing reaches past 65535.
   if ((more && data.size() % 8 != 0) || data.empty() || end > 65535 - header.size()) return Status::Malformed;
@@ -146,8 +146,7 @@ Reassembler::Status Reassembler::add(const Key& k, std::span<const uint8_t> head
   return Status::Complete;
 }
 
-Reassembler::Status Reassembler::add4(std::span<const uint8_t> pkt, uint64_t now, std::span<uint8_t> out,
-                                      size_t& len) {
+Reassembler::Status Reassembler::add4(std::span<const uint8_t> pkt, uint64_t now, std::span<uint8_t> out, size_t& len) {
   if (pkt.size() < 20) return Status::Malformed;
   const size_t ihl = size_t{pkt[0] & 0x0fu} * 4;
   const size_t total = ld16(pkt.data() + 2);
@@ -163,8 +162,8 @@ Reassembler::Status Reassembler::add4(std::span<const uint8_t> pkt, uint64_t now
   uint8_t h[20];
   std::memcpy(h, pkt.data(), 20);
   h[0] = 0x45;
-  Status s = add(k, {h, 20}, uint32_t{frag & 0x1fffu} * 8, pkt.subspan(ihl, total - ihl), (frag & 0x2000) != 0,
-                 now, out, len);
+  Status s =
+      add(k, {h, 20}, uint32_t{frag & 0x1fffu} * 8, pkt.subspan(ihl, total - ihl), (frag & 0x2000) != 0, now, out, len);
   if (s == Status::Complete) {
     st16(out.data() + 2, static_cast<uint16_t>(len));
     st16(out.data() + 6, 0);
@@ -177,8 +176,7 @@ Reassembler::Status Reassembler::add4(std::span<const uint8_t> pkt, uint64_t now
   return s;
 }
 
-Reassembler::Status Reassembler::add6(std::span<const uint8_t> pkt, uint64_t now, std::span<uint8_t> out,
-                                      size_t& len) {
+Reassembler::Status Reassembler::add6(std::span<const uint8_t> pkt, uint64_t now, std::span<uint8_t> out, size_t& len) {
   if (pkt.size() < 40) return Status::Malformed;
   const size_t plen = ld16(pkt.data() + 4);
   if (plen == 0 || 40 + plen > pkt.size()) return Status::Malformed;

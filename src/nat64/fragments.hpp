@@ -59,8 +59,8 @@ class Reassembler {
     uint64_t seed;
     size_t operator()(const Key& k) const;
   };
-  Status add(const Key& k, std::span<const uint8_t> header, uint32_t offset, std::span<const uint8_t> data,
-             bool more, uint64_t now, std::span<uint8_t> out, size_t& len);
+  Status add(const Key& k, std::span<const uint8_t> header, uint32_t offset, std::span<const uint8_t> data, bool more,
+             uint64_t now, std::span<uint8_t> out, size_t& len);
   void discard(std::unordered_map<Key, std::unique_ptr<Datagram>, KeyHash>::iterator it);
   uint64_t expire_locked(uint64_t now);
 

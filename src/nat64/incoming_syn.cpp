@@ -12,8 +12,7 @@ namespace sixfour::nat64 {
 namespace {
 
 // The 4-tuple of a stored SYN, read back from its bytes (the IPv4 header is validated by the caller).
-bool same_connection(const uint8_t* p, size_t len, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4,
-                     uint16_t rport) {
+bool same_connection(const uint8_t* p, size_t len, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4, uint16_t rport) {
   const size_t ihl = size_t{p[0] & 0x0fu} * 4;
   if (len < ihl + 4) return false;
   return std::memcmp(p + 12, remote4.b.data(), 4) == 0 && std::memcmp(p + 16, addr4.b.data(), 4) == 0 &&
@@ -22,8 +21,8 @@ bool same_connection(const uint8_t* p, size_t len, Ipv4Addr addr4, uint16_t port
 
 }  // namespace
 
-bool IncomingSyns::hold(std::span<const uint8_t> syn, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4,
-                        uint16_t rport, uint64_t now_ms) {
+bool IncomingSyns::hold(std::span<const uint8_t> syn, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4, uint16_t rport,
+                        uint64_t now_ms) {
   if (syn.size() < 20) return false;
   const uint64_t k = key(addr4, port4, remote4, rport);
   std::lock_guard lock(mu_);
@@ -80,8 +79,8 @@ size_t IncomingSyns::expire(uint64_t now_ms, const std::function<void(std::span<
   for (const Stored& s : due) {
     // "the NAT64 SHOULD send an ICMP Port Unreachable error (Type 3, Code 3) to the IPv4 source":
     // from the pool4 address the SYN was sent to, quoting the SYN.
-    const size_t n = xlat::icmpv4::build_error({s.bytes.data(), s.len}, xlat::icmpv4::kDestUnreachable, 3, 0,
-                                               s.addr4, buf);
+    const size_t n =
+        xlat::icmpv4::build_error({s.bytes.data(), s.len}, xlat::icmpv4::kDestUnreachable, 3, 0, s.addr4, buf);
     if (n == 0) continue;
     answered_.fetch_add(1, std::memory_order_relaxed);
     if (send) send({buf.data(), n});

@@ -44,7 +44,7 @@ class IncomingSyns {
   size_t expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send);
 
   size_t size() const { return count_.load(std::memory_order_relaxed); }
-  uint64_t held() const { return held_.load(std::memory_order_relaxed); }          // stored, in total
+  uint64_t held() const { return held_.load(std::memory_order_relaxed); }            // stored, in total
   uint64_t overflowed() const { return overflow_.load(std::memory_order_relaxed); }  // store full
   uint64_t answered() const { return answered_.load(std::memory_order_relaxed); }    // Port Unreachable sent
   uint64_t matched() const { return matched_.load(std::memory_order_relaxed); }      // discarded by an inside SYN

@@ -52,8 +52,7 @@ class Pool4 {
   };
   // Candidate ports of `shard` for address `a` within [lo, hi] with parity `par`: ports
   // 2*(k1 + j*shards) + par for j in [0, n).
-  bool candidates(unsigned shard, uint32_t a, uint32_t lo, uint32_t hi, unsigned par, uint32_t& k1,
-                  uint32_t& n) const;
+  bool candidates(unsigned shard, uint32_t a, uint32_t lo, uint32_t hi, unsigned par, uint32_t& k1, uint32_t& n) const;
   const Range& range_of(uint64_t index, Ipv4Addr& addr) const;
 
   std::vector<Range> ranges_;

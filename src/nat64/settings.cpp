@@ -47,10 +47,14 @@ Result<StaticBinding> parse_static(std::string_view text) {
   const std::string_view proto = text.substr(0, c1);
   const std::string_view v4 = text.substr(c1 + 1, c2 - c1 - 1);
   const std::string_view v6 = text.substr(c2 + 1);
-  if (proto == "tcp") b.proto = 6;
-  else if (proto == "udp") b.proto = 17;
-  else if (proto == "icmp") b.proto = 58;
-  else return Error{fmt::format("static {}: protocol must be tcp, udp or icmp", text)};
+  if (proto == "tcp")
+    b.proto = 6;
+  else if (proto == "udp")
+    b.proto = 17;
+  else if (proto == "icmp")
+    b.proto = 58;
+  else
+    return Error{fmt::format("static {}: protocol must be tcp, udp or icmp", text)};
 
   const size_t h4 = v4.rfind('#');
   const size_t h6 = v6.rfind('#');

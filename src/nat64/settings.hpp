@@ -34,8 +34,8 @@ Result<StaticBinding> parse_static(std::string_view text);
 
 // RFC 6146 §4 defaults, in seconds.
 struct Timeouts {
-  uint32_t udp = 300;           // UDP session lifetime (at least 120)
-  uint32_t icmp = 60;           // ICMP query session lifetime
+  uint32_t udp = 300;               // UDP session lifetime (at least 120)
+  uint32_t icmp = 60;               // ICMP query session lifetime
   uint32_t tcp_established = 7440;  // 2 h 4 min
   uint32_t tcp_transitory = 240;    // 4 min
   uint32_t tcp_incoming_syn = 6;    // how long an unsolicited IPv4 SYN is stored (§3.5.2.2)
@@ -44,14 +44,14 @@ struct Timeouts {
 // A BIB or session creation/removal, for RFC 6888-style logging.
 struct LogEvent {
   enum class Kind : uint8_t { BibAdded, BibRemoved, SessionAdded, SessionRemoved } kind;
-  uint8_t proto;                // IPv6-side protocol number
-  Ipv6Addr addr6;               // inside address and port
+  uint8_t proto;   // IPv6-side protocol number
+  Ipv6Addr addr6;  // inside address and port
   uint16_t port6;
-  Ipv4Addr addr4;               // outside (pool4) address and port
+  Ipv4Addr addr4;  // outside (pool4) address and port
   uint16_t port4;
-  Ipv4Addr remote4;             // session only: the IPv4 peer
+  Ipv4Addr remote4;  // session only: the IPv4 peer
   uint16_t remote_port4;
-  uint64_t time_ms;             // monotonic time of the event
+  uint64_t time_ms;  // monotonic time of the event
 };
 
 struct Settings {

@@ -8,9 +8,12 @@ namespace sixfour::nat64 {
 
 std::string_view name(Proto p) {
   switch (p) {
-    case Proto::Tcp: return "tcp";
-    case Proto::Udp: return "udp";
-    case Proto::Icmp: return "icmp";
+    case Proto::Tcp:
+      return "tcp";
+    case Proto::Udp:
+      return "udp";
+    case Proto::Icmp:
+      return "icmp";
   }
   return "?";
 }
@@ -53,8 +56,7 @@ StateImpl::StateImpl(const Settings& s)
       pool_(s.pool4, 0, secret_),
       reasm_(s.fragment_memory, s.fragment_timeout_ms, mix64(secret_ ^ 0xf4a9)),
       syns_(uint64_t{s.timeouts.tcp_incoming_syn} * 1000, kMaxStoredSyns) {
-  for (unsigned i = 0; i < pool_.shards(); ++i)
-    shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
+  for (unsigned i = 0; i < pool_.shards(); ++i) shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
   // Static BIB entries (RFC 6146 §3.5.1 "manually configured"): they live in the shard of their IPv4
   // transport address, never expire, and are found from the IPv6 side through static6_. A duplicate
   // (same outside or same inside transport address as an earlier one) is ignored: first one wins.
@@ -115,8 +117,9 @@ Session* StateImpl::find_session(Shard& sh, const Bib* b, Ipv4Addr r, uint16_t r
 
 void StateImpl::log(LogEvent::Kind k, const Bib& b, const Session* s, uint64_t now) const {
   if (!settings_.log) return;
-  LogEvent e{k, number6(b.proto), b.addr6, b.port6, b.addr4, b.port4,
-             s ? s->remote4 : Ipv4Addr{}, s ? s->rport : uint16_t{0}, now};
+  LogEvent e{
+      k,  number6(b.proto), b.addr6, b.port6, b.addr4, b.port4, s ? s->remote4 : Ipv4Addr{}, s ? s->rport : uint16_t{0},
+      now};
   settings_.log(e);
 }
 
@@ -181,11 +184,16 @@ void StateImpl::remove_session(Shard& sh, Session* s, uint64_t now) {
 uint64_t StateImpl::timeout_ms(Timer t) const {
   const Timeouts& to = settings_.timeouts;
   switch (t) {
-    case Timer::Udp: return uint64_t{to.udp} * 1000;
-    case Timer::Icmp: return uint64_t{to.icmp} * 1000;
-    case Timer::TcpEst: return uint64_t{to.tcp_established} * 1000;
-    case Timer::TcpTrans: return uint64_t{to.tcp_transitory} * 1000;
-    case Timer::Count_: break;
+    case Timer::Udp:
+      return uint64_t{to.udp} * 1000;
+    case Timer::Icmp:
+      return uint64_t{to.icmp} * 1000;
+    case Timer::TcpEst:
+      return uint64_t{to.tcp_established} * 1000;
+    case Timer::TcpTrans:
+      return uint64_t{to.tcp_transitory} * 1000;
+    case Timer::Count_:
+      break;
   }
   return 0;
 }
@@ -215,8 +223,7 @@ Binding StateImpl::binding(const Session& s) {
 }
 
 bool StateImpl::session_allowed() const {
-  return settings_.max_sessions == 0 ||
-         total_sessions_.load(std::memory_order_relaxed) < settings_.max_sessions;
+  return settings_.max_sessions == 0 || total_sessions_.load(std::memory_order_relaxed) < settings_.max_sessions;
 }
 
 void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) {
@@ -253,8 +260,7 @@ std::vector<SessionInfo> StateImpl::sessions(uint64_t now_ms) const {
     for (const List& l : shp->lists) {
       for (const Session* s = l.head; s; s = s->next) {
         const Bib& b = *s->bib;
-        v.push_back(SessionInfo{number6(b.proto), b.addr6, b.port6,
-                                rfc6052::embed(settings_.prefix, s->remote4),
+        v.push_back(SessionInfo{number6(b.proto), b.addr6, b.port6, rfc6052::embed(settings_.prefix, s->remote4),
                                 b.proto == Proto::Icmp ? b.port6 : s->rport, b.addr4, b.port4, s->remote4,
                                 b.proto == Proto::Icmp ? b.port4 : s->rport,
                                 b.proto == Proto::Tcp ? name(s->tcp) : std::string_view("-"),

@@ -48,8 +48,8 @@ enum class Timer : uint8_t { Udp, Icmp, TcpEst, TcpTrans, Count_ };
 struct Session;
 
 struct Bib {
-  Bib* next6 = nullptr;  // chain in the by-IPv6 index
-  Bib* next4 = nullptr;  // chain in the by-IPv4 index
+  Bib* next6 = nullptr;         // chain in the by-IPv6 index
+  Bib* next4 = nullptr;         // chain in the by-IPv4 index
   Session* sessions = nullptr;  // this entry's sessions (for address-dependent filtering, RFC 4787)
   Ipv6Addr addr6;
   Ipv4Addr addr4;
@@ -60,9 +60,9 @@ struct Bib {
 };
 
 struct Session {
-  Session* hnext = nullptr;                  // chain in the session index
-  Session* prev = nullptr, *next = nullptr;  // expiry FIFO of its timer class
-  Session* bprev = nullptr, *bnext = nullptr;  // its BIB entry's list
+  Session* hnext = nullptr;                    // chain in the session index
+  Session *prev = nullptr, *next = nullptr;    // expiry FIFO of its timer class
+  Session *bprev = nullptr, *bnext = nullptr;  // its BIB entry's list
   Bib* bib = nullptr;
   uint64_t expires_ms = 0;
   Ipv4Addr remote4;
@@ -85,12 +85,12 @@ struct Binding {
 // Why filtering and updating (§3.5) refused a packet.
 enum class Verdict : uint8_t {
   Ok,
-  NoBib,         // IPv4 packet to a pool4 transport address nobody holds
-  NoSession,     // lookup-only packet (ICMP error, TCP non-SYN) with no session
-  Filtered,      // address-dependent filtering (RFC 6146 §3.5.1)
-  Exhausted,     // no free pool4 port for a new BIB entry
-  SessionLimit,  // Settings::max_sessions reached
-  SynDropped,    // unsolicited IPv4 SYN, drop_external_tcp_syn set (§3.5.2.2)
+  NoBib,           // IPv4 packet to a pool4 transport address nobody holds
+  NoSession,       // lookup-only packet (ICMP error, TCP non-SYN) with no session
+  Filtered,        // address-dependent filtering (RFC 6146 §3.5.1)
+  Exhausted,       // no free pool4 port for a new BIB entry
+  SessionLimit,    // Settings::max_sessions reached
+  SynDropped,      // unsolicited IPv4 SYN, drop_external_tcp_syn set (§3.5.2.2)
   SynUnsolicited,  // unsolicited IPv4 SYN, not dropped by policy: see steps/filtering_and_updating.cpp
 };
 
@@ -110,8 +110,8 @@ class StateImpl final : public State {
   Verdict from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4Addr remote4, uint16_t rport,
                   const TcpSegment* tcp, bool may_create, uint64_t now_ms, Binding& out);
   // §3.5 for a packet from the IPv4 side (destination = pool4 endpoint, source = peer).
-  Verdict from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4, uint16_t rport,
-                  const TcpSegment* tcp, bool may_create, uint64_t now_ms, Binding& out);
+  Verdict from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr remote4, uint16_t rport, const TcpSegment* tcp,
+                  bool may_create, uint64_t now_ms, Binding& out);
 
   const Settings& settings() const { return settings_; }
   const Pool4& pool4() const { return pool_; }
@@ -138,8 +138,7 @@ class StateImpl final : public State {
     Session* tail = nullptr;
   };
   struct Shard {
-    explicit Shard(uint64_t s)
-        : seed(s), by6(Bib6Hash{s}), by4(Bib4Hash{s ^ 1}), index(SessionHash{s ^ 2}) {}
+    explicit Shard(uint64_t s) : seed(s), by6(Bib6Hash{s}), by4(Bib4Hash{s ^ 1}), index(SessionHash{s ^ 2}) {}
     mutable std::mutex mu;
     const uint64_t seed;
     IntrusiveHash<Bib, &Bib::next6, Bib6Hash> by6;

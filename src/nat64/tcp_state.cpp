@@ -4,14 +4,22 @@ namespace sixfour::nat64 {
 
 std::string_view name(TcpState s) {
   switch (s) {
-    case TcpState::Closed: return "closed";
-    case TcpState::V4Init: return "v4-init";
-    case TcpState::V6Init: return "v6-init";
-    case TcpState::Established: return "established";
-    case TcpState::V4FinRcv: return "v4-fin-rcv";
-    case TcpState::V6FinRcv: return "v6-fin-rcv";
-    case TcpState::V4V6FinRcv: return "v4-fin-v6-fin-rcv";
-    case TcpState::Trans: return "trans";
+    case TcpState::Closed:
+      return "closed";
+    case TcpState::V4Init:
+      return "v4-init";
+    case TcpState::V6Init:
+      return "v6-init";
+    case TcpState::Established:
+      return "established";
+    case TcpState::V4FinRcv:
+      return "v4-fin-rcv";
+    case TcpState::V6FinRcv:
+      return "v6-fin-rcv";
+    case TcpState::V4V6FinRcv:
+      return "v4-fin-v6-fin-rcv";
+    case TcpState::Trans:
+      return "trans";
   }
   return "?";
 }

@@ -8,21 +8,21 @@ namespace sixfour::nat64 {
 
 enum class TcpState : uint8_t {
   Closed,
-  V4Init,       // an IPv4 SYN opened it; waiting for the IPv6 SYN
-  V6Init,       // an IPv6 SYN opened it; waiting for the IPv4 SYN
+  V4Init,  // an IPv4 SYN opened it; waiting for the IPv6 SYN
+  V6Init,  // an IPv6 SYN opened it; waiting for the IPv4 SYN
   Established,
   V4FinRcv,
   V6FinRcv,
   V4V6FinRcv,
-  Trans,        // after a RST (or, elsewhere, a probe): kept for TCP_TRANS in case the RST was spoofed
+  Trans,  // after a RST (or, elsewhere, a probe): kept for TCP_TRANS in case the RST was spoofed
 };
 std::string_view name(TcpState s);  // "closed", "v4-init", "v6-init", "established", "v4-fin-rcv", ...
 
 // Which timeout a session runs on.
 enum class Lifetime : uint8_t {
-  Keep,          // lifetime unchanged
-  Established,   // TCP_EST (Timeouts::tcp_established)
-  Transitory,    // TCP_TRANS (Timeouts::tcp_transitory)
+  Keep,         // lifetime unchanged
+  Established,  // TCP_EST (Timeouts::tcp_established)
+  Transitory,   // TCP_TRANS (Timeouts::tcp_transitory)
 };
 
 struct TcpSegment {

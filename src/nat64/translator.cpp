@@ -8,17 +8,28 @@ namespace sixfour::nat64 {
 
 std::string_view name(Nat64Drop d) {
   switch (d) {
-    case Nat64Drop::NoBib: return "no-bib";
-    case Nat64Drop::NoSession: return "no-session";
-    case Nat64Drop::Filtered: return "filtered";
-    case Nat64Drop::Pool4Exhausted: return "pool4-exhausted";
-    case Nat64Drop::SessionLimit: return "session-limit";
-    case Nat64Drop::TcpSynDropped: return "tcp-syn-dropped";
-    case Nat64Drop::TcpSynUnsolicited: return "tcp-syn-unsolicited";
-    case Nat64Drop::NotPool4: return "not-pool4";
-    case Nat64Drop::FragmentBudget: return "fragment-budget";
-    case Nat64Drop::FragmentOverlap: return "fragment-overlap";
-    case Nat64Drop::Count_: break;
+    case Nat64Drop::NoBib:
+      return "no-bib";
+    case Nat64Drop::NoSession:
+      return "no-session";
+    case Nat64Drop::Filtered:
+      return "filtered";
+    case Nat64Drop::Pool4Exhausted:
+      return "pool4-exhausted";
+    case Nat64Drop::SessionLimit:
+      return "session-limit";
+    case Nat64Drop::TcpSynDropped:
+      return "tcp-syn-dropped";
+    case Nat64Drop::TcpSynUnsolicited:
+      return "tcp-syn-unsolicited";
+    case Nat64Drop::NotPool4:
+      return "not-pool4";
+    case Nat64Drop::FragmentBudget:
+      return "fragment-budget";
+    case Nat64Drop::FragmentOverlap:
+      return "fragment-overlap";
+    case Nat64Drop::Count_:
+      break;
   }
   return "?";
 }
@@ -58,31 +69,43 @@ void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> 
   Nat64Drop d = Nat64Drop::NoSession;
   int type4 = -1, code4 = 0, code6 = -1;
   switch (v) {
-    case Verdict::Ok: return;
+    case Verdict::Ok:
+      return;
     case Verdict::NoBib:
       d = Nat64Drop::NoBib;
       if (t.proto == Proto::Udp && !t.icmp_error) type4 = 3, code4 = 3;
       break;
-    case Verdict::NoSession: d = Nat64Drop::NoSession; break;
+    case Verdict::NoSession:
+      d = Nat64Drop::NoSession;
+      break;
     case Verdict::Filtered:
       d = Nat64Drop::Filtered;
       type4 = 3, code4 = 13;
       break;
-    case Verdict::Exhausted: d = Nat64Drop::Pool4Exhausted; code6 = 3; break;
-    case Verdict::SessionLimit: d = Nat64Drop::SessionLimit; code6 = t.from_v6 ? 3 : -1; break;
-    case Verdict::SynDropped: d = Nat64Drop::TcpSynDropped; break;
-    case Verdict::SynUnsolicited: d = Nat64Drop::TcpSynUnsolicited; break;
+    case Verdict::Exhausted:
+      d = Nat64Drop::Pool4Exhausted;
+      code6 = 3;
+      break;
+    case Verdict::SessionLimit:
+      d = Nat64Drop::SessionLimit;
+      code6 = t.from_v6 ? 3 : -1;
+      break;
+    case Verdict::SynDropped:
+      d = Nat64Drop::TcpSynDropped;
+      break;
+    case Verdict::SynUnsolicited:
+      d = Nat64Drop::TcpSynUnsolicited;
+      break;
   }
   drop(d, out);
   if (!settings_.xlat.send_icmp_errors) return;
   size_t n = 0;
   if (t.from_v6 && code6 >= 0) {
-    n = xlat::build_icmpv6_error(pkt, xlat::icmp6::kDestUnreach, static_cast<uint8_t>(code6), 0,
-                                 settings_.xlat.self6, out.data);
+    n = xlat::build_icmpv6_error(pkt, xlat::icmp6::kDestUnreach, static_cast<uint8_t>(code6), 0, settings_.xlat.self6,
+                                 out.data);
   } else if (!t.from_v6 && type4 >= 0) {
     // The error comes from the address the packet was sent to: the pool4 address itself.
-    n = xlat::icmpv4::build_error(pkt, static_cast<uint8_t>(type4), static_cast<uint8_t>(code4), 0, t.addr4,
-                                  out.data);
+    n = xlat::icmpv4::build_error(pkt, static_cast<uint8_t>(type4), static_cast<uint8_t>(code4), 0, t.addr4, out.data);
   }
   if (n == 0) return;
   out.count = 1;
@@ -94,7 +117,8 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   Tuple t;
   xlat::DropReason reason = xlat::DropReason::Malformed;
   switch (determine_incoming_tuple6(pkt, t, reason)) {
-    case Parse::Tuple: break;
+    case Parse::Tuple:
+      break;
     case Parse::Xlat:
       // xlat drops or answers it before asking for addresses; refuse if it ever asks.
       mapper_.status = xlat::MapStatus::SrcUntranslatable;
@@ -107,13 +131,13 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       }
       return;
     }
-    case Parse::Drop: return drop(reason, out);
+    case Parse::Drop:
+      return drop(reason, out);
   }
   const Ipv6Prefix& prefix = settings_.prefix;
   // §3.5 / RFC 6052: the destination must be an IPv4-embedded address of the NAT64 prefix, and (§3.1)
   // with the well-known prefix not embed a non-global IPv4 address.
-  if (!prefix.contains(t.remote6) ||
-      !embeddable(settings_, state_.pool4(), rfc6052::extract(prefix, t.remote6))) {
+  if (!prefix.contains(t.remote6) || !embeddable(settings_, state_.pool4(), rfc6052::extract(prefix, t.remote6))) {
     mapper_.status = xlat::MapStatus::DstUntranslatable;
     return translate6(pkt, out);
   }
@@ -130,7 +154,8 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   Tuple t;
   xlat::DropReason reason = xlat::DropReason::Malformed;
   switch (determine_incoming_tuple4(pkt, t, reason)) {
-    case Parse::Tuple: break;
+    case Parse::Tuple:
+      break;
     case Parse::Xlat:
       mapper_.status = xlat::MapStatus::SrcUntranslatable;
       return translate4(pkt, out);
@@ -142,7 +167,8 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       }
       return;
     }
-    case Parse::Drop: return drop(reason, out);
+    case Parse::Drop:
+      return drop(reason, out);
   }
   if (!state_.pool4().contains(t.addr4)) return drop(Nat64Drop::NotPool4, out);
   // RFC 6052 §3.1: the peer is about to be embedded in the prefix.
@@ -152,8 +178,7 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   }
   Binding b;
   const Verdict v = state_.from_v4(t.proto, t.addr4, t.port4, t.remote4, t.rport, &t.tcp, !t.icmp_error, now, b);
-  if (v == Verdict::SynUnsolicited &&
-      state_.incoming_syns().hold(pkt, t.addr4, t.port4, t.remote4, t.rport, now)) {
+  if (v == Verdict::SynUnsolicited && state_.incoming_syns().hold(pkt, t.addr4, t.port4, t.remote4, t.rport, now)) {
     // §3.5.2.2: kept for TCP_INCOMING_SYN seconds; nothing to send now, and not a drop (yet).
     out.count = 0;
     out.outcome = xlat::Outcome::Drop;
@@ -165,8 +190,7 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   translate4(pkt, out);
 }
 
-bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out,
-                                size_t& len) {
+bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out, size_t& len) {
   Reassembler& r = state_.reassembler();
   const std::span<uint8_t> buf(reasm_.data(), reasm_.size());
   switch (v6 ? r.add6(pkt, now, buf, len) : r.add4(pkt, now, buf, len)) {
@@ -180,9 +204,15 @@ bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t 
       out.outcome = xlat::Outcome::Drop;
       out.reason = xlat::DropReason::FragmentedIcmp;
       return false;
-    case Reassembler::Status::Malformed: drop(xlat::DropReason::Malformed, out); return false;
-    case Reassembler::Status::Overlap: drop(Nat64Drop::FragmentOverlap, out); return false;
-    case Reassembler::Status::Budget: drop(Nat64Drop::FragmentBudget, out); return false;
+    case Reassembler::Status::Malformed:
+      drop(xlat::DropReason::Malformed, out);
+      return false;
+    case Reassembler::Status::Overlap:
+      drop(Nat64Drop::FragmentOverlap, out);
+      return false;
+    case Reassembler::Status::Budget:
+      drop(Nat64Drop::FragmentBudget, out);
+      return false;
   }
   return false;
 }

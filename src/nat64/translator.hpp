@@ -27,15 +27,15 @@ struct BibInfo {
 
 struct SessionInfo {
   uint8_t proto;
-  Ipv6Addr addr6;        // inside host
+  Ipv6Addr addr6;  // inside host
   uint16_t port6;
-  Ipv6Addr remote6;      // the IPv4 peer as the inside host sees it (prefix + remote4)
+  Ipv6Addr remote6;  // the IPv4 peer as the inside host sees it (prefix + remote4)
   uint16_t remote_port6;
-  Ipv4Addr addr4;        // pool4 address/port
+  Ipv4Addr addr4;  // pool4 address/port
   uint16_t port4;
-  Ipv4Addr remote4;      // the IPv4 peer
+  Ipv4Addr remote4;  // the IPv4 peer
   uint16_t remote_port4;
-  std::string_view state;       // "established", "v6-syn-rcv", ... for TCP; "-" otherwise
+  std::string_view state;  // "established", "v6-syn-rcv", ... for TCP; "-" otherwise
   uint64_t expires_in_ms;
 };
 

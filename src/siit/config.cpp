@@ -30,18 +30,30 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   for (auto&& [k, node] : *parsed) {
     const TomlValue v{node, std::string(k.str()), file};
     Status st = Ok{};
-    if (v.key() == "tun") st = v.as_string(in.tun);
-    else if (v.key() == "pool6") st = v.as_string(in.pool6);
-    else if (v.key() == "eam") st = v.as_list(in.eam);
-    else if (v.key() == "rfc6791") st = v.as_list(in.rfc6791);
-    else if (v.key() == "mtu") st = v.as_number(in.mtu);
-    else if (v.key() == "lowest-ipv6-mtu") st = v.as_number(in.lowest_ipv6_mtu);
-    else if (v.key() == "allow-non-global") st = v.as_bool(in.allow_non_global);
-    else if (v.key() == "udp-zero-checksum") st = v.as_string(in.udp_zero_checksum);
-    else if (v.key() == "routes") st = v.as_bool(in.routes);
-    else if (v.key() == "workers") st = v.as_number(in.workers);
-    else if (v.key() == "control") st = v.as_string(in.control);
-    else if (v.key() == "offload") st = v.as_string(in.offload);
+    if (v.key() == "tun")
+      st = v.as_string(in.tun);
+    else if (v.key() == "pool6")
+      st = v.as_string(in.pool6);
+    else if (v.key() == "eam")
+      st = v.as_list(in.eam);
+    else if (v.key() == "rfc6791")
+      st = v.as_list(in.rfc6791);
+    else if (v.key() == "mtu")
+      st = v.as_number(in.mtu);
+    else if (v.key() == "lowest-ipv6-mtu")
+      st = v.as_number(in.lowest_ipv6_mtu);
+    else if (v.key() == "allow-non-global")
+      st = v.as_bool(in.allow_non_global);
+    else if (v.key() == "udp-zero-checksum")
+      st = v.as_string(in.udp_zero_checksum);
+    else if (v.key() == "routes")
+      st = v.as_bool(in.routes);
+    else if (v.key() == "workers")
+      st = v.as_number(in.workers);
+    else if (v.key() == "control")
+      st = v.as_string(in.control);
+    else if (v.key() == "offload")
+      st = v.as_string(in.offload);
     else
       return v.unknown(
           "tun, pool6, eam, rfc6791, mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
@@ -51,9 +63,7 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   return in;
 }
 
-std::string default_control_path(std::string_view tun) {
-  return fmt::format("/run/sixfour/siit-{}.sock", tun);
-}
+std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/siit-{}.sock", tun); }
 
 Result<DaemonConfig> validate(const ConfigInput& in) {
   DaemonConfig out;
@@ -75,8 +85,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     auto p = Ipv6Prefix::parse(v);
     if (!p) return Error{fail(in.pool6.file, "pool6", v, reason(p.error(), v))};
     if (!rfc6052::valid_length(p->len))
-      return Error{fail(in.pool6.file, "pool6", v,
-                        "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
+      return Error{fail(in.pool6.file, "pool6", v, "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
     auto q = rfc6052::parse_prefix(v);
     if (!q) return Error{fail(in.pool6.file, "pool6", v, reason(q.error(), v))};
     s.pool6 = *q;
@@ -99,8 +108,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     }
   }
 
-  if (!s.pool6 && s.eam.empty())
-    return Error{"at least one of --pool6 or --eam is required (nothing to translate)"};
+  if (!s.pool6 && s.eam.empty()) return Error{"at least one of --pool6 or --eam is required (nothing to translate)"};
 
   uint16_t mtu = kDefaultMtu;
   if (in.mtu.has()) {
@@ -124,9 +132,12 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
 
   if (in.udp_zero_checksum.has()) {
     const std::string& v = *in.udp_zero_checksum.value;
-    if (v == "compute") s.xlat.compute_udp_zero_checksum = true;
-    else if (v == "drop") s.xlat.compute_udp_zero_checksum = false;
-    else return Error{fail(in.udp_zero_checksum.file, "udp-zero-checksum", v, "must be compute or drop")};
+    if (v == "compute")
+      s.xlat.compute_udp_zero_checksum = true;
+    else if (v == "drop")
+      s.xlat.compute_udp_zero_checksum = false;
+    else
+      return Error{fail(in.udp_zero_checksum.file, "udp-zero-checksum", v, "must be compute or drop")};
   }
 
   if (in.routes.has()) out.routes = *in.routes.value;
@@ -141,9 +152,12 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
 
   if (in.offload.has()) {
     const std::string& v = *in.offload.value;
-    if (v == "auto") out.offload = true;
-    else if (v == "off") out.offload = false;
-    else return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
+    if (v == "auto")
+      out.offload = true;
+    else if (v == "off")
+      out.offload = false;
+    else
+      return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
   }
 
   out.control = default_control_path(out.tun);

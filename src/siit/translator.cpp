@@ -72,8 +72,8 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
   // straight back, so it is translated back to IPv6 here. A destination that is itself the IPv6 side
   // of an EAM is not hairpinning: its IPv4 address is where the packet is meant to go (a CLAT's own
   // 192.0.0.1 mapped to its IPv6 address, RFC 6877, receives its replies that way).
-  if (out.outcome == xlat::Outcome::Forward && out.count == 1 && out.lens[0] >= 20 &&
-      !settings_.eam.empty() && in.size() >= 40) {
+  if (out.outcome == xlat::Outcome::Forward && out.count == 1 && out.lens[0] >= 20 && !settings_.eam.empty() &&
+      in.size() >= 40) {
     Ipv4Addr dst{{out.data[16], out.data[17], out.data[18], out.data[19]}};
     Ipv6Addr dst6;
     std::copy(in.begin() + 24, in.begin() + 40, dst6.b.begin());

@@ -38,17 +38,28 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
   for (auto&& [k, node] : *parsed) {
     const TomlValue v{node, std::string(k.str()), file, TomlStyle::MustBe};
     Status st = Ok{};
-    if (v.key() == "listen") st = v.as_list(in.listen);
-    else if (v.key() == "users") st = v.as_string(in.users);
-    else if (v.key() == "allow") st = v.as_list(in.allow);
-    else if (v.key() == "deny-private") st = v.as_bool(in.deny_private);
-    else if (v.key() == "nat64-prefix") st = v.as_string(in.nat64_prefix);
-    else if (v.key() == "control") st = v.as_string(in.control);
-    else if (v.key() == "idle-timeout") st = v.as_number(in.idle_timeout);
-    else if (v.key() == "handshake-timeout") st = v.as_number(in.handshake_timeout);
-    else if (v.key() == "max-per-client") st = v.as_number(in.max_per_client);
-    else if (v.key() == "workers") st = v.as_number(in.workers);
-    else if (v.key() == "log-connections") st = v.as_bool(in.log_connections);
+    if (v.key() == "listen")
+      st = v.as_list(in.listen);
+    else if (v.key() == "users")
+      st = v.as_string(in.users);
+    else if (v.key() == "allow")
+      st = v.as_list(in.allow);
+    else if (v.key() == "deny-private")
+      st = v.as_bool(in.deny_private);
+    else if (v.key() == "nat64-prefix")
+      st = v.as_string(in.nat64_prefix);
+    else if (v.key() == "control")
+      st = v.as_string(in.control);
+    else if (v.key() == "idle-timeout")
+      st = v.as_number(in.idle_timeout);
+    else if (v.key() == "handshake-timeout")
+      st = v.as_number(in.handshake_timeout);
+    else if (v.key() == "max-per-client")
+      st = v.as_number(in.max_per_client);
+    else if (v.key() == "workers")
+      st = v.as_number(in.workers);
+    else if (v.key() == "log-connections")
+      st = v.as_bool(in.log_connections);
     else
       return v.unknown(
           "listen, users, allow, deny-private, nat64-prefix, control, idle-timeout, "
@@ -73,8 +84,7 @@ Result<Address> parse_listen(std::string_view text) {
     return Address::v6(a->b, static_cast<uint16_t>(*p));
   }
   const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || text.find(':') != colon)
-    return Error{"expected IPV4:PORT or [IPV6]:PORT"};
+  if (colon == std::string_view::npos || text.find(':') != colon) return Error{"expected IPV4:PORT or [IPV6]:PORT"};
   auto a = Ipv4Addr::parse(text.substr(0, colon));
   if (!a) return Error{a.error()};
   auto p = parse_uint(text.substr(colon + 1), 1, 65535);
@@ -133,12 +143,12 @@ Result<Settings> validate(const ConfigInput& in) {
     return Ok{};
   };
   if (auto st = seconds(in.idle_timeout, "idle-timeout", s.idle_timeout); !st) return Error{st.error()};
-  if (auto st = seconds(in.handshake_timeout, "handshake-timeout", s.handshake_timeout); !st)
-    return Error{st.error()};
+  if (auto st = seconds(in.handshake_timeout, "handshake-timeout", s.handshake_timeout); !st) return Error{st.error()};
   if (in.max_per_client.has()) {
     auto n = parse_uint(*in.max_per_client.value, 0, 1000000);
-    if (!n) return Error{fail(in.max_per_client.file, "max-per-client", *in.max_per_client.value,
-                              "must be 0 (no limit) .. 1000000")};
+    if (!n)
+      return Error{
+          fail(in.max_per_client.file, "max-per-client", *in.max_per_client.value, "must be 0 (no limit) .. 1000000")};
     s.max_per_client = *n;
   }
   if (in.workers.has()) {

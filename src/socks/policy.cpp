@@ -21,9 +21,8 @@ Ipv4Addr first4(const std::array<uint8_t, 16>& ip) { return Ipv4Addr{{ip[0], ip[
 bool private_v4(Ipv4Addr a) {
   const uint32_t x = a.to_u32();
   auto in = [x](uint32_t net, int len) { return len == 0 || (x >> (32 - len)) == (net >> (32 - len)); };
-  return in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0x7f000000, 8) ||
-         in(0xa9fe0000, 16) || in(0xac100000, 12) || in(0xc0a80000, 16) || in(0xe0000000, 4) ||
-         in(0xf0000000, 4);
+  return in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0x7f000000, 8) || in(0xa9fe0000, 16) ||
+         in(0xac100000, 12) || in(0xc0a80000, 16) || in(0xe0000000, 4) || in(0xf0000000, 4);
 }
 
 }  // namespace
@@ -47,14 +46,13 @@ bool is_private_target(const Address& a, const std::optional<Ipv6Prefix>& nat64)
   if (nat64 && nat64->contains(v6)) return private_v4(rfc6052::extract(*nat64, v6));
   static const Ipv6Addr kAny{}, kLoop{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
   if (v6 == kAny || v6 == kLoop) return true;
-  if ((a.ip[0] & 0xfe) == 0xfc) return true;                       // fc00::/7 ULA
-  if (a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80) return true;    // fe80::/10
-  if (a.ip[0] == 0xff) return true;                                // multicast
+  if ((a.ip[0] & 0xfe) == 0xfc) return true;                     // fc00::/7 ULA
+  if (a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80) return true;  // fe80::/10
+  if (a.ip[0] == 0xff) return true;                              // multicast
   return false;
 }
 
-std::vector<Address> order_attempts(const std::vector<Address>& resolved,
-                                    const std::optional<Ipv6Prefix>& nat64) {
+std::vector<Address> order_attempts(const std::vector<Address>& resolved, const std::optional<Ipv6Prefix>& nat64) {
   std::vector<Address> v6, v4;
   for (const Address& a : resolved) {
     if (a.kind == Address::Kind::Ipv6) {

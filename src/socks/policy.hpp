@@ -28,8 +28,7 @@ bool is_private_target(const Address& a, const std::optional<Ipv6Prefix>& nat64)
 // Family Count" = 1). With a NAT64 prefix, every IPv4 address is followed in the list by its
 // synthesized IPv6 form PREFIX::a.b.c.d (RFC 6052 §2.2) so that an IPv6-only host still reaches
 // it: the native attempt fails at once there (network unreachable) and the next one starts.
-std::vector<Address> order_attempts(const std::vector<Address>& resolved,
-                                    const std::optional<Ipv6Prefix>& nat64);
+std::vector<Address> order_attempts(const std::vector<Address>& resolved, const std::optional<Ipv6Prefix>& nat64);
 
 // RFC 7050 §3: the NAT64 prefix from the AAAA records of ipv4only.arpa: each address must
 // contain 192.0.0.170 or 192.0.0.171 at one of the RFC 6052 positions; the first one found gives

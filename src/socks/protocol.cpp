@@ -11,15 +11,24 @@ namespace sixfour::socks {
 
 std::string_view reply_name(Reply r) {
   switch (r) {
-    case Reply::Succeeded: return "succeeded";
-    case Reply::GeneralFailure: return "general failure";
-    case Reply::NotAllowed: return "not allowed by ruleset";
-    case Reply::NetUnreachable: return "network unreachable";
-    case Reply::HostUnreachable: return "host unreachable";
-    case Reply::ConnectionRefused: return "connection refused";
-    case Reply::TtlExpired: return "TTL expired";
-    case Reply::CommandNotSupported: return "command not supported";
-    case Reply::AddressTypeNotSupported: return "address type not supported";
+    case Reply::Succeeded:
+      return "succeeded";
+    case Reply::GeneralFailure:
+      return "general failure";
+    case Reply::NotAllowed:
+      return "not allowed by ruleset";
+    case Reply::NetUnreachable:
+      return "network unreachable";
+    case Reply::HostUnreachable:
+      return "host unreachable";
+    case Reply::ConnectionRefused:
+      return "connection refused";
+    case Reply::TtlExpired:
+      return "TTL expired";
+    case Reply::CommandNotSupported:
+      return "command not supported";
+    case Reply::AddressTypeNotSupported:
+      return "address type not supported";
   }
   return "unknown";
 }
@@ -50,9 +59,12 @@ Address Address::name(std::string d, uint16_t port) {
 
 std::string Address::str() const {
   switch (kind) {
-    case Kind::Ipv4: return fmt::format("{}.{}.{}.{}:{}", ip[0], ip[1], ip[2], ip[3], port);
-    case Kind::Ipv6: return fmt::format("[{}]:{}", Ipv6Addr{ip}.str(), port);
-    case Kind::Domain: break;
+    case Kind::Ipv4:
+      return fmt::format("{}.{}.{}.{}:{}", ip[0], ip[1], ip[2], ip[3], port);
+    case Kind::Ipv6:
+      return fmt::format("[{}]:{}", Ipv6Addr{ip}.str(), port);
+    case Kind::Domain:
+      break;
   }
   return fmt::format("{}:{}", domain, port);
 }
@@ -113,8 +125,7 @@ Parsed<Greeting> parse_socks4(std::span<const uint8_t> in) {
   } else {
     r.dst = Address::v4(ip, port);
   }
-  if (r.command != 1 && r.command != 2)
-    return bad<Greeting>(Reply::CommandNotSupported, "SOCKS4 unknown command");
+  if (r.command != 1 && r.command != 2) return bad<Greeting>(Reply::CommandNotSupported, "SOCKS4 unknown command");
   Parsed<Greeting> p;
   p.status = Step::Done;
   p.consumed = consumed;
@@ -124,14 +135,17 @@ Parsed<Greeting> parse_socks4(std::span<const uint8_t> in) {
 
 // ATYP + address + port starting at in[at]; shared by requests (§4) and UDP headers (§7).
 // Returns the number of bytes, 0 if more are needed; sets `err` if Bad.
-size_t parse_address(std::span<const uint8_t> in, size_t at, Address& out, Reply& err,
-                     std::string_view& why) {
+size_t parse_address(std::span<const uint8_t> in, size_t at, Address& out, Reply& err, std::string_view& why) {
   if (in.size() <= at) return 0;
   const uint8_t atyp = in[at];
   size_t need = 0;
   switch (atyp) {
-    case kAtypIpv4: need = 1 + 4 + 2; break;
-    case kAtypIpv6: need = 1 + 16 + 2; break;
+    case kAtypIpv4:
+      need = 1 + 4 + 2;
+      break;
+    case kAtypIpv6:
+      need = 1 + 16 + 2;
+      break;
     case kAtypDomain:
       if (in.size() < at + 2) return 0;
       need = 1 + 1 + in[at + 1] + 2;
@@ -233,8 +247,10 @@ size_t put_address(const Address& a, uint8_t* out) {
     n += 16;
   } else {
     out[n++] = kAtypIpv4;
-    if (a.kind == Address::Kind::Ipv4) std::memcpy(out + n, a.ip.data(), 4);
-    else std::memset(out + n, 0, 4);
+    if (a.kind == Address::Kind::Ipv4)
+      std::memcpy(out + n, a.ip.data(), 4);
+    else
+      std::memset(out + n, 0, 4);
     n += 4;
   }
   out[n++] = static_cast<uint8_t>(a.port >> 8);
@@ -252,8 +268,14 @@ size_t encode_reply(Reply rep, const Address& bound, std::span<uint8_t, kMaxRepl
 }
 
 std::array<uint8_t, 8> socks4_reply(bool granted, uint16_t port, std::array<uint8_t, 4> ip) {
-  return {0, static_cast<uint8_t>(granted ? 90 : 91), static_cast<uint8_t>(port >> 8),
-          static_cast<uint8_t>(port), ip[0], ip[1], ip[2], ip[3]};
+  return {0,
+          static_cast<uint8_t>(granted ? 90 : 91),
+          static_cast<uint8_t>(port >> 8),
+          static_cast<uint8_t>(port),
+          ip[0],
+          ip[1],
+          ip[2],
+          ip[3]};
 }
 
 Parsed<UdpHeader> parse_udp_header(std::span<const uint8_t> d) {

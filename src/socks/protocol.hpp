@@ -18,7 +18,7 @@ namespace sixfour::socks {
 enum class Reply : uint8_t {
   Succeeded = 0x00,
   GeneralFailure = 0x01,
-  NotAllowed = 0x02,        // connection not allowed by ruleset
+  NotAllowed = 0x02,  // connection not allowed by ruleset
   NetUnreachable = 0x03,
   HostUnreachable = 0x04,
   ConnectionRefused = 0x05,
@@ -71,15 +71,15 @@ struct Parsed {
 // ---- the first message: SOCKS5 method selection (RFC 1928 §3) or a SOCKS4/4a request ----
 
 struct Socks4Request {
-  uint8_t command = 0;   // 1 CONNECT, 2 BIND
-  Address dst;           // Ipv4, or Domain for SOCKS4a (DSTIP 0.0.0.x, x != 0)
+  uint8_t command = 0;  // 1 CONNECT, 2 BIND
+  Address dst;          // Ipv4, or Domain for SOCKS4a (DSTIP 0.0.0.x, x != 0)
   std::string user_id;
 };
 
 struct Greeting {
-  uint8_t version = 0;             // 5 or 4
-  std::vector<uint8_t> methods;    // version 5
-  Socks4Request socks4;            // version 4
+  uint8_t version = 0;           // 5 or 4
+  std::vector<uint8_t> methods;  // version 5
+  Socks4Request socks4;          // version 4
 };
 
 // Any first byte other than 4 or 5 is Bad (a client speaking another protocol).

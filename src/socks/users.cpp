@@ -16,15 +16,15 @@ Result<std::vector<UserEntry>> parse_users(std::string_view text, const std::str
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
     const size_t colon = line.find(':');
-    if (colon == std::string_view::npos)
-      return Error{fmt::format("{}:{}: no ':' between user and hash", file, lineno)};
+    if (colon == std::string_view::npos) return Error{fmt::format("{}:{}: no ':' between user and hash", file, lineno)};
     std::string_view user = line.substr(0, colon), hash = line.substr(colon + 1);
     if (user.empty() || user.size() > 255)
       return Error{fmt::format("{}:{}: user name must be 1..255 bytes", file, lineno)};
     if (hash.empty() || hash.front() != '$')
-      return Error{fmt::format("{}:{}: hash of \"{}\" is not a crypt(3) string (create it with "
-                               "`sixfour socks hash-password`)",
-                               file, lineno, user)};
+      return Error{
+          fmt::format("{}:{}: hash of \"{}\" is not a crypt(3) string (create it with "
+                      "`sixfour socks hash-password`)",
+                      file, lineno, user)};
     for (const UserEntry& e : out)
       if (e.user == user) return Error{fmt::format("{}:{}: user \"{}\" listed twice", file, lineno, user)};
     out.push_back({std::string(user), std::string(hash)});

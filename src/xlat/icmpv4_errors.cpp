@@ -50,8 +50,8 @@ bool may_send_error_about(std::span<const uint8_t> p) {
   return true;
 }
 
-size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code, uint32_t rest,
-                   Ipv4Addr self, std::span<uint8_t> out) {
+size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code, uint32_t rest, Ipv4Addr self,
+                   std::span<uint8_t> out) {
   if (!may_send_error_about(offending)) return 0;
   const size_t quoted = std::min(offending.size(), kMaxErrorSize - kIpHdr - kIcmpHdr);
   const size_t total = kIpHdr + kIcmpHdr + quoted;

@@ -34,7 +34,7 @@ bool may_send_error_about(std::span<const uint8_t> offending);
 // Writes an ICMPv4 error (IPv4 header from `self` to the offending packet's source, TTL 64, then the
 // ICMP header with `type`, `code`, the 32-bit `rest` word, and as much of `offending` as fits in 576
 // bytes) into `out`. Returns its length, or 0 when may_send_error_about() says no or `out` is too small.
-size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code, uint32_t rest,
-                   Ipv4Addr self, std::span<uint8_t> out);
+size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code, uint32_t rest, Ipv4Addr self,
+                   std::span<uint8_t> out);
 
 }  // namespace sixfour::xlat::icmpv4

@@ -20,7 +20,16 @@ constexpr uint8_t kIcmpv6 = 58;
 // than ESP (AH included). The list is the IANA "IPv6 Extension Header Types" registry minus ESP.
 bool is_extension_header(uint8_t nh) {
   switch (nh) {
-    case 0: case 43: case 44: case 51: case 60: case 135: case 139: case 140: case 253: case 254:
+    case 0:
+    case 43:
+    case 44:
+    case 51:
+    case 60:
+    case 135:
+    case 139:
+    case 140:
+    case 253:
+    case 254:
       return true;
     default:
       return false;
@@ -41,7 +50,8 @@ ChainStatus walk_ipv6_chain(std::span<const uint8_t> pkt, Ipv6Chain& chain) {
       // RFC 8200 §4.3: Hop-by-Hop Options may only follow the IPv6 header itself.
       if (nh == kHopByHop && off != 40) return ChainStatus::Malformed;
       if (off + 8 > len) return ChainStatus::Truncated;
-      const size_t hlen = (size_t{p[off + 1]} + 1) * 8;  // RFC 8200 §4.3-4.6: Hdr Ext Len in 8-octet units, not counting the first 8
+      const size_t hlen =
+          (size_t{p[off + 1]} + 1) * 8;  // RFC 8200 §4.3-4.6: Hdr Ext Len in 8-octet units, not counting the first 8
       if (off + hlen > len) return ChainStatus::Truncated;
       // RFC 8200 §4.4: Segments Left is the 4th octet of every Routing header type.
       if (nh == kRouting && p[off + 3] != 0 && !chain.routing_pending) {
@@ -90,8 +100,7 @@ size_t build_icmpv6_error(std::span<const uint8_t> orig, uint8_t type, uint8_t c
   const ChainStatus st = walk_ipv6_chain(orig, chain);
   if (st == ChainStatus::Ok || st == ChainStatus::ExtAfterFragment) {
     // RFC 4443 §2.4 (e.1): never about an ICMPv6 error. RFC 7915 §5.4 repeats it for translators.
-    if (chain.proto == kIcmpv6 && chain.first_fragment() && chain.l4_off < orig.size() &&
-        orig[chain.l4_off] < 128)
+    if (chain.proto == kIcmpv6 && chain.first_fragment() && chain.l4_off < orig.size() && orig[chain.l4_off] < 128)
       return 0;
   }
   // A non-first fragment's sender cannot match the error to anything it sent (and RFC 4443 §2.4

@@ -21,12 +21,12 @@ inline constexpr uint8_t kEchoReply = 129;
 
 // Where the upper layer of an IPv6 packet starts, and what the extension headers before it said.
 struct Ipv6Chain {
-  size_t l4_off = 40;   // offset of the upper-layer header (or of a non-first fragment's data)
-  uint8_t proto = 0;    // upper-layer protocol: the last Next Header of the chain
+  size_t l4_off = 40;  // offset of the upper-layer header (or of a non-first fragment's data)
+  uint8_t proto = 0;   // upper-layer protocol: the last Next Header of the chain
   bool has_frag = false;
   uint32_t frag_id = 0;
-  uint16_t frag_offset = 0;  // in 8-octet units, as in the Fragment header
-  bool frag_more = false;    // M flag
+  uint16_t frag_offset = 0;      // in 8-octet units, as in the Fragment header
+  bool frag_more = false;        // M flag
   bool routing_pending = false;  // a Routing header with Segments Left != 0 (RFC 7915 §5.1)
   size_t segments_left_off = 0;  // offset of that header's Segments Left octet from the IPv6 header
 
@@ -36,9 +36,9 @@ struct Ipv6Chain {
 
 enum class ChainStatus : uint8_t {
   Ok,
-  Truncated,          // an extension header runs past `pkt`
-  Malformed,          // Hop-by-Hop not first, two Fragment headers, ...
-  ExtAfterFragment,   // RFC 7915 §5.1.1: the Fragment header's Next Header is an extension header
+  Truncated,         // an extension header runs past `pkt`
+  Malformed,         // Hop-by-Hop not first, two Fragment headers, ...
+  ExtAfterFragment,  // RFC 7915 §5.1.1: the Fragment header's Next Header is an extension header
 };
 
 // Walks the extension headers of `pkt` (an IPv6 packet, at least 40 bytes, already clipped to its

@@ -45,8 +45,8 @@ constexpr uint8_t kOptSsrr = 137;
 // The fields of a validated IPv4 header that translation needs.
 struct V4 {
   const uint8_t* p = nullptr;
-  size_t ihl = 0;      // header length in bytes
-  size_t total = 0;    // Total Length (for an inner packet: as claimed, may exceed the bytes present)
+  size_t ihl = 0;    // header length in bytes
+  size_t total = 0;  // Total Length (for an inner packet: as claimed, may exceed the bytes present)
   uint8_t tos = 0, ttl = 0, proto = 0;
   uint16_t id = 0;
   bool df = false, mf = false;
@@ -110,8 +110,8 @@ bool has_unexpired_source_route(const V4& h, bool& bad) {
   return false;
 }
 
-void write_ipv6_header(uint8_t* p, uint8_t tc, uint16_t payload_len, uint8_t next, uint8_t hop,
-                       const Ipv6Addr& src, const Ipv6Addr& dst) {
+void write_ipv6_header(uint8_t* p, uint8_t tc, uint16_t payload_len, uint8_t next, uint8_t hop, const Ipv6Addr& src,
+                       const Ipv6Addr& dst) {
   // RFC 7915 §4.1: version 6, traffic class from TOS, flow label 0.
   store32(p, (uint32_t{6} << 28) | (uint32_t{tc} << 20));
   store16(p + 4, payload_len);
@@ -173,16 +173,15 @@ void map_status_drop(std::span<const uint8_t> pkt, const Config& cfg, MapStatus 
       return;
     case MapStatus::DstUntranslatable:
       if (may_reply) {
-        reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kHostUnreachable, 0,
-                      DropReason::DstUntranslatable, out);
+        reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kHostUnreachable, 0, DropReason::DstUntranslatable,
+                      out);
       } else {
         set_drop(out, DropReason::DstUntranslatable);
       }
       return;
     case MapStatus::Prohibited:
       if (may_reply) {
-        reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kAdminProhibited, 0, DropReason::Prohibited,
-                      out);
+        reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kAdminProhibited, 0, DropReason::Prohibited, out);
       } else {
         set_drop(out, DropReason::Prohibited);
       }
@@ -224,14 +223,29 @@ uint32_t packet_too_big_mtu(uint16_t field, uint16_t inner_total, const Config& 
 // RFC 7915 §4.2 Figure 3. Returns -1 for "n/a" and for values not listed.
 int translate_pointer(uint8_t ptr4) {
   switch (ptr4) {
-    case 0: return 0;   // Version/IHL -> Version/Traffic Class
-    case 1: return 1;   // Type of Service -> Traffic Class/Flow Label
-    case 2: case 3: return 4;  // Total Length -> Payload Length
-    case 8: return 7;   // Time to Live -> Hop Limit
-    case 9: return 6;   // Protocol -> Next Header
-    case 12: case 13: case 14: case 15: return 8;    // Source Address
-    case 16: case 17: case 18: case 19: return 24;  // Destination Address
-    default: return -1;  // Identification, Flags/Offset, Header Checksum, options: n/a
+    case 0:
+      return 0;  // Version/IHL -> Version/Traffic Class
+    case 1:
+      return 1;  // Type of Service -> Traffic Class/Flow Label
+    case 2:
+    case 3:
+      return 4;  // Total Length -> Payload Length
+    case 8:
+      return 7;  // Time to Live -> Hop Limit
+    case 9:
+      return 6;  // Protocol -> Next Header
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+      return 8;  // Source Address
+    case 16:
+    case 17:
+    case 18:
+    case 19:
+      return 24;  // Destination Address
+    default:
+      return -1;  // Identification, Flags/Offset, Header Checksum, options: n/a
   }
 }
 
@@ -242,10 +256,14 @@ IcmpMap map_icmp_error(const uint8_t* icmp, uint16_t inner_total, const Config& 
     case icmpv4::kDestUnreachable:
       m = {true, kIcmp6DestUnreachable, 0, 0};
       switch (code) {
-        case 0: case 1:  // net, host unreachable -> no route to destination
-        case 5:          // source route failed -> no route
-        case 6: case 7: case 8:  // destination network/host unknown, source host isolated -> no route
-        case 11: case 12:  // network/host unreachable for TOS -> no route
+        case 0:
+        case 1:  // net, host unreachable -> no route to destination
+        case 5:  // source route failed -> no route
+        case 6:
+        case 7:
+        case 8:  // destination network/host unknown, source host isolated -> no route
+        case 11:
+        case 12:  // network/host unreachable for TOS -> no route
           m.code = 0;
           break;
         case 2:  // protocol unreachable -> Parameter Problem, unrecognized Next Header, pointer to it
@@ -257,9 +275,10 @@ IcmpMap map_icmp_error(const uint8_t* icmp, uint16_t inner_total, const Config& 
         case 4:  // fragmentation needed -> Packet Too Big
           m = {true, kIcmp6PacketTooBig, 0, packet_too_big_mtu(load16(icmp + 6), inner_total, cfg)};
           break;
-        case 9: case 10:  // network/host administratively prohibited
-        case 13:          // communication administratively prohibited
-        case 15:          // precedence cutoff in effect
+        case 9:
+        case 10:  // network/host administratively prohibited
+        case 13:  // communication administratively prohibited
+        case 15:  // precedence cutoff in effect
           m.code = 1;
           break;
         default:  // 14 host precedence violation, and unknown codes: silently drop
@@ -292,8 +311,7 @@ bool is_icmpv4_error_type(uint8_t t) {
 // ---------------------------------------------------------------------------------------------------
 // §4.3: an ICMPv4 error. Outer and inner headers are translated; the result is cut to 1280 bytes.
 
-void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Config& cfg, Mapper& mapper,
-                          Output& out) {
+void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Config& cfg, Mapper& mapper, Output& out) {
   const uint8_t* icmp = h.p + h.ihl;
   const size_t icmp_len = h.total - h.ihl;  // caller checked >= 8
   const uint8_t* in4 = icmp + kIcmpHdr;
@@ -323,9 +341,12 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
     } else if (ih.proto == kProtoIcmp && il4_avail >= 1) {
       // No ICMP error about an ICMP error exists legitimately (RFC 1812 §4.3.2.7); and only echo has
       // an ICMPv6 counterpart among the queries.
-      if (il4[0] == icmpv4::kEchoRequest) inner_icmp6_type = kIcmp6EchoRequest;
-      else if (il4[0] == icmpv4::kEchoReply) inner_icmp6_type = kIcmp6EchoReply;
-      else return set_drop(out, DropReason::InnerPacket);
+      if (il4[0] == icmpv4::kEchoRequest)
+        inner_icmp6_type = kIcmp6EchoRequest;
+      else if (il4[0] == icmpv4::kEchoReply)
+        inner_icmp6_type = kIcmp6EchoReply;
+      else
+        return set_drop(out, DropReason::InnerPacket);
       if (il4_avail >= 6) f4i.sport = f4i.dport = load16(il4 + 4);
     }
   }
@@ -391,17 +412,16 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
         // The ICMPv6 checksum covers a pseudo-header ICMPv4 lacks (RFC 4443 §2.3); the quoted message
         // is incomplete, so the update is incremental over the words that changed.
         const uint32_t old_sum = (uint32_t{il4[0]} << 8 | il4[1]) + (l4_copy >= 6 ? f4i.sport : 0);
-        const uint32_t new_sum =
-            (uint32_t{inner_icmp6_type} << 8 | il4[1]) + (l4_copy >= 6 ? f6i.sport : 0) +
-            checksum::pseudo_header6(f6i.src.b.data(), f6i.dst.b.data(), kProtoIcmpv6,
-                                     static_cast<uint32_t>(ih.total - ih.ihl));
+        const uint32_t new_sum = (uint32_t{inner_icmp6_type} << 8 | il4[1]) + (l4_copy >= 6 ? f6i.sport : 0) +
+                                 checksum::pseudo_header6(f6i.src.b.data(), f6i.dst.b.data(), kProtoIcmpv6,
+                                                          static_cast<uint32_t>(ih.total - ih.ihl));
         store16(l4 + 2, checksum::update(load16(il4 + 2), old_sum, new_sum));
       }
     }
   }
 
-  const uint32_t sum = checksum::pseudo_header6(f6o.src.b.data(), f6o.dst.b.data(), kProtoIcmpv6,
-                                                static_cast<uint32_t>(icmp6_len));
+  const uint32_t sum =
+      checksum::pseudo_header6(f6o.src.b.data(), f6o.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(icmp6_len));
   store16(ic6 + 2, checksum::finish(checksum::partial({ic6, icmp6_len}, sum)));
 
   out.count = 1;
@@ -461,8 +481,7 @@ void emit(const V4& h, const Config& cfg, const Flow6& f6, const L4Patch& patch,
     std::memcpy(o, tmpl, kIpv6Hdr);
     store16(o + 4, static_cast<uint16_t>(kFragHdr + len));
     // The last piece keeps the original MF: a fragment of a fragment may still have more after it.
-    write_fragment_header(o + kIpv6Hdr, next, static_cast<uint16_t>(h.offset + done / 8), last ? h.mf : true,
-                          h.id);
+    write_fragment_header(o + kIpv6Hdr, next, static_cast<uint16_t>(h.offset + done / 8), last ? h.mf : true, h.id);
     std::memcpy(o + kIpv6Hdr + kFragHdr, payload + done, len);
     if (i == 0) std::memcpy(o + kIpv6Hdr + kFragHdr, patch.bytes, std::min(patch.len, len));
     out.lens[i] = static_cast<uint16_t>(kIpv6Hdr + kFragHdr + len);
@@ -500,8 +519,8 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   if (h.ihl > kIpv4Hdr) {
     bool bad = false;
     if (has_unexpired_source_route(h, bad)) {
-      return reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kSourceRouteFailed, 0,
-                           DropReason::SourceRouted, out);
+      return reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kSourceRouteFailed, 0, DropReason::SourceRouted,
+                           out);
     }
     if (bad) return set_drop(out, DropReason::Malformed);
   }
@@ -603,8 +622,8 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
       if (h.proto == kProtoUdp && old_ck == 0) {
         // §4.5 option 2: compute the checksum IPv6 requires (RFC 8200 §8.1), whole datagram.
         store16(patch.bytes + 6, 0);
-        uint32_t s = checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoUdp,
-                                              static_cast<uint32_t>(l4_len));
+        uint32_t s =
+            checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoUdp, static_cast<uint32_t>(l4_len));
         s = checksum::partial({patch.bytes, kUdpHdr}, s);
         s = checksum::partial({l4 + kUdpHdr, l4_len - kUdpHdr}, s);
         ck = checksum::finish(s);
@@ -623,8 +642,8 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
       patch.bytes[0] = l4[0] == icmpv4::kEchoRequest ? kIcmp6EchoRequest : kIcmp6EchoReply;
       store16(patch.bytes + 2, 0);
       store16(patch.bytes + 4, f6.sport);
-      uint32_t s = checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoIcmpv6,
-                                            static_cast<uint32_t>(l4_len));
+      uint32_t s =
+          checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(l4_len));
       s = checksum::partial({patch.bytes, kIcmpHdr}, s);
       s = checksum::partial({l4 + kIcmpHdr, l4_len - kIcmpHdr}, s);
       store16(patch.bytes + 2, checksum::finish(s));

@@ -70,8 +70,8 @@ void drop(Output& out, DropReason r) {
 
 // RFC 7915 §5.4: the translator answers a packet it discards with an ICMPv6 error, unless told not to
 // (or RFC 4443 §2.4 (e) forbids one, in which case the packet is just dropped).
-void reply(std::span<const uint8_t> pkt, const Config& cfg, Output& out, uint8_t type, uint8_t code,
-           uint32_t param, DropReason why) {
+void reply(std::span<const uint8_t> pkt, const Config& cfg, Output& out, uint8_t type, uint8_t code, uint32_t param,
+           DropReason why) {
   drop(out, why);
   if (!cfg.send_icmp_errors) return;
   const size_t n = build_icmpv6_error(pkt, type, code, param, cfg.self6, out.data);
@@ -81,17 +81,13 @@ void reply(std::span<const uint8_t> pkt, const Config& cfg, Output& out, uint8_t
   out.outcome = Outcome::Reply;
 }
 
-uint8_t traffic_class(const uint8_t* ip6) {
-  return static_cast<uint8_t>(((ip6[0] & 0x0f) << 4) | (ip6[1] >> 4));
-}
+uint8_t traffic_class(const uint8_t* ip6) { return static_cast<uint8_t>(((ip6[0] & 0x0f) << 4) | (ip6[1] >> 4)); }
 
 // RFC 7915 §5.1 TOS: copied from the Traffic Class, or the configured value.
-uint8_t tos_for(const uint8_t* ip6, const Config& cfg) {
-  return cfg.reset_tos ? cfg.new_tos : traffic_class(ip6);
-}
+uint8_t tos_for(const uint8_t* ip6, const Config& cfg) { return cfg.reset_tos ? cfg.new_tos : traffic_class(ip6); }
 
-void write_ipv4_header(uint8_t* h, uint8_t tos, uint16_t total_len, uint16_t id, uint16_t flags_off,
-                       uint8_t ttl, uint8_t proto, const Flow4& f) {
+void write_ipv4_header(uint8_t* h, uint8_t tos, uint16_t total_len, uint16_t id, uint16_t flags_off, uint8_t ttl,
+                       uint8_t proto, const Flow4& f) {
   h[0] = 0x45;  // RFC 7915 §5.1: version 4, IHL 5 (no IPv4 options are generated)
   h[1] = tos;
   store16(h + 2, total_len);
@@ -115,8 +111,7 @@ uint32_t addr_sum4(const Flow4& f) {
 
 // RFC 7915 §5.5 / RFC 1624: fixes a TCP or UDP header in place for the address change and the
 // mapper's port change. `avail` bytes of the header are present (a quoted packet may be cut short).
-void fix_transport(uint8_t* l4, size_t avail, uint8_t proto, const uint8_t* ip6, const Flow6& f6,
-                   const Flow4& f4) {
+void fix_transport(uint8_t* l4, size_t avail, uint8_t proto, const uint8_t* ip6, const Flow6& f6, const Flow4& f4) {
   const size_t ck_off = proto == kTcp ? 16 : 6;
   if (avail >= 4) {
     store16(l4, f4.sport);
@@ -135,21 +130,20 @@ void fix_transport(uint8_t* l4, size_t avail, uint8_t proto, const uint8_t* ip6,
 
 // RFC 7915 §5.2 echo: type 128/129 -> 8/0, the identifier possibly changed by the mapper, and the
 // checksum adjusted for both and for the ICMPv6 pseudo-header that ICMPv4 does not have.
-void fix_echo(uint8_t* icmp, size_t avail, uint32_t icmp_len, const uint8_t* ip6, uint16_t old_id,
-              uint16_t new_id) {
+void fix_echo(uint8_t* icmp, size_t avail, uint32_t icmp_len, const uint8_t* ip6, uint16_t old_id, uint16_t new_id) {
   const uint8_t old_type = icmp[0];
   const uint8_t new_type = old_type == icmp6::kEchoRequest ? 8 : 0;
   icmp[0] = new_type;
   if (avail >= 6) store16(icmp + 4, new_id);
   if (avail < 4) return;
-  const uint32_t old_sum = checksum::pseudo_header6(ip6 + 8, ip6 + 24, kIcmp6, icmp_len) +
-                           (uint32_t{old_type} << 8) + icmp[1] + old_id;
+  const uint32_t old_sum =
+      checksum::pseudo_header6(ip6 + 8, ip6 + 24, kIcmp6, icmp_len) + (uint32_t{old_type} << 8) + icmp[1] + old_id;
   const uint32_t new_sum = (uint32_t{new_type} << 8) + icmp[1] + new_id;
   store16(icmp + 2, checksum::update(load16(icmp + 2), old_sum, new_sum));
 }
 
-MapStatus map_flow(Mapper& mapper, const uint8_t* ip6, uint8_t proto, uint16_t sport, uint16_t dport,
-                   Part part, Flow6& f6, Flow4& f4) {
+MapStatus map_flow(Mapper& mapper, const uint8_t* ip6, uint8_t proto, uint16_t sport, uint16_t dport, Part part,
+                   Flow6& f6, Flow4& f4) {
   std::memcpy(f6.src.b.data(), ip6 + 8, 16);
   std::memcpy(f6.dst.b.data(), ip6 + 24, 16);
   f6.proto = proto;
@@ -167,8 +161,8 @@ MapStatus map_flow(Mapper& mapper, const uint8_t* ip6, uint8_t proto, uint16_t s
 // `dst` (at most `cap` bytes). Like the outer header, except: addresses via Part::Inner, Hop Limit
 // copied without decrement, and an embedded ICMP error is not translated (the whole error is
 // dropped). Returns the bytes written, 0 if the quoted packet cannot be translated.
-size_t translate_inner(std::span<const uint8_t> q, const Config& cfg, Mapper& mapper, uint8_t* dst,
-                       size_t cap, bool& had_frag) {
+size_t translate_inner(std::span<const uint8_t> q, const Config& cfg, Mapper& mapper, uint8_t* dst, size_t cap,
+                       bool& had_frag) {
   if (q.size() < 40 || (q[0] >> 4) != 6 || cap < 20) return 0;
   const uint8_t* ip6 = q.data();
   const uint32_t plen = load16(ip6 + 4);
@@ -207,8 +201,8 @@ size_t translate_inner(std::span<const uint8_t> q, const Config& cfg, Mapper& ma
   } else if (total > kDfThreshold) {
     flags_off = kDf;
   }
-  write_ipv4_header(dst, tos_for(ip6, cfg), static_cast<uint16_t>(std::min<size_t>(total, 0xffff)),
-                    id, flags_off, ip6[7], f4.proto, f4);
+  write_ipv4_header(dst, tos_for(ip6, cfg), static_cast<uint16_t>(std::min<size_t>(total, 0xffff)), id, flags_off,
+                    ip6[7], f4.proto, f4);
   const size_t n = std::min(avail, cap - 20);
   std::memcpy(dst + 20, l4, n);
   if (echo)
@@ -221,11 +215,11 @@ size_t translate_inner(std::span<const uint8_t> q, const Config& cfg, Mapper& ma
 // RFC 7915 §5.2 Figure 6: ICMPv6 Parameter Problem pointer -> ICMPv4 pointer; -1 for "n/a" and
 // values the figure does not list.
 int map_pointer(uint32_t p) {
-  if (p == 0) return 0;             // Version/Traffic Class -> Version/IHL, Type Of Service
-  if (p == 1) return 1;             // Traffic Class/Flow Label -> Type Of Service
-  if (p == 4 || p == 5) return 2;   // Payload Length -> Total Length
-  if (p == 6) return 9;             // Next Header -> Protocol
-  if (p == 7) return 8;             // Hop Limit -> Time to Live
+  if (p == 0) return 0;               // Version/Traffic Class -> Version/IHL, Type Of Service
+  if (p == 1) return 1;               // Traffic Class/Flow Label -> Type Of Service
+  if (p == 4 || p == 5) return 2;     // Payload Length -> Total Length
+  if (p == 6) return 9;               // Next Header -> Protocol
+  if (p == 7) return 8;               // Hop Limit -> Time to Live
   if (p >= 8 && p <= 23) return 12;   // Source Address
   if (p >= 24 && p <= 39) return 16;  // Destination Address
   return -1;                          // 2, 3 (Flow Label): n/a; beyond the header: not listed
@@ -239,12 +233,23 @@ bool map_icmp_error(const uint8_t* icmp, uint8_t& type, uint8_t& code, uint32_t&
     case icmp6::kDestUnreach:
       type = 3;
       switch (icmp[1]) {
-        case 0: code = 1; return true;   // no route to destination -> host unreachable
-        case 1: code = 10; return true;  // administratively prohibited -> host admin. prohibited
-        case 2: code = 1; return true;   // beyond scope of source address -> host unreachable
-        case 3: code = 1; return true;   // address unreachable -> host unreachable
-        case 4: code = 3; return true;   // port unreachable -> port unreachable
-        default: return false;           // "Other Code values: Silently drop."
+        case 0:
+          code = 1;
+          return true;  // no route to destination -> host unreachable
+        case 1:
+          code = 10;
+          return true;  // administratively prohibited -> host admin. prohibited
+        case 2:
+          code = 1;
+          return true;  // beyond scope of source address -> host unreachable
+        case 3:
+          code = 1;
+          return true;  // address unreachable -> host unreachable
+        case 4:
+          code = 3;
+          return true;  // port unreachable -> port unreachable
+        default:
+          return false;  // "Other Code values: Silently drop."
       }
     case icmp6::kPacketTooBig:
       if (icmp[1] != 0) return false;
@@ -311,9 +316,8 @@ void fragment_in_place(const Config& cfg, Output& out, size_t total) {
 }
 
 // RFC 7915 §5.2/§5.3: an ICMPv6 error becomes an ICMPv4 error around the translated quote.
-void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg,
-                          Mapper& mapper, const Flow4& f4, uint8_t type, uint8_t code, uint32_t word,
-                          Output& out) {
+void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg, Mapper& mapper,
+                          const Flow4& f4, uint8_t type, uint8_t code, uint32_t word, Output& out) {
   const uint8_t* ip6 = pkt.data();
   const uint8_t* icmp = ip6 + c.l4_off;
   const size_t icmp_len = pkt.size() - c.l4_off;
@@ -379,11 +383,14 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
 
   Ipv6Chain c;
   switch (walk_ipv6_chain(pkt, c)) {
-    case ChainStatus::Ok: break;
+    case ChainStatus::Ok:
+      break;
     case ChainStatus::Truncated:
-    case ChainStatus::Malformed: return drop(out, DropReason::Malformed);
+    case ChainStatus::Malformed:
+      return drop(out, DropReason::Malformed);
     // RFC 7915 §5.1.1: "the packet SHOULD be dropped and logged".
-    case ChainStatus::ExtAfterFragment: return drop(out, DropReason::UnsupportedProtocol);
+    case ChainStatus::ExtAfterFragment:
+      return drop(out, DropReason::UnsupportedProtocol);
   }
   // IPv4 has no equivalent of IPv6 multicast scopes; nothing here maps them.
   if (ip6[24] == 0xff) return drop(out, DropReason::Multicast);
@@ -425,10 +432,11 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
 
   Flow6 f6;
   Flow4 f4;
-  switch (map_flow(mapper, ip6, c.proto, sport, dport, icmp_error ? Part::OuterOfIcmpError : Part::Outer,
-                   f6, f4)) {
-    case MapStatus::Ok: break;
-    case MapStatus::SrcUntranslatable: return drop(out, DropReason::SrcUntranslatable);
+  switch (map_flow(mapper, ip6, c.proto, sport, dport, icmp_error ? Part::OuterOfIcmpError : Part::Outer, f6, f4)) {
+    case MapStatus::Ok:
+      break;
+    case MapStatus::SrcUntranslatable:
+      return drop(out, DropReason::SrcUntranslatable);
     case MapStatus::DstUntranslatable:
       return reply(pkt, cfg, out, icmp6::kDestUnreach, 0, 0, DropReason::DstUntranslatable);
     case MapStatus::Prohibited:
@@ -465,8 +473,8 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   if (total > out.data.size()) return drop(out, DropReason::NoSpace);
 
   uint8_t* o = out.data.data();
-  write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off,
-                    static_cast<uint8_t>(ip6[7] - 1), f4.proto, f4);
+  write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off, static_cast<uint8_t>(ip6[7] - 1),
+                    f4.proto, f4);
   // With payload_in_place only the transport header's fixed part (all fix_transport changes) is
   // written here; the rest stays in the input for the caller to write after it.
   size_t copy = l4len;

@@ -48,9 +48,9 @@ void put_host16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
 // Where the headers of an IP packet are. Only the headers are looked at, never the payload.
 struct Layout {
   uint8_t version = 0;
-  size_t total = 0;    // IP length (IPv4 Total Length, 40 + IPv6 Payload Length); <= pkt.size()
-  size_t l4_off = 0;   // start of the upper-layer header (after IPv4 options / IPv6 extension headers)
-  uint8_t proto = 0;   // upper-layer protocol
+  size_t total = 0;       // IP length (IPv4 Total Length, 40 + IPv6 Payload Length); <= pkt.size()
+  size_t l4_off = 0;      // start of the upper-layer header (after IPv4 options / IPv6 extension headers)
+  uint8_t proto = 0;      // upper-layer protocol
   bool fragment = false;  // IPv4 MF/offset, or any IPv6 Fragment header
   bool df = false;        // IPv4 only
   size_t l4_len() const { return total - l4_off; }
@@ -171,8 +171,7 @@ Path classify(std::span<const uint8_t> pkt, const VnetHdr& h, const Config& cfg)
   // hdr_len is only a hint (the kernel fills in the linear part's length, which may include some
   // payload), so it only has to lie within the packet.
   if (h.hdr_len > pkt.size()) return Path::Drop;
-  if (partial && (h.csum_start != L.l4_off || h.csum_offset != (tcp ? kTcpCsumOff : kUdpCsumOff)))
-    return Path::Drop;
+  if (partial && (h.csum_start != L.l4_off || h.csum_offset != (tcp ? kTcpCsumOff : kUdpCsumOff))) return Path::Drop;
 
   const size_t l4len = L.l4_len();
   const size_t payload = l4len - l4hdr;
@@ -224,8 +223,7 @@ bool finish_checksum(std::span<uint8_t> pkt, const VnetHdr& h) {
   return true;
 }
 
-size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t> out,
-               std::span<uint16_t> lens) {
+size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t> out, std::span<uint16_t> lens) {
   const uint8_t base = h.gso_type & static_cast<uint8_t>(~kGsoEcn);
   if (base != kGsoTcpV4 && base != kGsoTcpV6 && base != kGsoUdpL4) return 0;
   const size_t mss = h.gso_size;
@@ -283,8 +281,7 @@ size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t
     // The whole checksum, afresh: the super-packet's field may be partial or complete, and is not
     // trusted either way.
     store16(l4 + ck_off, 0);
-    uint16_t ck = checksum::finish(
-        checksum::partial({l4, ulen}, pseudo_sum(o, L.version, L.proto, ulen)));
+    uint16_t ck = checksum::finish(checksum::partial({l4, ulen}, pseudo_sum(o, L.version, L.proto, ulen)));
     if (!tcp && ck == 0) ck = 0xffff;  // RFC 768 / RFC 8200 §8.1: a computed zero is sent as all ones
     store16(l4 + ck_off, ck);
     lens[i] = static_cast<uint16_t>(total);
@@ -314,8 +311,8 @@ bool after_translation(const VnetHdr& in, std::span<uint8_t> out_pkt, size_t tot
   if (l4hdr == 0) return false;
   out = VnetHdr{};
   out.flags = kFlagNeedsCsum;
-  out.gso_type = static_cast<uint8_t>((tcp ? (L.version == 4 ? kGsoTcpV4 : kGsoTcpV6) : kGsoUdpL4) |
-                                      (in.gso_type & kGsoEcn));
+  out.gso_type =
+      static_cast<uint8_t>((tcp ? (L.version == 4 ? kGsoTcpV4 : kGsoTcpV6) : kGsoUdpL4) | (in.gso_type & kGsoEcn));
   out.gso_size = in.gso_size;
   out.csum_start = static_cast<uint16_t>(L.l4_off);
   out.csum_offset = tcp ? static_cast<uint16_t>(kTcpCsumOff) : static_cast<uint16_t>(kUdpCsumOff);

@@ -34,12 +34,12 @@ constexpr size_t kVnetHdrLen = 10;
 constexpr uint8_t kFlagNeedsCsum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
 constexpr uint8_t kFlagDataValid = 2;  // VIRTIO_NET_HDR_F_DATA_VALID (checksum already verified)
 
-constexpr uint8_t kGsoNone = 0;     // VIRTIO_NET_HDR_GSO_NONE
-constexpr uint8_t kGsoTcpV4 = 1;    // VIRTIO_NET_HDR_GSO_TCPV4
-constexpr uint8_t kGsoUdp = 3;      // VIRTIO_NET_HDR_GSO_UDP (UFO: IP fragmentation; never enabled)
-constexpr uint8_t kGsoTcpV6 = 4;    // VIRTIO_NET_HDR_GSO_TCPV6
-constexpr uint8_t kGsoUdpL4 = 5;    // VIRTIO_NET_HDR_GSO_UDP_L4 (USO, either family)
-constexpr uint8_t kGsoEcn = 0x80;   // VIRTIO_NET_HDR_GSO_ECN (or-ed into gso_type; kept as is)
+constexpr uint8_t kGsoNone = 0;    // VIRTIO_NET_HDR_GSO_NONE
+constexpr uint8_t kGsoTcpV4 = 1;   // VIRTIO_NET_HDR_GSO_TCPV4
+constexpr uint8_t kGsoUdp = 3;     // VIRTIO_NET_HDR_GSO_UDP (UFO: IP fragmentation; never enabled)
+constexpr uint8_t kGsoTcpV6 = 4;   // VIRTIO_NET_HDR_GSO_TCPV6
+constexpr uint8_t kGsoUdpL4 = 5;   // VIRTIO_NET_HDR_GSO_UDP_L4 (USO, either family)
+constexpr uint8_t kGsoEcn = 0x80;  // VIRTIO_NET_HDR_GSO_ECN (or-ed into gso_type; kept as is)
 
 struct VnetHdr {
   uint8_t flags = 0;
@@ -50,7 +50,7 @@ struct VnetHdr {
   uint16_t csum_offset = 0;  // offset of the checksum field from csum_start
 };
 
-VnetHdr parse(const uint8_t* p);          // reads kVnetHdrLen bytes
+VnetHdr parse(const uint8_t* p);           // reads kVnetHdrLen bytes
 void store(const VnetHdr& h, uint8_t* p);  // writes kVnetHdrLen bytes
 
 // What to do with a packet read from the TUN (`pkt` starts at the IP header, `h` is its header).
@@ -83,8 +83,7 @@ bool finish_checksum(std::span<uint8_t> pkt, const VnetHdr& h);
 // segment its own UDP header and length. IPv4: total length, header checksum, and an Identification
 // that increments per segment; IPv6: payload length. Returns the number of packets, 0 if the
 // packet is malformed, or more segments than lens.size() or bytes than out.size() would be needed.
-size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t> out,
-               std::span<uint16_t> lens);
+size_t segment(std::span<const uint8_t> pkt, const VnetHdr& h, std::span<uint8_t> out, std::span<uint16_t> lens);
 
 // After a Super packet was translated into `out_pkt` (one packet, the other family): returns the
 // virtio-net header to write with it (gso_type for the new family, csum_start at the new L4 offset,

@@ -22,8 +22,8 @@ std::span<const uint8_t> joinable_udp(std::span<const uint8_t> pkt, size_t& l4_o
   const uint8_t* p = pkt.data();
   uint32_t pseudo;
   if ((p[0] >> 4) == 4) {
-    if (p[0] != 0x45 || p[9] != kUdp) return {};         // options, or not UDP
-    if ((load16(p + 6) & 0x3fff) != 0) return {};         // MF or a fragment offset
+    if (p[0] != 0x45 || p[9] != kUdp) return {};   // options, or not UDP
+    if ((load16(p + 6) & 0x3fff) != 0) return {};  // MF or a fragment offset
     if (load16(p + 2) != pkt.size()) return {};
     l4_off = kIpv4Hdr;
     pseudo = checksum::pseudo_header4(p + 12, p + 16, kUdp, static_cast<uint16_t>(pkt.size() - kIpv4Hdr));
@@ -51,10 +51,10 @@ bool same_flow(const uint8_t* a, const uint8_t* b, size_t l4_off) {
     if (std::memcmp(a + 6, b + 6, 4) != 0) return false;    // flags/offset, TTL, protocol
     if (std::memcmp(a + 12, b + 12, 8) != 0) return false;  // addresses
   } else {
-    if (std::memcmp(a, b, 4) != 0) return false;            // version, traffic class, flow label
-    if (std::memcmp(a + 6, b + 6, 34) != 0) return false;   // next header, hop limit, addresses
+    if (std::memcmp(a, b, 4) != 0) return false;           // version, traffic class, flow label
+    if (std::memcmp(a + 6, b + 6, 34) != 0) return false;  // next header, hop limit, addresses
   }
-  return std::memcmp(a + l4_off, b + l4_off, 4) == 0;       // ports
+  return std::memcmp(a + l4_off, b + l4_off, 4) == 0;  // ports
 }
 
 }  // namespace
@@ -81,8 +81,8 @@ UdpCoalescer::Offer UdpCoalescer::offer(std::span<const uint8_t> pkt) {
   }
   const size_t payload = udp.size() - kUdpHdr;
   uint8_t* train = buf_.data() + kVnetHdrLen;
-  if (closed_ || static_cast<uint8_t>(pkt[0] >> 4) != version_ || payload > gso_size_ ||
-      len_ + payload > kMaxBytes || !same_flow(train, pkt.data(), l4_off_)) {
+  if (closed_ || static_cast<uint8_t>(pkt[0] >> 4) != version_ || payload > gso_size_ || len_ + payload > kMaxBytes ||
+      !same_flow(train, pkt.data(), l4_off_)) {
     pending_l4_off_ = l4_off;
     return Offer::NewTrain;
   }

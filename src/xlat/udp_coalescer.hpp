@@ -82,8 +82,8 @@ class UdpCoalescer {
   std::vector<uint8_t> buf_;  // kVnetHdrLen headroom, then the train
   size_t len_ = 0;            // bytes of train after the headroom
   size_t count_ = 0;
-  size_t l4_off_ = 0;         // 20 or 40
-  size_t gso_size_ = 0;       // payload bytes of the first datagram
+  size_t l4_off_ = 0;    // 20 or 40
+  size_t gso_size_ = 0;  // payload bytes of the first datagram
   uint8_t version_ = 0;
   bool closed_ = false;
   size_t pending_l4_off_ = 0;  // what offer() found out about a NewTrain packet, for restart()

@@ -18,14 +18,14 @@ enum class DropReason : uint8_t {
   SrcUntranslatable,
   DstUntranslatable,
   Prohibited,
-  TtlExpired,           // TTL / hop limit reached zero (an ICMP Time Exceeded may have been sent back)
-  TooBig,               // DF=1 (or IPv6) packet larger than the next MTU (a Frag Needed / PTB may have been sent back)
-  SourceRouted,         // IPv4 unexpired source route option (RFC 7915 §4.1) / IPv6 routing header with segments left (§5.1)
-  UdpZeroChecksum,      // IPv4 UDP checksum 0 that could not (or must not) be computed
-  FragmentedIcmp,       // fragmented ICMP/ICMPv6 packets: the checksum cannot be translated (RFC 7915 §4.2 / §5.2 Note)
-  InnerPacket,          // ICMP error whose inner packet cannot be translated
-  Multicast,            // IPv4 multicast / broadcast destination
-  NoSpace,              // output buffer too small (a bug in the caller; counted, never crashes)
+  TtlExpired,    // TTL / hop limit reached zero (an ICMP Time Exceeded may have been sent back)
+  TooBig,        // DF=1 (or IPv6) packet larger than the next MTU (a Frag Needed / PTB may have been sent back)
+  SourceRouted,  // IPv4 unexpired source route option (RFC 7915 §4.1) / IPv6 routing header with segments left (§5.1)
+  UdpZeroChecksum,  // IPv4 UDP checksum 0 that could not (or must not) be computed
+  FragmentedIcmp,   // fragmented ICMP/ICMPv6 packets: the checksum cannot be translated (RFC 7915 §4.2 / §5.2 Note)
+  InnerPacket,      // ICMP error whose inner packet cannot be translated
+  Multicast,        // IPv4 multicast / broadcast destination
+  NoSpace,          // output buffer too small (a bug in the caller; counted, never crashes)
   Count_
 };
 

@@ -24,7 +24,10 @@ TEST(Checksum, IncrementalUpdateMatchesRecompute) {
                          0x00, 0x00, 0xc0, 0x00, 0x02, 0x01, 0xc6, 0x33, 0x64, 0x02};
   uint16_t before = checksum::finish(checksum::partial(d));
   uint32_t old_part = checksum::partial(std::span(d).subspan(12, 8));
-  d[12] = 0xcb; d[13] = 0x00; d[14] = 0x71; d[15] = 0x05;
+  d[12] = 0xcb;
+  d[13] = 0x00;
+  d[14] = 0x71;
+  d[15] = 0x05;
   uint32_t new_part = checksum::partial(std::span(d).subspan(12, 8));
   EXPECT_EQ(checksum::update(before, old_part, new_part), checksum::finish(checksum::partial(d)));
 }

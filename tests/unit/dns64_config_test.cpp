@@ -38,8 +38,9 @@ TEST(Dns64Config, Endpoints) {
 }
 
 TEST(Dns64Config, ResolvConf) {
-  auto v = parse_resolv_conf("# comment\nsearch example\nnameserver 192.0.2.1\nnameserver 2001:db8::53\n"
-                             "nameserver fe80::1%eth0\noptions edns0\n");
+  auto v = parse_resolv_conf(
+      "# comment\nsearch example\nnameserver 192.0.2.1\nnameserver 2001:db8::53\n"
+      "nameserver fe80::1%eth0\noptions edns0\n");
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].str(), "192.0.2.1:53");
   EXPECT_EQ(v[1].str(), "[2001:db8::53]:53");

@@ -10,22 +10,20 @@ namespace sixfour::dns64 {
 namespace {
 
 // www.example.test
-const std::vector<uint8_t> kName = {3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-                                    4, 't', 'e', 's', 't', 0};
+const std::vector<uint8_t> kName = {3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0};
 
 std::vector<uint8_t> query_bytes() {
   std::vector<uint8_t> q = {
-      0x12, 0x34,  // ID
-      0x01, 0x10,  // RD=1, CD=1
-      0, 1, 0, 0, 0, 0, 0, 1,  // QD=1 AN=0 NS=0 AR=1
-      3, 'W', 'w', 'W', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
-      0, 28, 0, 1,  // AAAA IN
-      0,            // OPT owner: root
-      0, 41,        // TYPE OPT
-      0x10, 0x00,   // UDP payload 4096
-      0, 0,         // extended RCODE, version 0
-      0x80, 0,      // DO=1
-      0, 0,         // RDLENGTH 0
+      0x12, 0x34,                            // ID
+      0x01, 0x10,                            // RD=1, CD=1
+      0,    1,    0,   0,   0, 0,   0,   1,  // QD=1 AN=0 NS=0 AR=1
+      3,    'W',  'w', 'W', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 28, 0, 1,  // AAAA IN
+      0,           // OPT owner: root
+      0,    41,    // TYPE OPT
+      0x10, 0x00,  // UDP payload 4096
+      0,    0,     // extended RCODE, version 0
+      0x80, 0,     // DO=1
+      0,    0,     // RDLENGTH 0
   };
   return q;
 }
@@ -114,7 +112,7 @@ TEST(Dns64Query, ErrorAnswersEchoIdAndQuestion) {
   ASSERT_EQ(r.size(), 12 + kName.size() + 4 + 11);
   EXPECT_EQ(r[0], 0x12);
   EXPECT_EQ(r[1], 0x34);
-  EXPECT_EQ(r[2], 0x81 | 0x00);  // QR, RD (opcode 0)
+  EXPECT_EQ(r[2], 0x81 | 0x00);             // QR, RD (opcode 0)
   EXPECT_EQ(r[3], 0x80 | 0x10 | kRefused);  // RA, CD, RCODE
   EXPECT_EQ(r[5], 1);
   EXPECT_EQ(r[11], 1);  // the OPT
@@ -131,15 +129,13 @@ TEST(Dns64Query, ErrorAnswersEchoIdAndQuestion) {
 std::vector<uint8_t> response_bytes() {
   return {
       0xab, 0xcd, 0x81, 0xa0,  // QR RD RA AD, NOERROR
-      0, 1, 0, 2, 0, 0, 0, 0,
-      3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
-      0, 1, 0, 1,
-      0xc0, 12,                 // owner: www.example.test
-      0, 5, 0, 1, 0, 0, 1, 44,  // CNAME IN TTL 300
-      0, 6, 3, 'w', 'e', 'b', 0xc0, 16,  // web.example.test
-      0xc0, 46,                 // owner: web.example.test
-      0, 1, 0, 1, 0, 0, 0, 60,  // A IN TTL 60
-      0, 4, 192, 0, 2, 33,
+      0,    1,    0,    2,    0,   0,   0,    0,   3,   'w', 'w', 'w', 7, 'e', 'x',  'a',
+      'm',  'p',  'l',  'e',  4,   't', 'e',  's', 't', 0,   0,   1,   0, 1,   0xc0, 12,  // owner: www.example.test
+      0,    5,    0,    1,    0,   0,   1,    44,                                         // CNAME IN TTL 300
+      0,    6,    3,    'w',  'e', 'b', 0xc0, 16,                                         // web.example.test
+      0xc0, 46,                                                                           // owner: web.example.test
+      0,    1,    0,    1,    0,   0,   0,    60,                                         // A IN TTL 60
+      0,    4,    192,  0,    2,   33,
   };
 }
 
@@ -180,15 +176,15 @@ TEST(Dns64Render, AnswerCarriesQueryIdQuestionCaseAndOpt) {
   auto r = render(q, *m, 4096);
   EXPECT_EQ(r[0], 0x12);
   EXPECT_EQ(r[1], 0x34);
-  EXPECT_EQ(r[2] & 0x80, 0x80);        // QR
-  EXPECT_EQ(r[3] & 0x30, 0x30);        // AD from the upstream, CD from the query
-  EXPECT_EQ(r[7], 2);                  // ANCOUNT
-  EXPECT_EQ(r[11], 1);                 // ARCOUNT: our OPT
-  EXPECT_EQ(r[13], 'W');               // the client's case
-  EXPECT_EQ(r[r.size() - 11], 0);      // OPT owner root
+  EXPECT_EQ(r[2] & 0x80, 0x80);    // QR
+  EXPECT_EQ(r[3] & 0x30, 0x30);    // AD from the upstream, CD from the query
+  EXPECT_EQ(r[7], 2);              // ANCOUNT
+  EXPECT_EQ(r[11], 1);             // ARCOUNT: our OPT
+  EXPECT_EQ(r[13], 'W');           // the client's case
+  EXPECT_EQ(r[r.size() - 11], 0);  // OPT owner root
   EXPECT_EQ(r[r.size() - 9], kTypeOPT);
   EXPECT_EQ(r[r.size() - 8] << 8 | r[r.size() - 7], kEdnsSize);
-  EXPECT_EQ(r[r.size() - 4], 0x80);    // DO echoed
+  EXPECT_EQ(r[r.size() - 4], 0x80);  // DO echoed
   auto back = parse_response(r, kName, kTypeAAAA);
   ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->answer.size(), m->answer.size());

@@ -26,9 +26,7 @@ Rr aaaa(const char* owner, uint32_t ttl, const char* addr) {
   auto v6 = Ipv6Addr::parse(addr).value();
   return rr(owner, kTypeAAAA, ttl, std::vector<uint8_t>(v6.b.begin(), v6.b.end()));
 }
-Rr cname(const char* owner, uint32_t ttl, const char* target) {
-  return rr(owner, kTypeCNAME, ttl, N(target));
-}
+Rr cname(const char* owner, uint32_t ttl, const char* target) { return rr(owner, kTypeCNAME, ttl, N(target)); }
 // SOA example.test: ns.example.test. admin.example.test. 1 3600 600 86400 MINIMUM
 Rr soa(uint32_t ttl, uint32_t minimum) {
   std::vector<uint8_t> rd = N("ns.example.test");
@@ -128,15 +126,14 @@ TEST_P(Dns64EveryLength, SynthesizesTheRfc6052Address) {
   EXPECT_EQ(out->answer[0].rdata[8], 0) << "u-octet must be zero";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rfc6052Table, Dns64EveryLength,
-    ::testing::Values(LenCase{"2001:db8::/32", "2001:db8:c000:221::"},
-                      LenCase{"2001:db8:100::/40", "2001:db8:1c0:2:21::"},
-                      LenCase{"2001:db8:122::/48", "2001:db8:122:c000:2:2100::"},
-                      LenCase{"2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::"},
-                      LenCase{"2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0"},
-                      LenCase{"2001:db8:122:344::/96", "2001:db8:122:344::c000:221"},
-                      LenCase{"64:ff9b::/96", "64:ff9b::c000:221"}));
+INSTANTIATE_TEST_SUITE_P(Rfc6052Table, Dns64EveryLength,
+                         ::testing::Values(LenCase{"2001:db8::/32", "2001:db8:c000:221::"},
+                                           LenCase{"2001:db8:100::/40", "2001:db8:1c0:2:21::"},
+                                           LenCase{"2001:db8:122::/48", "2001:db8:122:c000:2:2100::"},
+                                           LenCase{"2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::"},
+                                           LenCase{"2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0"},
+                                           LenCase{"2001:db8:122:344::/96", "2001:db8:122:344::c000:221"},
+                                           LenCase{"64:ff9b::/96", "64:ff9b::c000:221"}));
 
 TEST(Dns64Synthesize, OneAaaaPerARecordInOrder) {
   Message a_answer;
@@ -214,7 +211,7 @@ TEST(Dns64Synthesize, DnssecBits) {  // RFC 6147 §5.5
   a_answer.answer.push_back(rr("end.example.test", kTypeRRSIG, 60, {0, kTypeA, 13, 3}));
   auto with_do = synthesize(nodata(), a_answer, N("alias.example.test"), Settings{}, true);
   ASSERT_TRUE(with_do);
-  EXPECT_FALSE(with_do->ad);  // synthesized data is never authenticated
+  EXPECT_FALSE(with_do->ad);              // synthesized data is never authenticated
   ASSERT_EQ(with_do->answer.size(), 3u);  // CNAME, its RRSIG, AAAA; the A's RRSIG is gone
   EXPECT_EQ(with_do->answer[1].type, kTypeRRSIG);
   auto without = synthesize(nodata(), a_answer, N("alias.example.test"), Settings{}, false);
@@ -237,12 +234,10 @@ TEST(Dns64Ptr, TargetInsideThePrefix) {  // RFC 6147 §5.3.1
 }
 
 TEST(Dns64Ptr, OtherNamesAreForwarded) {
-  EXPECT_FALSE(ptr_target(N("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"),
-                          Settings{}));
+  EXPECT_FALSE(ptr_target(N("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"), Settings{}));
   EXPECT_FALSE(ptr_target(N("b.9.f.f.4.6.0.0.ip6.arpa"), Settings{}));  // not a full address
   EXPECT_FALSE(ptr_target(N("33.2.0.192.in-addr.arpa"), Settings{}));
-  EXPECT_FALSE(ptr_target(N("x.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa"),
-                          Settings{}));
+  EXPECT_FALSE(ptr_target(N("x.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa"), Settings{}));
 }
 
 TEST(Dns64Ptr, AnswerIsCnamePlusTheUpstreamRecords) {
@@ -283,9 +278,8 @@ TEST(Dns64Ipv4only, AaaaEmbedsTheWellKnownAddresses) {  // RFC 7050 §2, RFC 888
 TEST(Dns64Wire, SynthesizedAnswerOnTheWire) {
   // The client asks h.example.test AAAA without EDNS; the answer must be a well-formed message
   // with the synthesized record (owner compressed to the question).
-  std::vector<uint8_t> qw = {0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-                             1, 'h', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
-                             0, 28, 0, 1};
+  std::vector<uint8_t> qw = {0,   7,   1,   0,   0,   1,   0, 0,   0,   0,   0,   0, 1, 'h', 7, 'e',
+                             'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 28,  0, 1};
   Query q;
   ASSERT_EQ(parse_query(qw, q), QueryStatus::ok);
   Message a_answer;
@@ -297,8 +291,8 @@ TEST(Dns64Wire, SynthesizedAnswerOnTheWire) {
   expect[2] = 0x81;  // QR RD
   expect[3] = 0x80;  // RA, NOERROR
   expect[7] = 1;     // ANCOUNT
-  std::vector<uint8_t> rr_bytes = {0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16,
-                                   0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 33};
+  std::vector<uint8_t> rr_bytes = {0xc0, 12,   0, 28, 0, 1, 0, 0, 0, 60, 0,   16, 0, 0x64,
+                                   0xff, 0x9b, 0, 0,  0, 0, 0, 0, 0, 0,  192, 0,  2, 33};
   expect.insert(expect.end(), rr_bytes.begin(), rr_bytes.end());
   EXPECT_EQ(w, expect);
 }

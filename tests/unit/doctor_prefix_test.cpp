@@ -92,7 +92,8 @@ TEST(Rfc7050, AmbiguityWithoutTheOtherWkaIsReported) {
 // RFC 8781 §4:
 //   Type (8) = 38 | Length (8) = 2 | Scaled Lifetime (13) | PLC (3) | Highest 96 bits of the Prefix
 std::vector<uint8_t> pref64_option(uint16_t scaled, uint8_t plc, std::vector<uint8_t> prefix96, uint8_t length = 2) {
-  std::vector<uint8_t> o{38, length, static_cast<uint8_t>((scaled << 3) >> 8), static_cast<uint8_t>((scaled << 3 | plc) & 0xff)};
+  std::vector<uint8_t> o{38, length, static_cast<uint8_t>((scaled << 3) >> 8),
+                         static_cast<uint8_t>((scaled << 3 | plc) & 0xff)};
   prefix96.resize(12);
   o.insert(o.end(), prefix96.begin(), prefix96.end());
   return o;
@@ -176,7 +177,8 @@ TEST(Pref64, ArbitraryBytesNeverReadOutOfBounds) {
     for (size_t j = 0; j < extra; ++j) ra.push_back(static_cast<uint8_t>(rng()));
     if (extra > 2 && rng() % 2) ra[16] = kPref64Type;
     for (const Pref64& p : pref64_from_ra(ra)) EXPECT_TRUE(p.prefix.len <= 96);
-    for (size_t cut = 0; cut < ra.size(); cut += 5) (void)pref64_from_options(std::span<const uint8_t>(ra).subspan(cut));
+    for (size_t cut = 0; cut < ra.size(); cut += 5)
+      (void)pref64_from_options(std::span<const uint8_t>(ra).subspan(cut));
   }
 }
 

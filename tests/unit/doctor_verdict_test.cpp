@@ -31,11 +31,16 @@ struct Flat {
           if (i + 4 >= s.size()) return false;
           v += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 4)), nullptr, 16));
           i += 4;
-        } else if (e == 'n') v += '\n';
-        else if (e == 't') v += '\t';
-        else if (e == 'r') v += '\r';
-        else if (e == '"' || e == '\\' || e == '/') v += e;
-        else return false;
+        } else if (e == 'n')
+          v += '\n';
+        else if (e == 't')
+          v += '\t';
+        else if (e == 'r')
+          v += '\r';
+        else if (e == '"' || e == '\\' || e == '/')
+          v += e;
+        else
+          return false;
       } else {
         v += s[i];
       }
@@ -61,7 +66,10 @@ struct Flat {
         if (i >= s.size() || s[i++] != ':') return false;
         if (!value(pre + k)) return false;
         ws();
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
         if (i < s.size() && s[i] == '}') return ++i, true;
         return false;
       }
@@ -73,7 +81,10 @@ struct Flat {
       for (int n = 0;; ++n) {
         if (!value(pre + std::to_string(n))) return false;
         ws();
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
         if (i < s.size() && s[i] == ']') return ++i, true;
         return false;
       }
@@ -88,7 +99,8 @@ struct Flat {
     while (i < s.size() && std::string_view("-+.eE0123456789truefalsn").find(s[i]) != std::string_view::npos) ++i;
     const std::string_view tok = s.substr(start, i - start);
     if (tok.empty()) return false;
-    if (!(tok == "true" || tok == "false" || tok == "null" || tok.find_first_not_of("-+.eE0123456789") == std::string_view::npos))
+    if (!(tok == "true" || tok == "false" || tok == "null" ||
+          tok.find_first_not_of("-+.eE0123456789") == std::string_view::npos))
       return false;
     out[path] = std::string(tok);
     return true;
@@ -142,11 +154,14 @@ Report build(const Case& c) {
   r.probes.push_back(probe("ipv4_literal", c.v4));
   r.probes.push_back(probe("ipv6_literal", c.v6));
   const bool res = c.v4_resolves;
-  r.probes.push_back(name_probe("ipv4_name", c.v4name, res ? std::vector<std::string>{"198.51.100.2"} : std::vector<std::string>{},
-                                res && c.dns64 ? std::vector<std::string>{"2001:db8:64::c633:6402"} : std::vector<std::string>{},
-                                res && c.dns64));
-  r.probes.push_back(name_probe("ipv6_name", c.v6name, {}, res ? std::vector<std::string>{"2001:db8:d5::2"} : std::vector<std::string>{}));
-  r.probes.push_back(name_probe("dual_stack_name", c.dsname, res ? std::vector<std::string>{"203.0.113.2"} : std::vector<std::string>{},
+  r.probes.push_back(
+      name_probe("ipv4_name", c.v4name, res ? std::vector<std::string>{"198.51.100.2"} : std::vector<std::string>{},
+                 res && c.dns64 ? std::vector<std::string>{"2001:db8:64::c633:6402"} : std::vector<std::string>{},
+                 res && c.dns64));
+  r.probes.push_back(name_probe("ipv6_name", c.v6name, {},
+                                res ? std::vector<std::string>{"2001:db8:d5::2"} : std::vector<std::string>{}));
+  r.probes.push_back(name_probe("dual_stack_name", c.dsname,
+                                res ? std::vector<std::string>{"203.0.113.2"} : std::vector<std::string>{},
                                 res ? std::vector<std::string>{"2001:db8:d5::2"} : std::vector<std::string>{}));
   r.probes.push_back(probe("nat64_literal", c.nat64lit));
   if (c.dns64) r.rfc7050.push_back(dns64_answer("2001:db8:64::/96"));
@@ -169,7 +184,8 @@ const Case kTable[] = {
     {"both families", ok, ok, ok, ok, ok, skip, false, true, false, "dual_stack", 0},
     {"both, slow IPv4 still works", slow, ok, ok, ok, ok, skip, false, true, false, "dual_stack", 0},
     {"IPv6-only with DNS64 and NAT64", fail, ok, ok, ok, ok, ok, true, true, false, "ipv6_only_nat64", 10},
-    {"IPv6-only, DNS64 + NAT64 literal, IPv4 name target down", fail, ok, fail, ok, ok, ok, true, true, false, "ipv6_only_nat64", 10},
+    {"IPv6-only, DNS64 + NAT64 literal, IPv4 name target down", fail, ok, fail, ok, ok, ok, true, true, false,
+     "ipv6_only_nat64", 10},
     {"IPv6-only without NAT64", fail, ok, fail, ok, ok, skip, false, true, false, "ipv6_only_no_nat64", 11},
     {"IPv4-only", ok, fail, ok, fail, ok, skip, false, true, false, "ipv4_only", 12},
     {"nothing", fail, fail, fail, fail, fail, skip, false, false, false, "no_connectivity", 13},
@@ -192,10 +208,12 @@ TEST(DoctorVerdict, Table) {
 TEST(DoctorVerdict, SentencesNameTheFix) {
   EXPECT_EQ(decide(build(kTable[0])).sentence, "IPv4 and IPv6 both working.");
   const Verdict n = decide(build(kTable[2]));
-  EXPECT_NE(n.sentence.find("IPv6-only network with DNS64/NAT64 (2001:db8:64::/96): names work, IPv4 literals will fail"),
-            std::string::npos)
+  EXPECT_NE(
+      n.sentence.find("IPv6-only network with DNS64/NAT64 (2001:db8:64::/96): names work, IPv4 literals will fail"),
+      std::string::npos)
       << n.sentence;
-  EXPECT_NE(decide(build(kTable[4])).sentence.find("use a proxy on a dual-stack server (sixfour socks)"), std::string::npos);
+  EXPECT_NE(decide(build(kTable[4])).sentence.find("use a proxy on a dual-stack server (sixfour socks)"),
+            std::string::npos);
   EXPECT_NE(decide(build(kTable[8])).sentence.find("sixfour dns64"), std::string::npos);
   EXPECT_NE(decide(build(kTable[9])).sentence.find("sixfour nat64 --prefix 2001:db8:64::/96"), std::string::npos);
 }
@@ -270,9 +288,7 @@ TEST(DoctorJson, Shape) {
   EXPECT_EQ(j.back(), '\n');
 }
 
-TEST(DoctorJson, Escaping) {
-  EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-}
+TEST(DoctorJson, Escaping) { EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\""); }
 
 }  // namespace
 }  // namespace sixfour::doctor

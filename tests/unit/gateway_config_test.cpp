@@ -59,7 +59,7 @@ TEST(GatewayPorts, TakesTheGapAboveWhenLarger) {
 TEST(GatewayPorts, TieGoesAbove) {
   // below: 1024-1999 (976) vs above: 64560-65535 (976)
   auto p = choose_ports({2000, 64559});
-  ASSERT_FALSE(p);  // both under the minimum
+  ASSERT_FALSE(p);                        // both under the minimum
   auto q = choose_ports({11024, 55535});  // 10000 ports on either side
   ASSERT_TRUE(q) << q.error();
   EXPECT_EQ(q->str(), "55536-65535");
@@ -171,8 +171,7 @@ TEST(GatewayConfig, NoOrSeveralHostAddressesAskForPool4) {
   h.addresses.push_back(a4("eth-s4", "198.51.100.9", 24));
   auto c = validate(inside({"eth-c6"}), h);
   ASSERT_FALSE(c);
-  EXPECT_NE(c.error().find("2 IPv4 addresses (198.51.100.1 (eth-s4), 198.51.100.9 (eth-s4))"),
-            std::string::npos)
+  EXPECT_NE(c.error().find("2 IPv4 addresses (198.51.100.1 (eth-s4), 198.51.100.9 (eth-s4))"), std::string::npos)
       << c.error();
   EXPECT_NE(c.error().find("--pool4 ADDR"), std::string::npos);
 
@@ -363,7 +362,7 @@ mtu = 1400
 allow-non-global = true
 control = "/tmp/gw.sock"
 )",
-                     "gw.toml");
+                      "gw.toml");
   ASSERT_TRUE(f) << f.error();
   ConfigInput cli;
   cli.tun.set("cli64");
@@ -433,7 +432,10 @@ TEST(GatewayRuleset, SharedModeText) {
             "  }\n"
             "}\n");
   const std::string apply = nft_apply_script(s);
-  EXPECT_EQ(apply.rfind("add table inet sixfour_sixfour0\ndelete table inet sixfour_sixfour0\ntable inet sixfour_sixfour0 {\n", 0), 0u)
+  EXPECT_EQ(
+      apply.rfind(
+          "add table inet sixfour_sixfour0\ndelete table inet sixfour_sixfour0\ntable inet sixfour_sixfour0 {\n", 0),
+      0u)
       << apply;
   EXPECT_EQ(nft_delete_script("sixfour0"), "delete table inet sixfour_sixfour0\n");
 }

@@ -30,8 +30,8 @@ TEST(Ipv4Addr, ParseAndBytes) {
 }
 
 TEST(Ipv4Addr, ParseErrorsNameTheValue) {
-  for (const char* bad : {"", "192.0.2", "192.0.2.256", "192.0.2.1.5", "0x7f.0.0.1", "192.0.2.1 ",
-                          "2001:db8::1", "192.0.2.1/24", "abc"}) {
+  for (const char* bad : {"", "192.0.2", "192.0.2.256", "192.0.2.1.5", "0x7f.0.0.1", "192.0.2.1 ", "2001:db8::1",
+                          "192.0.2.1/24", "abc"}) {
     auto r = Ipv4Addr::parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_THAT(r.error(), HasSubstr(std::string("\"") + bad + "\"")) << bad;
@@ -69,8 +69,8 @@ TEST(Ipv6Addr, ParseAllTextForms) {
 }
 
 TEST(Ipv6Addr, ParseErrorsNameTheValue) {
-  for (const char* bad : {"", "2001:db8::1::2", "2001:db8:::1", "12345::", "fe80::1%eth0", "192.0.2.1",
-                          "2001:db8::/64", "1:2:3:4:5:6:7:8:9", "g::1"}) {
+  for (const char* bad : {"", "2001:db8::1::2", "2001:db8:::1", "12345::", "fe80::1%eth0", "192.0.2.1", "2001:db8::/64",
+                          "1:2:3:4:5:6:7:8:9", "g::1"}) {
     auto r = Ipv6Addr::parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_THAT(r.error(), HasSubstr(std::string("\"") + bad + "\"")) << bad;
@@ -81,8 +81,8 @@ TEST(Ipv6Addr, ParseErrorsNameTheValue) {
 TEST(Ipv6Addr, StrIsRfc5952Canonical) {
   EXPECT_EQ(v6("2001:0DB8:0000:0000:0000:0000:0000:0001").str(), "2001:db8::1");  // §4.1, §4.3
   EXPECT_EQ(v6("2001:db8:0:0:1:0:0:1").str(), "2001:db8::1:0:0:1");               // §4.2.3 first of equal runs
-  EXPECT_EQ(v6("2001:0:0:1:0:0:0:1").str(), "2001:0:0:1::1");                      // §4.2.3 longest run
-  EXPECT_EQ(v6("2001:db8:0:1:1:1:1:1").str(), "2001:db8:0:1:1:1:1:1");             // §4.2.2 no "::" for one group
+  EXPECT_EQ(v6("2001:0:0:1:0:0:0:1").str(), "2001:0:0:1::1");                     // §4.2.3 longest run
+  EXPECT_EQ(v6("2001:db8:0:1:1:1:1:1").str(), "2001:db8:0:1:1:1:1:1");            // §4.2.2 no "::" for one group
   EXPECT_EQ(v6("::").str(), "::");
   EXPECT_EQ(v6("::1").str(), "::1");
   EXPECT_EQ(v6("1::").str(), "1::");
@@ -112,8 +112,8 @@ TEST(Ipv4Prefix, ParseErrors) {
   auto too_long = Ipv4Prefix::parse("192.0.2.0/33");
   ASSERT_FALSE(too_long.ok());
   EXPECT_EQ(too_long.error(), "\"192.0.2.0/33\": prefix length must be 0..32");
-  for (const char* bad : {"192.0.2.0/", "192.0.2.0/-1", "192.0.2.0/2x", "192.0.2/24", "/24", "2001:db8::/32",
-                          "192.0.2.0/1000"}) {
+  for (const char* bad :
+       {"192.0.2.0/", "192.0.2.0/-1", "192.0.2.0/2x", "192.0.2/24", "/24", "2001:db8::/32", "192.0.2.0/1000"}) {
     auto r = Ipv4Prefix::parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_THAT(r.error(), HasSubstr(std::string("\"") + bad + "\"")) << bad;

@@ -11,9 +11,7 @@
 
 namespace v4to6test {
 
-inline A6 embed(const A4& a) {
-  return {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0, 0, 0, 0, 0, 0, a[0], a[1], a[2], a[3]};
-}
+inline A6 embed(const A4& a) { return {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0, 0, 0, 0, 0, 0, a[0], a[1], a[2], a[3]}; }
 
 class TestMapper : public sixfour::xlat::Mapper {
  public:
@@ -48,8 +46,7 @@ class TestMapper : public sixfour::xlat::Mapper {
     }
     return sixfour::xlat::MapStatus::Ok;
   }
-  sixfour::xlat::MapStatus map_6to4(const sixfour::xlat::Flow6&, sixfour::xlat::Part,
-                                    sixfour::xlat::Flow4&) override {
+  sixfour::xlat::MapStatus map_6to4(const sixfour::xlat::Flow6&, sixfour::xlat::Part, sixfour::xlat::Flow4&) override {
     return sixfour::xlat::MapStatus::SrcUntranslatable;
   }
 };
@@ -82,8 +79,8 @@ class V4to6 : public ::testing::Test {
 };
 
 // Asserts the IPv6 fixed header field by field (RFC 8200 §3).
-inline void expect_v6_header(std::span<const uint8_t> p, uint8_t tc, uint16_t payload_len, uint8_t next,
-                             uint8_t hop, const A6& src, const A6& dst) {
+inline void expect_v6_header(std::span<const uint8_t> p, uint8_t tc, uint16_t payload_len, uint8_t next, uint8_t hop,
+                             const A6& src, const A6& dst) {
   ASSERT_GE(p.size(), 40u);
   EXPECT_EQ(p[0] >> 4, 6) << "version";
   EXPECT_EQ(((p[0] & 0xf) << 4) | (p[1] >> 4), tc) << "traffic class";

@@ -108,11 +108,11 @@ TEST_P(DroppedIcmpType, Dropped) {
   EXPECT_EQ(mapper.calls, 0);
 }
 INSTANTIATE_TEST_SUITE_P(Rfc7915Sec4_2, DroppedIcmpType,
-                         ::testing::Values(4,    // Source Quench (obsoleted)
-                                           5,    // Redirect (single hop)
-                                           6,    // Alternative Host Address
-                                           9,    // Router Advertisement (single hop)
-                                           10,   // Router Solicitation (single hop)
+                         ::testing::Values(4,       // Source Quench (obsoleted)
+                                           5,       // Redirect (single hop)
+                                           6,       // Alternative Host Address
+                                           9,       // Router Advertisement (single hop)
+                                           10,      // Router Solicitation (single hop)
                                            13, 14,  // Timestamp / Reply (obsoleted)
                                            15, 16,  // Information Request / Reply (obsoleted)
                                            17, 18,  // Address Mask Request / Reply (obsoleted)
@@ -142,12 +142,12 @@ TEST_P(DestUnreachCode, Translated) {
 }
 INSTANTIATE_TEST_SUITE_P(
     Rfc7915Sec4_2, DestUnreachCode,
-    ::testing::Values(DuRow{0, std::pair{1, 0}},   // net unreachable -> no route
-                      DuRow{1, std::pair{1, 0}},   // host unreachable -> no route
-                      DuRow{2, std::pair{4, 1}, 6},  // protocol unreachable -> Parameter Problem, Next Header
-                      DuRow{3, std::pair{1, 4}},   // port unreachable
+    ::testing::Values(DuRow{0, std::pair{1, 0}},        // net unreachable -> no route
+                      DuRow{1, std::pair{1, 0}},        // host unreachable -> no route
+                      DuRow{2, std::pair{4, 1}, 6},     // protocol unreachable -> Parameter Problem, Next Header
+                      DuRow{3, std::pair{1, 4}},        // port unreachable
                       DuRow{4, std::pair{2, 0}, 1420},  // fragmentation needed -> Packet Too Big
-                      DuRow{5, std::pair{1, 0}},   // source route failed
+                      DuRow{5, std::pair{1, 0}},        // source route failed
                       DuRow{6, std::pair{1, 0}}, DuRow{7, std::pair{1, 0}}, DuRow{8, std::pair{1, 0}},
                       DuRow{9, std::pair{1, 1}}, DuRow{10, std::pair{1, 1}},  // administratively prohibited
                       DuRow{11, std::pair{1, 0}}, DuRow{12, std::pair{1, 0}},
@@ -176,17 +176,15 @@ TEST_P(PacketTooBigMtu, Arithmetic) {
   EXPECT_EQ(rd16(pkt(), 48 + 4), r.inner_total - 20) << "inner payload length from the original";
 }
 INSTANTIATE_TEST_SUITE_P(Rfc7915Sec4_2, PacketTooBigMtu,
-                         ::testing::Values(PtbRow{1400, 1500, 1500, 1500, 1420},
-                                           PtbRow{1480, 1500, 1500, 1500, 1500},
-                                           PtbRow{1500, 1600, 1500, 1500, 1500},   // mtu6 limits
-                                           PtbRow{1500, 1600, 1400, 9000, 1420},   // mtu4 + 20 limits
-                                           PtbRow{1000, 1500, 1500, 1500, 1280},   // 1280 floor
+                         ::testing::Values(PtbRow{1400, 1500, 1500, 1500, 1420}, PtbRow{1480, 1500, 1500, 1500, 1500},
+                                           PtbRow{1500, 1600, 1500, 1500, 1500},  // mtu6 limits
+                                           PtbRow{1500, 1600, 1400, 9000, 1420},  // mtu4 + 20 limits
+                                           PtbRow{1000, 1500, 1500, 1500, 1280},  // 1280 floor
                                            PtbRow{68, 1500, 1500, 1500, 1280},
-                                           PtbRow{0, 1500, 9000, 9000, 1512},      // plateau 1492
-                                           PtbRow{0, 9000, 9000, 9000, 8186},      // plateau 8166
-                                           PtbRow{0, 1400, 9000, 9000, 1280},      // no plateau >= 1280
-                                           PtbRow{0, 600, 9000, 9000, 1280},
-                                           PtbRow{0, 1500, 1500, 1280, 1280}));
+                                           PtbRow{0, 1500, 9000, 9000, 1512},  // plateau 1492
+                                           PtbRow{0, 9000, 9000, 9000, 8186},  // plateau 8166
+                                           PtbRow{0, 1400, 9000, 9000, 1280},  // no plateau >= 1280
+                                           PtbRow{0, 600, 9000, 9000, 1280}, PtbRow{0, 1500, 1500, 1280, 1280}));
 
 // §4.2 Time Exceeded (Type 11) -> Type 3, code unchanged.
 TEST_F(V4to6, TimeExceededCodesKept) {
@@ -219,11 +217,10 @@ TEST_P(ParameterProblemPointer, Figure3) {
 }
 INSTANTIATE_TEST_SUITE_P(Rfc7915Sec4_2, ParameterProblemPointer,
                          ::testing::Values(PtrRow{0, 0}, PtrRow{1, 1}, PtrRow{2, 4}, PtrRow{3, 4}, PtrRow{4, -1},
-                                           PtrRow{5, -1}, PtrRow{6, -1}, PtrRow{7, -1}, PtrRow{8, 7},
-                                           PtrRow{9, 6}, PtrRow{10, -1}, PtrRow{11, -1}, PtrRow{12, 8},
-                                           PtrRow{13, 8}, PtrRow{14, 8}, PtrRow{15, 8}, PtrRow{16, 24},
-                                           PtrRow{17, 24}, PtrRow{18, 24}, PtrRow{19, 24}, PtrRow{20, -1},
-                                           PtrRow{40, -1}, PtrRow{255, -1}));
+                                           PtrRow{5, -1}, PtrRow{6, -1}, PtrRow{7, -1}, PtrRow{8, 7}, PtrRow{9, 6},
+                                           PtrRow{10, -1}, PtrRow{11, -1}, PtrRow{12, 8}, PtrRow{13, 8}, PtrRow{14, 8},
+                                           PtrRow{15, 8}, PtrRow{16, 24}, PtrRow{17, 24}, PtrRow{18, 24},
+                                           PtrRow{19, 24}, PtrRow{20, -1}, PtrRow{40, -1}, PtrRow{255, -1}));
 
 TEST_F(V4to6, ParameterProblemOtherCodesDropped) {
   for (uint8_t code : {uint8_t{1}, uint8_t{3}, uint8_t{99}}) {

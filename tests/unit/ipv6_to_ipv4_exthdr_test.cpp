@@ -101,7 +101,7 @@ TEST(Ipv6ToIpv4ExtHdr, FragmentsBecomeIpv4Fragments) {
   wr16(re, 2, 120);
   EXPECT_TRUE(ipv4_l4_checksum_ok(re));
   EXPECT_TRUE(std::equal(b.begin() + 20, b.end(), part2.begin()));  // non-first: untouched
-  EXPECT_EQ(m.calls.at(1).in.sport, 0);  // no ports in a non-first fragment
+  EXPECT_EQ(m.calls.at(1).in.sport, 0);                             // no ports in a non-first fragment
 }
 
 TEST(Ipv6ToIpv4ExtHdr, AtomicFragmentClearsDf) {
@@ -207,8 +207,8 @@ TEST(Ipv6ToIpv4Malformed, RandomBytesNeverCrash) {
   Bytes seeds[] = {
       ipv6(Ip6{}, 17, udp(1, 2, pattern(30))),
       ipv6(Ip6{}, 0, cat({opts_header(44), fragment_header(6, 0, true, 3), tcp(1, 2, pattern(9))})),
-      ipv6(Ip6{}, 58, icmp6(1, 4, 0, ipv6(Ip6{0, 0, 9, "2001:db8:64::c000:201", "2001:db8:1::5"}, 17,
-                                           udp(1, 2, pattern(8))))),
+      ipv6(Ip6{}, 58,
+           icmp6(1, 4, 0, ipv6(Ip6{0, 0, 9, "2001:db8:64::c000:201", "2001:db8:1::5"}, 17, udp(1, 2, pattern(8))))),
       ipv6(Ip6{}, 58, icmp6(128, 0, 0x11110001, pattern(16))),
   };
   for (int iter = 0; iter < 20000; ++iter) {

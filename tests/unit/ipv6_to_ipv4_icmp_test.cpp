@@ -16,8 +16,7 @@ namespace {
 
 // A UDP packet from the IPv4 host (seen in IPv6 as 2001:db8:64::c000:201) to the IPv6 client, as the
 // client would quote it in an ICMPv6 error.
-Bytes inner_udp(uint8_t hlim = 50, uint16_t sport = 53, uint16_t dport = 40000, size_t n = 12,
-                uint8_t tc = 0x28) {
+Bytes inner_udp(uint8_t hlim = 50, uint16_t sport = 53, uint16_t dport = 40000, size_t n = 12, uint8_t tc = 0x28) {
   Ip6 h{tc, 0, hlim, "2001:db8:64::c000:201", "2001:db8:1::5"};
   Bytes p = ipv6(h, 17, udp(sport, dport, pattern(n)));
   fill_checksum6(p, 40, 17, 6);
@@ -25,8 +24,8 @@ Bytes inner_udp(uint8_t hlim = 50, uint16_t sport = 53, uint16_t dport = 40000, 
 }
 
 // An ICMPv6 error from `src` to the IPv4 host, quoting `quote`.
-Bytes icmp_error(uint8_t type, uint8_t code, uint32_t word, const Bytes& quote,
-                 const char* src = "2001:db8:1::5", uint8_t hlim = 64) {
+Bytes icmp_error(uint8_t type, uint8_t code, uint32_t word, const Bytes& quote, const char* src = "2001:db8:1::5",
+                 uint8_t hlim = 64) {
   Ip6 h{0, 0, hlim, src, "2001:db8:64::c000:201"};
   Bytes p = ipv6(h, 58, icmp6(type, code, word, quote));
   fill_checksum6(p, 40, 58, 2);
@@ -142,11 +141,11 @@ TEST_P(ErrorTable, TypeAndCode) {
   // §5.3: the quoted packet, translated.
   Bytes inner = slice(p, 28);
   EXPECT_EQ(inner[0], 0x45);
-  EXPECT_EQ(inner[1], 0x28);           // Traffic Class copied
-  EXPECT_EQ(rd16(inner, 2), 40);       // original length: 20 + 20-byte UDP
-  EXPECT_EQ(rd16(inner, 4), 0);        // no Fragment header: zero
+  EXPECT_EQ(inner[1], 0x28);      // Traffic Class copied
+  EXPECT_EQ(rd16(inner, 2), 40);  // original length: 20 + 20-byte UDP
+  EXPECT_EQ(rd16(inner, 4), 0);   // no Fragment header: zero
   EXPECT_EQ(rd16(inner, 6), 0);
-  EXPECT_EQ(inner[8], 50);             // Hop Limit copied, not decremented
+  EXPECT_EQ(inner[8], 50);  // Hop Limit copied, not decremented
   EXPECT_EQ(inner[9], 17);
   expect_addr4(inner, 12, "192.0.2.1");
   expect_addr4(inner, 16, "198.51.100.5");
@@ -164,23 +163,22 @@ TEST_P(ErrorTable, TypeAndCode) {
 }
 
 using P = std::pair<uint8_t, uint8_t>;
-INSTANTIATE_TEST_SUITE_P(
-    Rfc7915Sec52, ErrorTable,
-    testing::Values(ErrRow{1, 0, 0, P{3, 1}},    // no route -> host unreachable
-                    ErrRow{1, 1, 0, P{3, 10}},   // admin prohibited -> host admin prohibited
-                    ErrRow{1, 2, 0, P{3, 1}},    // beyond scope -> host unreachable
-                    ErrRow{1, 3, 0, P{3, 1}},    // address unreachable -> host unreachable
-                    ErrRow{1, 4, 0, P{3, 3}},    // port unreachable -> port unreachable
-                    ErrRow{1, 5, 0, std::nullopt},  // other codes: silently drop
-                    ErrRow{1, 6, 0, std::nullopt},
-                    ErrRow{2, 0, 1400, P{3, 4}},  // packet too big -> fragmentation needed
-                    ErrRow{3, 0, 0, P{11, 0}},    // time exceeded, code unchanged
-                    ErrRow{3, 1, 0, P{11, 1}},
-                    ErrRow{4, 0, 6, P{12, 0}},    // parameter problem, pointer mapped
-                    ErrRow{4, 1, 0, P{3, 2}},     // unrecognized next header -> protocol unreachable
-                    ErrRow{4, 2, 0, std::nullopt},  // unrecognized option: drop
-                    ErrRow{5, 0, 0, std::nullopt},  // unknown error types: drop
-                    ErrRow{127, 0, 0, std::nullopt}));
+INSTANTIATE_TEST_SUITE_P(Rfc7915Sec52, ErrorTable,
+                         testing::Values(ErrRow{1, 0, 0, P{3, 1}},       // no route -> host unreachable
+                                         ErrRow{1, 1, 0, P{3, 10}},      // admin prohibited -> host admin prohibited
+                                         ErrRow{1, 2, 0, P{3, 1}},       // beyond scope -> host unreachable
+                                         ErrRow{1, 3, 0, P{3, 1}},       // address unreachable -> host unreachable
+                                         ErrRow{1, 4, 0, P{3, 3}},       // port unreachable -> port unreachable
+                                         ErrRow{1, 5, 0, std::nullopt},  // other codes: silently drop
+                                         ErrRow{1, 6, 0, std::nullopt},
+                                         ErrRow{2, 0, 1400, P{3, 4}},  // packet too big -> fragmentation needed
+                                         ErrRow{3, 0, 0, P{11, 0}},    // time exceeded, code unchanged
+                                         ErrRow{3, 1, 0, P{11, 1}},
+                                         ErrRow{4, 0, 6, P{12, 0}},  // parameter problem, pointer mapped
+                                         ErrRow{4, 1, 0, P{3, 2}},   // unrecognized next header -> protocol unreachable
+                                         ErrRow{4, 2, 0, std::nullopt},  // unrecognized option: drop
+                                         ErrRow{5, 0, 0, std::nullopt},  // unknown error types: drop
+                                         ErrRow{127, 0, 0, std::nullopt}));
 
 // §5.2 Figure 6.
 class PointerMap : public testing::TestWithParam<std::pair<uint32_t, int>> {};
@@ -210,8 +208,7 @@ INSTANTIATE_TEST_SUITE_P(Rfc7915Sec52, PointerMap,
                                          std::pair<uint32_t, int>{6, 9}, std::pair<uint32_t, int>{7, 8},
                                          std::pair<uint32_t, int>{8, 12}, std::pair<uint32_t, int>{23, 12},
                                          std::pair<uint32_t, int>{24, 16}, std::pair<uint32_t, int>{39, 16},
-                                         std::pair<uint32_t, int>{40, -1},
-                                         std::pair<uint32_t, int>{0x01000006, -1}));
+                                         std::pair<uint32_t, int>{40, -1}, std::pair<uint32_t, int>{0x01000006, -1}));
 
 // §5.2 Packet Too Big: minimum(MTU - 20, IPv4 next-hop MTU, IPv6 next-hop MTU - 20), and 8 more
 // when the quoted packet had a Fragment header.
@@ -222,9 +219,9 @@ TEST(Ipv6ToIpv4Icmp, PacketTooBigMtuArithmetic) {
     bool frag;
     uint16_t want;
   };
-  for (const Case& c : {Case{1400, 1500, 1500, false, 1380}, Case{1400, 1500, 1500, true, 1372},
-                        Case{9000, 1500, 9000, false, 1500}, Case{9000, 9000, 1500, false, 1480},
-                        Case{1400, 1300, 1500, false, 1300}}) {
+  for (const Case& c :
+       {Case{1400, 1500, 1500, false, 1380}, Case{1400, 1500, 1500, true, 1372}, Case{9000, 1500, 9000, false, 1500},
+        Case{9000, 9000, 1500, false, 1480}, Case{1400, 1300, 1500, false, 1300}}) {
     Bytes q = inner_udp();
     if (c.frag) {
       Bytes body = slice(q, 40);
@@ -402,9 +399,7 @@ TEST(Ipv6ToIpv4Icmp, ErrorFragmentedForSmallMtu) {
 TEST(Icmpv6Errors, RefusesMulticastUnspecifiedNonFirstFragmentAndErrors) {
   const auto self = sixfour::Ipv6Addr::parse("2001:db8:ff::1").value();
   Bytes out(2000);
-  auto build = [&](const Bytes& orig) {
-    return sixfour::xlat::build_icmpv6_error(orig, 3, 0, 0, self, out);
-  };
+  auto build = [&](const Bytes& orig) { return sixfour::xlat::build_icmpv6_error(orig, 3, 0, 0, self, out); };
   Ip6 mc;
   mc.src = "ff02::1";
   EXPECT_EQ(build(ipv6(mc, 17, udp(1, 2, pattern(4)))), 0u);

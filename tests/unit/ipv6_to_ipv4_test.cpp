@@ -283,8 +283,8 @@ TEST(Ipv6ToIpv4, DfClearPacketFragmentedToSmallMtu) {
   EXPECT_EQ(rd16(f0, 2), 596);
   EXPECT_EQ(rd16(f1, 2), 424);
   EXPECT_EQ(rd16(f0, 4), rd16(f1, 4));
-  EXPECT_EQ(rd16(f0, 6), 0x2000);      // MF, offset 0
-  EXPECT_EQ(rd16(f1, 6), 576 / 8);     // last: MF=0
+  EXPECT_EQ(rd16(f0, 6), 0x2000);   // MF, offset 0
+  EXPECT_EQ(rd16(f1, 6), 576 / 8);  // last: MF=0
   EXPECT_TRUE(ipv4_header_checksum_ok(f0));
   EXPECT_TRUE(ipv4_header_checksum_ok(f1));
   for (const Bytes* f : {&f0, &f1}) {

@@ -136,7 +136,8 @@ TEST(Lab, TracerouteHops) {
   // The path must end at the server and stay inside 64:ff9b::/96 after the gateway.
   EXPECT_FALSE(check_output(c, " 1  2001:db8:6::1  0.1 ms\n 2  *\n", &why));
   EXPECT_EQ(why, "expected the last hop to be 64:ff9b::c633:6402, got 2001:db8:6::1");
-  EXPECT_FALSE(check_output(c, " 1  2001:db8:6::1  1 ms\n 2  2001:db8:99::1  1 ms\n 3  64:ff9b::c633:6402  1 ms\n", &why));
+  EXPECT_FALSE(
+      check_output(c, " 1  2001:db8:6::1  1 ms\n 2  2001:db8:99::1  1 ms\n 3  64:ff9b::c633:6402  1 ms\n", &why));
   EXPECT_FALSE(check_output(c, " 1  2001:db8:6::9  1 ms\n 2  64:ff9b::c633:6402  1 ms\n", &why));
   EXPECT_FALSE(check_output(c, "", &why));
 }

@@ -19,19 +19,32 @@ ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
   std::vector<std::string> pool4, statics;
   for (auto [k, v] : kv) {
     std::string key = k;
-    if (key == "tun") in.tun.set(v);
-    else if (key == "prefix") in.prefix.set(v);
-    else if (key == "pool4") pool4.push_back(v);
-    else if (key == "static") statics.push_back(v);
-    else if (key == "udp-timeout") in.udp_timeout.set(v);
-    else if (key == "icmp-timeout") in.icmp_timeout.set(v);
-    else if (key == "tcp-est-timeout") in.tcp_est_timeout.set(v);
-    else if (key == "tcp-trans-timeout") in.tcp_trans_timeout.set(v);
-    else if (key == "mtu") in.mtu.set(v);
-    else if (key == "workers") in.workers.set(v);
-    else if (key == "control") in.control.set(v);
-    else if (key == "offload") in.offload.set(v);
-    else ADD_FAILURE() << "unknown key " << key;
+    if (key == "tun")
+      in.tun.set(v);
+    else if (key == "prefix")
+      in.prefix.set(v);
+    else if (key == "pool4")
+      pool4.push_back(v);
+    else if (key == "static")
+      statics.push_back(v);
+    else if (key == "udp-timeout")
+      in.udp_timeout.set(v);
+    else if (key == "icmp-timeout")
+      in.icmp_timeout.set(v);
+    else if (key == "tcp-est-timeout")
+      in.tcp_est_timeout.set(v);
+    else if (key == "tcp-trans-timeout")
+      in.tcp_trans_timeout.set(v);
+    else if (key == "mtu")
+      in.mtu.set(v);
+    else if (key == "workers")
+      in.workers.set(v);
+    else if (key == "control")
+      in.control.set(v);
+    else if (key == "offload")
+      in.offload.set(v);
+    else
+      ADD_FAILURE() << "unknown key " << key;
   }
   if (!pool4.empty()) in.pool4.set(pool4);
   if (!statics.empty()) in.statics.set(statics);
@@ -149,8 +162,7 @@ TEST(Nat64Config, Pool4IsRequired) {
 TEST(Nat64Config, BadPool4NamesTheValue) {
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.300"}})), StartsWith("--pool4 \"203.0.113.300\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1/24"}})), StartsWith("--pool4 \"203.0.113.1/24\": "));
-  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:3000-2000"}})),
-              StartsWith("--pool4 \"203.0.113.1:3000-2000\": "));
+  EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:3000-2000"}})), StartsWith("--pool4 \"203.0.113.1:3000-2000\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1:2000"}})), StartsWith("--pool4 \"203.0.113.1:2000\": "));
   // The value is named once, even where the parser's own message names it too.
   EXPECT_EQ(error_of(cli({{"pool4", "bogus"}})), "--pool4 \"bogus\": not an IPv4 prefix (expected a.b.c.d/len)");

@@ -71,8 +71,7 @@ inline Bytes tcp4(const char* src, uint16_t sport, const char* dst, uint16_t dpo
 
 inline Bytes echo4(const char* src, const char* dst, uint16_t id, uint16_t seq, bool reply) {
   Bytes body{'p', 'i', 'n', 'g'};
-  return v4to6test::ipv4(1, a4(src), a4(dst),
-                         v4to6test::icmp4(reply ? 0 : 8, 0, uint32_t{id} << 16 | seq, body));
+  return v4to6test::ipv4(1, a4(src), a4(dst), v4to6test::icmp4(reply ? 0 : 8, 0, uint32_t{id} << 16 | seq, body));
 }
 
 struct Got {
@@ -102,8 +101,12 @@ struct Nat {
   }
   uint64_t counter(const std::string& name) const {
     uint64_t v = ~uint64_t{0};
-    xl->visit_counters([&](std::string_view n, uint64_t x) { if (n == name) v = x; });
-    state->visit_counters([&](std::string_view n, uint64_t x) { if (n == name) v = x; });
+    xl->visit_counters([&](std::string_view n, uint64_t x) {
+      if (n == name) v = x;
+    });
+    state->visit_counters([&](std::string_view n, uint64_t x) {
+      if (n == name) v = x;
+    });
     return v;
   }
 

@@ -44,8 +44,8 @@ TEST(Nat64Fragments, Ipv6UdpInOrder) {
   ASSERT_EQ(b.pkts.size(), 1u);
   const Bytes& p = b.pkt();
   ASSERT_EQ(p.size(), 20u + 1008);
-  EXPECT_EQ(rd16(p, 6) & 0x4000, 0);       // DF=0: it was a fragmented IPv6 packet (RFC 7915 §5.1.1)
-  EXPECT_EQ(rd16(p, 4), 0x0001);           // low 16 bits of the Identification
+  EXPECT_EQ(rd16(p, 6) & 0x4000, 0);  // DF=0: it was a fragmented IPv6 packet (RFC 7915 §5.1.1)
+  EXPECT_EQ(rd16(p, 4), 0x0001);      // low 16 bits of the Identification
   EXPECT_EQ(v4src(p), "198.51.100.1");
   EXPECT_EQ(rd16(p, 22), 53);
   EXPECT_TRUE(pb6::ipv4_header_checksum_ok(p));

@@ -52,8 +52,8 @@ TEST(Nat64Memory, OneMillionUdpSessions) {
     EXPECT_EQ(nat.counter("bib.udp"), kSessions);
     const size_t after = in_use();
     const double per = static_cast<double>(after - before) / kSessions;
-    std::cout << "[ nat64 ] " << kSessions << " UDP sessions: " << (after - before) / (1 << 20)
-              << " MiB, " << per << " bytes/session (BIB + session + indexes)\n";
+    std::cout << "[ nat64 ] " << kSessions << " UDP sessions: " << (after - before) / (1 << 20) << " MiB, " << per
+              << " bytes/session (BIB + session + indexes)\n";
     RecordProperty("bytes_per_session", static_cast<int>(per));
     EXPECT_LT(per, 1024.0);
 

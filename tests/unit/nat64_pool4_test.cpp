@@ -48,9 +48,9 @@ TEST(Nat64StaticParse, FormsAndErrors) {
   EXPECT_EQ(s->port6, 80);
   EXPECT_EQ(parse_static("icmp,198.51.100.1#1,2001:db8::1#2")->proto, 58);
   EXPECT_EQ(parse_static("udp,198.51.100.1#1,2001:db8::1#2")->proto, 17);
-  for (const char* bad : {"sctp,198.51.100.1#1,2001:db8::1#2", "tcp,198.51.100.1,2001:db8::1#2",
-                          "tcp,198.51.100.1#1,2001:db8::1#99999", "tcp,198.51.100.300#1,2001:db8::1#2",
-                          "tcp,198.51.100.1#1", "tcp,198.51.100.1#1,2001:db8::1#2,x"}) {
+  for (const char* bad :
+       {"sctp,198.51.100.1#1,2001:db8::1#2", "tcp,198.51.100.1,2001:db8::1#2", "tcp,198.51.100.1#1,2001:db8::1#99999",
+        "tcp,198.51.100.300#1,2001:db8::1#2", "tcp,198.51.100.1#1", "tcp,198.51.100.1#1,2001:db8::1#2,x"}) {
     auto r = parse_static(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().rfind(std::string("static ") + bad + ":", 0), 0u) << r.error();

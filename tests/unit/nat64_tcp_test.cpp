@@ -8,9 +8,9 @@ namespace {
 
 using namespace nat64test;
 using sixfour::nat64::Lifetime;
+using sixfour::nat64::tcp_transition;
 using sixfour::nat64::TcpSegment;
 using sixfour::nat64::TcpState;
-using sixfour::nat64::tcp_transition;
 using sixfour::xlat::Outcome;
 
 constexpr uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04;

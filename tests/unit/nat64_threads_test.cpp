@@ -31,14 +31,20 @@ TEST(Nat64Threads, WorkersShareOneState) {
           pkt[40] = static_cast<uint8_t>((10000 + i) >> 8);
           pkt[41] = static_cast<uint8_t>(10000 + i);
           xl->translate(pkt, 1000, out);
-          if (out.outcome != sixfour::xlat::Outcome::Forward) { ++bad; continue; }
+          if (out.outcome != sixfour::xlat::Outcome::Forward) {
+            ++bad;
+            continue;
+          }
           // Answer it from the IPv4 side through the same shared state.
           auto p4 = out.packet(0);
           Bytes v4(p4.begin(), p4.end());
           const uint16_t port4 = static_cast<uint16_t>(v4[20] << 8 | v4[21]);
           Bytes reply = udp4("192.0.2.1", 53, v4dst(v4) == "192.0.2.1" ? v4src(v4).c_str() : "0.0.0.0", port4);
           xl->translate(reply, 1000, out);
-          if (out.outcome != sixfour::xlat::Outcome::Forward) { ++bad; continue; }
+          if (out.outcome != sixfour::xlat::Outcome::Forward) {
+            ++bad;
+            continue;
+          }
           auto p6 = out.packet(0);
           if (p6[43] != pkt[41] || p6[42] != pkt[40] || p6[24 + 14] != t) ++bad;
         }

@@ -25,8 +25,8 @@ TEST(Nat64Udp, OutboundCreatesBibAndSessionAndReplyComesBack) {
   EXPECT_EQ(v4src(p), "198.51.100.1");
   EXPECT_EQ(v4dst(p), kPeer4);
   const uint16_t port4 = rd16(p, 20);
-  EXPECT_GE(port4, 1024);              // RFC 6146 §3.5.1.1: same range as 40000
-  EXPECT_EQ(port4 % 2, 40000 % 2);     // and same parity (RFC 4787 §4.2.2)
+  EXPECT_GE(port4, 1024);           // RFC 6146 §3.5.1.1: same range as 40000
+  EXPECT_EQ(port4 % 2, 40000 % 2);  // and same parity (RFC 4787 §4.2.2)
   EXPECT_EQ(rd16(p, 22), 53);
   EXPECT_TRUE(pb6::ipv4_header_checksum_ok(p));
   EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(p));
@@ -199,8 +199,7 @@ TEST(Nat64Icmp, EchoIdentifierIsTranslatedBothWays) {
   EXPECT_EQ(v6at(q, 24), kHost);
   EXPECT_TRUE(pb6::ipv6_icmp_checksum_ok(q));
   // An echo reply with an unknown identifier has no BIB: dropped silently.
-  EXPECT_EQ(nat.run(echo4(kPeer4, "198.51.100.1", static_cast<uint16_t>(id4 + 1), 7, true)).outcome,
-            Outcome::Drop);
+  EXPECT_EQ(nat.run(echo4(kPeer4, "198.51.100.1", static_cast<uint16_t>(id4 + 1), 7, true)).outcome, Outcome::Drop);
   EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
 }
 

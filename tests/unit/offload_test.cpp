@@ -139,7 +139,7 @@ Bytes ipv6(const V6& h, uint8_t proto, const Bytes& l4, bool dest_opts = false, 
   put(b, h.src);
   put(b, h.dst);
   if (dest_opts) put(b, Bytes{proto, 0, 1, 4, 0, 0, 0, 0});  // PadN of 6
-  if (frag) put(b, Bytes{proto, 0, 0, 1, 0, 0, 0, 7});      // offset 0, M=1
+  if (frag) put(b, Bytes{proto, 0, 0, 1, 0, 0, 0, 7});       // offset 0, M=1
   put(b, l4);
   return b;
 }
@@ -430,7 +430,8 @@ TEST(OffloadFinishChecksum, TcpIpv4) {
   // The expected value, from scratch: ~(pseudo + header with field 0 + data).
   Bytes z = before;
   wr16(z, 36, 0);
-  EXPECT_EQ(rd16(p, 36), static_cast<uint16_t>(~fold(naive_sum(z.data() + 20, z.size() - 20, pseudo(z, 6, z.size() - 20)))));
+  EXPECT_EQ(rd16(p, 36),
+            static_cast<uint16_t>(~fold(naive_sum(z.data() + 20, z.size() - 20, pseudo(z, 6, z.size() - 20)))));
   // Nothing else changed.
   wr16(p, 36, 0);
   EXPECT_EQ(p, z);
@@ -619,9 +620,9 @@ TEST(OffloadSegment, TcpIpv6WithOptionsAndExtensionHeader) {
     EXPECT_EQ(rd16(s, 4), 8 + 32 + len);  // Payload Length includes the extension header
     EXPECT_EQ(s[6], 60);
     EXPECT_TRUE(std::equal(s.begin(), s.begin() + 4, p.begin()));
-    EXPECT_TRUE(std::equal(s.begin() + 6, s.begin() + 48, p.begin() + 6));  // addresses, ext header
+    EXPECT_TRUE(std::equal(s.begin() + 6, s.begin() + 48, p.begin() + 6));                 // addresses, ext header
     EXPECT_TRUE(std::equal(s.begin() + 48 + 8, s.begin() + 48 + 16, p.begin() + 48 + 8));  // ack..window
-    EXPECT_TRUE(std::equal(s.begin() + 48 + 18, s.begin() + 80, p.begin() + 48 + 18));  // urg, options
+    EXPECT_TRUE(std::equal(s.begin() + 48 + 18, s.begin() + 80, p.begin() + 48 + 18));     // urg, options
     EXPECT_EQ(rd32(s, 48 + 4), 7 + i * 1448);
     EXPECT_TRUE(l4_checksum_ok(s));
     EXPECT_TRUE(std::equal(s.begin() + 80, s.end(), p.begin() + 80 + static_cast<long>(i * 1448)));

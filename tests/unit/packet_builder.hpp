@@ -18,9 +18,7 @@ using Bytes = std::vector<uint8_t>;
 using A4 = std::array<uint8_t, 4>;
 using A6 = std::array<uint8_t, 16>;
 
-inline uint16_t rd16(std::span<const uint8_t> p, size_t at) {
-  return static_cast<uint16_t>((p[at] << 8) | p[at + 1]);
-}
+inline uint16_t rd16(std::span<const uint8_t> p, size_t at) { return static_cast<uint16_t>((p[at] << 8) | p[at + 1]); }
 inline uint32_t rd32(std::span<const uint8_t> p, size_t at) {
   return (uint32_t{p[at]} << 24) | (uint32_t{p[at + 1]} << 16) | (uint32_t{p[at + 2]} << 8) | p[at + 3];
 }

@@ -39,7 +39,9 @@ inline void put32(Bytes& b, uint32_t v) {
   put16(b, static_cast<uint16_t>(v));
 }
 template <size_t N>
-inline void put(Bytes& b, const std::array<uint8_t, N>& a) { b.insert(b.end(), a.begin(), a.end()); }
+inline void put(Bytes& b, const std::array<uint8_t, N>& a) {
+  b.insert(b.end(), a.begin(), a.end());
+}
 inline void put(Bytes& b, const Bytes& a) { b.insert(b.end(), a.begin(), a.end()); }
 
 // RFC 1071, one 16-bit word at a time, folded at the end.
@@ -193,13 +195,12 @@ class TestMapper : public sixfour::xlat::Mapper {
   };
   std::vector<Call> calls;
 
-  sixfour::xlat::MapStatus map_4to6(const sixfour::xlat::Flow4&, sixfour::xlat::Part,
-                                   sixfour::xlat::Flow6&) override {
+  sixfour::xlat::MapStatus map_4to6(const sixfour::xlat::Flow4&, sixfour::xlat::Part, sixfour::xlat::Flow6&) override {
     return sixfour::xlat::MapStatus::DstUntranslatable;
   }
 
   sixfour::xlat::MapStatus map_6to4(const sixfour::xlat::Flow6& in, sixfour::xlat::Part part,
-                                   sixfour::xlat::Flow4& out) override {
+                                    sixfour::xlat::Flow4& out) override {
     using sixfour::xlat::MapStatus;
     calls.push_back({in, part});
     bool src_client = false, dst_client = false;
@@ -247,8 +248,7 @@ struct Xlat6 {
 
 // Translates `in` with the output buffer sized as the caller contract says (input + 4096), or
 // `space` bytes when given.
-inline Xlat6 run6(const Bytes& in, const sixfour::xlat::Config& cfg, sixfour::xlat::Mapper& m,
-                size_t space = 0) {
+inline Xlat6 run6(const Bytes& in, const sixfour::xlat::Config& cfg, sixfour::xlat::Mapper& m, size_t space = 0) {
   Bytes storage(space ? space : in.size() + 4096, 0xee);
   sixfour::xlat::Output out;
   out.data = storage;

@@ -16,25 +16,32 @@ Ipv6Prefix p6(const char* s) { return Ipv6Prefix::parse(s).value(); }
 
 struct Row {
   const char* prefix;
-  const char* text;                 // the "IPv4-embedded IPv6 address" column
-  std::array<uint8_t, 16> bytes;    // the same, octet by octet
+  const char* text;               // the "IPv4-embedded IPv6 address" column
+  std::array<uint8_t, 16> bytes;  // the same, octet by octet
 };
 
 // RFC 6052 §2.4, the table of 192.0.2.33 embedded under each prefix length.
 const Row kRfc6052Table[] = {
-    {"2001:db8::/32", "2001:db8:c000:221::",
+    {"2001:db8::/32",
+     "2001:db8:c000:221::",
      {0x20, 0x01, 0x0d, 0xb8, 0xc0, 0x00, 0x02, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}},
-    {"2001:db8:100::/40", "2001:db8:1c0:2:21::",
+    {"2001:db8:100::/40",
+     "2001:db8:1c0:2:21::",
      {0x20, 0x01, 0x0d, 0xb8, 0x01, 0xc0, 0x00, 0x02, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}},
-    {"2001:db8:122::/48", "2001:db8:122:c000:2:2100::",
+    {"2001:db8:122::/48",
+     "2001:db8:122:c000:2:2100::",
      {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x22, 0xc0, 0x00, 0x00, 0x02, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00}},
-    {"2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::",
+    {"2001:db8:122:300::/56",
+     "2001:db8:122:3c0:0:221::",
      {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x22, 0x03, 0xc0, 0x00, 0x00, 0x02, 0x21, 0x00, 0x00, 0x00, 0x00}},
-    {"2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0",
+    {"2001:db8:122:344::/64",
+     "2001:db8:122:344:c0:2:2100:0",
      {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x22, 0x03, 0x44, 0x00, 0xc0, 0x00, 0x02, 0x21, 0x00, 0x00, 0x00}},
-    {"2001:db8:122:344::/96", "2001:db8:122:344::192.0.2.33",
+    {"2001:db8:122:344::/96",
+     "2001:db8:122:344::192.0.2.33",
      {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x22, 0x03, 0x44, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x21}},
-    {"64:ff9b::/96", "64:ff9b::192.0.2.33",
+    {"64:ff9b::/96",
+     "64:ff9b::192.0.2.33",
      {0x00, 0x64, 0xff, 0x9b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x21}},
 };
 
@@ -146,8 +153,9 @@ TEST(Rfc6052, AllowedOnlyGlobalUnderWellKnownPrefix) {
 }
 
 TEST(Rfc6052, RoundTripEveryLength) {
-  const char* prefixes[] = {"2001:db8::/32", "2001:db8:ff00::/40", "2001:db8:ffff::/48", "2001:db8:ffff:ff00::/56",
-                            "2001:db8:ffff:ffff::/64", "2001:db8:ffff:ffff::/96", "64:ff9b:1::/48"};
+  const char* prefixes[] = {"2001:db8::/32",           "2001:db8:ff00::/40",      "2001:db8:ffff::/48",
+                            "2001:db8:ffff:ff00::/56", "2001:db8:ffff:ffff::/64", "2001:db8:ffff:ffff::/96",
+                            "64:ff9b:1::/48"};
   const char* addrs[] = {"0.0.0.0", "1.2.3.4", "192.0.2.33", "255.255.255.255", "128.0.0.1"};
   for (const char* ps : prefixes) {
     auto p = rfc6052::parse_prefix(ps).value();

@@ -16,17 +16,28 @@ ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
   ConfigInput in;
   for (auto [k, v] : kv) {
     std::string key = k;
-    if (key == "tun") in.tun.set(v);
-    else if (key == "pool6") in.pool6.set(v);
-    else if (key == "eam") in.eam.set({v});
-    else if (key == "rfc6791") in.rfc6791.set({v});
-    else if (key == "mtu") in.mtu.set(v);
-    else if (key == "lowest-ipv6-mtu") in.lowest_ipv6_mtu.set(v);
-    else if (key == "udp-zero-checksum") in.udp_zero_checksum.set(v);
-    else if (key == "workers") in.workers.set(v);
-    else if (key == "control") in.control.set(v);
-    else if (key == "offload") in.offload.set(v);
-    else ADD_FAILURE() << "unknown key " << key;
+    if (key == "tun")
+      in.tun.set(v);
+    else if (key == "pool6")
+      in.pool6.set(v);
+    else if (key == "eam")
+      in.eam.set({v});
+    else if (key == "rfc6791")
+      in.rfc6791.set({v});
+    else if (key == "mtu")
+      in.mtu.set(v);
+    else if (key == "lowest-ipv6-mtu")
+      in.lowest_ipv6_mtu.set(v);
+    else if (key == "udp-zero-checksum")
+      in.udp_zero_checksum.set(v);
+    else if (key == "workers")
+      in.workers.set(v);
+    else if (key == "control")
+      in.control.set(v);
+    else if (key == "offload")
+      in.offload.set(v);
+    else
+      ADD_FAILURE() << "unknown key " << key;
   }
   return in;
 }
@@ -142,9 +153,12 @@ TEST(SiitConfig, EamErrors) {
 
 TEST(SiitConfig, NumbersAndEnums) {
   const std::pair<const char*, const char*> bad[] = {
-      {"mtu", "1279"},      {"mtu", "65536"},           {"mtu", "abc"},   {"mtu", "1500x"},
-      {"mtu", "-1"},        {"lowest-ipv6-mtu", "1000"}, {"workers", "0"}, {"workers", "257"},
-      {"workers", "two"},   {"udp-zero-checksum", "yes"}, {"offload", "on"}, {"offload", ""},
+      {"mtu", "1279"},    {"mtu", "65536"},
+      {"mtu", "abc"},     {"mtu", "1500x"},
+      {"mtu", "-1"},      {"lowest-ipv6-mtu", "1000"},
+      {"workers", "0"},   {"workers", "257"},
+      {"workers", "two"}, {"udp-zero-checksum", "yes"},
+      {"offload", "on"},  {"offload", ""},
   };
   for (auto [k, v] : bad) {
     ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}, {k, v}});
@@ -253,8 +267,7 @@ TEST(SiitConfig, TomlErrorsNameTheFile) {
   // A bad value from the file is named with the file and key.
   auto bad = parse_toml("pool6 = \"2001:db8::/33\"\n", "a.toml");
   ASSERT_TRUE(bad.ok()) << bad.error();
-  EXPECT_EQ(error_of(*bad),
-            "a.toml: pool6 \"2001:db8::/33\": RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96");
+  EXPECT_EQ(error_of(*bad), "a.toml: pool6 \"2001:db8::/33\": RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96");
 }
 
 TEST(SiitConfig, CommandLineOverridesFile) {
@@ -271,9 +284,9 @@ routes = false
   EXPECT_FALSE(validate(merge(*file, cli({{"offload", "off"}})))->offload);
   auto r = validate(merge(*file, over));
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_EQ(r->settings.xlat.mtu6, 9000);   // command line wins
-  EXPECT_EQ(r->workers, 2u);                 // file value kept
-  EXPECT_FALSE(r->routes);                   // file value kept
+  EXPECT_EQ(r->settings.xlat.mtu6, 9000);           // command line wins
+  EXPECT_EQ(r->workers, 2u);                        // file value kept
+  EXPECT_FALSE(r->routes);                          // file value kept
   ASSERT_EQ(r->settings.eam.entries().size(), 1u);  // a list on the command line replaces the file's
   EXPECT_EQ(r->settings.eam.entries()[0].v4.str(), "198.51.100.0/24");
 

@@ -121,8 +121,7 @@ TEST(SiitMapper, SixToFour) {
   Settings s = nsp_settings();
   SiitMapper m(s);
   Flow4 out;
-  ASSERT_EQ(m.map_6to4(flow6("2001:db8:a::9", "2001:db8:64::203.0.113.5", 5353, 443), Part::Outer, out),
-            MapStatus::Ok);
+  ASSERT_EQ(m.map_6to4(flow6("2001:db8:a::9", "2001:db8:64::203.0.113.5", 5353, 443), Part::Outer, out), MapStatus::Ok);
   EXPECT_EQ(out.src, v4("198.51.100.9"));
   EXPECT_EQ(out.dst, v4("203.0.113.5"));
   EXPECT_EQ(out.sport, 5353);

@@ -33,9 +33,9 @@ const uint8_t kPayload[4] = {'p', 'i', 'n', 'g'};
 // IPv6 + UDP 12345 -> 53 carrying "ping", with a correct UDP checksum (RFC 8200 §8.1).
 std::vector<uint8_t> udp6(const Ipv6Addr& src, const Ipv6Addr& dst, uint8_t hop_limit = 64) {
   std::vector<uint8_t> p(40 + 8 + 4, 0);
-  p[0] = 0x60;                 // version 6, traffic class 0, flow label 0
-  store16(&p[4], 12);          // payload length: UDP header + 4 bytes
-  p[6] = 17;                   // next header: UDP
+  p[0] = 0x60;         // version 6, traffic class 0, flow label 0
+  store16(&p[4], 12);  // payload length: UDP header + 4 bytes
+  p[6] = 17;           // next header: UDP
   p[7] = hop_limit;
   std::copy(src.b.begin(), src.b.end(), p.begin() + 8);
   std::copy(dst.b.begin(), dst.b.end(), p.begin() + 24);
@@ -51,10 +51,10 @@ std::vector<uint8_t> udp6(const Ipv6Addr& src, const Ipv6Addr& dst, uint8_t hop_
 // IPv4 + UDP 12345 -> 53 carrying "ping", header and UDP checksums correct (RFC 791, RFC 768).
 std::vector<uint8_t> udp4(Ipv4Addr src, Ipv4Addr dst, uint8_t ttl = 64) {
   std::vector<uint8_t> p(20 + 8 + 4, 0);
-  p[0] = 0x45;                 // version 4, IHL 5
-  store16(&p[2], 32);          // total length
-  store16(&p[4], 0x1234);      // identification
-  store16(&p[6], 0x4000);      // DF
+  p[0] = 0x45;             // version 4, IHL 5
+  store16(&p[2], 32);      // total length
+  store16(&p[4], 0x1234);  // identification
+  store16(&p[6], 0x4000);  // DF
   p[8] = ttl;
   p[9] = 17;
   std::copy(src.b.begin(), src.b.end(), p.begin() + 12);
@@ -205,12 +205,12 @@ TEST(SiitTranslator, HairpinIcmpErrorQuotesWhatTheSenderSent) {
   std::vector<uint8_t> err(40 + 8, 0);
   err[0] = 0x60;
   store16(&err[4], static_cast<uint16_t>(8 + quoted.size()));
-  err[6] = 58;   // ICMPv6
+  err[6] = 58;  // ICMPv6
   err[7] = 64;
   std::copy(b.b.begin(), b.b.end(), err.begin() + 8);
   std::copy(a_seen_by_b.b.begin(), a_seen_by_b.b.end(), err.begin() + 24);
-  err[40] = 1;   // RFC 4443 §3.1 Destination Unreachable
-  err[41] = 4;   // port unreachable
+  err[40] = 1;  // RFC 4443 §3.1 Destination Unreachable
+  err[41] = 4;  // port unreachable
   err.insert(err.end(), quoted.begin(), quoted.end());
   uint32_t sum = checksum::pseudo_header6(&err[8], &err[24], 58, static_cast<uint32_t>(8 + quoted.size()));
   store16(&err[42], checksum::finish(checksum::partial(std::span(err).subspan(40), sum)));
@@ -299,9 +299,19 @@ TEST(SiitTranslator, DropsCountedByReason) {
 
 TEST(SiitCounters, PlusEqualsAddsEveryField) {
   Counters a, b;
-  a.in4 = 1; a.in6 = 2; a.out4 = 3; a.out6 = 4; a.icmp_errors_sent = 5; a.hairpinned = 6;
+  a.in4 = 1;
+  a.in6 = 2;
+  a.out4 = 3;
+  a.out6 = 4;
+  a.icmp_errors_sent = 5;
+  a.hairpinned = 6;
   for (size_t i = 0; i < a.drops.size(); ++i) a.drops[i] = i;
-  b.in4 = 10; b.in6 = 20; b.out4 = 30; b.out6 = 40; b.icmp_errors_sent = 50; b.hairpinned = 60;
+  b.in4 = 10;
+  b.in6 = 20;
+  b.out4 = 30;
+  b.out6 = 40;
+  b.icmp_errors_sent = 50;
+  b.hairpinned = 60;
   for (size_t i = 0; i < b.drops.size(); ++i) b.drops[i] = 100 * i;
   Counters& r = (a += b);
   EXPECT_EQ(&r, &a);

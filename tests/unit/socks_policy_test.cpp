@@ -13,10 +13,10 @@ Address v6(std::string_view s, uint16_t port = 80) { return Address::v6(Ipv6Addr
 Address v4(std::string_view s, uint16_t port = 80) { return Address::v4(Ipv4Addr::parse(s)->b, port); }
 
 TEST(HappyEyeballs, Rfc8305Section4InterleavesFamilies) {
-  const std::vector<Address> in{v6("2001:db8::1"), v6("2001:db8::2"), v6("2001:db8::3"),
-                                v4("192.0.2.1"), v4("192.0.2.2")};
-  const std::vector<Address> want{v6("2001:db8::1"), v4("192.0.2.1"), v6("2001:db8::2"),
-                                  v4("192.0.2.2"), v6("2001:db8::3")};
+  const std::vector<Address> in{v6("2001:db8::1"), v6("2001:db8::2"), v6("2001:db8::3"), v4("192.0.2.1"),
+                                v4("192.0.2.2")};
+  const std::vector<Address> want{v6("2001:db8::1"), v4("192.0.2.1"), v6("2001:db8::2"), v4("192.0.2.2"),
+                                  v6("2001:db8::3")};
   EXPECT_EQ(order_attempts(in, std::nullopt), want);
 }
 

@@ -158,8 +158,7 @@ TEST(SocksRequest, ErrorsCarryTheRfc1928Section6ReplyCode) {
 TEST(SocksReply, EncodesBoundAddress) {
   std::array<uint8_t, kMaxReply> out{};
   size_t n = encode_reply(Reply::Succeeded, Address::v4({203, 0, 113, 1}, 40000), out);
-  EXPECT_EQ(Bytes(out.begin(), out.begin() + n),
-            (Bytes{0x05, 0x00, 0x00, 0x01, 203, 0, 113, 1, 0x9c, 0x40}));
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + n), (Bytes{0x05, 0x00, 0x00, 0x01, 203, 0, 113, 1, 0x9c, 0x40}));
   const std::array<uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   n = encode_reply(Reply::ConnectionRefused, Address::v6(a, 1), out);
   ASSERT_EQ(n, 22u);

@@ -179,7 +179,7 @@ TEST(UdpCoalescer, OtherFlowOrHeaderDoesNotJoin) {
   UdpCoalescer c;
   ASSERT_EQ(c.offer(datagram(base, 1, 40, 0)), Offer::Joined);
   Bytes d = datagram(base, 2, 40, 0);
-  d[19] = 2;                                       // 192.0.2.2
+  d[19] = 2;  // 192.0.2.2
   wr16(d, 10, 0);
   wr16(d, 10, static_cast<uint16_t>(~fold(naive_sum(d.data(), 20))));
   wr16(d, 26, 0);
@@ -273,7 +273,8 @@ TEST(UdpCoalescer, SegmentLimit) {
 TEST(UdpCoalescer, ByteLimit) {
   // 20 + 8 + 46 * 1400 = 64 428 bytes; a 47th full datagram would pass 65 535.
   UdpCoalescer c;
-  for (size_t i = 0; i < 46; ++i) ASSERT_EQ(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 1400, 0)), Offer::Joined);
+  for (size_t i = 0; i < 46; ++i)
+    ASSERT_EQ(c.offer(datagram(Flow{}, static_cast<uint16_t>(i), 1400, 0)), Offer::Joined);
   EXPECT_TRUE(c.closed());
   EXPECT_EQ(c.offer(datagram(Flow{}, 46, 1400, 0)), Offer::NewTrain);
   off::VnetHdr h;

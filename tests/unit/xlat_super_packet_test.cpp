@@ -32,7 +32,8 @@ void set_partial6(Bytes& p) {
 void set_partial4(Bytes& p) {
   const uint8_t proto = p[9];
   const size_t ulen = p.size() - 20;
-  const uint32_t s = sixfour::checksum::pseudo_header4(p.data() + 12, p.data() + 16, proto, static_cast<uint16_t>(ulen));
+  const uint32_t s =
+      sixfour::checksum::pseudo_header4(p.data() + 12, p.data() + 16, proto, static_cast<uint16_t>(ulen));
   pb6::wr16(p, 20 + (proto == 6 ? 16 : 6), sixfour::checksum::fold(s));
 }
 
@@ -53,8 +54,9 @@ Bytes tcp4_super(size_t total, bool df = true, uint8_t ttl = 64) {
   v4to6test::V4Opts o;
   o.df = df;
   o.ttl = ttl;
-  Bytes p = v4to6test::ipv4(6, v4to6test::kSrc4, v4to6test::kDst4,
-                            v4to6test::tcp(v4to6test::kSrc4, v4to6test::kDst4, 443, 2222, v4to6test::pattern(total - 40)), o);
+  Bytes p =
+      v4to6test::ipv4(6, v4to6test::kSrc4, v4to6test::kDst4,
+                      v4to6test::tcp(v4to6test::kSrc4, v4to6test::kDst4, 443, 2222, v4to6test::pattern(total - 40)), o);
   set_partial4(p);
   return p;
 }
@@ -233,7 +235,7 @@ TEST(XlatSuperPacket, Ipv4TtlExpiredIsAnsweredAsUsual) {
   ASSERT_EQ(r.out.outcome, Outcome::Reply);
   EXPECT_EQ(r.out.reason, DropReason::TtlExpired);
   const Bytes& e = r.pkts.at(0);
-  EXPECT_EQ(e[20], 11);  // Time Exceeded
+  EXPECT_EQ(e[20], 11);       // Time Exceeded
   EXPECT_LE(e.size(), 576u);  // RFC 1812 §4.3.2.3: the quote is cut short
 }
 
@@ -289,14 +291,13 @@ TEST(XlatSuperPacket, Nat64TcpSuperPacketUsesTheSessionPort) {
   EXPECT_EQ(n.reason, DropReason::TooBig);
 
   // And a super-packet the other way, to the session's pool4 port: one IPv6 packet to port 50000.
-  Bytes back = v4to6test::ipv4(6, pb6::a4("192.0.2.1"), pb6::a4("198.51.100.1"),
-                               v4to6test::tcp(pb6::a4("192.0.2.1"), pb6::a4("198.51.100.1"), 80, port4,
-                                              v4to6test::pattern(40000)),
-                               [] {
-                                 v4to6test::V4Opts o;
-                                 o.df = true;
-                                 return o;
-                               }());
+  Bytes back = v4to6test::ipv4(
+      6, pb6::a4("192.0.2.1"), pb6::a4("198.51.100.1"),
+      v4to6test::tcp(pb6::a4("192.0.2.1"), pb6::a4("198.51.100.1"), 80, port4, v4to6test::pattern(40000)), [] {
+        v4to6test::V4Opts o;
+        o.df = true;
+        return o;
+      }());
   set_partial4(back);
   Got b = run_super(nat, back);
   ASSERT_EQ(b.outcome, Outcome::Forward);
@@ -446,7 +447,7 @@ TEST(XlatPayloadInPlace, Ipv6TcpOnlyHeadersAreWritten) {
   ASSERT_EQ(out.outcome, Outcome::Forward);
   ASSERT_EQ(out.count, 1);
   EXPECT_EQ(out.lens[0], 59980);
-  EXPECT_EQ(out.tail_from, 60u);       // after the IPv6 header and the fixed TCP header
+  EXPECT_EQ(out.tail_from, 60u);        // after the IPv6 header and the fixed TCP header
   EXPECT_EQ(out.tail_len, 59980 - 40);  // everything after the new headers
   EXPECT_EQ(storage[40], 0xee);         // nothing written past the headers
   EXPECT_EQ(without_id(assembled(out, in)), without_id(whole.pkts[0]));
@@ -512,8 +513,9 @@ TEST(XlatPayloadInPlace, IgnoredWhereThePacketIsNotCopiedAsOne) {
   out.super_packet = false;
   v4to6test::V4Opts o;
   o.df = false;
-  const Bytes big = v4to6test::ipv4(17, v4to6test::kSrc4, v4to6test::kDst4,
-                                    v4to6test::udp(v4to6test::kSrc4, v4to6test::kDst4, 53, 5353, v4to6test::pattern(3000)), o);
+  const Bytes big =
+      v4to6test::ipv4(17, v4to6test::kSrc4, v4to6test::kDst4,
+                      v4to6test::udp(v4to6test::kSrc4, v4to6test::kDst4, 53, 5353, v4to6test::pattern(3000)), o);
   v4to6test::TestMapper m;
   sixfour::xlat::ipv4_to_ipv6(big, cfg, m, out);
   ASSERT_EQ(out.outcome, Outcome::Forward);

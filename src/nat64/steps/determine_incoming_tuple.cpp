@@ -93,8 +93,7 @@ Parse determine_incoming_tuple6(std::span<const uint8_t> in, Tuple& t, xlat::Dro
     t.port6 = ld16(il4 + 2);
     return Parse::Tuple;
   }
-  if (ic.proto == kIcmp6 && il4len >= 6 &&
-      (il4[0] == xlat::icmp6::kEchoRequest || il4[0] == xlat::icmp6::kEchoReply)) {
+  if (ic.proto == kIcmp6 && il4len >= 6 && (il4[0] == xlat::icmp6::kEchoRequest || il4[0] == xlat::icmp6::kEchoReply)) {
     t.proto = Proto::Icmp;
     t.port6 = ld16(il4 + 4);
     return Parse::Tuple;

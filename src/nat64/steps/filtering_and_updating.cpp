@@ -23,8 +23,12 @@ namespace sixfour::nat64 {
 
 Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now) {
   switch (s->bib->proto) {
-    case Proto::Udp: set_timer(sh, s, Timer::Udp, now); break;
-    case Proto::Icmp: set_timer(sh, s, Timer::Icmp, now); break;
+    case Proto::Udp:
+      set_timer(sh, s, Timer::Udp, now);
+      break;
+    case Proto::Icmp:
+      set_timer(sh, s, Timer::Icmp, now);
+      break;
     case Proto::Tcp: {
       const TcpTransition tr = tcp_transition(s->tcp, *tcp);
       s->tcp = tr.next;
