@@ -14,10 +14,10 @@
 
 #include "cli/command.hpp"
 #include "dns64/config.hpp"
-#include "io/control.hpp"
-#include "io/dns64_server.hpp"
-#include "io/local_networks.hpp"
-#include "io/stats.hpp"
+#include "io/sys/control.hpp"
+#include "io/dns64/server.hpp"
+#include "io/sys/local_networks.hpp"
+#include "io/dataplane/stats.hpp"
 
 namespace sixfour::cli {
 

@@ -6,7 +6,7 @@
 
 #include "cli/command.hpp"
 #include "dns64/message.hpp"
-#include "io/doctor.hpp"
+#include "io/doctor/doctor.hpp"
 
 namespace sixfour::cli {
 

@@ -22,14 +22,14 @@
 #include "cli/command.hpp"
 #include "cli/nat64_query.hpp"
 #include "gateway/config.hpp"
-#include "io/control.hpp"
-#include "io/data_plane.hpp"
-#include "io/dns64_server.hpp"
-#include "io/gateway.hpp"
-#include "io/nat64_daemon.hpp"
-#include "io/netlink.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/sys/control.hpp"
+#include "io/dataplane/data_plane.hpp"
+#include "io/dns64/server.hpp"
+#include "io/gateway/host.hpp"
+#include "io/dataplane/nat64_daemon.hpp"
+#include "io/sys/netlink.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 
 namespace sixfour::cli {
 

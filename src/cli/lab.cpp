@@ -1,5 +1,5 @@
 // `sixfour lab up|down|demo|shell`: a lab of network namespaces that shows an IPv6-only laptop
-// reaching an IPv4-only web site (see src/lab/lab.hpp for the topology, src/io/lab.cpp for how
+// reaching an IPv4-only web site (see src/lab/lab.hpp for the topology, src/io/lab/lab.cpp for how
 // it is built).
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
-#include "io/lab.hpp"
+#include "io/lab/lab.hpp"
 #include "lab/lab.hpp"
 
 namespace sixfour::cli {

@@ -17,12 +17,12 @@
 
 #include "cli/command.hpp"
 #include "cli/nat64_query.hpp"
-#include "io/control.hpp"
-#include "io/data_plane.hpp"
-#include "io/nat64_daemon.hpp"
-#include "io/netlink.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/sys/control.hpp"
+#include "io/dataplane/data_plane.hpp"
+#include "io/dataplane/nat64_daemon.hpp"
+#include "io/sys/netlink.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 #include "nat64/config.hpp"
 
 namespace sixfour::cli {

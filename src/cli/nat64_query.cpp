@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "io/control.hpp"
-#include "io/stats.hpp"
+#include "io/sys/control.hpp"
+#include "io/dataplane/stats.hpp"
 
 namespace sixfour::cli {
 

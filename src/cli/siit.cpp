@@ -14,12 +14,12 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
-#include "io/control.hpp"
-#include "io/data_plane.hpp"
-#include "io/netlink.hpp"
-#include "io/siit_daemon.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/sys/control.hpp"
+#include "io/dataplane/data_plane.hpp"
+#include "io/sys/netlink.hpp"
+#include "io/dataplane/siit_daemon.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 
 namespace sixfour::cli {
 

@@ -11,8 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
-#include "io/local_networks.hpp"
-#include "io/socks_server.hpp"
+#include "io/sys/local_networks.hpp"
+#include "io/socks/server.hpp"
 #include "socks/config.hpp"
 #include "socks/users.hpp"
 

@@ -49,7 +49,7 @@ struct DaemonConfig {
   Settings settings;  // settings.log is left empty: the daemon installs it when log_sessions is set
   bool routes = true;
   unsigned workers = 0;  // 0: one per online CPU (decided by the daemon, which can ask the OS)
-  // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/tun.hpp): "auto" uses
+  // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/sys/tun.hpp): "auto" uses
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
   std::string control;  // unix socket path

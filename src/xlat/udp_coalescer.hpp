@@ -22,7 +22,7 @@
 //   but the last, as for any GSO packet);
 // - at most kMaxSegments datagrams and 65535 bytes in all.
 //
-// Pure logic, no I/O: the data plane (src/io/data_plane.cpp) offers each translated packet, writes
+// Pure logic, no I/O: the data plane (src/io/dataplane/data_plane.cpp) offers each translated packet, writes
 // the train with finish()'s virtio-net header when a packet does not join, and at the end of every
 // batch, so coalescing never delays a packet beyond the batch it was read in.
 #pragma once

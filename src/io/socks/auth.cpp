@@ -4,7 +4,7 @@
 #include <cstring>
 #include <memory>
 
-#include "io/socks_server.hpp"
+#include "io/socks/server.hpp"
 
 namespace sixfour::io {
 

@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "io/fd.hpp"
-#include "io/netlink.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/sys/fd.hpp"
+#include "io/sys/netlink.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 #include "xlat/config.hpp"
 #include "xlat/verdict.hpp"
 

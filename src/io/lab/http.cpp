@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
-#include "io/fd.hpp"
-#include "io/lab.hpp"
+#include "io/sys/fd.hpp"
+#include "io/lab/lab.hpp"
 #include "lab/lab.hpp"
 
 namespace sixfour::io {

@@ -1,4 +1,4 @@
-#include "io/netlink.hpp"
+#include "io/sys/netlink.hpp"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "io/errno_text.hpp"
+#include "io/sys/errno_text.hpp"
 
 namespace sixfour::io {
 

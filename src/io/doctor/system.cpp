@@ -19,8 +19,8 @@
 
 #include <fmt/format.h>
 
-#include "io/doctor.hpp"
-#include "io/fd.hpp"
+#include "io/doctor/doctor.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 

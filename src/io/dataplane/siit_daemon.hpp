@@ -1,12 +1,12 @@
-// The data plane of `sixfour siit`: the shared TUN loop (io/data_plane.hpp) with one
+// The data plane of `sixfour siit`: the shared TUN loop (io/dataplane/data_plane.hpp) with one
 // siit::Translator per worker (sharing the read-only Settings), and its counters for `stats`.
 #pragma once
 #include <memory>
 
 #include "common/result.hpp"
-#include "io/data_plane.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/dataplane/data_plane.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 #include "siit/settings.hpp"
 
 namespace sixfour::io {

@@ -1,4 +1,4 @@
-#include "io/tun.hpp"
+#include "io/sys/tun.hpp"
 
 #include <fcntl.h>
 #include <linux/if.h>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "io/errno_text.hpp"
+#include "io/sys/errno_text.hpp"
 
 namespace sixfour::io {
 

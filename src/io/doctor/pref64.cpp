@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
-#include "io/doctor.hpp"
-#include "io/errno_text.hpp"
-#include "io/fd.hpp"
+#include "io/doctor/doctor.hpp"
+#include "io/sys/errno_text.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 

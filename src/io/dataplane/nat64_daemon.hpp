@@ -1,4 +1,4 @@
-// The data plane of `sixfour nat64`: the shared TUN loop (io/data_plane.hpp) with one
+// The data plane of `sixfour nat64`: the shared TUN loop (io/dataplane/data_plane.hpp) with one
 // nat64::Translator per worker, all sharing one nat64::State (the BIB and session tables of
 // RFC 6146 §3.1); and a housekeeping thread that lets the State expire sessions.
 #pragma once
@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "io/data_plane.hpp"
-#include "io/fd.hpp"
-#include "io/stats.hpp"
-#include "io/tun.hpp"
+#include "io/dataplane/data_plane.hpp"
+#include "io/sys/fd.hpp"
+#include "io/dataplane/stats.hpp"
+#include "io/sys/tun.hpp"
 #include "nat64/settings.hpp"
 #include "nat64/translator.hpp"
 

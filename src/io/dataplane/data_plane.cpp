@@ -1,4 +1,4 @@
-#include "io/data_plane.hpp"
+#include "io/dataplane/data_plane.hpp"
 
 #include <poll.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "io/control.hpp"
+#include "io/sys/control.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "io/fd.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 

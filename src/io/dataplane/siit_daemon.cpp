@@ -1,4 +1,4 @@
-#include "io/siit_daemon.hpp"
+#include "io/dataplane/siit_daemon.hpp"
 
 #include "siit/translator.hpp"
 

@@ -1,4 +1,4 @@
-#include "io/gateway.hpp"
+#include "io/gateway/host.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>

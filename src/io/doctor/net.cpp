@@ -21,9 +21,9 @@
 
 #include "common/checksum.hpp"
 #include "dns64/message.hpp"
-#include "io/doctor.hpp"
-#include "io/errno_text.hpp"
-#include "io/fd.hpp"
+#include "io/doctor/doctor.hpp"
+#include "io/sys/errno_text.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 

@@ -1,4 +1,4 @@
-#include "io/stats.hpp"
+#include "io/dataplane/stats.hpp"
 
 #include <fmt/format.h>
 

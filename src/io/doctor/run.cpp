@@ -7,7 +7,7 @@
 
 #include "addr/rfc6052.hpp"
 #include "dns64/message.hpp"
-#include "io/doctor.hpp"
+#include "io/doctor/doctor.hpp"
 
 namespace sixfour::io {
 

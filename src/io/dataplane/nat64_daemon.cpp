@@ -1,4 +1,4 @@
-#include "io/nat64_daemon.hpp"
+#include "io/dataplane/nat64_daemon.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>

@@ -13,7 +13,7 @@
 
 namespace sixfour::io {
 
-// Counters the I/O loop keeps besides the translator's own (io/data_plane.hpp).
+// Counters the I/O loop keeps besides the translator's own (io/dataplane/data_plane.hpp).
 struct IoCounters {
   uint64_t read_errors = 0;
   uint64_t write_errors = 0;

@@ -1,4 +1,4 @@
-#include "io/local_networks.hpp"
+#include "io/sys/local_networks.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>

@@ -1,4 +1,4 @@
-#include "io/dns64_server.hpp"
+#include "io/dns64/server.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "io/socks_server.hpp"
+#include "io/socks/server.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -22,8 +22,8 @@
 #include <spdlog/spdlog.h>
 
 #include "addr/rfc6052.hpp"
-#include "io/control.hpp"
-#include "io/stats.hpp"
+#include "io/sys/control.hpp"
+#include "io/dataplane/stats.hpp"
 #include "socks/policy.hpp"
 #include "socks/protocol.hpp"
 

@@ -1,4 +1,4 @@
-#include "io/lab.hpp"
+#include "io/lab/lab.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "io/fd.hpp"
+#include "io/sys/fd.hpp"
 #include "lab/lab.hpp"
 
 extern char** environ;

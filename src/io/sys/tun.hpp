@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "io/fd.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 
