@@ -60,6 +60,12 @@ void TranslatorImpl::drop(xlat::DropReason r, xlat::Output& out) {
   out.reason = r;
 }
 
+void TranslatorImpl::hold(xlat::Output& out) {
+  ++c_.held;
+  out.count = 0;
+  out.outcome = xlat::Outcome::Held;
+}
+
 // What a refused packet gets back (RFC 6146 §3.5). Pool4 exhaustion / session limit (§3.5.1.1 and
 // §3.5.2.2, from the IPv6 side): ICMPv6 Destination Unreachable, code 3 (address unreachable). No BIB
 // entry for a UDP packet from the IPv4 side: ICMPv4 Port Unreachable, as a host without the port
@@ -180,10 +186,7 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   const Verdict v = state_.from_v4(t.proto, t.addr4, t.port4, t.remote4, t.rport, &t.tcp, !t.icmp_error, now, b);
   if (v == Verdict::SynUnsolicited && state_.incoming_syns().hold(pkt, t.addr4, t.port4, t.remote4, t.rport, now)) {
     // §3.5.2.2: kept for TCP_INCOMING_SYN seconds; nothing to send now, and not a drop (yet).
-    out.count = 0;
-    out.outcome = xlat::Outcome::Drop;
-    out.reason = xlat::DropReason::Prohibited;
-    return;
+    return hold(out);
   }
   if (v != Verdict::Ok) return refuse(v, t, pkt, out);
   compute_outgoing_tuple(t, b, mapper_);
@@ -200,9 +203,7 @@ bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t 
     case Reassembler::Status::Held:
       // Kept for later: nothing to send, and not a drop.
       ++c_.fragments_held;
-      out.count = 0;
-      out.outcome = xlat::Outcome::Drop;
-      out.reason = xlat::DropReason::FragmentedIcmp;
+      hold(out);
       return false;
     case Reassembler::Status::Malformed:
       drop(xlat::DropReason::Malformed, out);
@@ -256,6 +257,7 @@ void TranslatorImpl::visit_counters(const std::function<void(std::string_view, u
   f("out6", c_.out6);
   f("icmp-errors-sent", c_.icmp_errors_sent);
   f("hairpinned", c_.hairpinned);
+  f("held", c_.held);
   f("fragments-held", c_.fragments_held);
   f("reassembled", c_.reassembled);
   std::string key;

@@ -69,13 +69,14 @@ class Translator {
 
   // Translates one packet from the TUN (IPv4 or IPv6 by its version nibble) at monotonic time
   // `now_ms`. Same contract as siit::Translator: Forward = out's packets (other family, or same
-  // family after hairpinning), Reply = one ICMP error back, Drop = nothing.
+  // family after hairpinning), Reply = one ICMP error back, Drop = nothing, Held = nothing now.
   // out.data: at least 65535 + 4096 bytes — a reassembled datagram (RFC 6146 §3.4) is translated whole
   // and may be up to 65535 bytes even when `in` is one small fragment. A fragment kept for reassembly
-  // returns Drop with count 0 and is counted as "fragments-held", not as a drop.
+  // (or an unsolicited SYN stored, RFC 6146 §3.5.2.2) returns Held with count 0 and is counted as
+  // "held" (and "fragments-held"), not as a drop.
   virtual void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) = 0;
 
-  // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent", "hairpinned",
+  // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent", "hairpinned", "held",
   // "drops.<reason>" (xlat reasons and NAT64 ones: "no-bib", "filtered", "pool4-exhausted",
   // "fragment-budget", ...). Names are stable: stats JSON and tests use them.
   virtual void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const = 0;

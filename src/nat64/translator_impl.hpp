@@ -12,6 +12,7 @@ namespace sixfour::nat64 {
 
 struct Counters {
   uint64_t in4 = 0, in6 = 0, out4 = 0, out6 = 0, icmp_errors_sent = 0, hairpinned = 0;
+  uint64_t held = 0;  // kept for later (Outcome::Held): fragments held for reassembly, stored SYNs
   uint64_t fragments_held = 0, reassembled = 0;
   std::array<uint64_t, static_cast<size_t>(xlat::DropReason::Count_)> drops{};
   std::array<uint64_t, static_cast<size_t>(Nat64Drop::Count_)> nat64_drops{};
@@ -24,7 +25,7 @@ class TranslatorImpl final : public Translator {
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
 
  private:
-  // Each leaves `out` complete (Forward/Reply/Drop) with the drop counted; account() counts the rest.
+  // Each leaves `out` complete (Forward/Reply/Drop/Held) with the drop counted; account() counts the rest.
   void from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
   void from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
   // §3.7 (steps/translate.cpp).
@@ -36,6 +37,7 @@ class TranslatorImpl final : public Translator {
   void refuse(Verdict v, const Tuple& t, std::span<const uint8_t> pkt, xlat::Output& out);
   void drop(Nat64Drop d, xlat::Output& out);
   void drop(xlat::DropReason r, xlat::Output& out);
+  void hold(xlat::Output& out);  // Outcome::Held, counted as held
   void account(const xlat::Output& out);
   // Feeds a fragment to the shared reassembler; true (and the datagram in reasm_) when complete.
   bool reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out, size_t& len);

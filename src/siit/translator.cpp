@@ -41,6 +41,8 @@ void Translator::account(const xlat::Output& out) {
     case xlat::Outcome::Drop:
       ++counters_.drops[static_cast<size_t>(out.reason)];
       break;
+    case xlat::Outcome::Held:  // the stateless translator keeps nothing for later
+      break;
   }
 }
 

@@ -1,5 +1,6 @@
 // What translating one packet produced: packets to forward in the other family, an ICMP error to send
-// back in the same family, or a drop with its reason (each reason has its own counter).
+// back in the same family, a drop with its reason (each reason has its own counter), or a packet the
+// translator kept to send later (a fragment waiting for reassembly, a stored unsolicited SYN).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -35,6 +36,9 @@ enum class Outcome : uint8_t {
   Forward,  // `out` holds `count` packets in the other family
   Reply,    // `out` holds one ICMP error in the same family as the input, to be sent back
   Drop,     // nothing to send; `reason` says why
+  Held,     // nothing to send now: the translator kept the packet (a fragment held for reassembly,
+            // RFC 6146 §3.4; an unsolicited SYN stored for TCP_INCOMING_SYN, §3.5.2.2). Not a drop:
+            // counted as "held"; `reason` is meaningless. The data plane writes nothing, as for Drop.
 };
 
 // Output buffer for one translation. Packets are laid out back to back in `data`; `lens[i]` is the

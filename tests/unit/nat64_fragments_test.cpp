@@ -34,9 +34,11 @@ TEST(Nat64Fragments, Ipv6UdpInOrder) {
   Nat nat(lab_settings());
   const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));  // 1008-byte UDP datagram
   Got a = nat.run(frag6(full, 0, 512, true));
-  EXPECT_EQ(a.outcome, Outcome::Drop);
+  EXPECT_EQ(a.outcome, Outcome::Held);
   EXPECT_TRUE(a.pkts.empty());
   EXPECT_EQ(nat.counter("fragments-held"), 1u);
+  EXPECT_EQ(nat.counter("held"), 1u);
+  EXPECT_EQ(nat.counter("drops.fragmented-icmp"), 0u);
   EXPECT_EQ(nat.counter("fragments.datagrams"), 1u);
   EXPECT_TRUE(nat.state->bib().empty());
   Got b = nat.run(frag6(full, 512, 496, false));
@@ -62,8 +64,8 @@ TEST(Nat64Fragments, Ipv6UdpOutOfOrderAndTranslatedAgainInPieces) {
   s.xlat.mtu4 = 576;
   Nat nat(s);
   const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
-  EXPECT_EQ(nat.run(frag6(full, 800, 208, false)).outcome, Outcome::Drop);
-  EXPECT_EQ(nat.run(frag6(full, 400, 400, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 800, 208, false)).outcome, Outcome::Held);
+  EXPECT_EQ(nat.run(frag6(full, 400, 400, true)).outcome, Outcome::Held);
   Got r = nat.run(frag6(full, 0, 400, true));
   ASSERT_EQ(r.outcome, Outcome::Forward);
   ASSERT_GE(r.pkts.size(), 2u);  // 1028 bytes over a 576-byte IPv4 MTU
@@ -80,16 +82,16 @@ TEST(Nat64Fragments, Ipv6UdpOutOfOrderAndTranslatedAgainInPieces) {
 TEST(Nat64Fragments, OverlapDiscardsTheDatagram) {
   Nat nat(lab_settings());
   const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
-  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Held);
   EXPECT_EQ(nat.run(frag6(full, 504, 504, false)).outcome, Outcome::Drop);  // 504 < 512: overlap
   EXPECT_EQ(nat.counter("drops.fragment-overlap"), 1u);
   EXPECT_EQ(nat.counter("fragments.datagrams"), 0u);
   // The rest of the datagram starts a new one, which never completes.
-  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Held);
   EXPECT_EQ(nat.counter("reassembled"), 0u);
   EXPECT_TRUE(nat.state->bib().empty());
   // An exact duplicate is not an overlap.
-  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Held);
   EXPECT_EQ(nat.counter("drops.fragment-overlap"), 1u);
   EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Forward);
 }
@@ -104,7 +106,7 @@ TEST(Nat64Fragments, TimeoutDiscards) {
   EXPECT_EQ(nat.counter("fragments.datagrams"), 0u);
   EXPECT_EQ(nat.counter("fragments.timed-out"), 1u);
   nat.now += 2000;
-  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Drop);  // alone now
+  EXPECT_EQ(nat.run(frag6(full, 512, 496, false)).outcome, Outcome::Held);  // alone now
   EXPECT_EQ(nat.counter("reassembled"), 0u);
 }
 
@@ -113,7 +115,7 @@ TEST(Nat64Fragments, BudgetIsEnforced) {
   s.fragment_memory = 1024;
   Nat nat(s);
   const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(2000));
-  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 0, 512, true)).outcome, Outcome::Held);
   EXPECT_EQ(nat.counter("fragments-held"), 1u);
   EXPECT_EQ(nat.run(frag6(full, 512, 512, true)).outcome, Outcome::Drop);  // would exceed 1024
   EXPECT_EQ(nat.counter("drops.fragment-budget"), 1u);
@@ -125,7 +127,7 @@ TEST(Nat64Fragments, Ipv4ReplyFragmentsFindTheSession) {
   const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
   const Bytes full = udp4(kPeer4, 53, "198.51.100.1", port4, v4to6test::pattern(2000));
   // Last piece first, then the first one: the session is found from the reassembled datagram.
-  EXPECT_EQ(nat.run(frag4(full, 1000, 1008, false)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag4(full, 1000, 1008, false)).outcome, Outcome::Held);
   Got r = nat.run(frag4(full, 0, 1000, true));
   ASSERT_EQ(r.outcome, Outcome::Forward);
   ASSERT_EQ(r.pkts.size(), 2u);  // 2008 + 40 bytes > 1280: IPv6 fragments (RFC 7915 §4 / §5.1.1)
@@ -148,7 +150,7 @@ TEST(Nat64Fragments, FragmentedEchoIsTranslatedWhole) {
   m.insert(m.end(), body.begin(), body.end());
   Bytes full = pb6::ipv6({.src = kHost, .dst = kPeer6}, 58, m);
   pb6::fill_checksum6(full, 40, 58, 2);
-  EXPECT_EQ(nat.run(frag6(full, 0, 800, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(frag6(full, 0, 800, true)).outcome, Outcome::Held);
   Got r = nat.run(frag6(full, 800, full.size() - 40 - 800, false));
   ASSERT_EQ(r.outcome, Outcome::Forward);
   ASSERT_EQ(r.pkts.size(), 1u);

@@ -140,9 +140,11 @@ TEST(Nat64Tcp, UnsolicitedIpv4SynIsStoredThenAnsweredWithPortUnreachable) {
   const Bytes syn = tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN);
   // RFC 6146 §3.5.2.2: stored, nothing sent, nothing counted as a drop.
   Got held = nat.run(syn);
-  EXPECT_EQ(held.outcome, Outcome::Drop);
+  EXPECT_EQ(held.outcome, Outcome::Held);
   EXPECT_TRUE(held.pkts.empty());
   EXPECT_EQ(nat.counter("incoming-syn.held"), 1u);
+  EXPECT_EQ(nat.counter("held"), 1u);  // the translator's own count of what it kept (not a drop)
+  EXPECT_EQ(nat.counter("drops.prohibited"), 0u);
   EXPECT_EQ(nat.counter("incoming-syn.stored"), 1u);
   EXPECT_EQ(nat.counter("drops.tcp-syn-unsolicited"), 0u);
   // A retransmission is the same connection: still one stored, first deadline kept.
@@ -187,7 +189,7 @@ TEST(Nat64Tcp, StoredSynIsDiscardedWhenTheInsideHostOpensTheConnection) {
   Nat nat(s);
   const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
   // Another peer's SYN to the same BIB entry: refused by address-dependent filtering, stored.
-  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Held);
   EXPECT_EQ(nat.counter("incoming-syn.stored"), 1u);
   // The inside host opens that very connection (simultaneous open): the stored SYN goes, unanswered.
   EXPECT_EQ(nat.run(tcp6(kHost, 50000, "64:ff9b::cb00:7109", 80, SYN)).outcome, Outcome::Forward);
@@ -214,7 +216,7 @@ TEST(Nat64Tcp, AddressDependentFilteringTreatsOtherPeersSynAsUnsolicited) {
   s.address_dependent_filtering = true;
   Nat nat(s);
   const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
-  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.run(tcp4("203.0.113.9", 80, "198.51.100.1", port4, SYN)).outcome, Outcome::Held);
   EXPECT_EQ(nat.counter("incoming-syn.held"), 1u);
   // The known peer address on another port may open a session (address-dependent filtering).
   EXPECT_EQ(nat.run(tcp4(kPeer4, 81, "198.51.100.1", port4, SYN)).outcome, Outcome::Forward);

@@ -189,7 +189,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
     out.super_packet = false;
     out.payload_in_place = false;
     worker.translate(pkt, out);
-    if (out.outcome == xlat::Outcome::Drop) return;
+    if (out.outcome == xlat::Outcome::Drop || out.outcome == xlat::Outcome::Held) return;
     size_t off = 0;
     for (size_t k = 0; k < out.count; ++k) {
       send(outbuf.subspan(off, out.lens[k]));
@@ -212,7 +212,7 @@ void DataPlane::run(size_t queue, Worker& worker) {
     worker.translate(pkt, out);
     out.super_packet = false;
     out.payload_in_place = false;
-    if (out.outcome == xlat::Outcome::Drop) return;
+    if (out.outcome == xlat::Outcome::Drop || out.outcome == xlat::Outcome::Held) return;
     if (out.outcome == xlat::Outcome::Reply) {
       // An ICMP error about it (e.g. hop limit exceeded): an ordinary packet.
       for (size_t k = 0; k < out.count; ++k) write_one(kZeroHdr, out.packet(k));
