@@ -8,6 +8,11 @@
 // does not is segmented here and each segment translated on its own (so ICMP errors, PMTUD and
 // fragmentation behave exactly as without offloads); a partial checksum is completed first. No
 // allocation per packet.
+//
+// DataPlane::run() is only the loop: poll, read a batch, publish the counters. What happens to each
+// packet is packet_path.hpp's PacketPath (classify, translate, segment) and Writer (virtio-net
+// headers, UDP trains, the fallback when the kernel refuses one), both on the TunQueue interface
+// (tun_queue.hpp) that unit tests fake.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -21,6 +26,7 @@
 #include "common/result.hpp"
 #include "io/sys/fd.hpp"
 #include "io/sys/netlink.hpp"
+#include "io/dataplane/packet_path.hpp"
 #include "io/dataplane/stats.hpp"
 #include "io/sys/tun.hpp"
 #include "xlat/config.hpp"
@@ -30,17 +36,8 @@ namespace sixfour::io {
 
 class DataPlane {
  public:
-  // What a daemon plugs in: one per worker thread, used only by that thread.
-  class Worker {
-   public:
-    virtual ~Worker() = default;
-    // Once per wake-up, before the batch (the NAT64 reads its clock here).
-    virtual void begin_batch() {}
-    // One packet (IPv4 or IPv6 by its version nibble) into `out`, as siit::Translator::translate.
-    virtual void translate(std::span<const uint8_t> in, xlat::Output& out) = 0;
-    // Copies the translator's counters where readers find them; after every batch and at exit.
-    virtual void publish() = 0;
-  };
+  // What a daemon plugs in: one per worker thread (io/dataplane/packet_path.hpp).
+  using Worker = DataPlaneWorker;
 
   // `tun` must outlive the data plane; `xlat` gives the MTUs offload::classify() checks against.
   DataPlane(const Tun& tun, const xlat::Config& xlat);
