@@ -150,6 +150,11 @@ void set_drop(Output& out, DropReason r) {
   out.outcome = Outcome::Drop;
   out.reason = r;
 }
+// set_drop() for the steps that return whether to go on: always false.
+bool dropped(Output& out, DropReason r) {
+  set_drop(out, r);
+  return false;
+}
 
 // RFC 7915 §4.4: the translator's own ICMPv4 error back to the source, or a plain drop when errors are
 // disabled or RFC 1812 §4.3.2.7 forbids one (about an ICMP error, a non-first fragment, ...).
@@ -308,61 +313,110 @@ bool is_icmpv4_error_type(uint8_t t) {
          t == icmpv4::kTimeExceeded || t == icmpv4::kParameterProblem;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// §4.3: an ICMPv4 error. Outer and inner headers are translated; the result is cut to 1280 bytes.
+// The packet an ICMPv4 error quotes (§4.3), as far as it is present.
+struct Quote4 {
+  V4 ih;
+  IcmpMap m;                    // the error's ICMPv6 type, code and rest of header
+  const uint8_t* l4 = nullptr;  // its transport bytes
+  size_t l4_avail = 0;
+  bool has_l4 = false;  // the transport header is only in the first fragment
+  Flow4 flow;
+  uint8_t icmp6_type = 0;  // an inner echo's ICMPv6 type
+};
 
-void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Config& cfg, Mapper& mapper, Output& out) {
+// §4.2 / §4.3: decides whether the error can be translated and reads its quote. false: `out` says why.
+bool read_quote(const V4& h, const Config& cfg, Quote4& q, Output& out) {
   const uint8_t* icmp = h.p + h.ihl;
   const size_t icmp_len = h.total - h.ihl;  // caller checked >= 8
   const uint8_t* in4 = icmp + kIcmpHdr;
   const size_t in_avail = icmp_len - kIcmpHdr;
   // The type/code rows of §4.2 that say "silently drop" are decided before the quote is looked at.
-  if (!map_icmp_error(icmp, 0, cfg).ok) return set_drop(out, DropReason::UntranslatableIcmp);
+  if (!map_icmp_error(icmp, 0, cfg).ok) return dropped(out, DropReason::UntranslatableIcmp);
 
   // The quoted packet: enough to be an IPv4 header with all its options.
-  if (in_avail < kIpv4Hdr || (in4[0] >> 4) != 4) return set_drop(out, DropReason::InnerPacket);
-  V4 ih;
+  if (in_avail < kIpv4Hdr || (in4[0] >> 4) != 4) return dropped(out, DropReason::InnerPacket);
+  V4& ih = q.ih;
   parse_fields(in4, ih);
-  if (ih.ihl < kIpv4Hdr || ih.ihl > in_avail || ih.total < ih.ihl) return set_drop(out, DropReason::InnerPacket);
+  if (ih.ihl < kIpv4Hdr || ih.ihl > in_avail || ih.total < ih.ihl) return dropped(out, DropReason::InnerPacket);
 
-  const IcmpMap m = map_icmp_error(icmp, static_cast<uint16_t>(ih.total), cfg);
-  if (!m.ok) return set_drop(out, DropReason::UntranslatableIcmp);
+  q.m = map_icmp_error(icmp, static_cast<uint16_t>(ih.total), cfg);
+  if (!q.m.ok) return dropped(out, DropReason::UntranslatableIcmp);
 
-  const uint8_t* il4 = in4 + ih.ihl;
-  const size_t il4_avail = in_avail - ih.ihl;
-  const bool has_l4 = ih.offset == 0;  // the transport header is only in the first fragment
+  q.l4 = in4 + ih.ihl;
+  q.l4_avail = in_avail - ih.ihl;
+  q.has_l4 = ih.offset == 0;
+  q.flow = Flow4{addr4(ih.src()), addr4(ih.dst()), ih.proto, 0, 0};
+  if (!q.has_l4) return true;
+  if ((ih.proto == kProtoTcp || ih.proto == kProtoUdp) && q.l4_avail >= 4) {
+    q.flow.sport = load16(q.l4);
+    q.flow.dport = load16(q.l4 + 2);
+  } else if (ih.proto == kProtoIcmp && q.l4_avail >= 1) {
+    // No ICMP error about an ICMP error exists legitimately (RFC 1812 §4.3.2.7); and only echo has
+    // an ICMPv6 counterpart among the queries.
+    if (q.l4[0] == icmpv4::kEchoRequest)
+      q.icmp6_type = kIcmp6EchoRequest;
+    else if (q.l4[0] == icmpv4::kEchoReply)
+      q.icmp6_type = kIcmp6EchoReply;
+    else
+      return dropped(out, DropReason::InnerPacket);
+    if (q.l4_avail >= 6) q.flow.sport = q.flow.dport = load16(q.l4 + 4);
+  }
+  return true;
+}
 
-  Flow4 f4i{addr4(ih.src()), addr4(ih.dst()), ih.proto, 0, 0};
-  uint8_t inner_icmp6_type = 0;
-  if (has_l4) {
-    if ((ih.proto == kProtoTcp || ih.proto == kProtoUdp) && il4_avail >= 4) {
-      f4i.sport = load16(il4);
-      f4i.dport = load16(il4 + 2);
-    } else if (ih.proto == kProtoIcmp && il4_avail >= 1) {
-      // No ICMP error about an ICMP error exists legitimately (RFC 1812 §4.3.2.7); and only echo has
-      // an ICMPv6 counterpart among the queries.
-      if (il4[0] == icmpv4::kEchoRequest)
-        inner_icmp6_type = kIcmp6EchoRequest;
-      else if (il4[0] == icmpv4::kEchoReply)
-        inner_icmp6_type = kIcmp6EchoReply;
-      else
-        return set_drop(out, DropReason::InnerPacket);
-      if (il4_avail >= 6) f4i.sport = f4i.dport = load16(il4 + 4);
+// §4.3: the quoted transport bytes (`len` of them copied to `l4`) get the inner packet's new ports
+// or echo identifier, and their checksum updated incrementally for what changed.
+void patch_quoted_transport(const Quote4& q, const Flow6& f6i, uint8_t* l4, size_t len) {
+  const V4& ih = q.ih;
+  if (ih.proto == kProtoTcp || ih.proto == kProtoUdp) {
+    const size_t ck_at = ih.proto == kProtoTcp ? 16 : 6;
+    if (len >= 4) {
+      store16(l4, f6i.sport);
+      store16(l4 + 2, f6i.dport);
+    }
+    if (len < ck_at + 2) return;
+    const uint16_t old_ck = load16(q.l4 + ck_at);
+    // A zero UDP checksum means "none" (RFC 768); the quote keeps it as it was.
+    if (ih.proto == kProtoUdp && old_ck == 0) return;
+    uint16_t ck = checksum::update(old_ck, sum4(ih.src(), ih.dst(), q.flow.sport, q.flow.dport),
+                                   sum6(f6i.src, f6i.dst, f6i.sport, f6i.dport));
+    if (ih.proto == kProtoUdp && ck == 0) ck = 0xffff;
+    store16(l4 + ck_at, ck);
+  } else if (ih.proto == kProtoIcmp) {
+    l4[0] = q.icmp6_type;
+    if (len >= 6) store16(l4 + 4, f6i.sport);
+    if (len >= 4) {
+      // The ICMPv6 checksum covers a pseudo-header ICMPv4 lacks (RFC 4443 §2.3); the quoted message
+      // is incomplete, so the update is incremental over the words that changed.
+      const uint32_t old_sum = (uint32_t{q.l4[0]} << 8 | q.l4[1]) + (len >= 6 ? q.flow.sport : 0);
+      const uint32_t new_sum = (uint32_t{q.icmp6_type} << 8 | q.l4[1]) + (len >= 6 ? f6i.sport : 0) +
+                               checksum::pseudo_header6(f6i.src.b.data(), f6i.dst.b.data(), kProtoIcmpv6,
+                                                        static_cast<uint32_t>(ih.total - ih.ihl));
+      store16(l4 + 2, checksum::update(load16(q.l4 + 2), old_sum, new_sum));
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// §4.3: an ICMPv4 error. Outer and inner headers are translated; the result is cut to 1280 bytes.
+
+void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Config& cfg, Mapper& mapper, Output& out) {
+  Quote4 q;
+  if (!read_quote(h, cfg, q, out)) return;
+  const V4& ih = q.ih;
 
   Flow4 f4o{addr4(h.src()), addr4(h.dst()), kProtoIcmp, 0, 0};
   Flow6 f6o, f6i;
   MapStatus st = mapper.map_4to6(f4o, Part::OuterOfIcmpError, f6o);
   if (st != MapStatus::Ok) return map_status_drop(pkt, cfg, st, /*may_reply=*/false, out);
-  st = mapper.map_4to6(f4i, Part::Inner, f6i);
+  st = mapper.map_4to6(q.flow, Part::Inner, f6i);
   if (st != MapStatus::Ok) return set_drop(out, DropReason::InnerPacket);
 
   // Layout: IPv6 | ICMPv6 header | inner IPv6 | [inner Fragment header] | inner transport bytes.
   const size_t inner_hdr = kIpv6Hdr + (ih.fragment() ? kFragHdr : 0);
   const size_t fixed = kIpv6Hdr + kIcmpHdr + inner_hdr;
   // RFC 7915 §4.3 (and RFC 4443 §2.4 c): the ICMPv6 error must fit in the minimum IPv6 MTU.
-  const size_t l4_copy = std::min(il4_avail, size_t{kIpv6MinMtu} - fixed);
+  const size_t l4_copy = std::min(q.l4_avail, size_t{kIpv6MinMtu} - fixed);
   const size_t total = fixed + l4_copy;
   if (out.data.size() < total) return set_drop(out, DropReason::NoSpace);
 
@@ -372,10 +426,10 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
   write_ipv6_header(o, traffic_class(cfg, h.tos), static_cast<uint16_t>(icmp6_len), kProtoIcmpv6,
                     static_cast<uint8_t>(h.ttl - 1), f6o.src, f6o.dst);
   uint8_t* ic6 = o + kIpv6Hdr;
-  ic6[0] = m.type;
-  ic6[1] = m.code;
+  ic6[0] = q.m.type;
+  ic6[1] = q.m.code;
   store16(ic6 + 2, 0);
-  store32(ic6 + 4, m.rest);
+  store32(ic6 + 4, q.m.rest);
 
   // Inner header: translated like any packet, except that its TTL is not decremented (§4.3), and its
   // Payload Length describes the original packet, not the truncated quote.
@@ -386,39 +440,8 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
                     ih.fragment() ? kProtoFragment : inner_next, ih.ttl, f6i.src, f6i.dst);
   if (ih.fragment()) write_fragment_header(i6 + kIpv6Hdr, inner_next, ih.offset, ih.mf, ih.id);
   uint8_t* l4 = i6 + inner_hdr;
-  std::memcpy(l4, il4, l4_copy);
-
-  if (has_l4) {
-    if (ih.proto == kProtoTcp || ih.proto == kProtoUdp) {
-      const size_t ck_at = ih.proto == kProtoTcp ? 16 : 6;
-      if (l4_copy >= 4) {
-        store16(l4, f6i.sport);
-        store16(l4 + 2, f6i.dport);
-      }
-      if (l4_copy >= ck_at + 2) {
-        const uint16_t old_ck = load16(il4 + ck_at);
-        // A zero UDP checksum means "none" (RFC 768); the quote keeps it as it was.
-        if (!(ih.proto == kProtoUdp && old_ck == 0)) {
-          uint16_t ck = checksum::update(old_ck, sum4(ih.src(), ih.dst(), f4i.sport, f4i.dport),
-                                         sum6(f6i.src, f6i.dst, f6i.sport, f6i.dport));
-          if (ih.proto == kProtoUdp && ck == 0) ck = 0xffff;
-          store16(l4 + ck_at, ck);
-        }
-      }
-    } else if (ih.proto == kProtoIcmp) {
-      l4[0] = inner_icmp6_type;
-      if (l4_copy >= 6) store16(l4 + 4, f6i.sport);
-      if (l4_copy >= 4) {
-        // The ICMPv6 checksum covers a pseudo-header ICMPv4 lacks (RFC 4443 §2.3); the quoted message
-        // is incomplete, so the update is incremental over the words that changed.
-        const uint32_t old_sum = (uint32_t{il4[0]} << 8 | il4[1]) + (l4_copy >= 6 ? f4i.sport : 0);
-        const uint32_t new_sum = (uint32_t{inner_icmp6_type} << 8 | il4[1]) + (l4_copy >= 6 ? f6i.sport : 0) +
-                                 checksum::pseudo_header6(f6i.src.b.data(), f6i.dst.b.data(), kProtoIcmpv6,
-                                                          static_cast<uint32_t>(ih.total - ih.ihl));
-        store16(l4 + 2, checksum::update(load16(il4 + 2), old_sum, new_sum));
-      }
-    }
-  }
+  std::memcpy(l4, q.l4, l4_copy);
+  if (q.has_l4) patch_quoted_transport(q, f6i, l4, l4_copy);
 
   const uint32_t sum =
       checksum::pseudo_header6(f6o.src.b.data(), f6o.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(icmp6_len));
@@ -492,59 +515,57 @@ void emit(const V4& h, const Config& cfg, const Flow6& f6, const L4Patch& patch,
   out.outcome = Outcome::Forward;
 }
 
-}  // namespace
-
-void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
-  set_drop(out, DropReason::Malformed);
-  out.tail_from = 0;
-  out.tail_len = 0;
-
-  // --- Validate the IPv4 header (RFC 1812 §5.2.2). ---
-  if (in.size() < kIpv4Hdr || (in[0] >> 4) != 4) return;
-  V4 h;
+// §4.1 and RFC 1812 §5.2.2: the checks a router makes before forwarding. true with `h` parsed and
+// `pkt` the packet without link-layer padding; false: `out` holds the drop (or the error to send back).
+bool check_header(std::span<const uint8_t> in, const Config& cfg, V4& h, std::span<const uint8_t>& pkt, Output& out) {
+  if (in.size() < kIpv4Hdr || (in[0] >> 4) != 4) return dropped(out, DropReason::Malformed);
   parse_fields(in.data(), h);
-  if (h.ihl < kIpv4Hdr || h.ihl > in.size() || h.total < h.ihl || h.total > in.size()) return;
-  if (checksum::fold(checksum::partial(in.first(h.ihl))) != 0xffff) return set_drop(out, DropReason::BadChecksum);
+  if (h.ihl < kIpv4Hdr || h.ihl > in.size() || h.total < h.ihl || h.total > in.size())
+    return dropped(out, DropReason::Malformed);
+  if (checksum::fold(checksum::partial(in.first(h.ihl))) != 0xffff) return dropped(out, DropReason::BadChecksum);
   // Link-layer padding beyond Total Length is not part of the packet.
-  const std::span<const uint8_t> pkt = in.first(h.total);
+  pkt = in.first(h.total);
 
-  if (is_multicast_or_broadcast(h.dst())) return set_drop(out, DropReason::Multicast);
+  if (is_multicast_or_broadcast(h.dst())) return dropped(out, DropReason::Multicast);
 
-  // --- §4.1 Hop Limit: the translator is a router; TTL must survive the decrement. ---
+  // §4.1 Hop Limit: the translator is a router; TTL must survive the decrement.
   if (h.ttl <= 1) {
-    return reply_or_drop(pkt, cfg, icmpv4::kTimeExceeded, 0, 0, DropReason::TtlExpired, out);
+    reply_or_drop(pkt, cfg, icmpv4::kTimeExceeded, 0, 0, DropReason::TtlExpired, out);
+    return false;
   }
 
-  // --- §4.1 IPv4 options: ignored, but an unexpired source route cannot be honoured. ---
+  // §4.1 IPv4 options: ignored, but an unexpired source route cannot be honoured.
   if (h.ihl > kIpv4Hdr) {
     bool bad = false;
     if (has_unexpired_source_route(h, bad)) {
-      return reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kSourceRouteFailed, 0, DropReason::SourceRouted,
-                           out);
+      reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kSourceRouteFailed, 0, DropReason::SourceRouted, out);
+      return false;
     }
-    if (bad) return set_drop(out, DropReason::Malformed);
+    if (bad) return dropped(out, DropReason::Malformed);
   }
 
+  // RFC 791: a fragment may not reach past the largest datagram; the IPv6 offset field has the same limit.
+  if (size_t{h.offset} * 8 + (h.total - h.ihl) > 0xffff) return dropped(out, DropReason::Malformed);
+  return true;
+}
+
+// §4.2 (ICMP) and §4.5 (TCP, UDP, others): reads the transport header's ports or echo identifier into
+// `f4`, and whether the packet is an ICMP error (§4.3). false: `out` says why it is dropped.
+bool read_transport(const V4& h, const Config& cfg, Flow4& f4, bool& icmp_error, Output& out) {
   const uint8_t* l4 = h.p + h.ihl;
   const size_t l4_len = h.total - h.ihl;
-  // RFC 791: a fragment may not reach past the largest datagram; the IPv6 offset field has the same limit.
-  if (size_t{h.offset} * 8 + l4_len > 0xffff) return set_drop(out, DropReason::Malformed);
   const bool first = h.offset == 0;  // holds the transport header
-
-  Flow4 f4{addr4(h.src()), addr4(h.dst()), h.proto, 0, 0};
-  bool icmp_error = false;
-
   switch (h.proto) {
     case kProtoIgmp:
       // §4.2: IGMP messages are single-hop (or multicast routing): silently drop.
-      return set_drop(out, DropReason::UnsupportedProtocol);
+      return dropped(out, DropReason::UnsupportedProtocol);
     case kProtoIcmp: {
       // §4.2: the ICMPv6 checksum covers the whole message and a pseudo-header; a fragment holds
       // only part of it.
-      if (h.fragment()) return set_drop(out, DropReason::FragmentedIcmp);
-      if (l4_len < kIcmpHdr) return set_drop(out, DropReason::Malformed);
+      if (h.fragment()) return dropped(out, DropReason::FragmentedIcmp);
+      if (l4_len < kIcmpHdr) return dropped(out, DropReason::Malformed);
       // The ICMPv6 checksum is computed afresh, so a damaged ICMPv4 message must be caught here.
-      if (checksum::fold(checksum::partial({l4, l4_len})) != 0xffff) return set_drop(out, DropReason::BadChecksum);
+      if (checksum::fold(checksum::partial({l4, l4_len})) != 0xffff) return dropped(out, DropReason::BadChecksum);
       const uint8_t type = l4[0];
       if (type == icmpv4::kEchoRequest || type == icmpv4::kEchoReply) {
         f4.sport = f4.dport = load16(l4 + 4);
@@ -552,42 +573,38 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
         icmp_error = true;
       } else {
         // Information, Timestamp, Address Mask, Router Advertisement/Solicitation, unknown: drop.
-        return set_drop(out, DropReason::UntranslatableIcmp);
+        return dropped(out, DropReason::UntranslatableIcmp);
       }
-      break;
+      return true;
     }
     case kProtoTcp:
-      if (first) {
-        if (l4_len < kTcpHdr) return set_drop(out, DropReason::Malformed);
-        f4.sport = load16(l4);
-        f4.dport = load16(l4 + 2);
-      }
-      break;
     case kProtoUdp:
-      if (first) {
-        if (l4_len < kUdpHdr) return set_drop(out, DropReason::Malformed);
-        f4.sport = load16(l4);
-        f4.dport = load16(l4 + 2);
-        // §4.5: a zero UDP checksum can only be computed over the whole datagram.
-        if (load16(l4 + 6) == 0 && (!cfg.compute_udp_zero_checksum || h.fragment())) {
-          return set_drop(out, DropReason::UdpZeroChecksum);
-        }
-      }
-      break;
+      if (!first) return true;
+      if (l4_len < (h.proto == kProtoTcp ? kTcpHdr : kUdpHdr)) return dropped(out, DropReason::Malformed);
+      f4.sport = load16(l4);
+      f4.dport = load16(l4 + 2);
+      // §4.5: a zero UDP checksum can only be computed over the whole datagram.
+      if (h.proto == kProtoUdp && load16(l4 + 6) == 0 && (!cfg.compute_udp_zero_checksum || h.fragment()))
+        return dropped(out, DropReason::UdpZeroChecksum);
+      return true;
     default:
       // §4.5: other protocols are forwarded with Next Header = Protocol.
-      break;
+      return true;
   }
+}
 
-  if (icmp_error) return translate_icmp_error(pkt, h, cfg, mapper, out);
-
-  // --- Size: decide fragmentation before any state is created by the mapper. ---
-  // A super-packet (xlat/offload.hpp) is not checked: its segments, not it, reach the wire, and
-  // offload::classify() found each to fit; it never gets a Fragment header or Fragmentation Needed.
+// §4 and §4.1: whether the translation needs a Fragment header, and the largest packet it may make.
+// Decided before any state is created by the mapper. false: a DF=1 packet too big for the next hop
+// (`out` holds the Fragmentation Needed or the drop).
+// A super-packet (xlat/offload.hpp) is not checked: its segments, not it, reach the wire, and
+// offload::classify() found each to fit; it never gets a Fragment header or Fragmentation Needed.
+bool plan_fragments(std::span<const uint8_t> pkt, const V4& h, const Config& cfg, bool& frag_hdr, size_t& max_packet,
+                    Output& out) {
+  const size_t l4_len = h.total - h.ihl;
   const uint16_t mtu6 = std::max(cfg.mtu6, kIpv6MinMtu);
   const size_t frag_limit = std::max(std::min(cfg.lowest_ipv6_mtu, mtu6), kIpv6MinMtu);
-  bool frag_hdr = false;
-  size_t max_packet = mtu6;
+  frag_hdr = false;
+  max_packet = mtu6;
   if (h.fragment()) {
     // §4.1: a fragment keeps being one; re-split if its translation no longer fits.
     frag_hdr = true;
@@ -595,61 +612,89 @@ void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   } else if (!out.super_packet && kIpv6Hdr + l4_len > (h.df ? size_t{mtu6} : frag_limit)) {
     if (h.df) {
       // RFC 1191: Fragmentation Needed carries the next-hop MTU in the low 16 bits, expressed for IPv4.
-      return reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kFragmentationNeeded,
-                           static_cast<uint32_t>(mtu6 - 20), DropReason::TooBig, out);
+      reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kFragmentationNeeded, static_cast<uint32_t>(mtu6 - 20),
+                    DropReason::TooBig, out);
+      return false;
     }
     // §4 / RFC 8021: only a packet that really needs splitting gets a Fragment header.
     frag_hdr = true;
     max_packet = frag_limit;
   }
+  return true;
+}
+
+// §4.5: a TCP or UDP header with the new ports and its checksum updated for the new pseudo-header.
+void patch_tcp_udp(const V4& h, const Flow4& f4, const Flow6& f6, L4Patch& patch) {
+  const uint8_t* l4 = h.p + h.ihl;
+  const size_t l4_len = h.total - h.ihl;
+  const size_t hdr = h.proto == kProtoTcp ? kTcpHdr : kUdpHdr;
+  const size_t ck_at = h.proto == kProtoTcp ? 16 : 6;
+  std::memcpy(patch.bytes, l4, hdr);
+  patch.len = hdr;
+  store16(patch.bytes, f6.sport);
+  store16(patch.bytes + 2, f6.dport);
+  const uint16_t old_ck = load16(l4 + ck_at);
+  uint16_t ck;
+  if (h.proto == kProtoUdp && old_ck == 0) {
+    // §4.5 option 2: compute the checksum IPv6 requires (RFC 8200 §8.1), whole datagram.
+    store16(patch.bytes + 6, 0);
+    uint32_t s = checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoUdp, static_cast<uint32_t>(l4_len));
+    s = checksum::partial({patch.bytes, kUdpHdr}, s);
+    s = checksum::partial({l4 + kUdpHdr, l4_len - kUdpHdr}, s);
+    ck = checksum::finish(s);
+  } else {
+    // RFC 1624: only the changed words are summed, never the payload.
+    ck = checksum::update(old_ck, sum4(h.src(), h.dst(), f4.sport, f4.dport), sum6(f6.src, f6.dst, f6.sport, f6.dport));
+  }
+  // RFC 768 / RFC 8200 §8.1: a computed UDP checksum of zero is sent as all ones.
+  if (h.proto == kProtoUdp && ck == 0) ck = 0xffff;
+  store16(patch.bytes + ck_at, ck);
+}
+
+// §4.2 Echo Request/Reply (Type 8/0) -> Type 128/129, checksum including the pseudo-header.
+void patch_echo(const V4& h, const Flow6& f6, L4Patch& patch) {
+  const uint8_t* l4 = h.p + h.ihl;
+  const size_t l4_len = h.total - h.ihl;
+  std::memcpy(patch.bytes, l4, kIcmpHdr);
+  patch.len = kIcmpHdr;
+  patch.bytes[0] = l4[0] == icmpv4::kEchoRequest ? kIcmp6EchoRequest : kIcmp6EchoReply;
+  store16(patch.bytes + 2, 0);
+  store16(patch.bytes + 4, f6.sport);
+  uint32_t s = checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(l4_len));
+  s = checksum::partial({patch.bytes, kIcmpHdr}, s);
+  s = checksum::partial({l4 + kIcmpHdr, l4_len - kIcmpHdr}, s);
+  store16(patch.bytes + 2, checksum::finish(s));
+}
+
+}  // namespace
+
+void ipv4_to_ipv6(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
+  set_drop(out, DropReason::Malformed);
+  out.tail_from = 0;
+  out.tail_len = 0;
+
+  V4 h;
+  std::span<const uint8_t> pkt;
+  if (!check_header(in, cfg, h, pkt, out)) return;
+  Flow4 f4{addr4(h.src()), addr4(h.dst()), h.proto, 0, 0};
+  bool icmp_error = false;
+  if (!read_transport(h, cfg, f4, icmp_error, out)) return;
+  if (icmp_error) return translate_icmp_error(pkt, h, cfg, mapper, out);
+
+  bool frag_hdr = false;
+  size_t max_packet = 0;
+  if (!plan_fragments(pkt, h, cfg, frag_hdr, max_packet, out)) return;
 
   Flow6 f6;
   const MapStatus st = mapper.map_4to6(f4, Part::Outer, f6);
   if (st != MapStatus::Ok) return map_status_drop(pkt, cfg, st, /*may_reply=*/true, out);
 
-  // --- §4.5 transport header: new ports and a checksum updated for the new pseudo-header. ---
+  // §4.5 / §4.2: the transport bytes that change, patched into the first output packet.
   L4Patch patch;
-  if (first) {
-    if (h.proto == kProtoTcp || h.proto == kProtoUdp) {
-      const size_t hdr = h.proto == kProtoTcp ? kTcpHdr : kUdpHdr;
-      const size_t ck_at = h.proto == kProtoTcp ? 16 : 6;
-      std::memcpy(patch.bytes, l4, hdr);
-      patch.len = hdr;
-      store16(patch.bytes, f6.sport);
-      store16(patch.bytes + 2, f6.dport);
-      const uint16_t old_ck = load16(l4 + ck_at);
-      uint16_t ck;
-      if (h.proto == kProtoUdp && old_ck == 0) {
-        // §4.5 option 2: compute the checksum IPv6 requires (RFC 8200 §8.1), whole datagram.
-        store16(patch.bytes + 6, 0);
-        uint32_t s =
-            checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoUdp, static_cast<uint32_t>(l4_len));
-        s = checksum::partial({patch.bytes, kUdpHdr}, s);
-        s = checksum::partial({l4 + kUdpHdr, l4_len - kUdpHdr}, s);
-        ck = checksum::finish(s);
-      } else {
-        // RFC 1624: only the changed words are summed, never the payload.
-        ck = checksum::update(old_ck, sum4(h.src(), h.dst(), f4.sport, f4.dport),
-                              sum6(f6.src, f6.dst, f6.sport, f6.dport));
-      }
-      // RFC 768 / RFC 8200 §8.1: a computed UDP checksum of zero is sent as all ones.
-      if (h.proto == kProtoUdp && ck == 0) ck = 0xffff;
-      store16(patch.bytes + ck_at, ck);
-    } else if (h.proto == kProtoIcmp) {
-      // §4.2 Echo Request/Reply (Type 8/0) -> Type 128/129, checksum including the pseudo-header.
-      std::memcpy(patch.bytes, l4, kIcmpHdr);
-      patch.len = kIcmpHdr;
-      patch.bytes[0] = l4[0] == icmpv4::kEchoRequest ? kIcmp6EchoRequest : kIcmp6EchoReply;
-      store16(patch.bytes + 2, 0);
-      store16(patch.bytes + 4, f6.sport);
-      uint32_t s =
-          checksum::pseudo_header6(f6.src.b.data(), f6.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(l4_len));
-      s = checksum::partial({patch.bytes, kIcmpHdr}, s);
-      s = checksum::partial({l4 + kIcmpHdr, l4_len - kIcmpHdr}, s);
-      store16(patch.bytes + 2, checksum::finish(s));
-    }
+  if (h.offset == 0) {
+    if (h.proto == kProtoTcp || h.proto == kProtoUdp) patch_tcp_udp(h, f4, f6, patch);
+    if (h.proto == kProtoIcmp) patch_echo(h, f6, patch);
   }
-
   emit(h, cfg, f6, patch, frag_hdr, max_packet, out);
 }
 

@@ -67,6 +67,11 @@ void drop(Output& out, DropReason r) {
   out.outcome = Outcome::Drop;
   out.reason = r;
 }
+// drop() for the steps that return whether to go on: always false.
+bool dropped(Output& out, DropReason r) {
+  drop(out, r);
+  return false;
+}
 
 // RFC 7915 §5.4: the translator answers a packet it discards with an ICMPv6 error, unless told not to
 // (or RFC 4443 §2.4 (e) forbids one, in which case the packet is just dropped).
@@ -367,91 +372,107 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
   out.outcome = Outcome::Forward;
 }
 
-}  // namespace
-
-void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
-  drop(out, DropReason::Malformed);
-  out.tail_from = 0;
-  out.tail_len = 0;
+// RFC 7915 §5.1 and RFC 8200: the checks before translating. true with `pkt` the packet without
+// link-layer padding and `c` its extension header chain; false: `out` holds the drop (Malformed
+// unless said otherwise) or the ICMPv6 error to send back.
+bool check_header(std::span<const uint8_t> in, const Config& cfg, std::span<const uint8_t>& pkt, Ipv6Chain& c,
+                  Output& out) {
   // RFC 8200 §3: version 6; the payload must be present. Payload Length 0 means a Jumbo Payload
   // option (RFC 2675), which IPv4 cannot carry.
-  if (in.size() < 40 || (in[0] >> 4) != 6) return;
+  if (in.size() < 40 || (in[0] >> 4) != 6) return false;
   const size_t plen = load16(in.data() + 4);
-  if (plen == 0 || 40 + plen > in.size()) return;
-  const std::span<const uint8_t> pkt = in.first(40 + plen);  // link-layer padding is ignored
+  if (plen == 0 || 40 + plen > in.size()) return false;
+  pkt = in.first(40 + plen);  // link-layer padding is ignored
   const uint8_t* ip6 = pkt.data();
 
-  Ipv6Chain c;
   switch (walk_ipv6_chain(pkt, c)) {
     case ChainStatus::Ok:
       break;
     case ChainStatus::Truncated:
     case ChainStatus::Malformed:
-      return drop(out, DropReason::Malformed);
+      return dropped(out, DropReason::Malformed);
     // RFC 7915 §5.1.1: "the packet SHOULD be dropped and logged".
     case ChainStatus::ExtAfterFragment:
-      return drop(out, DropReason::UnsupportedProtocol);
+      return dropped(out, DropReason::UnsupportedProtocol);
   }
   // IPv4 has no equivalent of IPv6 multicast scopes; nothing here maps them.
-  if (ip6[24] == 0xff) return drop(out, DropReason::Multicast);
+  if (ip6[24] == 0xff) return dropped(out, DropReason::Multicast);
   // RFC 7915 §5.1: an unexpired Routing header cannot be honoured once in IPv4.
-  if (c.routing_pending)
-    return reply(pkt, cfg, out, icmp6::kParamProblem, 0, static_cast<uint32_t>(c.segments_left_off),
-                 DropReason::SourceRouted);
+  if (c.routing_pending) {
+    reply(pkt, cfg, out, icmp6::kParamProblem, 0, static_cast<uint32_t>(c.segments_left_off), DropReason::SourceRouted);
+    return false;
+  }
   // RFC 7915 §5.1 TTL: the translator is a router and decrements the Hop Limit.
-  if (ip6[7] <= 1) return reply(pkt, cfg, out, icmp6::kTimeExceeded, 0, 0, DropReason::TtlExpired);
+  if (ip6[7] <= 1) {
+    reply(pkt, cfg, out, icmp6::kTimeExceeded, 0, 0, DropReason::TtlExpired);
+    return false;
+  }
+  return true;
+}
 
-  const bool first = c.first_fragment();
-  const uint8_t* l4 = ip6 + c.l4_off;
-  const size_t l4len = pkt.size() - c.l4_off;
-
+// What the transport header says: the ports (or echo identifier) to map, or the ICMPv4 type, code
+// and word an ICMPv6 error becomes (§5.2).
+struct Transport6 {
   uint16_t sport = 0, dport = 0;
   bool icmp_error = false;
   uint8_t e_type = 0, e_code = 0;
   uint32_t e_word = 0;
+};
+
+// §5.2 (ICMPv6) and §5.5 (TCP, UDP, others). false: `out` says why the packet is dropped.
+bool read_transport(std::span<const uint8_t> pkt, const Ipv6Chain& c, Transport6& t, Output& out) {
+  const uint8_t* l4 = pkt.data() + c.l4_off;
+  const size_t l4len = pkt.size() - c.l4_off;
   if (c.proto == kIcmp6) {
     // RFC 7915 §5.2: the ICMPv6 checksum covers the whole message, which a fragment does not hold.
-    if (c.is_fragment()) return drop(out, DropReason::FragmentedIcmp);
-    if (l4len < 8) return;  // RFC 4443 §2.1: every ICMPv6 message has an 8-byte header
+    if (c.is_fragment()) return dropped(out, DropReason::FragmentedIcmp);
+    if (l4len < 8) return false;  // RFC 4443 §2.1: every ICMPv6 message has an 8-byte header
     if (l4[0] < 128) {
-      if (!map_icmp_error(l4, e_type, e_code, e_word)) return drop(out, DropReason::UntranslatableIcmp);
-      icmp_error = true;
+      if (!map_icmp_error(l4, t.e_type, t.e_code, t.e_word)) return dropped(out, DropReason::UntranslatableIcmp);
+      t.icmp_error = true;
     } else if (l4[0] == icmp6::kEchoRequest || l4[0] == icmp6::kEchoReply) {
-      sport = dport = load16(l4 + 4);
+      t.sport = t.dport = load16(l4 + 4);
     } else {
       // MLD (130-132), Neighbor Discovery (133-137) and unknown informational messages.
-      return drop(out, DropReason::UntranslatableIcmp);
+      return dropped(out, DropReason::UntranslatableIcmp);
     }
-  } else if ((c.proto == kTcp || c.proto == kUdp) && first) {
-    if (l4len < (c.proto == kTcp ? size_t{20} : size_t{8})) return;
+  } else if ((c.proto == kTcp || c.proto == kUdp) && c.first_fragment()) {
+    if (l4len < (c.proto == kTcp ? size_t{20} : size_t{8})) return false;
     // RFC 8200 §8.1: an IPv6 UDP checksum of zero is invalid (RFC 6935/6936 tunnels aside).
-    if (c.proto == kUdp && load16(l4 + 6) == 0) return;
-    sport = load16(l4);
-    dport = load16(l4 + 2);
+    if (c.proto == kUdp && load16(l4 + 6) == 0) return false;
+    t.sport = load16(l4);
+    t.dport = load16(l4 + 2);
   }
+  return true;
+}
 
-  Flow6 f6;
-  Flow4 f4;
-  switch (map_flow(mapper, ip6, c.proto, sport, dport, icmp_error ? Part::OuterOfIcmpError : Part::Outer, f6, f4)) {
+// §5.1 addresses (through the mapper). false: `out` holds the drop or the ICMPv6 error.
+bool map_addresses(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg, Mapper& mapper,
+                   const Transport6& t, Flow6& f6, Flow4& f4, Output& out) {
+  switch (map_flow(mapper, pkt.data(), c.proto, t.sport, t.dport, t.icmp_error ? Part::OuterOfIcmpError : Part::Outer,
+                   f6, f4)) {
     case MapStatus::Ok:
-      break;
+      return true;
     case MapStatus::SrcUntranslatable:
-      return drop(out, DropReason::SrcUntranslatable);
+      return dropped(out, DropReason::SrcUntranslatable);
     case MapStatus::DstUntranslatable:
-      return reply(pkt, cfg, out, icmp6::kDestUnreach, 0, 0, DropReason::DstUntranslatable);
+      reply(pkt, cfg, out, icmp6::kDestUnreach, 0, 0, DropReason::DstUntranslatable);
+      return false;
     case MapStatus::Prohibited:
-      return reply(pkt, cfg, out, icmp6::kDestUnreach, 1, 0, DropReason::Prohibited);
+      reply(pkt, cfg, out, icmp6::kDestUnreach, 1, 0, DropReason::Prohibited);
+      return false;
   }
+  return true;
+}
 
-  if (icmp_error) return translate_icmp_error(pkt, c, cfg, mapper, f4, e_type, e_code, e_word, out);
-
-  // RFC 7915 §5.1: the extension headers are skipped, so they do not count in the Total Length.
-  const size_t total = 20 + l4len;
-  uint16_t id;
-  uint16_t flags_off;
+// §5.1 / §5.1.1: Identification and flags (with the offset) of the IPv4 header, and whether it is
+// too big for the IPv4 next hop (then fragmented, DF=0). false: dropped, or a DF=1 packet too big
+// (`out` holds the Packet Too Big).
+bool ipv4_fields(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg, size_t total, uint16_t& id,
+                 uint16_t& flags_off, bool& too_big, Output& out) {
   if (c.has_frag) {
     // RFC 7915 §5.1.1: low-order 16 bits of the Identification, MF and offset copied, DF=0.
-    if (size_t{c.frag_offset} * 8 + total > 0xffff) return;  // would not fit an IPv4 datagram
+    if (size_t{c.frag_offset} * 8 + total > 0xffff) return false;  // would not fit an IPv4 datagram
     id = static_cast<uint16_t>(c.frag_id);
     flags_off = static_cast<uint16_t>((c.frag_more ? kMf : 0) | c.frag_offset);
   } else {
@@ -462,15 +483,44 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   }
   // A super-packet is not checked against the MTU: its segments are what reach the wire, and
   // offload::classify() checked them. It must still fit one IPv4 Total Length.
-  if (out.super_packet && total > 0xffff) return drop(out, DropReason::TooBig);
-  const bool too_big = !out.super_packet && total > cfg.mtu4;
+  if (out.super_packet && total > 0xffff) return dropped(out, DropReason::TooBig);
+  too_big = !out.super_packet && total > cfg.mtu4;
   if (too_big && (flags_off & kDf)) {
     // RFC 7915 §5.1.1: a DF=1 packet larger than the next hop gets Packet Too Big, the MTU raised by
     // the header size difference and never below the IPv6 minimum (RFC 8200 §5).
     const uint32_t mtu = std::max<uint32_t>(1280, uint32_t{cfg.mtu4} + 20);
-    return reply(pkt, cfg, out, icmp6::kPacketTooBig, 0, mtu, DropReason::TooBig);
+    reply(pkt, cfg, out, icmp6::kPacketTooBig, 0, mtu, DropReason::TooBig);
+    return false;
   }
-  if (total > out.data.size()) return drop(out, DropReason::NoSpace);
+  if (total > out.data.size()) return dropped(out, DropReason::NoSpace);
+  return true;
+}
+
+}  // namespace
+
+void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper, Output& out) {
+  drop(out, DropReason::Malformed);
+  out.tail_from = 0;
+  out.tail_len = 0;
+  std::span<const uint8_t> pkt;
+  Ipv6Chain c;
+  if (!check_header(in, cfg, pkt, c, out)) return;
+  Transport6 t;
+  if (!read_transport(pkt, c, t, out)) return;
+  Flow6 f6;
+  Flow4 f4;
+  if (!map_addresses(pkt, c, cfg, mapper, t, f6, f4, out)) return;
+  if (t.icmp_error) return translate_icmp_error(pkt, c, cfg, mapper, f4, t.e_type, t.e_code, t.e_word, out);
+
+  const uint8_t* ip6 = pkt.data();
+  const bool first = c.first_fragment();
+  const uint8_t* l4 = ip6 + c.l4_off;
+  const size_t l4len = pkt.size() - c.l4_off;
+  // RFC 7915 §5.1: the extension headers are skipped, so they do not count in the Total Length.
+  const size_t total = 20 + l4len;
+  uint16_t id = 0, flags_off = 0;
+  bool too_big = false;
+  if (!ipv4_fields(pkt, c, cfg, total, id, flags_off, too_big, out)) return;
 
   uint8_t* o = out.data.data();
   write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off, static_cast<uint8_t>(ip6[7] - 1),
@@ -482,7 +532,7 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
     copy = std::min(l4len, c.proto == kTcp ? size_t{20} : size_t{8});
   std::memcpy(o + 20, l4, copy);
   if (c.proto == kIcmp6)
-    fix_echo(o + 20, l4len, static_cast<uint32_t>(l4len), ip6, sport, f4.sport);
+    fix_echo(o + 20, l4len, static_cast<uint32_t>(l4len), ip6, t.sport, f4.sport);
   else if ((c.proto == kTcp || c.proto == kUdp) && first)
     fix_transport(o + 20, copy, c.proto, ip6, f6, f4);
   if (copy < l4len) {
