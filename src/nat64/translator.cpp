@@ -48,16 +48,12 @@ TranslatorImpl::TranslatorImpl(const Settings& /*s*/, StateImpl& state)
 
 void TranslatorImpl::drop(Nat64Drop d, xlat::Output& out) {
   ++c_.nat64_drops[static_cast<size_t>(d)];
-  out.count = 0;
-  out.outcome = xlat::Outcome::Drop;
-  out.reason = xlat::DropReason::Prohibited;
+  out.drop(xlat::DropReason::Prohibited);
 }
 
 void TranslatorImpl::drop(xlat::DropReason r, xlat::Output& out) {
   ++c_.drops[static_cast<size_t>(r)];
-  out.count = 0;
-  out.outcome = xlat::Outcome::Drop;
-  out.reason = r;
+  out.drop(r);
 }
 
 void TranslatorImpl::hold(xlat::Output& out) {

@@ -145,14 +145,10 @@ uint32_t sum6(const Ipv6Addr& src, const Ipv6Addr& dst, uint16_t sport, uint16_t
   return checksum::fold(static_cast<uint32_t>((s & 0xffffffffu) + (s >> 32)));
 }
 
-void set_drop(Output& out, DropReason r) {
-  out.count = 0;
-  out.outcome = Outcome::Drop;
-  out.reason = r;
-}
-// set_drop() for the steps that return whether to go on: always false.
+void set_drop(Output& out, DropReason r) { out.drop(r); }
+// For the steps that return whether to go on: always false.
 bool dropped(Output& out, DropReason r) {
-  set_drop(out, r);
+  out.drop(r);
   return false;
 }
 

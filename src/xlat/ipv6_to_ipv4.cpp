@@ -62,14 +62,10 @@ uint16_t next_ident() {
   return keyed_bijection16(counter.fetch_add(1, std::memory_order_relaxed), ident_key());
 }
 
-void drop(Output& out, DropReason r) {
-  out.count = 0;
-  out.outcome = Outcome::Drop;
-  out.reason = r;
-}
-// drop() for the steps that return whether to go on: always false.
+void drop(Output& out, DropReason r) { out.drop(r); }
+// For the steps that return whether to go on: always false.
 bool dropped(Output& out, DropReason r) {
-  drop(out, r);
+  out.drop(r);
   return false;
 }
 

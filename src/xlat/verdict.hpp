@@ -68,6 +68,13 @@ struct Output {
   Outcome outcome = Outcome::Drop;
   DropReason reason = DropReason::Malformed;
 
+  // Nothing to send, for reason `r`.
+  void drop(DropReason r) {
+    count = 0;
+    outcome = Outcome::Drop;
+    reason = r;
+  }
+
   // Copies packet 0's tail from `in` (the span translated) into data, after its headers, so that
   // packet(0) holds it whole; afterwards tail_len is 0. False if the tail is not in `in`.
   bool materialize(std::span<const uint8_t> in) {
