@@ -2,74 +2,7 @@
 
 #include <algorithm>
 
-#include "addr/rfc6052.hpp"
-
 namespace sixfour::doctor {
-
-namespace {
-
-Ipv6Prefix masked(const Ipv6Addr& a, uint8_t len) {
-  Ipv6Prefix p{a, len};
-  for (int bit = len; bit < 128; ++bit) p.addr.b[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
-  return p;
-}
-
-bool other_wka_at(std::span<const Rfc7050Answer> answers, size_t self, const WkaMatch& m) {
-  for (size_t i = 0; i < answers.size(); ++i) {
-    if (i == self) continue;
-    for (const WkaMatch& o : answers[i].matches)
-      if (o.prefix == m.prefix && o.wka != m.wka) return true;
-  }
-  return false;
-}
-
-void add_unique(std::vector<Ipv6Prefix>& v, const Ipv6Prefix& p) {
-  if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
-}
-
-}  // namespace
-
-std::vector<WkaMatch> wka_positions(const Ipv6Addr& a) {
-  std::vector<WkaMatch> out;
-  // Longest first: the /96 form is by far the most common, so it leads the list.
-  for (uint8_t len : {96, 64, 56, 48, 40, 32}) {
-    const Ipv6Prefix p = masked(a, len);
-    const Ipv4Addr v4 = rfc6052::extract(p, a);
-    if (v4 != kWka170 && v4 != kWka171) continue;
-    // RFC 6052 §2.2: bits 64..71 (the u octet) MUST be zero in every format. The suffix only
-    // SHOULD be zero, so it is not checked; that is what makes a WKA at two positions possible,
-    // the ambiguity RFC 7050 §3 resolves with the other WKA.
-    if (a.b[8] != 0) continue;
-    out.push_back({p, v4});
-  }
-  return out;
-}
-
-Rfc7050Result extract_prefixes(std::span<const Ipv6Addr> aaaa) {
-  Rfc7050Result r;
-  for (const Ipv6Addr& a : aaaa) r.answers.push_back({a, wka_positions(a)});
-  for (size_t i = 0; i < r.answers.size(); ++i) {
-    const auto& ms = r.answers[i].matches;
-    if (ms.empty()) continue;  // RFC 7050 §3: records without a WKA are ignored
-    if (ms.size() == 1) {
-      add_unique(r.prefixes, ms[0].prefix);
-      continue;
-    }
-    // RFC 7050 §3: the WKA at more than one position; the other WKA in another record settles it.
-    std::vector<Ipv6Prefix> confirmed;
-    for (const WkaMatch& m : ms)
-      if (other_wka_at(r.answers, i, m)) add_unique(confirmed, m.prefix);
-    if (confirmed.size() == 1) {
-      add_unique(r.prefixes, confirmed[0]);
-      continue;
-    }
-    r.ambiguous = true;
-    for (const WkaMatch& m : ms)
-      if (confirmed.empty() || std::find(confirmed.begin(), confirmed.end(), m.prefix) != confirmed.end())
-        add_unique(r.prefixes, m.prefix);
-  }
-  return r;
-}
 
 Pref64Parse parse_pref64(std::span<const uint8_t> o) {
   Pref64Parse r;
@@ -97,7 +30,7 @@ Pref64Parse parse_pref64(std::span<const uint8_t> o) {
   }
   Ipv6Addr a;
   std::copy(o.begin() + 4, o.begin() + 16, a.b.begin());  // the highest 96 bits; the rest is zero
-  r.value.prefix = masked(a, kLen[plc]);
+  r.value.prefix = rfc7050::masked(a, kLen[plc]);
   r.value.lifetime_s = uint32_t{scaled} * 8;
   return r;
 }

@@ -112,9 +112,9 @@ std::string render_json(const Report& r) {
   s += json_array(r.rfc7050, [](const Rfc7050Query& q) {
     return fmt::format(R"({{"resolver":{},"status":{},"ms":{},"ambiguous":{},"prefixes":{},"answers":{}}})",
                        json_string(q.resolver), json_string(q.status), jms(q.ms), jbool(q.result.ambiguous),
-                       jprefixes(q.result.prefixes), json_array(q.result.answers, [](const Rfc7050Answer& a) {
+                       jprefixes(q.result.prefixes), json_array(q.result.answers, [](const rfc7050::Answer& a) {
                          return fmt::format(R"({{"address":{},"matches":{}}})", json_string(a.address.str()),
-                                            json_array(a.matches, [](const WkaMatch& m) {
+                                            json_array(a.matches, [](const rfc7050::WkaMatch& m) {
                                               return fmt::format(R"({{"prefix":{},"wka":{}}})",
                                                                  json_string(m.prefix.str()), json_string(m.wka.str()));
                                             }));
@@ -164,13 +164,13 @@ std::string render_text(const Report& r) {
   if (r.offline) s += "  RFC 7050: skipped (--offline)\n";
   for (const Rfc7050Query& q : r.rfc7050) {
     s += fmt::format("  RFC 7050 AAAA ipv4only.arpa via {}: {} ({})\n", q.resolver, q.status, ms_text(q.ms));
-    for (const Rfc7050Answer& a : q.result.answers) {
+    for (const rfc7050::Answer& a : q.result.answers) {
       if (a.matches.empty()) {
         s += fmt::format("    {}: no 192.0.0.170/171 at any RFC 6052 position (ignored)\n", a.address.str());
         continue;
       }
       std::string where;
-      for (const WkaMatch& m : a.matches)
+      for (const rfc7050::WkaMatch& m : a.matches)
         where += fmt::format("{}{} at /{} -> {}", where.empty() ? "" : ", ", m.wka.str(), m.prefix.len, m.prefix.str());
       s += fmt::format("    {}: {}\n", a.address.str(), where);
     }

@@ -55,7 +55,7 @@ struct Rfc7050Query {
   std::string resolver;  // "ADDR port N"
   std::string status;    // "answer", "no AAAA", "NXDOMAIN", "SERVFAIL", "timeout", "error: ..."
   double ms = 0;
-  Rfc7050Result result;
+  rfc7050::Result result;
 };
 
 struct Pref64Seen {

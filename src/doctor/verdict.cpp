@@ -34,9 +34,7 @@ const Probe* Report::probe(std::string_view id) const {
 
 std::vector<Ipv6Prefix> Report::rfc7050_prefixes() const {
   std::vector<Ipv6Prefix> out;
-  for (const Rfc7050Query& q : rfc7050)
-    for (const Ipv6Prefix& p : q.result.prefixes)
-      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  for (const Rfc7050Query& q : rfc7050) rfc7050::add_distinct(out, q.result.prefixes);
   return out;
 }
 

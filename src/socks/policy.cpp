@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "addr/rfc6052.hpp"
+#include "addr/rfc7050.hpp"
 
 namespace sixfour::socks {
 
@@ -85,19 +86,7 @@ std::vector<Address> order_attempts(const std::vector<Address>& resolved, const 
 }
 
 std::optional<Ipv6Prefix> nat64_prefix_from_aaaa(const std::vector<Ipv6Addr>& aaaa) {
-  // RFC 7050 §3: the well-known IPv4 addresses of ipv4only.arpa.
-  static const Ipv4Addr kWka1{{192, 0, 0, 170}}, kWka2{{192, 0, 0, 171}};
-  for (const Ipv6Addr& a : aaaa) {
-    for (uint8_t len : {96, 64, 56, 48, 40, 32}) {
-      Ipv6Prefix p{a, len};
-      // Clear the bits after the prefix to get the candidate prefix itself.
-      for (int bit = len; bit < 128; ++bit) p.addr.b[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
-      if (len > 64 && p.addr.b[8] != 0) continue;  // RFC 6052 §2.2: the u octet is zero
-      const Ipv4Addr v4 = rfc6052::extract(p, a);
-      if ((v4 == kWka1 || v4 == kWka2) && rfc6052::embed(p, v4) == a) return p;
-    }
-  }
-  return std::nullopt;
+  return rfc7050::first_prefix(rfc7050::extract_prefixes(aaaa));
 }
 
 }  // namespace sixfour::socks

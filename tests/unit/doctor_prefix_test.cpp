@@ -1,5 +1,5 @@
-// sixfour doctor: NAT64 prefix discovery from ipv4only.arpa answers (RFC 7050 §3, at every RFC
-// 6052 §2.2 position) and from the PREF64 option of router advertisements (RFC 8781 §4).
+// sixfour doctor: NAT64 prefix discovery from the PREF64 option of router advertisements (RFC 8781
+// §4); the ipv4only.arpa side (RFC 7050 §3) is tested in rfc7050_test.cpp.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -11,83 +11,7 @@
 namespace sixfour::doctor {
 namespace {
 
-Ipv6Addr a6(std::string_view s) { return Ipv6Addr::parse(s).value(); }
 Ipv6Prefix p6(std::string_view s) { return Ipv6Prefix::parse(s).value(); }
-
-// 192.0.0.170 (c0.00.00.aa) embedded at each RFC 6052 §2.2 position, with the prefixes of the
-// RFC 6052 §2.4 example table.
-struct Position {
-  const char* address;
-  const char* prefix;
-};
-const Position kPositions[] = {
-    {"2001:db8:c000:aa::", "2001:db8::/32"},
-    {"2001:db8:1c0:0:aa::", "2001:db8:100::/40"},
-    {"2001:db8:122:c000:0:aa00::", "2001:db8:122::/48"},
-    {"2001:db8:122:3c0:0:aa::", "2001:db8:122:300::/56"},
-    {"2001:db8:122:344:c0:0:aa00:0", "2001:db8:122:344::/64"},
-    {"2001:db8:122:344::c000:aa", "2001:db8:122:344::/96"},
-};
-
-TEST(Rfc7050, WkaFoundAtEachRfc6052Position) {
-  for (const Position& pos : kPositions) {
-    SCOPED_TRACE(pos.address);
-    const std::vector<Ipv6Addr> answers{a6(pos.address)};
-    const Rfc7050Result r = extract_prefixes(answers);
-    ASSERT_EQ(r.answers.size(), 1u);
-    ASSERT_EQ(r.answers[0].matches.size(), 1u);
-    EXPECT_EQ(r.answers[0].matches[0].prefix, p6(pos.prefix));
-    EXPECT_EQ(r.answers[0].matches[0].wka, kWka170);
-    EXPECT_EQ(r.prefixes, std::vector<Ipv6Prefix>{p6(pos.prefix)});
-    EXPECT_FALSE(r.ambiguous);
-  }
-}
-
-TEST(Rfc7050, BothWkasGiveOnePrefix) {
-  // What a DNS64 with 64:ff9b::/96 answers (RFC 7050 §2: both A records synthesized).
-  const std::vector<Ipv6Addr> answers{a6("64:ff9b::c000:aa"), a6("64:ff9b::c000:ab")};
-  const Rfc7050Result r = extract_prefixes(answers);
-  ASSERT_EQ(r.answers.size(), 2u);
-  EXPECT_EQ(r.answers[1].matches.at(0).wka, kWka171);
-  EXPECT_EQ(r.prefixes, std::vector<Ipv6Prefix>{p6("64:ff9b::/96")});
-}
-
-TEST(Rfc7050, RecordsWithoutWkaAreIgnored) {
-  const std::vector<Ipv6Addr> answers{a6("2001:db8::1"), a6("2001:db8:64::c000:ab")};
-  const Rfc7050Result r = extract_prefixes(answers);
-  ASSERT_EQ(r.answers.size(), 2u);
-  EXPECT_TRUE(r.answers[0].matches.empty());
-  EXPECT_EQ(r.prefixes, std::vector<Ipv6Prefix>{p6("2001:db8:64::/96")});
-}
-
-TEST(Rfc7050, NonZeroUOctetIsNotAPosition) {
-  // c0.00.00.aa at the /64 position but bits 64..71 set: not an RFC 6052 address.
-  EXPECT_TRUE(wka_positions(a6("2001:db8:122:344:ffc0:0:aa00:0")).empty());
-  EXPECT_TRUE(wka_positions(a6("2001:db8:122:344:100::c000:aa")).empty());
-}
-
-TEST(Rfc7050, DifferentPrefixesAreAllReported) {
-  const std::vector<Ipv6Addr> answers{a6("2001:db8:64::c000:aa"), a6("64:ff9b::c000:aa")};
-  const Rfc7050Result r = extract_prefixes(answers);
-  EXPECT_EQ(r.prefixes, (std::vector<Ipv6Prefix>{p6("2001:db8:64::/96"), p6("64:ff9b::/96")}));
-}
-
-TEST(Rfc7050, TheOtherWkaSettlesAnAmbiguousPosition) {
-  // 192.0.0.170 both at /32 (bytes 4..7) and at /96 (bytes 12..15). The record for 192.0.0.171
-  // has .171 only at /96 under the same /96 prefix: /96 it is (RFC 7050 §3).
-  const std::vector<Ipv6Addr> answers{a6("2001:db8:c000:aa::c000:aa"), a6("2001:db8:c000:aa::c000:ab")};
-  const Rfc7050Result r = extract_prefixes(answers);
-  ASSERT_EQ(r.answers[0].matches.size(), 2u);
-  EXPECT_EQ(r.prefixes, std::vector<Ipv6Prefix>{p6("2001:db8:c000:aa::/96")});
-  EXPECT_FALSE(r.ambiguous);
-}
-
-TEST(Rfc7050, AmbiguityWithoutTheOtherWkaIsReported) {
-  const std::vector<Ipv6Addr> answers{a6("2001:db8:c000:aa::c000:aa")};
-  const Rfc7050Result r = extract_prefixes(answers);
-  EXPECT_TRUE(r.ambiguous);
-  EXPECT_EQ(r.prefixes, (std::vector<Ipv6Prefix>{p6("2001:db8:c000:aa::/96"), p6("2001:db8::/32")}));
-}
 
 // RFC 8781 §4:
 //   Type (8) = 38 | Length (8) = 2 | Scaled Lifetime (13) | PLC (3) | Highest 96 bits of the Prefix

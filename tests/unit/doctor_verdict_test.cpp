@@ -257,7 +257,8 @@ TEST(DoctorJson, Shape) {
   r.slow_ms = 500;
   r.port = 80;
   r.resolvers.push_back({"2001:db8:6::1", 53, "--resolver"});
-  r.rfc7050[0].result = extract_prefixes(std::vector<Ipv6Addr>{Ipv6Addr::parse("2001:db8:64::c000:aa").value()});
+  r.rfc7050[0].result =
+      rfc7050::extract_prefixes(std::vector<Ipv6Addr>{Ipv6Addr::parse("2001:db8:64::c000:aa").value()});
   r.pref64.status = "not visible";
   r.pref64.how = "listened 1000 ms for \"router\" advertisements";
   r.verdict = decide(r);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "doctor/report.hpp"
+#include "io/sys/dns_client.hpp"
 
 namespace sixfour::io {
 
@@ -26,23 +27,11 @@ struct DoctorOptions {
   int pref64_listen_ms = 1000;  // how long to wait for router advertisements
 };
 
-// --- system state (doctor_system.cpp) ---
+// --- system state (system.cpp; the name servers: io/sys/dns_client.hpp) ---
 std::vector<doctor::Interface> doctor_interfaces();
 Result<std::vector<doctor::DefaultRoute>> doctor_default_routes();
-// nameserver lines of /etc/resolv.conf; when that points at systemd-resolved's stub
-// (127.0.0.53/54), the upstream servers from /run/systemd/resolve/resolv.conf as well.
-std::vector<doctor::Resolver> doctor_system_resolvers();
 
 // --- network (doctor_net.cpp) ---
-struct DnsAnswer {
-  std::string status;                  // "answer", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED", "timeout", "error: ..."
-  std::vector<std::string> addresses;  // A or AAAA records in the answer section, as text
-  double ms = 0;
-  bool answered() const { return status == "answer" || status == "NODATA" || status == "NXDOMAIN"; }
-};
-// One query over UDP (RFC 1035 §4.2.1) with libknot's wire format; qtype 1 (A) or 28 (AAAA).
-DnsAnswer dns_query(const doctor::Resolver& r, const std::string& name, uint16_t qtype, int timeout_ms);
-
 struct ConnectResult {
   bool reached = false;  // connected, or refused (a RST proves the path works)
   double ms = 0;

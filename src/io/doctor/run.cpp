@@ -8,6 +8,7 @@
 #include "addr/rfc6052.hpp"
 #include "dns64/message.hpp"
 #include "io/doctor/doctor.hpp"
+#include "io/sys/rfc7050_lookup.hpp"
 
 namespace sixfour::io {
 
@@ -40,7 +41,9 @@ Probe literal_probe(std::string id, std::string label, const std::string& addres
   return p;
 }
 
-std::string resolver_text(const doctor::Resolver& r) { return fmt::format("{} port {}", r.address, r.port); }
+NameServer server_of(const doctor::Resolver& r) { return {r.address, r.port, r.source}; }
+
+std::string resolver_text(const NameServer& r) { return fmt::format("{} port {}", r.address, r.port); }
 
 // Resolves `name` (AAAA and A, the first resolver that answers) and connects to the first AAAA,
 // then the first A: what an application with IPv6 preferred (RFC 6724) does.
@@ -55,13 +58,13 @@ Probe name_probe(std::string id, std::string label, const std::string& name,
   const auto t0 = std::chrono::steady_clock::now();
   if (resolvers.empty()) n.status = "no resolvers";
   for (const doctor::Resolver& r : resolvers) {
-    const DnsAnswer aaaa = dns_query(r, name, dns64::kTypeAAAA, o.timeout_ms);
-    n.resolver = resolver_text(r);
+    const DnsAnswer aaaa = dns_query(server_of(r), name, dns64::kTypeAAAA, o.timeout_ms);
+    n.resolver = resolver_text(server_of(r));
     if (!aaaa.answered()) {
       n.status = fmt::format("AAAA {}", aaaa.status);
       continue;  // this resolver does not work: the next one
     }
-    const DnsAnswer a = dns_query(r, name, dns64::kTypeA, o.timeout_ms);
+    const DnsAnswer a = dns_query(server_of(r), name, dns64::kTypeA, o.timeout_ms);
     n.status = fmt::format("AAAA {}, A {}", aaaa.status, a.status);
     n.aaaa = aaaa.addresses;
     n.a = a.addresses;
@@ -91,19 +94,21 @@ Probe name_probe(std::string id, std::string label, const std::string& name,
   return p;
 }
 
-doctor::Rfc7050Query rfc7050_query(const doctor::Resolver& r, int timeout_ms) {
-  doctor::Rfc7050Query q;
-  q.resolver = resolver_text(r);
-  // RFC 7050 §3: AAAA for the well-known name; a DNS64 synthesizes them from its A records.
-  const DnsAnswer a = dns_query(r, "ipv4only.arpa", dns64::kTypeAAAA, timeout_ms);
-  q.ms = a.ms;
-  q.status = a.status == "NODATA" ? "no AAAA (no DNS64)" : a.status;
-  std::vector<Ipv6Addr> addrs;
-  for (const std::string& s : a.addresses)
-    if (auto v = Ipv6Addr::parse(s)) addrs.push_back(*v);
-  q.result = doctor::extract_prefixes(addrs);
-  if (a.status == "answer" && q.result.prefixes.empty()) q.status = "answer without 192.0.0.170/171 (ignored)";
-  return q;
+std::vector<doctor::Resolver> system_resolvers() {
+  std::vector<doctor::Resolver> out;
+  for (const NameServer& s : system_name_servers()) out.push_back({s.address, s.port, s.source});
+  return out;
+}
+
+// RFC 7050 §3 to every resolver at once (io/sys/rfc7050_lookup), as the report lists it.
+std::vector<doctor::Rfc7050Query> rfc7050_queries(const std::vector<doctor::Resolver>& resolvers, int timeout_ms) {
+  std::vector<NameServer> servers;
+  for (const doctor::Resolver& r : resolvers) servers.push_back(server_of(r));
+  std::vector<doctor::Rfc7050Query> out;
+  if (servers.empty()) return out;  // rfc7050_lookup would ask the system's: the report has none
+  for (Rfc7050Lookup& l : rfc7050_lookup(servers, timeout_ms))
+    out.push_back({resolver_text(l.server), l.status, l.ms, std::move(l.result)});
+  return out;
 }
 
 }  // namespace
@@ -116,7 +121,7 @@ doctor::Report run_doctor(const DoctorOptions& o) {
   r.port = o.port;
   r.interfaces = doctor_interfaces();
   if (auto routes = doctor_default_routes()) r.routes = *routes;
-  r.resolvers = o.resolvers.empty() ? doctor_system_resolvers() : o.resolvers;
+  r.resolvers = o.resolvers.empty() ? system_resolvers() : o.resolvers;
   for (const doctor::Interface& i : r.interfaces) {
     if (doctor::is_clat_interface_name(i.name)) r.clat_evidence.push_back(fmt::format("interface {}", i.name));
     for (const doctor::IfAddress& a : i.addresses)
@@ -133,9 +138,7 @@ doctor::Report run_doctor(const DoctorOptions& o) {
 
   // Phase 1, all at once: prefix discovery, the literal and name probes.
   auto pref64 = std::async(std::launch::async, [&] { return pref64_listen(r.interfaces, o.pref64_listen_ms); });
-  std::vector<std::future<doctor::Rfc7050Query>> rfc7050;
-  for (const doctor::Resolver& res : r.resolvers)
-    rfc7050.push_back(std::async(std::launch::async, [&o, res] { return rfc7050_query(res, o.timeout_ms); }));
+  auto rfc7050 = std::async(std::launch::async, [&] { return rfc7050_queries(r.resolvers, o.timeout_ms); });
   auto v4 =
       std::async(std::launch::async, [&] { return literal_probe("ipv4_literal", "IPv4 literal", o.v4_literal, o); });
   auto v6 =
@@ -146,7 +149,7 @@ doctor::Report run_doctor(const DoctorOptions& o) {
                        [&] { return name_probe("ipv6_name", "IPv6-only name", o.v6_name, r.resolvers, o); });
   auto nd = std::async(std::launch::async,
                        [&] { return name_probe("dual_stack_name", "dual-stack name", o.ds_name, r.resolvers, o); });
-  for (auto& f : rfc7050) r.rfc7050.push_back(f.get());
+  r.rfc7050 = rfc7050.get();
   r.probes.push_back(v4.get());
   r.probes.push_back(v6.get());
   r.probes.push_back(n4.get());

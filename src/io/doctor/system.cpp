@@ -191,32 +191,4 @@ Result<std::vector<doctor::DefaultRoute>> doctor_default_routes() {
   return out;
 }
 
-namespace {
-
-void read_nameservers(const std::string& path, std::vector<doctor::Resolver>& out) {
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    std::istringstream ls(line);
-    std::string key, addr;
-    if (!(ls >> key >> addr) || key != "nameserver") continue;
-    if (std::none_of(out.begin(), out.end(), [&](const doctor::Resolver& r) { return r.address == addr; }))
-      out.push_back({addr, 53, path});
-  }
-}
-
-}  // namespace
-
-std::vector<doctor::Resolver> doctor_system_resolvers() {
-  std::vector<doctor::Resolver> out;
-  read_nameservers("/etc/resolv.conf", out);
-  // systemd-resolved's stub listens on 127.0.0.53 (and 127.0.0.54); the servers it forwards to
-  // are in its own resolv.conf. Both are queried: a DNS64 upstream shows up in either.
-  const bool stub = std::any_of(out.begin(), out.end(), [](const doctor::Resolver& r) {
-    return r.address == "127.0.0.53" || r.address == "127.0.0.54";
-  });
-  if (stub) read_nameservers("/run/systemd/resolve/resolv.conf", out);
-  return out;
-}
-
 }  // namespace sixfour::io
