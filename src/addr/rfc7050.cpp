@@ -21,7 +21,9 @@ void add_unique(std::vector<Ipv6Prefix>& v, const Ipv6Prefix& p) {
   if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
 }
 
-bool contains(const std::vector<Ipv6Prefix>& v, const Ipv6Prefix& p) { return std::find(v.begin(), v.end(), p) != v.end(); }
+bool contains(const std::vector<Ipv6Prefix>& v, const Ipv6Prefix& p) {
+  return std::find(v.begin(), v.end(), p) != v.end();
+}
 
 }  // namespace
 

@@ -1,38 +1,12 @@
 // Text and JSON renderings of a Report.
+#include <cmath>
+
 #include <fmt/format.h>
 
+#include "common/json_write.hpp"
 #include "doctor/report.hpp"
 
 namespace sixfour::doctor {
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 namespace {
 
@@ -40,96 +14,90 @@ std::string family_name(int f) { return f == 6 ? "IPv6" : "IPv4"; }
 
 std::string ms_text(double ms) { return fmt::format("{:.1f} ms", ms); }
 
-template <typename T, typename F>
-std::string json_array(const std::vector<T>& v, F each) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) s += ',';
-    s += each(v[i]);
+// Milliseconds rounded to the microsecond (what a probe's clock resolution supports).
+double jms(double ms) { return std::round(ms * 1000) / 1000; }
+
+Json jprefixes(const std::vector<Ipv6Prefix>& v) {
+  Json a = Json::array();
+  for (const Ipv6Prefix& p : v) a.push_back(p.str());
+  return a;
+}
+
+Json jnull_or(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Json json_interface(const Interface& i) {
+  Json addrs = Json::array();
+  for (const IfAddress& a : i.addresses)
+    addrs.push_back(
+        {{"family", a.family}, {"address", a.address}, {"prefix_len", a.prefix_len}, {"kind", kind_name(a.kind)}});
+  return {{"name", i.name}, {"index", i.index}, {"up", i.up},        {"loopback", i.loopback},
+          {"mtu", i.mtu},   {"clat", i.clat},   {"addresses", addrs}};
+}
+
+Json json_rfc7050(const Rfc7050Query& q) {
+  Json answers = Json::array();
+  for (const rfc7050::Answer& a : q.result.answers) {
+    Json matches = Json::array();
+    for (const rfc7050::WkaMatch& m : a.matches) matches.push_back({{"prefix", m.prefix.str()}, {"wka", m.wka.str()}});
+    answers.push_back({{"address", a.address.str()}, {"matches", matches}});
   }
-  s += ']';
-  return s;
+  return {{"resolver", q.resolver},
+          {"status", q.status},
+          {"ms", jms(q.ms)},
+          {"ambiguous", q.result.ambiguous},
+          {"prefixes", jprefixes(q.result.prefixes)},
+          {"answers", answers}};
 }
 
-std::string jstrs(const std::vector<std::string>& v) {
-  return json_array(v, [](const std::string& x) { return json_string(x); });
+Json json_nat64(const Report& r) {
+  Json queries = Json::array(), seen = Json::array();
+  for (const Rfc7050Query& q : r.rfc7050) queries.push_back(json_rfc7050(q));
+  for (const Pref64Seen& p : r.pref64.seen)
+    seen.push_back({{"prefix", p.value.prefix.str()},
+                    {"lifetime_s", p.value.lifetime_s},
+                    {"interface", p.interface},
+                    {"router", p.router}});
+  return {{"prefixes", jprefixes(r.nat64_prefixes())},
+          {"rfc7050", queries},
+          {"pref64", {{"status", r.pref64.status}, {"how", r.pref64.how}, {"seen", seen}}}};
 }
 
-std::string jprefixes(const std::vector<Ipv6Prefix>& v) {
-  return json_array(v, [](const Ipv6Prefix& p) { return json_string(p.str()); });
-}
-
-std::string jbool(bool b) { return b ? "true" : "false"; }
-std::string jms(double ms) { return fmt::format("{:.3f}", ms); }
-
-std::string json_probe(const Probe& p) {
-  std::string s =
-      fmt::format(R"({{"id":{},"label":{},"target":{},"grade":{},"ms":{},"detail":{},"connected":{})",
-                  json_string(p.id), json_string(p.label), json_string(p.target), json_string(grade_name(p.grade)),
-                  jms(p.ms), json_string(p.detail), p.connected.empty() ? "null" : json_string(p.connected));
+Json json_probe(const Probe& p) {
+  Json j = {{"id", p.id},
+            {"label", p.label},
+            {"target", p.target},
+            {"grade", grade_name(p.grade)},
+            {"ms", jms(p.ms)},
+            {"detail", p.detail},
+            {"connected", jnull_or(p.connected)}};
   if (p.name) {
     const NameInfo& n = *p.name;
-    s += fmt::format(R"(,"dns":{{"resolver":{},"status":{},"a":{},"aaaa":{},"synthesized":{}}})",
-                     json_string(n.resolver), json_string(n.status), jstrs(n.a), jstrs(n.aaaa), jbool(n.synthesized));
+    j["dns"] = {
+        {"resolver", n.resolver}, {"status", n.status}, {"a", n.a}, {"aaaa", n.aaaa}, {"synthesized", n.synthesized}};
   }
-  return s + "}";
+  return j;
 }
 
 }  // namespace
 
 std::string render_json(const Report& r) {
-  std::string s = "{";
-  s += fmt::format(R"("verdict":{},"exit_code":{},"sentence":{},"offline":{},"timeout_ms":{},"slow_ms":{},"port":{},)",
-                   json_string(r.verdict.id), r.verdict.exit_code, json_string(r.verdict.sentence), jbool(r.offline),
-                   r.timeout_ms, r.slow_ms, r.port);
-  s += R"("interfaces":)";
-  s += json_array(r.interfaces, [](const Interface& i) {
-    return fmt::format(R"({{"name":{},"index":{},"up":{},"loopback":{},"mtu":{},"clat":{},"addresses":{}}})",
-                       json_string(i.name), i.index, jbool(i.up), jbool(i.loopback), i.mtu, jbool(i.clat),
-                       json_array(i.addresses, [](const IfAddress& a) {
-                         return fmt::format(R"({{"family":{},"address":{},"prefix_len":{},"kind":{}}})", a.family,
-                                            json_string(a.address), a.prefix_len, json_string(kind_name(a.kind)));
-                       }));
-  });
-  s += ',';
-  s += R"("default_routes":)";
-  s += json_array(r.routes, [](const DefaultRoute& d) {
-    return fmt::format(R"({{"family":{},"gateway":{},"interface":{},"metric":{}}})", d.family,
-                       d.gateway.empty() ? "null" : json_string(d.gateway), json_string(d.interface), d.metric);
-  });
-  s += ',';
-  s += R"("resolvers":)";
-  s += json_array(r.resolvers, [](const Resolver& x) {
-    return fmt::format(R"({{"address":{},"port":{},"source":{}}})", json_string(x.address), x.port,
-                       json_string(x.source));
-  });
-  s += ',';
-  s +=
-      fmt::format(R"("clat":{{"present":{},"evidence":{}}},)", jbool(!r.clat_evidence.empty()), jstrs(r.clat_evidence));
-  s += R"("nat64":{"prefixes":)";
-  s += jprefixes(r.nat64_prefixes());
-  s += R"(,"rfc7050":)";
-  s += json_array(r.rfc7050, [](const Rfc7050Query& q) {
-    return fmt::format(R"({{"resolver":{},"status":{},"ms":{},"ambiguous":{},"prefixes":{},"answers":{}}})",
-                       json_string(q.resolver), json_string(q.status), jms(q.ms), jbool(q.result.ambiguous),
-                       jprefixes(q.result.prefixes), json_array(q.result.answers, [](const rfc7050::Answer& a) {
-                         return fmt::format(R"({{"address":{},"matches":{}}})", json_string(a.address.str()),
-                                            json_array(a.matches, [](const rfc7050::WkaMatch& m) {
-                                              return fmt::format(R"({{"prefix":{},"wka":{}}})",
-                                                                 json_string(m.prefix.str()), json_string(m.wka.str()));
-                                            }));
-                       }));
-  });
-  s += fmt::format(R"(,"pref64":{{"status":{},"how":{},"seen":{}}}}},)", json_string(r.pref64.status),
-                   json_string(r.pref64.how), json_array(r.pref64.seen, [](const Pref64Seen& p) {
-                     return fmt::format(R"({{"prefix":{},"lifetime_s":{},"interface":{},"router":{}}})",
-                                        json_string(p.value.prefix.str()), p.value.lifetime_s, json_string(p.interface),
-                                        json_string(p.router));
-                   }));
-  s += R"("probes":)";
-  s += json_array(r.probes, json_probe);
-  s += "}\n";
-  return s;
+  Json j = {{"verdict", r.verdict.id}, {"exit_code", r.verdict.exit_code}, {"sentence", r.verdict.sentence},
+            {"offline", r.offline},    {"timeout_ms", r.timeout_ms},       {"slow_ms", r.slow_ms},
+            {"port", r.port}};
+  Json& ifs = j["interfaces"] = Json::array();
+  for (const Interface& i : r.interfaces) ifs.push_back(json_interface(i));
+  Json& routes = j["default_routes"] = Json::array();
+  for (const DefaultRoute& d : r.routes)
+    routes.push_back(
+        {{"family", d.family}, {"gateway", jnull_or(d.gateway)}, {"interface", d.interface}, {"metric", d.metric}});
+  Json& resolvers = j["resolvers"] = Json::array();
+  for (const Resolver& x : r.resolvers)
+    resolvers.push_back({{"address", x.address}, {"port", x.port}, {"source", x.source}});
+  j["clat"] = {{"present", !r.clat_evidence.empty()}, {"evidence", r.clat_evidence}};
+  j["nat64"] = json_nat64(r);
+  Json& probes = j["probes"] = Json::array();
+  for (const Probe& p : r.probes) probes.push_back(json_probe(p));
+  return json_text(j) + "\n";
 }
 
 std::string render_text(const Report& r) {

@@ -125,7 +125,4 @@ Verdict decide(const Report& r);
 std::string render_text(const Report& r);
 std::string render_json(const Report& r);
 
-// JSON string escaping (RFC 8259 §7).
-std::string json_string(std::string_view s);
-
 }  // namespace sixfour::doctor

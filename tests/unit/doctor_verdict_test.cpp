@@ -289,7 +289,5 @@ TEST(DoctorJson, Shape) {
   EXPECT_EQ(j.back(), '\n');
 }
 
-TEST(DoctorJson, Escaping) { EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\""); }
-
 }  // namespace
 }  // namespace sixfour::doctor
