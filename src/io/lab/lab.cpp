@@ -368,6 +368,146 @@ void print_output(const Style& st, std::string out) {
 
 void on_signal(int) { g_interrupted = 1; }
 
+void catch_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+}
+
+void print_intro(const Style& st, const std::string& prefix) {
+  std::printf("%sThe sixfour lab: an IPv6-only laptop reaches an IPv4-only web site.%s\n", st.bold(), st.off());
+  std::printf(
+      "%s  laptop %s --- %s gw %s --- %s web4 (IPv4 only, DNS %s)\n"
+      "                       gw %s --- %s ds %s --- %s web4%s\n",
+      st.dim(), std::string(lab::kLaptop6).c_str(), std::string(lab::kGwInside6).c_str(),
+      std::string(lab::kGw4).c_str(), std::string(lab::kWeb4).c_str(), std::string(lab::kZone).c_str(),
+      std::string(lab::kGwDs6).c_str(), std::string(lab::kDs6).c_str(), std::string(lab::kDs4).c_str(),
+      std::string(lab::kWeb4Ds4).c_str(), st.off());
+  std::printf("Building the namespaces %s ...\n", lab::ns_name(prefix, "*").c_str());
+}
+
+// One run of the story: the daemons it started, the checks made so far.
+struct Demo {
+  std::string prefix;
+  Style st;
+  lab::DemoOptions opt;
+  std::map<std::string, pid_t> daemons;
+  int checks = 0;
+
+  // Each action prints its command and its outcome; false when the check failed.
+  bool run_command(const lab::Action& a) {
+    std::printf("\n%s%s$ %s%s\n", st.cmd(), a.node.c_str(), lab::display(a.argv).c_str(), st.off());
+    Proc p = run(in_node(prefix, a.node, a.argv));
+    print_output(st, p.out);
+    std::string why;
+    bool ok = !p.timed_out && (a.want_rc == lab::kAnyFailure ? p.rc != 0 : p.rc == a.want_rc);
+    if (!ok)
+      why = p.timed_out ? "timed out"
+                        : fmt::format("exit status {}, expected {}", p.rc,
+                                      a.want_rc == lab::kAnyFailure ? "a failure" : std::to_string(a.want_rc));
+    ok = ok && lab::check_output(a.check, p.out, &why);
+    ++checks;
+    if (ok)
+      std::printf("%s✓ %s%s\n", st.good(), a.text.c_str(), st.off());
+    else
+      std::printf("%s✗ %s: %s%s\n", st.bad(), a.text.c_str(), why.c_str(), st.off());
+    return ok;
+  }
+
+  bool start_daemon(const lab::Action& a) {
+    std::printf("\n%s%s$ %s &%s\n", st.cmd(), a.node.c_str(), lab::display(a.argv).c_str(), st.off());
+    const std::string log = fmt::format("{}/{}.log", opt.dir, a.text);
+    std::string err;
+    pid_t pid = start_ready(prefix, a.node, a.argv, a.ready, log, &err);
+    ++checks;
+    if (pid < 0) {
+      std::printf("%s✗ %s did not start: %s%s\n", st.bad(), a.text.c_str(), err.c_str(), st.off());
+      return false;
+    }
+    daemons[a.text] = pid;
+    print_output(st, read_file(log));
+    std::printf("%s✓ %s is running (pid %d)%s\n", st.good(), a.text.c_str(), static_cast<int>(pid), st.off());
+    return true;
+  }
+
+  bool stop_daemon(const lab::Action& a) {
+    auto it = daemons.find(a.text);
+    if (it == daemons.end()) return true;
+    std::printf("\n%sgw$ kill -TERM %d   # %s%s\n", st.cmd(), static_cast<int>(it->second), a.text.c_str(), st.off());
+    ::kill(it->second, SIGTERM);
+    int rc = wait_status(it->second);
+    daemons.erase(it);
+    ++checks;
+    if (rc == 0) {
+      std::printf("%s✓ %s stopped (exit 0)%s\n", st.good(), a.text.c_str(), st.off());
+      return true;
+    }
+    std::printf("%s✗ %s exited with status %d%s\n", st.bad(), a.text.c_str(), rc, st.off());
+    return false;
+  }
+
+  bool act(const lab::Action& a) {
+    switch (a.kind) {
+      case lab::Action::Kind::Run:
+        return run_command(a);
+      case lab::Action::Kind::Start:
+        return start_daemon(a);
+      case lab::Action::Kind::Stop:
+        return stop_daemon(a);
+    }
+    return false;
+  }
+
+  // The steps in order until one fails: "" when all worked, else what failed.
+  std::string tell() {
+    const auto steps = lab::demo_steps(opt);
+    for (size_t si = 0; si < steps.size(); ++si) {
+      const lab::Step& step = steps[si];
+      std::printf("\n%s== %zu. %s%s\n", st.bold(), si + 1, step.title.c_str(), st.off());
+      std::printf("%s\n", step.story.c_str());
+      for (const lab::Action& a : step.actions) {
+        if (g_interrupted) return "interrupted";
+        if (!act(a)) return fmt::format("step {} ({})", si + 1, step.title);
+      }
+    }
+    return "";
+  }
+
+  // The daemons' own words are the best diagnosis.
+  void print_daemon_logs() const {
+    for (const auto& [name, pid] : daemons) {
+      (void)pid;
+      std::string log = read_file(fmt::format("{}/{}.log", opt.dir, name));
+      if (!log.empty())
+        std::printf("%s--- %s log (last lines)%s\n%s", st.dim(), name.c_str(), st.off(), tail_lines(log, 10).c_str());
+    }
+  }
+};
+
+// Tears the lab down (unless --keep) and prints the summary; the exit status of `lab demo`.
+int finish_demo(const Demo& d, const std::string& failure, bool keep, double secs) {
+  const Style& st = d.st;
+  if (keep && failure != "interrupted") {
+    const std::string pfx = d.prefix == lab::kDefaultPrefix ? "" : fmt::format(" --prefix {}", d.prefix);
+    std::printf("\nThe lab stays up (--keep): sixfour lab shell NODE%s, then sixfour lab down%s\n", pfx.c_str(),
+                pfx.c_str());
+  } else {
+    teardown(d.prefix);
+  }
+  if (failure.empty()) {
+    std::printf("\n%s✓ demo: every step worked (%d checks, %.1f s)%s\n", st.good(), d.checks, secs, st.off());
+    return 0;
+  }
+  if (failure == "interrupted")
+    std::printf("\n%s✗ demo: interrupted (%.1f s); the lab is torn down%s\n", st.bad(), secs, st.off());
+  else
+    std::printf("\n%s✗ demo: %s failed (%.1f s)%s\n", st.bad(), failure.c_str(), secs, st.off());
+  return failure == "interrupted" ? 130 : 1;
+}
+
 }  // namespace
 
 int lab_up(const std::string& prefix, bool gateway) {
@@ -453,127 +593,18 @@ int lab_shell(const std::string& prefix, const std::string& node, const std::vec
 
 int lab_demo(const std::string& prefix, bool keep) {
   if (!is_root("sixfour lab demo")) return 1;
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
-
-  const Style st;
+  catch_signals();
+  Demo d;
+  d.prefix = prefix;
   const auto t0 = Clock::now();
-  std::printf("%sThe sixfour lab: an IPv6-only laptop reaches an IPv4-only web site.%s\n", st.bold(), st.off());
-  std::printf(
-      "%s  laptop %s --- %s gw %s --- %s web4 (IPv4 only, DNS %s)\n"
-      "                       gw %s --- %s ds %s --- %s web4%s\n",
-      st.dim(), std::string(lab::kLaptop6).c_str(), std::string(lab::kGwInside6).c_str(),
-      std::string(lab::kGw4).c_str(), std::string(lab::kWeb4).c_str(), std::string(lab::kZone).c_str(),
-      std::string(lab::kGwDs6).c_str(), std::string(lab::kDs6).c_str(), std::string(lab::kDs4).c_str(),
-      std::string(lab::kWeb4Ds4).c_str(), st.off());
-  std::printf("Building the namespaces %s ...\n", lab::ns_name(prefix, "*").c_str());
-  std::map<std::string, pid_t> daemons;
-  if (!build(prefix, &daemons)) return g_interrupted ? 130 : 1;
-
-  lab::DemoOptions opt;
-  opt.dir = scratch_dir(prefix);
-  const auto steps = lab::demo_steps(opt);
-
-  int checks = 0;
-  std::string failure;
-  for (size_t si = 0; si < steps.size() && failure.empty(); ++si) {
-    const lab::Step& step = steps[si];
-    std::printf("\n%s== %zu. %s%s\n", st.bold(), si + 1, step.title.c_str(), st.off());
-    std::printf("%s\n", step.story.c_str());
-    for (const lab::Action& a : step.actions) {
-      if (g_interrupted) {
-        failure = "interrupted";
-        break;
-      }
-      switch (a.kind) {
-        case lab::Action::Kind::Run: {
-          std::printf("\n%s%s$ %s%s\n", st.cmd(), a.node.c_str(), lab::display(a.argv).c_str(), st.off());
-          Proc p = run(in_node(prefix, a.node, a.argv));
-          print_output(st, p.out);
-          std::string why;
-          bool ok = !p.timed_out && (a.want_rc == lab::kAnyFailure ? p.rc != 0 : p.rc == a.want_rc);
-          if (!ok)
-            why = p.timed_out ? "timed out"
-                              : fmt::format("exit status {}, expected {}", p.rc,
-                                            a.want_rc == lab::kAnyFailure ? "a failure" : std::to_string(a.want_rc));
-          ok = ok && lab::check_output(a.check, p.out, &why);
-          ++checks;
-          if (ok) {
-            std::printf("%s✓ %s%s\n", st.good(), a.text.c_str(), st.off());
-          } else {
-            std::printf("%s✗ %s: %s%s\n", st.bad(), a.text.c_str(), why.c_str(), st.off());
-            failure = fmt::format("step {} ({})", si + 1, step.title);
-          }
-          break;
-        }
-        case lab::Action::Kind::Start: {
-          std::printf("\n%s%s$ %s &%s\n", st.cmd(), a.node.c_str(), lab::display(a.argv).c_str(), st.off());
-          const std::string log = fmt::format("{}/{}.log", opt.dir, a.text);
-          std::string err;
-          pid_t pid = start_ready(prefix, a.node, a.argv, a.ready, log, &err);
-          ++checks;
-          if (pid < 0) {
-            std::printf("%s✗ %s did not start: %s%s\n", st.bad(), a.text.c_str(), err.c_str(), st.off());
-            failure = fmt::format("step {} ({})", si + 1, step.title);
-            break;
-          }
-          daemons[a.text] = pid;
-          print_output(st, read_file(log));
-          std::printf("%s✓ %s is running (pid %d)%s\n", st.good(), a.text.c_str(), static_cast<int>(pid), st.off());
-          break;
-        }
-        case lab::Action::Kind::Stop: {
-          auto it = daemons.find(a.text);
-          if (it == daemons.end()) break;
-          std::printf("\n%sgw$ kill -TERM %d   # %s%s\n", st.cmd(), static_cast<int>(it->second), a.text.c_str(),
-                      st.off());
-          ::kill(it->second, SIGTERM);
-          int rc = wait_status(it->second);
-          daemons.erase(it);
-          ++checks;
-          if (rc == 0) {
-            std::printf("%s✓ %s stopped (exit 0)%s\n", st.good(), a.text.c_str(), st.off());
-          } else {
-            std::printf("%s✗ %s exited with status %d%s\n", st.bad(), a.text.c_str(), rc, st.off());
-            failure = fmt::format("step {} ({})", si + 1, step.title);
-          }
-          break;
-        }
-      }
-      if (!failure.empty()) break;
-    }
-  }
-  if (g_interrupted) failure = "interrupted";
-  if (!failure.empty() && failure != "interrupted") {
-    // The daemons' own words are the best diagnosis.
-    for (const auto& [name, pid] : daemons) {
-      (void)pid;
-      std::string log = read_file(fmt::format("{}/{}.log", opt.dir, name));
-      if (!log.empty())
-        std::printf("%s--- %s log (last lines)%s\n%s", st.dim(), name.c_str(), st.off(), tail_lines(log, 10).c_str());
-    }
-  }
+  print_intro(d.st, prefix);
+  if (!build(prefix, &d.daemons)) return g_interrupted ? 130 : 1;
+  d.opt.dir = scratch_dir(prefix);
+  std::string failure = d.tell();
+  if (g_interrupted) failure = "interrupted";  // a signal during a failing step: still an interruption
+  if (!failure.empty() && failure != "interrupted") d.print_daemon_logs();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (keep && failure != "interrupted") {
-    std::printf("\nThe lab stays up (--keep): sixfour lab shell NODE%s, then sixfour lab down%s\n",
-                prefix == lab::kDefaultPrefix ? "" : fmt::format(" --prefix {}", prefix).c_str(),
-                prefix == lab::kDefaultPrefix ? "" : fmt::format(" --prefix {}", prefix).c_str());
-  } else {
-    teardown(prefix);
-  }
-  if (failure.empty()) {
-    std::printf("\n%s✓ demo: every step worked (%d checks, %.1f s)%s\n", st.good(), checks, secs, st.off());
-    return 0;
-  }
-  if (failure == "interrupted")
-    std::printf("\n%s✗ demo: interrupted (%.1f s); the lab is torn down%s\n", st.bad(), secs, st.off());
-  else
-    std::printf("\n%s✗ demo: %s failed (%.1f s)%s\n", st.bad(), failure.c_str(), secs, st.off());
-  return failure == "interrupted" ? 130 : 1;
+  return finish_demo(d, failure, keep, secs);
 }
 
 }  // namespace sixfour::io
