@@ -4,6 +4,7 @@
 
 #include "common/json_write.hpp"
 #include "doctor/report.hpp"
+#include "io/dataplane/stats.hpp"
 
 namespace sixfour::doctor {
 namespace {
@@ -32,7 +33,13 @@ Report fixed_report() {
   r.pref64.how = "sent a \"Router Solicitation\"\n";
   r.pref64.seen.push_back({{Ipv6Prefix::parse("64:ff9b::/96").value(), 600}, "eth0", "fe80::1"});
   Probe p4{"ipv4_literal", "IPv4 literal", "192.0.2.1", Grade::fail, 2000, "timeout", "", std::nullopt};
-  Probe n4{"ipv4_name", "IPv4-only name", "v4.example", Grade::ok, 12.25, "connected", "2001:db8:64::c000:201",
+  Probe n4{"ipv4_name",
+           "IPv4-only name",
+           "v4.example",
+           Grade::ok,
+           12.25,
+           "connected",
+           "2001:db8:64::c000:201",
            NameInfo{"2001:db8:6::1 port 53", "AAAA answer, A answer", {"192.0.2.1"}, {"2001:db8:64::c000:201"}, true}};
   r.probes = {p4, n4};
   r.verdict = {"ipv6_only_464xlat", 14, "tab\there \x01"};
@@ -57,8 +64,48 @@ TEST(JsonWriters, DoctorReportExactText) {
 
 TEST(JsonWriters, InvalidUtf8IsReplacedNotThrown) {
   // An interface name or a DNS text from the wire may be any bytes; the writer must not throw.
-  EXPECT_EQ(json_text(Json{{"name", std::string("eth\xff" "0")}}), "{\"name\":\"eth\xef\xbf\xbd" "0\"}");
+  EXPECT_EQ(json_text(Json{{"name", std::string("eth\xff"
+                                                "0")}}),
+            "{\"name\":\"eth\xef\xbf\xbd"
+            "0\"}");
 }
 
 }  // namespace
 }  // namespace sixfour::doctor
+
+namespace sixfour::io {
+namespace {
+
+TEST(JsonWriters, SiitStatsExactText) {
+  StatsSnapshot s;
+  s.tun = "siit\"0";
+  s.offloads = "vnet_hdr,tso";
+  s.uptime_seconds = 42;
+  siit::Counters a, b;
+  a.in4 = 1, a.in6 = 2, a.out4 = 3, a.out6 = 4, a.icmp_errors_sent = 5, a.hairpinned = 6;
+  for (size_t i = 0; i < a.drops.size(); ++i) a.drops[i] = i;
+  b.in4 = 10, b.drops[1] = 7;
+  s.workers = {a, b};
+  IoCounters x;
+  x.read_errors = 1, x.write_errors = 2, x.wakeups = 3, x.super_packets = 4, x.segmented = 5, x.segments = 6;
+  x.csum_finished = 7, x.udp_trains = 8, x.udp_coalesced = 9, x.offload_malformed = 11;
+  s.io = {x};  // the second worker has none: zeros
+  // Sums first, then "drops" by reason (the offload one last), then each worker.
+  const std::string want =
+      R"json({"tun":"siit\"0","workers":2,"offloads":"vnet_hdr,tso","uptime_seconds":42)json"
+      R"json(,"in4":11,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"hairpinned":6,"dropped":123)json"
+      R"json(,"read_errors":1,"write_errors":2,"wakeups":3,"super_packets":4,"segmented":5,"segments":6,"csum_finished":7,"udp_trains":8,"udp_coalesced":9)json"
+      R"json(,"drops":{"malformed":0)json"
+      R"json(,"bad-checksum":8,"unsupported-protocol":2,"untranslatable-icmp":3,"src-untranslatable":4,"dst-untranslatable":5,"prohibited":6,"ttl-expired":7)json"
+      R"json(,"too-big":8,"source-routed":9,"udp-zero-checksum":10,"fragmented-icmp":11)json"
+      R"json(,"inner-packet":12,"multicast":13,"no-space":14,"offload-malformed":11})json"
+      R"json(,"per_worker":[{"in4":1,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"hairpinned":6,"dropped":116)json"
+      R"json(,"read_errors":1,"write_errors":2,"wakeups":3,"super_packets":4,"segmented":5,"segments":6,"csum_finished":7,"udp_trains":8,"udp_coalesced":9})json"
+      R"json(,{"in4":10,"in6":0,"out4":0,"out6":0,"icmp_errors_sent":0,"hairpinned":0,"dropped":7)json"
+      R"json(,"read_errors":0,"write_errors":0,"wakeups":0,"super_packets":0,"segmented":0,"segments":0,"csum_finished":0,"udp_trains":0,"udp_coalesced":0}]})json"
+      "\n";
+  EXPECT_EQ(to_json(s), want);
+}
+
+}  // namespace
+}  // namespace sixfour::io

@@ -27,38 +27,30 @@ namespace {
 // seconds (RFC 6146 §4), so half a second keeps every session within 0.5 s of its deadline.
 constexpr int kExpireIntervalMs = 500;
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
 // Translator counters of one worker (or their sum) as JSON members: "in4":1,... and the drops as
 // "drops":{"no-bib":2,...} with their sum as "dropped".
-void translator_json(std::string& out, const std::vector<std::pair<std::string, uint64_t>>& c, const IoCounters& io) {
+void translator_json(Json& out, const std::vector<std::pair<std::string, uint64_t>>& c, const IoCounters& io) {
   uint64_t dropped = io.offload_malformed;
-  std::string drops;
+  Json drops = Json::object();
   for (const auto& [name, v] : c) {
     if (name.rfind("drops.", 0) == 0) {
       dropped += v;
-      drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_string(name.substr(6)), v);
+      drops[name.substr(6)] = v;
     } else {
-      out += fmt::format("{}:{},", json_string(name), v);
+      out[name] = v;
     }
   }
-  drops += fmt::format("{}{}:{}", drops.empty() ? "" : ",", json_string(kOffloadMalformed), io.offload_malformed);
-  out += fmt::format("\"dropped\":{},", dropped);
+  drops[std::string(kOffloadMalformed)] = io.offload_malformed;
+  out["dropped"] = dropped;
   io_json(out, io);
-  out += fmt::format(",\"drops\":{{{}}}", drops);
+  out["drops"] = std::move(drops);
+}
+
+// One JSON object per line: "[\n{...},\n{...}\n]\n" (what `sixfour nat64 sessions --json` prints).
+std::string json_lines(const std::vector<Json>& rows) {
+  std::string out = "[";
+  for (size_t i = 0; i < rows.size(); ++i) out += (i ? ",\n" : "\n") + json_text(rows[i]);
+  return out + "\n]\n";
 }
 
 // "2026-11-26T10:41:02.123Z" for a monotonic time in the recent past (RFC 6888 §4 logs need wall
@@ -210,61 +202,51 @@ std::string Nat64Daemon::stats_json() const {
   }
   const uint64_t up = plane_.uptime_seconds();
 
-  std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},", json_string(tun_.name()),
-                     workers, json_string(tun_.offload_names()), up);
-  translator_json(out, total, io_total);
-  out += ",\"state\":{";
-  bool first = true;
-  if (state_) {
-    state_->visit_counters([&](std::string_view name, uint64_t v) {
-      out += fmt::format("{}{}:{}", first ? "" : ",", json_string(name), v);
-      first = false;
-    });
-  }
-  out += "},\"per_worker\":[";
+  Json j = {{"tun", tun_.name()}, {"workers", workers}, {"offloads", tun_.offload_names()}, {"uptime_seconds", up}};
+  translator_json(j, total, io_total);
+  Json& state = j["state"] = Json::object();
+  if (state_) state_->visit_counters([&](std::string_view name, uint64_t v) { state[std::string(name)] = v; });
+  Json& per_worker = j["per_worker"] = Json::array();
   for (size_t w = 0; w < workers; ++w) {
-    out += w ? ",{" : "{";
-    translator_json(out, per[w], io[w]);
-    out += '}';
+    Json one = Json::object();
+    translator_json(one, per[w], io[w]);
+    per_worker.push_back(std::move(one));
   }
-  out += "]}\n";
-  return out;
+  return json_text(j) + "\n";
 }
 
 std::string Nat64Daemon::sessions_json() const {
-  std::string out = "[";
+  std::vector<Json> rows;
   if (state_) {
-    const auto sessions = state_->sessions(now_ms());
-    for (size_t i = 0; i < sessions.size(); ++i) {
-      const nat64::SessionInfo& s = sessions[i];
-      out += fmt::format(
-          "{}\n{{\"proto\":\"{}\",\"addr6\":\"{}\",\"port6\":{},\"remote6\":\"{}\",\"remote_port6\":{},"
-          "\"addr4\":\"{}\",\"port4\":{},\"remote4\":\"{}\",\"remote_port4\":{},\"state\":{},"
-          "\"expires_in_ms\":{}}}",
-          i ? "," : "", nat64::proto_name(s.proto), s.addr6.str(), s.port6, s.remote6.str(), s.remote_port6,
-          s.addr4.str(), s.port4, s.remote4.str(), s.remote_port4, json_string(s.state), s.expires_in_ms);
-    }
+    for (const nat64::SessionInfo& s : state_->sessions(now_ms()))
+      rows.push_back({{"proto", nat64::proto_name(s.proto)},
+                      {"addr6", s.addr6.str()},
+                      {"port6", s.port6},
+                      {"remote6", s.remote6.str()},
+                      {"remote_port6", s.remote_port6},
+                      {"addr4", s.addr4.str()},
+                      {"port4", s.port4},
+                      {"remote4", s.remote4.str()},
+                      {"remote_port4", s.remote_port4},
+                      {"state", s.state},
+                      {"expires_in_ms", s.expires_in_ms}});
   }
-  out += "\n]\n";
-  return out;
+  return json_lines(rows);
 }
 
 std::string Nat64Daemon::bib_json() const {
-  std::string out = "[";
+  std::vector<Json> rows;
   if (state_) {
-    const auto bib = state_->bib();
-    for (size_t i = 0; i < bib.size(); ++i) {
-      const nat64::BibInfo& b = bib[i];
-      out += fmt::format(
-          "{}\n{{\"proto\":\"{}\",\"addr6\":\"{}\",\"port6\":{},\"addr4\":\"{}\",\"port4\":{},"
-          "\"static\":{},\"sessions\":{}}}",
-          i ? "," : "", nat64::proto_name(b.proto), b.addr6.str(), b.port6, b.addr4.str(), b.port4,
-          b.is_static ? "true" : "false", b.sessions);
-    }
+    for (const nat64::BibInfo& b : state_->bib())
+      rows.push_back({{"proto", nat64::proto_name(b.proto)},
+                      {"addr6", b.addr6.str()},
+                      {"port6", b.port6},
+                      {"addr4", b.addr4.str()},
+                      {"port4", b.port4},
+                      {"static", b.is_static},
+                      {"sessions", b.sessions}});
   }
-  out += "\n]\n";
-  return out;
+  return json_lines(rows);
 }
 
 }  // namespace sixfour::io

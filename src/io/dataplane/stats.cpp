@@ -20,12 +20,16 @@ IoCounters& IoCounters::operator+=(const IoCounters& o) {
   return *this;
 }
 
-void io_json(std::string& out, const IoCounters& io) {
-  out += fmt::format(
-      "\"read_errors\":{},\"write_errors\":{},\"wakeups\":{},\"super_packets\":{},\"segmented\":{},"
-      "\"segments\":{},\"csum_finished\":{},\"udp_trains\":{},\"udp_coalesced\":{}",
-      io.read_errors, io.write_errors, io.wakeups, io.super_packets, io.segmented, io.segments, io.csum_finished,
-      io.udp_trains, io.udp_coalesced);
+void io_json(Json& out, const IoCounters& io) {
+  out["read_errors"] = io.read_errors;
+  out["write_errors"] = io.write_errors;
+  out["wakeups"] = io.wakeups;
+  out["super_packets"] = io.super_packets;
+  out["segmented"] = io.segmented;
+  out["segments"] = io.segments;
+  out["csum_finished"] = io.csum_finished;
+  out["udp_trains"] = io.udp_trains;
+  out["udp_coalesced"] = io.udp_coalesced;
 }
 
 void PublishedIo::publish(const IoCounters& io) {
@@ -100,52 +104,34 @@ uint64_t total_drops(const siit::Counters& c) {
 
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-void counters_json(std::string& out, const siit::Counters& c, const IoCounters& io) {
-  out += fmt::format(
-      "\"in4\":{},\"in6\":{},\"out4\":{},\"out6\":{},\"icmp_errors_sent\":{},\"hairpinned\":{},"
-      "\"dropped\":{},",
-      c.in4, c.in6, c.out4, c.out6, c.icmp_errors_sent, c.hairpinned, total_drops(c) + io.offload_malformed);
-  io_json(out, io);
+Json counters_json(const siit::Counters& c, const IoCounters& io) {
+  Json j = {{"in4", c.in4},
+            {"in6", c.in6},
+            {"out4", c.out4},
+            {"out6", c.out6},
+            {"icmp_errors_sent", c.icmp_errors_sent},
+            {"hairpinned", c.hairpinned},
+            {"dropped", total_drops(c) + io.offload_malformed}};
+  io_json(j, io);
+  return j;
 }
 
 }  // namespace
 
 std::string to_json(const StatsSnapshot& s) {
-  std::string out = "{";
-  out += fmt::format("\"tun\":{},\"workers\":{},\"offloads\":{},\"uptime_seconds\":{},", json_string(s.tun),
-                     s.workers.size(), json_string(s.offloads), s.uptime_seconds);
   const siit::Counters t = s.total();
   const IoCounters io = s.io_total();
-  counters_json(out, t, io);
-  out += ",\"drops\":{";
-  for (size_t i = 0; i < t.drops.size(); ++i) {
-    out += fmt::format("{}:{},", json_string(xlat::name(static_cast<xlat::DropReason>(i))), t.drops[i]);
-  }
-  out += fmt::format("{}:{}", json_string(kOffloadMalformed), io.offload_malformed);
-  out += "},\"per_worker\":[";
-  for (size_t w = 0; w < s.workers.size(); ++w) {
-    if (w) out += ',';
-    out += '{';
-    counters_json(out, s.workers[w], w < s.io.size() ? s.io[w] : IoCounters{});
-    out += '}';
-  }
-  out += "]}\n";
-  return out;
+  Json j = {
+      {"tun", s.tun}, {"workers", s.workers.size()}, {"offloads", s.offloads}, {"uptime_seconds", s.uptime_seconds}};
+  j.update(counters_json(t, io));
+  Json& drops = j["drops"] = Json::object();
+  for (size_t i = 0; i < t.drops.size(); ++i)
+    drops[std::string(xlat::name(static_cast<xlat::DropReason>(i)))] = t.drops[i];
+  drops[std::string(kOffloadMalformed)] = io.offload_malformed;
+  Json& per = j["per_worker"] = Json::array();
+  for (size_t w = 0; w < s.workers.size(); ++w)
+    per.push_back(counters_json(s.workers[w], w < s.io.size() ? s.io[w] : IoCounters{}));
+  return json_text(j) + "\n";
 }
 
 namespace {

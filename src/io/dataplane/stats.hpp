@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_write.hpp"
 #include "common/result.hpp"
 #include "siit/translator.hpp"
 
@@ -33,8 +34,8 @@ struct IoCounters {
 // Name of the drop counter for offload_malformed, next to the translators' reasons in "drops".
 inline constexpr std::string_view kOffloadMalformed = "offload-malformed";
 
-// Writes the I/O counters as JSON members: "read_errors":0,"write_errors":0,...
-void io_json(std::string& out, const IoCounters& io);
+// Adds the I/O counters to a JSON object as members: "read_errors":0,"write_errors":0,...
+void io_json(Json& out, const IoCounters& io);
 
 // One worker's I/O counters, copied out of the hot path with relaxed stores after each batch (see
 // PublishedCounters). Aligned so workers do not share cache lines.

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/json_write.hpp"
 #include "dns64/cache.hpp"
 #include "dns64/message.hpp"
 #include "dns64/synth.hpp"
@@ -630,24 +631,24 @@ Result<std::unique_ptr<Dns64Server>> Dns64Server::start(const d::DaemonConfig& c
 }
 
 std::string Dns64Server::stats_json() const {
-  std::string out = "{";
   auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - impl_->started).count();
-  out += fmt::format("\"uptime_seconds\":{},\"threads\":{},\"prefix\":\"{}\"", up, impl_->workers.size(),
-                     impl_->cfg.settings.prefix.str());
+  Json j = {{"uptime_seconds", up}, {"threads", impl_->workers.size()}, {"prefix", impl_->cfg.settings.prefix.str()}};
 #define X(name)                                                                             \
   {                                                                                         \
     uint64_t sum = 0;                                                                       \
     for (auto& w : impl_->workers) sum += w->counters.name.load(std::memory_order_relaxed); \
-    out += fmt::format(",\"{}\":{}", #name, sum);                                           \
+    j[#name] = sum;                                                                         \
   }
   SIXFOUR_DNS64_COUNTERS(X)
 #undef X
   auto cs = impl_->cache.stats();
   for (auto& w : impl_->workers) cs.hits += w->hot_hits.load(std::memory_order_relaxed);
-  out += fmt::format(",\"cache\":{{\"entries\":{},\"bytes\":{},\"hits\":{},\"misses\":{},\"evictions\":{}}}",
-                     cs.entries, cs.bytes, cs.hits, cs.misses, cs.evictions);
-  out += "}\n";
-  return out;
+  j["cache"] = {{"entries", cs.entries},
+                {"bytes", cs.bytes},
+                {"hits", cs.hits},
+                {"misses", cs.misses},
+                {"evictions", cs.evictions}};
+  return json_text(j) + "\n";
 }
 
 }  // namespace sixfour::io
