@@ -28,6 +28,10 @@
 
 namespace sixfour::io {
 
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
 ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout_ms) {
   ConnectResult r;
   const auto t0 = Clock::now();

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -15,6 +16,10 @@
 #include "io/sys/sockaddr.hpp"
 
 namespace sixfour::io {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
 
 DnsAnswer dns_query(const NameServer& r, const std::string& name, uint16_t qtype, int timeout_ms) {
   DnsAnswer out;
