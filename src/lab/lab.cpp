@@ -338,14 +338,26 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
   return steps;
 }
 
-std::vector<std::pair<int, std::string>> traceroute_hops(std::string_view out) {
-  std::vector<std::pair<int, std::string>> hops;
+namespace {
+
+// The lines of a command's output, without their '\n'.
+std::vector<std::string_view> lines_of(std::string_view out) {
+  std::vector<std::string_view> lines;
   size_t pos = 0;
   while (pos < out.size()) {
     size_t end = out.find('\n', pos);
     if (end == std::string_view::npos) end = out.size();
-    std::string_view line = out.substr(pos, end - pos);
+    lines.push_back(out.substr(pos, end - pos));
     pos = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::pair<int, std::string>> traceroute_hops(std::string_view out) {
+  std::vector<std::pair<int, std::string>> hops;
+  for (std::string_view line : lines_of(out)) {
     // " 2  64:ff9b::c000:201  0.123 ms": hop number, then the address, or "*" when unanswered.
     size_t i = line.find_first_not_of(' ');
     if (i == std::string_view::npos || !std::isdigit(static_cast<unsigned char>(line[i]))) continue;
@@ -380,12 +392,7 @@ bool check_output(const Check& c, std::string_view out, std::string* why) {
       auto prefix = Ipv6Prefix::parse(c.arg);
       if (!prefix) return fail(prefix.error());
       int n = 0;
-      size_t pos = 0;
-      while (pos < out.size()) {
-        size_t end = out.find('\n', pos);
-        if (end == std::string_view::npos) end = out.size();
-        std::string_view line = out.substr(pos, end - pos);
-        pos = end + 1;
+      for (std::string_view line : lines_of(out)) {
         while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
         if (line.empty()) continue;
         auto a = Ipv6Addr::parse(line);
