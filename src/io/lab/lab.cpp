@@ -243,6 +243,13 @@ pid_t start_ready(const std::string& prefix, const std::string& node, const Argv
 // namespaces (their veths go with them), the /etc/netns files and the scratch directory. Returns
 // true when something was there.
 bool teardown(const std::string& prefix) {
+  // Cleanup runs to its end even after SIGINT: run() would kill `ip netns del` after 100 ms and
+  // leave namespaces behind. The interruption is remembered for the caller.
+  struct Uninterrupted {
+    sig_atomic_t was = g_interrupted;
+    Uninterrupted() { g_interrupted = 0; }
+    ~Uninterrupted() { g_interrupted = g_interrupted || was; }
+  } guard;
   bool found = false;
   std::vector<pid_t> pids;
   for (std::string_view node : lab::kNodes) {
