@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/daemon_options.hpp"
 #include "io/sys/control.hpp"
 #include "io/dataplane/data_plane.hpp"
 #include "io/sys/netlink.hpp"
@@ -208,11 +209,7 @@ int run_siit_stats(const StatsOptions& opt) {
 namespace {
 
 struct SiitCli {
-  std::string tun, pool6, mtu, lowest_mtu, udp_zero, workers, control, config_file, offload;
-  std::vector<std::string> eam, rfc6791;
-  bool allow_non_global = false, no_routes = false;
-  CLI::Option *o_tun, *o_pool6, *o_eam, *o_6791, *o_mtu, *o_lowest, *o_nonglobal, *o_udp0, *o_noroutes, *o_workers,
-      *o_control, *o_offload;
+  DaemonOptions<siit::ConfigInput> opts{siit::settings(), siit::parse_toml};
   CLI::App* stats = nullptr;
   StatsOptions sopt;
 };
@@ -229,48 +226,7 @@ CLI::App* add_siit(CLI::App& app) {
                          "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) "
                          "on a TUN device.");
   siit->require_subcommand(0, 1);
-  c.o_tun = siit->add_option("--tun", c.tun, "TUN device name (default siit0; created if absent)")->type_name("NAME");
-  c.o_pool6 = siit->add_option("--pool6", c.pool6,
-                               "RFC 6052 translation prefix, length 32/40/48/56/64/96 (e.g. "
-                               "64:ff9b::/96)")
-                  ->type_name("PREFIX");
-  c.o_eam = siit->add_option("--eam", c.eam,
-                             "RFC 7757 explicit address mapping V6PREFIX=V4PREFIX with equal "
-                             "suffix lengths (repeatable)")
-                ->type_name("V6=V4");
-  c.o_6791 = siit->add_option("--rfc6791", c.rfc6791,
-                              "RFC 6791 IPv4 pool for ICMPv6 errors whose source cannot be "
-                              "translated (repeatable)")
-                 ->type_name("PREFIX");
-  c.o_mtu = siit->add_option("--mtu", c.mtu,
-                             "MTU of the TUN device, both families (default 1500, "
-                             "at least 1280)")
-                ->type_name("N");
-  c.o_lowest = siit->add_option("--lowest-ipv6-mtu", c.lowest_mtu,
-                                "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU "
-                                "(default 1280)")
-                   ->type_name("N");
-  c.o_nonglobal = siit->add_flag("--allow-non-global", c.allow_non_global,
-                                 "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC "
-                                 "6052 §3.1 forbids it; for labs)");
-  c.o_udp0 = siit->add_option("--udp-zero-checksum", c.udp_zero,
-                              "IPv4 UDP with checksum 0: compute it, or drop (default compute)")
-                 ->type_name("compute|drop");
-  c.o_noroutes = siit->add_flag("--no-routes", c.no_routes, "do not add routes (manage them yourself)");
-  c.o_workers = siit->add_option("--workers", c.workers, "worker threads = TUN queues (default: one per online CPU)")
-                    ->type_name("N");
-  c.o_offload = siit->add_option("--offload", c.offload,
-                                 "TUN offloads: auto = take GSO super-packets and partial checksums "
-                                 "from the kernel when it offers them and send a flow's small UDP datagrams "
-                                 "as one UDP GSO packet (default), off = plain packets")
-                    ->type_name("auto|off");
-  c.o_control = siit->add_option("--control", c.control, "control socket (default /run/sixfour/siit-TUN.sock)")
-                    ->type_name("PATH");
-  siit->add_option("--config", c.config_file,
-                   "TOML file with the same settings (keys tun, pool6, eam = [\"v6=v4\", ...], "
-                   "rfc6791 = [...], mtu, lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, "
-                   "routes, workers, control, offload); command-line flags override it")
-      ->type_name("FILE");
+  c.opts.add(siit);
   siit->footer(std::string("Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
                            "each EAM side goes into the TUN only if the kernel has no specific "
                            "(non-default) route covering it yet. They are removed on exit.\n") +
@@ -290,31 +246,7 @@ int run_siit_command() {
   SiitCli& c = siit_cli();
   if (c.stats->parsed()) return run_siit_stats(c.sopt);
 
-  siit::ConfigInput file_in;
-  if (!c.config_file.empty()) {
-    auto text = read_option_file("--config", c.config_file);
-    if (!text) return config_error("sixfour siit", text.error());
-    auto parsed = siit::parse_toml(*text, c.config_file);
-    if (!parsed) return config_error("sixfour siit", parsed.error());
-    file_in = std::move(parsed).value();
-  }
-  siit::ConfigInput cli_in;
-  if (c.o_tun->count()) cli_in.tun.set(c.tun);
-  if (c.o_pool6->count()) cli_in.pool6.set(c.pool6);
-  if (c.o_eam->count()) cli_in.eam.set(c.eam);
-  if (c.o_6791->count()) cli_in.rfc6791.set(c.rfc6791);
-  if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
-  if (c.o_lowest->count()) cli_in.lowest_ipv6_mtu.set(c.lowest_mtu);
-  if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
-  if (c.o_udp0->count()) cli_in.udp_zero_checksum.set(c.udp_zero);
-  if (c.o_noroutes->count()) cli_in.routes.set(false);
-  if (c.o_workers->count()) cli_in.workers.set(c.workers);
-  if (c.o_control->count()) cli_in.control.set(c.control);
-  if (c.o_offload->count()) cli_in.offload.set(c.offload);
-
-  auto cfg = siit::validate(siit::merge(std::move(file_in), cli_in));
-  if (!cfg) return config_error("sixfour siit", cfg.error());
-  return run_siit(*cfg);
+  return run_daemon_command(c.opts, "sixfour siit", siit::validate, siit::render_toml, run_siit);
 }
 
 [[maybe_unused]] const bool registered = register_command({20, add_siit, run_siit_command});

@@ -35,4 +35,34 @@ std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi)
   return v;
 }
 
+Status set_ifname(const Given<std::string>& g, std::string_view key, std::string& dst) {
+  if (!g.has()) return Ok{};
+  const std::string& t = *g.value;
+  // IFNAMSIZ is 16 including the terminating NUL; '/' and whitespace are refused by the kernel
+  // (dev_valid_name), '%' would make the kernel pick a number.
+  if (t.empty() || t.size() > 15) return Error{fail(g.file, key, t, "interface name must be 1 to 15 characters")};
+  if (t == "." || t == ".." || t.find_first_of("/:% \t\n") != std::string::npos)
+    return Error{fail(g.file, key, t, "not a valid interface name")};
+  dst = t;
+  return Ok{};
+}
+
+Status set_socket_path(const Given<std::string>& g, std::string_view key, std::string& dst) {
+  if (!g.has()) return Ok{};
+  const std::string& v = *g.value;
+  // sun_path holds 108 bytes including the NUL.
+  if (v.empty() || v.size() > 107) return Error{fail(g.file, key, v, "socket path must be 1 to 107 characters")};
+  dst = v;
+  return Ok{};
+}
+
+Status set_choice(const Given<std::string>& g, std::string_view key, std::string_view yes, std::string_view no,
+                  bool& dst) {
+  if (!g.has()) return Ok{};
+  const std::string& v = *g.value;
+  if (v != yes && v != no) return Error{fail(g.file, key, v, fmt::format("must be {} or {}", yes, no))};
+  dst = v == yes;
+  return Ok{};
+}
+
 }  // namespace sixfour

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
+
 namespace sixfour {
 
 // One value as given, with where it came from so an error can name it the way the user wrote it:
@@ -42,5 +44,28 @@ std::string reason(const std::string& msg, std::string_view value);
 
 // Whole-string unsigned decimal in [lo, hi].
 std::optional<uint32_t> parse_uint(std::string_view s, uint32_t lo, uint32_t hi);
+
+// Validation steps the modules share: each leaves `dst` alone when the value was not given, and
+// fails with `fail(file, key, value, why)`.
+// An interface name: 1 to 15 characters, not "." or "..", none of "/:%" or whitespace.
+Status set_ifname(const Given<std::string>& g, std::string_view key, std::string& dst);
+// A unix socket path: 1 to 107 characters.
+Status set_socket_path(const Given<std::string>& g, std::string_view key, std::string& dst);
+// `yes` (true) or `no` (false); else "must be YES or NO".
+Status set_choice(const Given<std::string>& g, std::string_view key, std::string_view yes, std::string_view no,
+                  bool& dst);
+// A number in [lo, hi]; else `why`.
+template <typename T>
+Status set_uint(const Given<std::string>& g, std::string_view key, uint32_t lo, uint32_t hi, const std::string& why,
+                T& dst) {
+  if (!g.has()) return Ok{};
+  auto v = parse_uint(*g.value, lo, hi);
+  if (!v) return Error{fail(g.file, key, *g.value, why)};
+  dst = static_cast<T>(*v);
+  return Ok{};
+}
+inline void set_bool(const Given<bool>& g, bool& dst) {
+  if (g.has()) dst = *g.value;
+}
 
 }  // namespace sixfour

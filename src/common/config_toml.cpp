@@ -68,4 +68,19 @@ Status TomlValue::as_list(Given<std::vector<std::string>>& dst) const {
   return Ok{};
 }
 
+Status TomlValue::read(SettingKind kind, const GivenMut& dst) const {
+  switch (kind) {
+    case SettingKind::Text:
+      return as_string(*dst.text);
+    case SettingKind::Number:
+      return as_number(*dst.text);
+    case SettingKind::Flag:
+    case SettingKind::NoFlag:
+      return as_bool(*dst.flag);
+    case SettingKind::List:
+      return as_list(*dst.list);
+  }
+  return Ok{};
+}
+
 }  // namespace sixfour

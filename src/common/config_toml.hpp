@@ -1,6 +1,8 @@
 // Reading the TOML form of a config module's input into Given<T> values, with the same error
-// texts in every module. Each module keeps its own key table; this is only the typed reads.
+// texts in every module: the typed reads, and read_toml which reads every key of a file through
+// the module's setting table (common/settings.hpp).
 #pragma once
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <toml++/toml.h>
@@ -8,6 +10,7 @@
 
 #include "common/config_input.hpp"
 #include "common/result.hpp"
+#include "common/settings.hpp"
 
 namespace sixfour {
 
@@ -39,6 +42,9 @@ class TomlValue {
   // "FILE: unknown key \"KEY\" (known: KNOWN)"
   Error unknown(std::string_view known) const;
 
+  // The read `kind` calls for (as_string for Text, as_number for Number, ...).
+  Status read(SettingKind kind, const GivenMut& dst) const;
+
  private:
   Error type_error(std::string_view want) const;
 
@@ -47,5 +53,22 @@ class TomlValue {
   const std::string& file_;
   TomlStyle style_;
 };
+
+// The whole file: each top-level key read into the member its setting names. Unknown keys and wrong
+// types are errors; the "known:" list is the table's names in order.
+template <typename In>
+Result<In> read_toml(SettingTable<In> table, std::string_view text, const std::string& file,
+                     TomlStyle style = TomlStyle::Expected) {
+  auto parsed = parse_toml_table(text, file, style);
+  if (!parsed) return Error{parsed.error()};
+  In in;
+  for (auto&& [k, node] : *parsed) {
+    const TomlValue v{node, std::string(k.str()), file, style};
+    auto s = std::find_if(table.begin(), table.end(), [&](const Setting<In>& e) { return e.info.name == v.key(); });
+    if (s == table.end()) return v.unknown(known_keys(infos(table)));
+    if (Status st = v.read(s->info.kind, given_ref(*s, in)); !st) return Error{st.error()};
+  }
+  return in;
+}
 
 }  // namespace sixfour

@@ -10,6 +10,7 @@
 
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/settings.hpp"
 #include "siit/settings.hpp"
 
 namespace sixfour::siit {
@@ -31,13 +32,14 @@ struct ConfigInput {
   Given<std::string> offload;  // "auto" | "off"
 };
 
+// Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
+SettingTable<ConfigInput> settings();
+
 // Values set in `over` replace those in `base` (a list given in `over` replaces the whole list).
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
-// Reads the TOML form: top-level keys tun, pool6, eam = ["a=b", ...], rfc6791 = [...], mtu,
-// lowest-ipv6-mtu, allow-non-global, udp-zero-checksum, routes, workers, control, offload. Unknown
-// keys and
-// wrong types are errors. `file` names the source in error messages.
+// Reads the TOML form: the top-level keys are the settings' names. Unknown keys and wrong types
+// are errors. `file` names the source in error messages.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct DaemonConfig {
@@ -60,6 +62,10 @@ std::string default_control_path(std::string_view tun);
 // Validates every value; the error is one line naming the bad value (without the "sixfour siit: "
 // prefix). Also derives xlat.self4/self6 (see self_address_rule below).
 Result<DaemonConfig> validate(const ConfigInput& in);
+
+// --print-config: the effective configuration as TOML that parse_toml reads back to the same one.
+ConfigInput to_input(const DaemonConfig& cfg);
+std::string render_toml(const DaemonConfig& cfg);
 
 // Text of the rule that picks the translator's own addresses (used in --help).
 inline constexpr std::string_view self_address_rule =
