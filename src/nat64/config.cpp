@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include "addr/rfc6052.hpp"
+#include "common/config_addr.hpp"
 #include "common/config_toml.hpp"
 
 namespace sixfour::nat64 {
@@ -13,166 +14,78 @@ namespace {
 // A year: long enough for any sane lifetime, small enough that milliseconds never overflow.
 constexpr uint32_t kMaxTimeout = 365 * 24 * 3600;
 
-constexpr std::string_view kKnownKeys =
-    "tun, prefix, pool4, static, address-dependent-filtering, drop-external-syn, udp-timeout, "
-    "icmp-timeout, tcp-est-timeout, tcp-trans-timeout, mtu, allow-non-global, routes, workers, "
-    "control, log-sessions, offload";
+using In = ConfigInput;
 
-}  // namespace
+constexpr Setting<In> kSettings[] = {
+    text("tun", &In::tun, "NAME", "nat64", "TUN device name, created if absent"),
+    text("prefix", &In::prefix, "PREFIX", "64:ff9b::/96", "RFC 6052 prefix IPv4 hosts are seen under"),
+    list("pool4", &In::pool4, "ADDR[/LEN][:LO-HI]", kRequired,
+         "IPv4 addresses (and port range, default 1024-65535) the NAT64 translates to, e.g. 203.0.113.1 or "
+         "203.0.113.0/30:2000-2999"),
+    list("static", &In::statics, "PROTO,V4#PORT,V6#PORT", "",
+         "static BIB entry (RFC 6146 §3.5.1), e.g. tcp,203.0.113.1#8080,2001:db8:6::2#80"),
+    flag("address-dependent-filtering", &In::address_dependent_filtering,
+         "accept IPv4 packets only from peers the inside host has sent to (RFC 6146 §3.5.1; default "
+         "endpoint-independent)"),
+    flag("drop-external-syn", &In::drop_external_syn,
+         "drop unsolicited IPv4 SYNs instead of holding them 6 s (RFC 6146 §3.5.2.2)"),
+    number("udp-timeout", &In::udp_timeout, "S", "300", "UDP session lifetime in seconds"),
+    number("icmp-timeout", &In::icmp_timeout, "S", "60", "ICMP query session lifetime in seconds"),
+    number("tcp-est-timeout", &In::tcp_est_timeout, "S", "7440", "established TCP session lifetime in seconds"),
+    number("tcp-trans-timeout", &In::tcp_trans_timeout, "S", "240", "transitory TCP session lifetime in seconds"),
+    number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, at least 1280"),
+    flag("allow-non-global", &In::allow_non_global,
+         "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
+    no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
+    number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
+    text("control", &In::control, "PATH", "/run/sixfour/nat64-TUN.sock", "control socket"),
+    flag("log-sessions", &In::log_sessions, "log every BIB entry and session created or removed (RFC 6888 §4)"),
+    text("offload", &In::offload, "auto|off", "auto",
+         "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
+         "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
+};
 
-std::string_view proto_name(uint8_t proto) {
-  switch (proto) {
-    case IPPROTO_TCP:
-      return "tcp";
-    case IPPROTO_UDP:
-      return "udp";
-    case IPPROTO_ICMPV6:
-      return "icmp";
-    default:
-      return "?";
-  }
-}
-
-ConfigInput merge(ConfigInput base, const ConfigInput& over) {
-  take(base.tun, over.tun);
-  take(base.prefix, over.prefix);
-  take(base.pool4, over.pool4);
-  take(base.statics, over.statics);
-  take(base.address_dependent_filtering, over.address_dependent_filtering);
-  take(base.drop_external_syn, over.drop_external_syn);
-  take(base.udp_timeout, over.udp_timeout);
-  take(base.icmp_timeout, over.icmp_timeout);
-  take(base.tcp_est_timeout, over.tcp_est_timeout);
-  take(base.tcp_trans_timeout, over.tcp_trans_timeout);
-  take(base.mtu, over.mtu);
-  take(base.allow_non_global, over.allow_non_global);
-  take(base.routes, over.routes);
-  take(base.workers, over.workers);
-  take(base.control, over.control);
-  take(base.offload, over.offload);
-  take(base.log_sessions, over.log_sessions);
-  return base;
-}
-
-Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  auto parsed = parse_toml_table(text, file);
-  if (!parsed) return Error{parsed.error()};
-  ConfigInput in;
-  for (auto&& [k, node] : *parsed) {
-    const TomlValue v{node, std::string(k.str()), file};
-    Status st = Ok{};
-    if (v.key() == "tun")
-      st = v.as_string(in.tun);
-    else if (v.key() == "prefix")
-      st = v.as_string(in.prefix);
-    else if (v.key() == "pool4")
-      st = v.as_list(in.pool4);
-    else if (v.key() == "static")
-      st = v.as_list(in.statics);
-    else if (v.key() == "address-dependent-filtering")
-      st = v.as_bool(in.address_dependent_filtering);
-    else if (v.key() == "drop-external-syn")
-      st = v.as_bool(in.drop_external_syn);
-    else if (v.key() == "udp-timeout")
-      st = v.as_number(in.udp_timeout);
-    else if (v.key() == "icmp-timeout")
-      st = v.as_number(in.icmp_timeout);
-    else if (v.key() == "tcp-est-timeout")
-      st = v.as_number(in.tcp_est_timeout);
-    else if (v.key() == "tcp-trans-timeout")
-      st = v.as_number(in.tcp_trans_timeout);
-    else if (v.key() == "mtu")
-      st = v.as_number(in.mtu);
-    else if (v.key() == "allow-non-global")
-      st = v.as_bool(in.allow_non_global);
-    else if (v.key() == "routes")
-      st = v.as_bool(in.routes);
-    else if (v.key() == "workers")
-      st = v.as_number(in.workers);
-    else if (v.key() == "control")
-      st = v.as_string(in.control);
-    else if (v.key() == "offload")
-      st = v.as_string(in.offload);
-    else if (v.key() == "log-sessions")
-      st = v.as_bool(in.log_sessions);
-    else
-      return v.unknown(kKnownKeys);
-    if (!st) return Error{st.error()};
-  }
-  return in;
-}
-
-std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/nat64-{}.sock", tun); }
-
-Result<DaemonConfig> validate(const ConfigInput& in) {
-  DaemonConfig out;
-  Settings& s = out.settings;
-
-  if (in.tun.has()) {
-    const std::string& t = *in.tun.value;
-    // IFNAMSIZ is 16 including the terminating NUL; '/' and whitespace are refused by the kernel
-    // (dev_valid_name), '%' would make the kernel pick a number.
-    if (t.empty() || t.size() > 15)
-      return Error{fail(in.tun.file, "tun", t, "interface name must be 1 to 15 characters")};
-    if (t == "." || t == ".." || t.find_first_of("/:% \t\n") != std::string::npos)
-      return Error{fail(in.tun.file, "tun", t, "not a valid interface name")};
-    out.tun = t;
-  }
-
-  if (in.prefix.has()) {
-    const std::string& v = *in.prefix.value;
-    auto p = Ipv6Prefix::parse(v);
-    if (!p) return Error{fail(in.prefix.file, "prefix", v, reason(p.error(), v))};
-    if (!rfc6052::valid_length(p->len))
-      return Error{fail(in.prefix.file, "prefix", v, "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
-    auto q = rfc6052::parse_prefix(v);
-    if (!q) return Error{fail(in.prefix.file, "prefix", v, reason(q.error(), v))};
-    s.prefix = *q;
-  }
-
-  if (!in.pool4.has() || in.pool4.value->empty())
+Status set_pool4(const Given<std::vector<std::string>>& g, Settings& s) {
+  if (!g.has() || g.value->empty())
     return Error{
         "--pool4 is required: the IPv4 addresses (and ports) the NAT64 may use, e.g. "
         "--pool4 203.0.113.1"};
-  for (const std::string& v : *in.pool4.value) {
+  for (const std::string& v : *g.value) {
     auto e = parse_pool4(v);
-    if (!e) return Error{fail(in.pool4.file, "pool4", v, reason(e.error(), v))};
+    if (!e) return Error{fail(g.file, "pool4", v, reason(e.error(), v))};
     // RFC 6146 §3.5.1.1 picks ports per address; an address listed twice would be handed out twice.
     for (const Pool4Entry& o : s.pool4)
       if (o.prefix.contains(e->prefix) || e->prefix.contains(o.prefix))
-        return Error{fail(in.pool4.file, "pool4", v, fmt::format("overlaps pool4 {}", o.prefix.str()))};
+        return Error{fail(g.file, "pool4", v, fmt::format("overlaps pool4 {}", o.prefix.str()))};
     s.pool4.push_back(*e);
   }
+  return Ok{};
+}
 
-  if (in.statics.has()) {
-    for (const std::string& v : *in.statics.value) {
-      auto b = parse_static(v);
-      if (!b) return Error{fail(in.statics.file, "static", v, reason(b.error(), v))};
-      bool in_pool = false;
-      for (const Pool4Entry& p : s.pool4) in_pool = in_pool || p.prefix.contains(b->addr4);
-      if (!in_pool)
-        return Error{fail(in.statics.file, "static", v,
-                          fmt::format("{} is not in pool4 (replies to it would not reach the NAT64)", b->addr4.str()))};
-      // A BIB entry is unique on both sides (RFC 6146 §3.5.1): one inside transport address per
-      // outside one and the reverse.
-      for (const StaticBinding& o : s.statics) {
-        if (o.proto != b->proto) continue;
-        if (o.addr4 == b->addr4 && o.port4 == b->port4)
-          return Error{
-              fail(in.statics.file, "static", v, fmt::format("{}#{} is already bound", b->addr4.str(), b->port4))};
-        if (o.addr6 == b->addr6 && o.port6 == b->port6)
-          return Error{
-              fail(in.statics.file, "static", v, fmt::format("{}#{} is already bound", b->addr6.str(), b->port6))};
-      }
-      s.statics.push_back(*b);
-    }
+Status add_static(const Given<std::vector<std::string>>& g, const std::string& v, Settings& s) {
+  auto b = parse_static(v);
+  if (!b) return Error{fail(g.file, "static", v, reason(b.error(), v))};
+  bool in_pool = false;
+  for (const Pool4Entry& p : s.pool4) in_pool = in_pool || p.prefix.contains(b->addr4);
+  if (!in_pool)
+    return Error{fail(g.file, "static", v,
+                      fmt::format("{} is not in pool4 (replies to it would not reach the NAT64)", b->addr4.str()))};
+  // A BIB entry is unique on both sides (RFC 6146 §3.5.1): one inside transport address per
+  // outside one and the reverse.
+  for (const StaticBinding& o : s.statics) {
+    if (o.proto != b->proto) continue;
+    if (o.addr4 == b->addr4 && o.port4 == b->port4)
+      return Error{fail(g.file, "static", v, fmt::format("{}#{} is already bound", b->addr4.str(), b->port4))};
+    if (o.addr6 == b->addr6 && o.port6 == b->port6)
+      return Error{fail(g.file, "static", v, fmt::format("{}#{} is already bound", b->addr6.str(), b->port6))};
   }
+  s.statics.push_back(*b);
+  return Ok{};
+}
 
-  if (in.address_dependent_filtering.has()) s.address_dependent_filtering = *in.address_dependent_filtering.value;
-  if (in.drop_external_syn.has()) s.drop_external_tcp_syn = *in.drop_external_syn.value;
-
-  // RFC 6146 §4 lifetimes. Values below the RFC's minimums are accepted (a lab wants sessions to
-  // expire in seconds) but reported as warnings.
+// RFC 6146 §4 lifetimes. Values below the RFC's minimums are accepted (a lab wants sessions to
+// expire in seconds) but reported as warnings.
+Status set_timeouts(const ConfigInput& in, Settings& s, std::vector<std::string>& warnings) {
   struct TimeoutKey {
     const Given<std::string>& given;
     std::string_view key;
@@ -190,61 +103,119 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   };
   for (const TimeoutKey& t : timeouts) {
     if (!t.given.has()) continue;
-    auto v = parse_uint(*t.given.value, 1, kMaxTimeout);
-    if (!v)
-      return Error{fail(t.given.file, t.key, *t.given.value,
-                        fmt::format("must be a number of seconds from 1 to {}", kMaxTimeout))};
-    t.dst = *v;
-    if (*v < t.rfc_min)
-      out.warnings.push_back(fmt::format("{} {} s is below the {} ({} s)", t.key, *v, t.rule, t.rfc_min));
+    if (auto st = set_uint(t.given, t.key, 1, kMaxTimeout,
+                           fmt::format("must be a number of seconds from 1 to {}", kMaxTimeout), t.dst);
+        !st)
+      return st;
+    if (t.dst < t.rfc_min)
+      warnings.push_back(fmt::format("{} {} s is below the {} ({} s)", t.key, t.dst, t.rule, t.rfc_min));
   }
+  return Ok{};
+}
 
-  uint16_t mtu = kDefaultMtu;
-  if (in.mtu.has()) {
-    // The TUN carries IPv6, whose links must have an MTU of at least 1280 (RFC 8200 §5).
-    auto v = parse_uint(*in.mtu.value, 1280, 65535);
-    if (!v) return Error{fail(in.mtu.file, "mtu", *in.mtu.value, "must be a number from 1280 to 65535")};
-    mtu = static_cast<uint16_t>(*v);
+// The daemon's own options (not the translator's).
+Status set_daemon_options(const ConfigInput& in, DaemonConfig& out) {
+  set_bool(in.routes, out.routes);
+  if (auto st = set_uint(in.workers, "workers", 1, kMaxWorkers,
+                         fmt::format("must be a number from 1 to {}", kMaxWorkers), out.workers);
+      !st)
+    return st;
+  if (auto st = set_choice(in.offload, "offload", "auto", "off", out.offload); !st) return st;
+  out.control = default_control_path(out.tun);
+  if (auto st = set_socket_path(in.control, "control", out.control); !st) return st;
+  set_bool(in.log_sessions, out.log_sessions);
+  return Ok{};
+}
+
+}  // namespace
+
+std::string_view proto_name(uint8_t proto) {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMPV6:
+      return "icmp";
+    default:
+      return "?";
   }
+}
+
+SettingTable<ConfigInput> settings() { return kSettings; }
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over) { return merge_inputs(settings(), std::move(base), over); }
+
+Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
+  return read_toml(settings(), text, file);
+}
+
+std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/nat64-{}.sock", tun); }
+
+Result<DaemonConfig> validate(const ConfigInput& in) {
+  DaemonConfig out;
+  Settings& s = out.settings;
+  if (auto st = set_ifname(in.tun, "tun", out.tun); !st) return Error{st.error()};
+  if (auto st = set_rfc6052_prefix(in.prefix, "prefix", s.prefix); !st) return Error{st.error()};
+  if (auto st = set_pool4(in.pool4, s); !st) return Error{st.error()};
+  if (in.statics.has())
+    for (const std::string& v : *in.statics.value)
+      if (auto st = add_static(in.statics, v, s); !st) return Error{st.error()};
+  set_bool(in.address_dependent_filtering, s.address_dependent_filtering);
+  set_bool(in.drop_external_syn, s.drop_external_tcp_syn);
+  if (auto st = set_timeouts(in, s, out.warnings); !st) return Error{st.error()};
+
+  // The TUN carries IPv6, whose links must have an MTU of at least 1280 (RFC 8200 §5).
+  uint16_t mtu = kDefaultMtu;
+  if (auto st = set_uint(in.mtu, "mtu", 1280, 65535, "must be a number from 1280 to 65535", mtu); !st)
+    return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
-
-  if (in.allow_non_global.has()) s.allow_non_global = *in.allow_non_global.value;
-  if (in.routes.has()) out.routes = *in.routes.value;
-
-  if (in.workers.has()) {
-    auto v = parse_uint(*in.workers.value, 1, kMaxWorkers);
-    if (!v)
-      return Error{fail(in.workers.file, "workers", *in.workers.value,
-                        fmt::format("must be a number from 1 to {}", kMaxWorkers))};
-    out.workers = *v;
-  }
-
-  if (in.offload.has()) {
-    const std::string& v = *in.offload.value;
-    if (v == "auto")
-      out.offload = true;
-    else if (v == "off")
-      out.offload = false;
-    else
-      return Error{fail(in.offload.file, "offload", v, "must be auto or off")};
-  }
-
-  out.control = default_control_path(out.tun);
-  if (in.control.has()) {
-    const std::string& v = *in.control.value;
-    // sun_path holds 108 bytes including the NUL.
-    if (v.empty() || v.size() > 107)
-      return Error{fail(in.control.file, "control", v, "socket path must be 1 to 107 characters")};
-    out.control = v;
-  }
-  if (in.log_sessions.has()) out.log_sessions = *in.log_sessions.value;
+  set_bool(in.allow_non_global, s.allow_non_global);
+  if (auto st = set_daemon_options(in, out); !st) return Error{st.error()};
 
   // The translator's own addresses (self_address_rule): the NAT64 owns its pool4 addresses, so
   // its ICMPv4 errors come from one of them and replies to them come back to it (RFC 6146 §3.5).
   s.xlat.self4 = s.pool4.front().prefix.addr;
   s.xlat.self6 = rfc6052::embed(s.prefix, s.xlat.self4);
   return out;
+}
+
+std::string pool4_text(const Pool4Entry& p) {
+  return fmt::format("{}:{}-{}", p.prefix.len == 32 ? p.prefix.addr.str() : p.prefix.str(), p.lo, p.hi);
+}
+
+ConfigInput to_input(const DaemonConfig& c) {
+  const Settings& s = c.settings;
+  ConfigInput in;
+  in.tun.set(c.tun);
+  in.prefix.set(s.prefix.str());
+  std::vector<std::string> pool4, statics;
+  for (const Pool4Entry& p : s.pool4) pool4.push_back(pool4_text(p));
+  for (const StaticBinding& b : s.statics)
+    statics.push_back(
+        fmt::format("{},{}#{},{}#{}", proto_name(b.proto), b.addr4.str(), b.port4, b.addr6.str(), b.port6));
+  in.pool4.set(pool4);
+  if (!statics.empty()) in.statics.set(statics);
+  in.address_dependent_filtering.set(s.address_dependent_filtering);
+  in.drop_external_syn.set(s.drop_external_tcp_syn);
+  in.udp_timeout.set(std::to_string(s.timeouts.udp));
+  in.icmp_timeout.set(std::to_string(s.timeouts.icmp));
+  in.tcp_est_timeout.set(std::to_string(s.timeouts.tcp_established));
+  in.tcp_trans_timeout.set(std::to_string(s.timeouts.tcp_transitory));
+  in.mtu.set(std::to_string(s.xlat.mtu6));
+  in.allow_non_global.set(s.allow_non_global);
+  in.routes.set(c.routes);
+  if (c.workers != 0) in.workers.set(std::to_string(c.workers));
+  in.control.set(c.control);
+  in.log_sessions.set(c.log_sessions);
+  in.offload.set(c.offload ? "auto" : "off");
+  return in;
+}
+
+std::string render_toml(const DaemonConfig& c) {
+  return sixfour::render_toml(settings(), to_input(c),
+                              {"# sixfour nat64: effective configuration (usable as --config)\n"});
 }
 
 std::string describe(const Settings& s) {

@@ -9,6 +9,7 @@
 
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/settings.hpp"
 #include "nat64/settings.hpp"
 
 namespace sixfour::nat64 {
@@ -35,13 +36,14 @@ struct ConfigInput {
   Given<bool> log_sessions;
 };
 
+// Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
+SettingTable<ConfigInput> settings();
+
 // Values set in `over` replace those in `base` (a list given in `over` replaces the whole list).
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
-// Reads the TOML form: top-level keys named like the long options without "--" (tun, prefix,
-// pool4 = [...], static = [...], address-dependent-filtering, drop-external-syn, udp-timeout,
-// icmp-timeout, tcp-est-timeout, tcp-trans-timeout, mtu, allow-non-global, routes, workers,
-// control, log-sessions, offload). Unknown keys and wrong types are errors. `file` names the source.
+// Reads the TOML form: top-level keys named like the long options without "--" (the settings'
+// names). Unknown keys and wrong types are errors. `file` names the source.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct DaemonConfig {
@@ -68,6 +70,13 @@ std::string default_control_path(std::string_view tun);
 // Validates every value; the error is one line naming the bad value (without the
 // "sixfour nat64: " prefix). Also sets xlat.self4/self6 (see self_address_rule).
 Result<DaemonConfig> validate(const ConfigInput& in);
+
+// --print-config: the effective configuration as TOML that parse_toml reads back to the same one.
+ConfigInput to_input(const DaemonConfig& cfg);
+std::string render_toml(const DaemonConfig& cfg);
+
+// "ADDR[/LEN]:LO-HI" of a pool4 entry, as parse_pool4 reads it.
+std::string pool4_text(const Pool4Entry& p);
 
 inline constexpr std::string_view self_address_rule =
     "ICMP errors the translator generates itself come from the first pool4 address (IPv4 side) "

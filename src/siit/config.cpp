@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "addr/rfc6052.hpp"
+#include "common/config_addr.hpp"
 #include "common/config_toml.hpp"
 
 namespace sixfour::siit {
@@ -32,19 +33,6 @@ constexpr Setting<In> kSettings[] = {
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
 };
-
-Status set_pool6(const Given<std::string>& g, Settings& s) {
-  if (!g.has()) return Ok{};
-  const std::string& v = *g.value;
-  auto p = Ipv6Prefix::parse(v);
-  if (!p) return Error{fail(g.file, "pool6", v, reason(p.error(), v))};
-  if (!rfc6052::valid_length(p->len))
-    return Error{fail(g.file, "pool6", v, "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
-  auto q = rfc6052::parse_prefix(v);
-  if (!q) return Error{fail(g.file, "pool6", v, reason(q.error(), v))};
-  s.pool6 = *q;
-  return Ok{};
-}
 
 Status set_eam(const Given<std::vector<std::string>>& g, Settings& s) {
   if (!g.has()) return Ok{};
@@ -95,7 +83,11 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   DaemonConfig out;
   Settings& s = out.settings;
   if (auto st = set_ifname(in.tun, "tun", out.tun); !st) return Error{st.error()};
-  if (auto st = set_pool6(in.pool6, s); !st) return Error{st.error()};
+  if (in.pool6.has()) {
+    Ipv6Prefix pool6;
+    if (auto st = set_rfc6052_prefix(in.pool6, "pool6", pool6); !st) return Error{st.error()};
+    s.pool6 = pool6;
+  }
   if (auto st = set_eam(in.eam, s); !st) return Error{st.error()};
   if (auto st = set_rfc6791(in.rfc6791, s); !st) return Error{st.error()};
   if (!s.pool6 && s.eam.empty()) return Error{"at least one of --pool6 or --eam is required (nothing to translate)"};

@@ -1,0 +1,20 @@
+#include "common/config_addr.hpp"
+
+#include "addr/rfc6052.hpp"
+
+namespace sixfour {
+
+Status set_rfc6052_prefix(const Given<std::string>& g, std::string_view key, Ipv6Prefix& dst) {
+  if (!g.has()) return Ok{};
+  const std::string& v = *g.value;
+  auto p = Ipv6Prefix::parse(v);
+  if (!p) return Error{fail(g.file, key, v, reason(p.error(), v))};
+  if (!rfc6052::valid_length(p->len))
+    return Error{fail(g.file, key, v, "RFC 6052 prefix length must be 32, 40, 48, 56, 64 or 96")};
+  auto q = rfc6052::parse_prefix(v);
+  if (!q) return Error{fail(g.file, key, v, reason(q.error(), v))};
+  dst = *q;
+  return Ok{};
+}
+
+}  // namespace sixfour
