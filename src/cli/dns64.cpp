@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/daemon_options.hpp"
 #include "dns64/config.hpp"
 #include "io/sys/control.hpp"
 #include "io/dns64/server.hpp"
@@ -92,9 +93,7 @@ int run_dns64_stats(bool json, const std::string& path) {
 }
 
 struct Dns64Cli {
-  std::vector<std::string> listen, upstream, exclude, allow;
-  std::string prefix, threads, cache_size, control, config_file;
-  CLI::Option *o_listen, *o_upstream, *o_exclude, *o_allow, *o_prefix, *o_threads, *o_cache, *o_control;
+  DaemonOptions<dns64::ConfigInput> opts{dns64::settings(), dns64::parse_toml};
   CLI::App* stats = nullptr;
   bool stats_json = false;
   std::string stats_control = "/run/sixfour/dns64.sock";
@@ -111,31 +110,7 @@ CLI::App* add_dns64(CLI::App& app) {
                                      "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
                                      "AAAA records from A records with an RFC 6052 prefix.");
   cmd->require_subcommand(0, 1);
-  c.o_listen = cmd->add_option("--listen", c.listen,
-                               "address to serve on, ADDR:PORT or [V6]:PORT, repeatable (default "
-                               "[::1]:53 and 127.0.0.1:53)")
-                   ->type_name("ADDR:PORT");
-  c.o_upstream = cmd->add_option("--upstream", c.upstream,
-                                 "recursive resolver to forward to, repeatable, tried in order "
-                                 "with failover (default: nameservers of /etc/resolv.conf)")
-                     ->type_name("ADDR:PORT");
-  c.o_prefix = cmd->add_option("--prefix", c.prefix, "RFC 6052 prefix (default 64:ff9b::/96)")->type_name("PREFIX");
-  c.o_exclude = cmd->add_option("--exclude", c.exclude,
-                                "AAAA records inside this IPv6 prefix count as absent, repeatable "
-                                "(::ffff:0:0/96 always does)")
-                    ->type_name("PREFIX");
-  c.o_allow = cmd->add_option("--allow", c.allow,
-                              "clients allowed to query, repeatable; others get REFUSED (default: "
-                              "loopback and this host's on-link networks)")
-                  ->type_name("CIDR");
-  c.o_threads = cmd->add_option("--threads", c.threads, "server threads (default: one per core)")->type_name("N");
-  c.o_cache = cmd->add_option("--cache-size", c.cache_size, "answer cache size in MiB (default 64)")->type_name("MIB");
-  c.o_control =
-      cmd->add_option("--control", c.control, "control socket (default /run/sixfour/dns64.sock)")->type_name("PATH");
-  cmd->add_option("--config", c.config_file,
-                  "TOML file with the same settings (keys listen, upstream, prefix, exclude, allow, "
-                  "threads, cache-size, control); command-line flags override it")
-      ->type_name("FILE");
+  c.opts.add(cmd);
   cmd->footer(
       "Example: sixfour dns64 --listen [2001:db8:6::1]:53 --upstream 198.51.100.2:53 "
       "--prefix 2001:db8:64::/96 --allow 2001:db8:6::/64");
@@ -146,28 +121,8 @@ CLI::App* add_dns64(CLI::App& app) {
   return cmd;
 }
 
-int run_dns64_command() {
-  Dns64Cli& c = dns64_cli();
-  if (c.stats->parsed()) return run_dns64_stats(c.stats_json, c.stats_control);
-
-  dns64::ConfigInput file_in;
-  if (!c.config_file.empty()) {
-    auto text = read_option_file("--config", c.config_file);
-    if (!text) return config_error("sixfour dns64", text.error());
-    auto parsed = dns64::parse_toml(*text, c.config_file);
-    if (!parsed) return config_error("sixfour dns64", parsed.error());
-    file_in = std::move(parsed).value();
-  }
-  dns64::ConfigInput cli_in;
-  if (c.o_listen->count()) cli_in.listen.set(c.listen);
-  if (c.o_upstream->count()) cli_in.upstream.set(c.upstream);
-  if (c.o_prefix->count()) cli_in.prefix.set(c.prefix);
-  if (c.o_exclude->count()) cli_in.exclude.set(c.exclude);
-  if (c.o_allow->count()) cli_in.allow.set(c.allow);
-  if (c.o_threads->count()) cli_in.threads.set(c.threads);
-  if (c.o_cache->count()) cli_in.cache_size.set(c.cache_size);
-  if (c.o_control->count()) cli_in.control.set(c.control);
-
+// The defaults that need the system: resolv.conf's nameservers, the on-link networks, the cores.
+Result<dns64::DaemonConfig> validate_on_this_host(const dns64::ConfigInput& in) {
   dns64::Defaults d;
   {
     std::ifstream rc("/etc/resolv.conf");
@@ -177,9 +132,14 @@ int run_dns64_command() {
   }
   d.allow = local_networks();
   d.threads = std::max(1u, std::thread::hardware_concurrency());
-  auto cfg = dns64::validate(dns64::merge(std::move(file_in), cli_in), d);
-  if (!cfg) return config_error("sixfour dns64", cfg.error());
-  return run_dns64(*cfg);
+  return dns64::validate(in, d);
+}
+
+int run_dns64_command() {
+  Dns64Cli& c = dns64_cli();
+  if (c.stats->parsed()) return run_dns64_stats(c.stats_json, c.stats_control);
+
+  return run_daemon_command(c.opts, "sixfour dns64", validate_on_this_host, dns64::render_toml, run_dns64);
 }
 
 [[maybe_unused]] const bool registered = register_command({30, add_dns64, run_dns64_command});

@@ -10,6 +10,34 @@
 
 namespace sixfour::dns64 {
 
+namespace {
+
+using In = ConfigInput;
+
+constexpr Setting<In> kSettings[] = {
+    list("listen", &In::listen, "ADDR:PORT", "[::1]:53 and 127.0.0.1:53",
+         "address to serve on, ADDR:PORT, [V6]:PORT or ADDR (port 53)"),
+    list("upstream", &In::upstream, "ADDR:PORT", "nameservers of /etc/resolv.conf",
+         "recursive resolver to forward to, tried in order with failover"),
+    text("prefix", &In::prefix, "PREFIX", "64:ff9b::/96", "RFC 6052 prefix"),
+    list("exclude", &In::exclude, "PREFIX", "",
+         "AAAA records inside this IPv6 prefix count as absent (::ffff:0:0/96 always does)"),
+    list("allow", &In::allow, "CIDR", "loopback and this host's on-link networks",
+         "clients allowed to query; others get REFUSED"),
+    number("threads", &In::threads, "N", "one per core", "server threads"),
+    number("cache-size", &In::cache_size, "MIB", "64", "answer cache size in MiB"),
+    text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
+};
+
+template <typename T>
+std::vector<std::string> texts(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const T& e : v) out.push_back(e.str());
+  return out;
+}
+
+}  // namespace
+
 std::string Endpoint::str() const {
   return v6 ? fmt::format("[{}]:{}", a6.str(), port) : fmt::format("{}:{}", a4.str(), port);
 }
@@ -81,46 +109,12 @@ std::vector<Endpoint> parse_resolv_conf(std::string_view text) {
   return out;
 }
 
-ConfigInput merge(ConfigInput base, const ConfigInput& over) {
-  take(base.listen, over.listen);
-  take(base.upstream, over.upstream);
-  take(base.prefix, over.prefix);
-  take(base.exclude, over.exclude);
-  take(base.allow, over.allow);
-  take(base.threads, over.threads);
-  take(base.cache_size, over.cache_size);
-  take(base.control, over.control);
-  return base;
-}
+SettingTable<ConfigInput> settings() { return kSettings; }
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over) { return merge_inputs(settings(), std::move(base), over); }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  auto parsed = parse_toml_table(text, file);
-  if (!parsed) return Error{parsed.error()};
-  ConfigInput in;
-  for (auto&& [k, node] : *parsed) {
-    const TomlValue v{node, std::string(k.str()), file};
-    Status st = Ok{};
-    if (v.key() == "listen")
-      st = v.as_list(in.listen);
-    else if (v.key() == "upstream")
-      st = v.as_list(in.upstream);
-    else if (v.key() == "prefix")
-      st = v.as_string(in.prefix);
-    else if (v.key() == "exclude")
-      st = v.as_list(in.exclude);
-    else if (v.key() == "allow")
-      st = v.as_list(in.allow);
-    else if (v.key() == "threads")
-      st = v.as_number(in.threads);
-    else if (v.key() == "cache-size")
-      st = v.as_number(in.cache_size);
-    else if (v.key() == "control")
-      st = v.as_string(in.control);
-    else
-      return v.unknown("listen, upstream, prefix, exclude, allow, threads, cache-size, control");
-    if (!st) return Error{st.error()};
-  }
-  return in;
+  return read_toml(settings(), text, file);
 }
 
 Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
@@ -192,6 +186,24 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
     out.control = *in.control.value;
   }
   return out;
+}
+
+ConfigInput to_input(const DaemonConfig& c) {
+  ConfigInput in;
+  in.listen.set(texts(c.listen));
+  in.upstream.set(texts(c.upstreams));
+  in.prefix.set(c.settings.prefix.str());
+  if (!c.settings.exclude.empty()) in.exclude.set(texts(c.settings.exclude));
+  in.allow.set(texts(c.allow));
+  in.threads.set(std::to_string(c.threads));
+  in.cache_size.set(std::to_string(c.cache_bytes >> 20));
+  in.control.set(c.control);
+  return in;
+}
+
+std::string render_toml(const DaemonConfig& c) {
+  return sixfour::render_toml(settings(), to_input(c),
+                              {"# sixfour dns64: effective configuration (usable as --config)\n"});
 }
 
 }  // namespace sixfour::dns64

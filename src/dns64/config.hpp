@@ -11,6 +11,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
+#include "common/settings.hpp"
 #include "dns64/synth.hpp"
 
 namespace sixfour::dns64 {
@@ -26,9 +27,12 @@ struct ConfigInput {
   Given<std::string> control;
 };
 
+// Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
+SettingTable<ConfigInput> settings();
+
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
-// Keys: listen, upstream, prefix, exclude, allow (strings or arrays of strings), threads,
-// cache-size (integers), control (string). Unknown keys and wrong types are errors.
+// Keys: the settings' names; lists take a string or an array of strings, numbers an integer or a
+// string. Unknown keys and wrong types are errors.
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct Endpoint {
@@ -64,5 +68,10 @@ struct DaemonConfig {
 };
 
 Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d);
+
+// --print-config: the effective configuration (the defaults resolved) as TOML that parse_toml
+// reads back to the same one.
+ConfigInput to_input(const DaemonConfig& cfg);
+std::string render_toml(const DaemonConfig& cfg);
 
 }  // namespace sixfour::dns64

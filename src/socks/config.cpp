@@ -14,59 +14,37 @@ std::string fail(const std::string& file, std::string_view key, std::string_view
   return fmt::format("{}: {} = \"{}\": {}", file, key, value, why);
 }
 
+using In = ConfigInput;
+
+constexpr Setting<In> kSettings[] = {
+    list("listen", &In::listen, "ADDR:PORT", "127.0.0.1:1080 and [::1]:1080",
+         "address to listen on, IPV4:PORT or [IPV6]:PORT"),
+    text("users", &In::users, "FILE", "",
+         "require RFC 1929 username/password; FILE has user:hash lines (hash from `sixfour socks hash-password`)"),
+    list("allow", &In::allow, "CIDR", "loopback and this host's own networks, or everyone when --users is set",
+         "only clients inside these prefixes"),
+    flag("deny-private", &In::deny_private, "refuse targets in loopback, RFC 1918, link-local, ULA and similar ranges"),
+    text("nat64-prefix", &In::nat64_prefix, "PREFIX|auto", "off",
+         "reach IPv4 targets through PREFIX::a.b.c.d too (RFC 6052), or discover the prefix with ipv4only.arpa "
+         "(RFC 7050)"),
+    text("control", &In::control, "PATH", "/run/sixfour/socks-PORT.sock", "control socket"),
+    number("idle-timeout", &In::idle_timeout, "SECONDS", "300", "close relays idle this long"),
+    number("handshake-timeout", &In::handshake_timeout, "SECONDS", "10",
+           "drop clients that do not finish the handshake in time"),
+    number("max-per-client", &In::max_per_client, "N", "256",
+           "concurrent connections per client address, 0 = no limit"),
+    number("workers", &In::workers, "N", "one per core", "threads, 0 = one per core"),
+    flag("log-connections", &In::log_connections, "log client, target, bytes and duration of each connection"),
+};
+
 }  // namespace
 
-ConfigInput merge(ConfigInput b, const ConfigInput& o) {
-  take(b.listen, o.listen);
-  take(b.users, o.users);
-  take(b.allow, o.allow);
-  take(b.deny_private, o.deny_private);
-  take(b.nat64_prefix, o.nat64_prefix);
-  take(b.control, o.control);
-  take(b.idle_timeout, o.idle_timeout);
-  take(b.handshake_timeout, o.handshake_timeout);
-  take(b.max_per_client, o.max_per_client);
-  take(b.workers, o.workers);
-  take(b.log_connections, o.log_connections);
-  return b;
-}
+SettingTable<ConfigInput> settings() { return kSettings; }
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over) { return merge_inputs(settings(), std::move(base), over); }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  auto parsed = parse_toml_table(text, file, TomlStyle::MustBe);
-  if (!parsed) return Error{parsed.error()};
-  ConfigInput in;
-  for (auto&& [k, node] : *parsed) {
-    const TomlValue v{node, std::string(k.str()), file, TomlStyle::MustBe};
-    Status st = Ok{};
-    if (v.key() == "listen")
-      st = v.as_list(in.listen);
-    else if (v.key() == "users")
-      st = v.as_string(in.users);
-    else if (v.key() == "allow")
-      st = v.as_list(in.allow);
-    else if (v.key() == "deny-private")
-      st = v.as_bool(in.deny_private);
-    else if (v.key() == "nat64-prefix")
-      st = v.as_string(in.nat64_prefix);
-    else if (v.key() == "control")
-      st = v.as_string(in.control);
-    else if (v.key() == "idle-timeout")
-      st = v.as_number(in.idle_timeout);
-    else if (v.key() == "handshake-timeout")
-      st = v.as_number(in.handshake_timeout);
-    else if (v.key() == "max-per-client")
-      st = v.as_number(in.max_per_client);
-    else if (v.key() == "workers")
-      st = v.as_number(in.workers);
-    else if (v.key() == "log-connections")
-      st = v.as_bool(in.log_connections);
-    else
-      return v.unknown(
-          "listen, users, allow, deny-private, nat64-prefix, control, idle-timeout, "
-          "handshake-timeout, max-per-client, workers, log-connections");
-    if (!st) return Error{st.error()};
-  }
-  return in;
+  return read_toml(settings(), text, file, TomlStyle::MustBe);
 }
 
 Result<Address> parse_listen(std::string_view text) {
@@ -159,6 +137,32 @@ Result<Settings> validate(const ConfigInput& in) {
   if (in.log_connections.has()) s.log_connections = *in.log_connections.value;
   s.control = in.control.has() ? *in.control.value : default_control_path(s);
   return s;
+}
+
+ConfigInput to_input(const Settings& s) {
+  ConfigInput in;
+  std::vector<std::string> listen, allow;
+  for (const Address& a : s.listen) listen.push_back(a.str());
+  for (const IpPrefix& p : s.allow) allow.push_back(p.str());
+  if (!s.listen_defaulted) in.listen.set(listen);
+  if (!s.users_file.empty()) in.users.set(s.users_file);
+  if (!allow.empty()) in.allow.set(allow);  // empty: the default (see the setting)
+  in.deny_private.set(s.deny_private);
+  in.nat64_prefix.set(s.nat64_mode == Nat64Mode::Auto    ? "auto"
+                      : s.nat64_mode == Nat64Mode::Fixed ? s.nat64->str()
+                                                         : "off");
+  in.control.set(s.control);
+  in.idle_timeout.set(std::to_string(s.idle_timeout.count()));
+  in.handshake_timeout.set(std::to_string(s.handshake_timeout.count()));
+  in.max_per_client.set(std::to_string(s.max_per_client));
+  in.workers.set(std::to_string(s.workers));
+  in.log_connections.set(s.log_connections);
+  return in;
+}
+
+std::string render_toml(const Settings& s) {
+  return sixfour::render_toml(settings(), to_input(s),
+                              {"# sixfour socks: effective configuration (usable as --config)\n"});
 }
 
 }  // namespace sixfour::socks

@@ -11,6 +11,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
+#include "common/settings.hpp"
 #include "socks/policy.hpp"
 #include "socks/protocol.hpp"
 
@@ -30,10 +31,12 @@ struct ConfigInput {
   Given<bool> log_connections;
 };
 
+// Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
+SettingTable<ConfigInput> settings();
+
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
-// Keys: listen, users, allow, deny-private, nat64-prefix, control, idle-timeout,
-// handshake-timeout, max-per-client, workers, log-connections.
+// Keys: the settings' names. Errors worded "FILE: KEY must be ..." (TomlStyle::MustBe).
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 enum class Nat64Mode : uint8_t { Off, Fixed, Auto };
@@ -62,5 +65,9 @@ std::string default_control_path(const Settings& s);
 
 // One-line errors naming the value: `--listen "1.2.3.4": expected ADDR:PORT ...`.
 Result<Settings> validate(const ConfigInput& in);
+
+// --print-config: the effective configuration as TOML that parse_toml reads back to the same one.
+ConfigInput to_input(const Settings& s);
+std::string render_toml(const Settings& s);
 
 }  // namespace sixfour::socks
