@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/daemon_options.hpp"
 #include "cli/nat64_query.hpp"
 #include "gateway/config.hpp"
 #include "io/sys/control.hpp"
@@ -231,11 +232,7 @@ int run_stats(const Nat64Query& q) {
 // ---- command-line wiring
 
 struct GatewayCli {
-  std::string config_file, prefix, ports, internal4, tun, control, workers, dns_threads, mtu, offload;
-  std::vector<std::string> inside, pool4, dns_listen, upstream, dns_allow;
-  bool allow_non_global = false, print_config = false;
-  CLI::Option *o_inside, *o_prefix, *o_pool4, *o_ports, *o_internal4, *o_tun, *o_listen, *o_upstream, *o_allow,
-      *o_dns_threads, *o_control, *o_workers, *o_offload, *o_mtu, *o_nonglobal;
+  DaemonOptions<gateway::ConfigInput> opts{gateway::settings(), gateway::parse_toml};
   CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
   Nat64Query qstats, qsessions, qbib;
 };
@@ -253,54 +250,7 @@ CLI::App* add_gateway(CLI::App& app) {
                          "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
                          "or a routed pool4.");
   g->require_subcommand(0, 1);
-  c.o_inside = g->add_option("--inside", c.inside,
-                             "interface facing the IPv6-only clients, repeatable (required): DNS64 "
-                             "listens on its addresses and only it may use the NAT64")
-                   ->type_name("IFACE");
-  c.o_prefix = g->add_option("--prefix", c.prefix, "RFC 6052 prefix for NAT64 and DNS64 (default 64:ff9b::/96)")
-                   ->type_name("PREFIX");
-  c.o_pool4 = g->add_option("--pool4", c.pool4,
-                            "IPv4 for the NAT64 (default: this host's only IPv4 address, shared with the "
-                            "kernel); an address of this host is shared, others are routed into the TUN")
-                  ->type_name("ADDR[/LEN][:LO-HI]");
-  c.o_ports = g->add_option("--ports", c.ports,
-                            "ports on a shared address (default: the larger gap next to the kernel's "
-                            "ephemeral ports, e.g. 1024-32767)")
-                  ->type_name("LO-HI");
-  c.o_internal4 = g->add_option("--internal4", c.internal4,
-                                "the NAT64's internal address, source-NATed to the shared one (default 192.0.0.6)")
-                      ->type_name("ADDR");
-  c.o_tun = g->add_option("--tun", c.tun, "TUN device name (default sixfour0)")->type_name("NAME");
-  c.o_listen = g->add_option("--dns-listen", c.dns_listen,
-                             "DNS64 address, repeatable (default: the inside interfaces' global and ULA "
-                             "addresses, port 53)")
-                   ->type_name("ADDR[:PORT]");
-  c.o_upstream =
-      g->add_option("--upstream", c.upstream, "resolver DNS64 forwards to, repeatable (default: /etc/resolv.conf)")
-          ->type_name("ADDR[:PORT]");
-  c.o_allow = g->add_option("--dns-allow", c.dns_allow,
-                            "DNS64 clients, repeatable (default: loopback and the inside interfaces' on-link networks)")
-                  ->type_name("CIDR");
-  c.o_dns_threads = g->add_option("--dns-threads", c.dns_threads, "DNS64 threads (default 1)")->type_name("N");
-  c.o_control = g->add_option("--control", c.control, "control socket (default /run/sixfour/gateway-TUN.sock)")
-                    ->type_name("PATH");
-  c.o_workers = g->add_option("--workers", c.workers, "NAT64 worker threads = TUN queues")->type_name("N");
-  c.o_offload = g->add_option("--offload", c.offload,
-                              "TUN offloads: auto = GSO super-packets and partial checksums when the kernel "
-                              "offers them, a flow's small UDP datagrams sent as one UDP GSO packet "
-                              "(default), off = plain packets")
-                    ->type_name("auto|off");
-  c.o_mtu = g->add_option("--mtu", c.mtu, "MTU of the TUN device (default 1500)")->type_name("N");
-  c.o_nonglobal = g->add_flag("--allow-non-global", c.allow_non_global,
-                              "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids "
-                              "it; for labs)");
-  g->add_option("--config", c.config_file,
-                "TOML file with the same settings (keys named like the options: inside = [...], prefix, "
-                "pool4, ports, internal4, tun, dns-listen, upstream, dns-allow, dns-threads, control, "
-                "workers, offload, mtu, allow-non-global); command-line flags override it")
-      ->type_name("FILE");
-  g->add_flag("--print-config", c.print_config,
-              "print the effective configuration (TOML) and the steering it would install, change nothing");
+  c.opts.add(g, "print the effective configuration (TOML) and the steering it would install, change nothing");
   g->footer(
       "On start it installs, and on exit removes: the TUN, routes of the prefix and the pool4 (or the "
       "internal address) into it, nftables table inet sixfour_TUN, and the forwarding sysctls it had "
@@ -321,43 +271,14 @@ int run_gateway_command() {
     return print_nat64_sessions(fmt::format("{} sessions", kWho), control_path(c.qsessions), c.qsessions.json);
   if (c.bib->parsed()) return print_nat64_bib(fmt::format("{} bib", kWho), control_path(c.qbib), c.qbib.json);
 
-  gateway::ConfigInput file_in;
-  if (!c.config_file.empty()) {
-    auto text = read_option_file("--config", c.config_file);
-    if (!text) return config_error(kWho, text.error());
-    auto parsed = gateway::parse_toml(*text, c.config_file);
-    if (!parsed) return config_error(kWho, parsed.error());
-    file_in = std::move(parsed).value();
-  }
-  gateway::ConfigInput cli_in;
-  if (c.o_inside->count()) cli_in.inside.set(c.inside);
-  if (c.o_prefix->count()) cli_in.prefix.set(c.prefix);
-  if (c.o_pool4->count()) cli_in.pool4.set(c.pool4);
-  if (c.o_ports->count()) cli_in.ports.set(c.ports);
-  if (c.o_internal4->count()) cli_in.internal4.set(c.internal4);
-  if (c.o_tun->count()) cli_in.tun.set(c.tun);
-  if (c.o_listen->count()) cli_in.dns_listen.set(c.dns_listen);
-  if (c.o_upstream->count()) cli_in.upstream.set(c.upstream);
-  if (c.o_allow->count()) cli_in.dns_allow.set(c.dns_allow);
-  if (c.o_dns_threads->count()) cli_in.dns_threads.set(c.dns_threads);
-  if (c.o_control->count()) cli_in.control.set(c.control);
-  if (c.o_workers->count()) cli_in.workers.set(c.workers);
-  if (c.o_offload->count()) cli_in.offload.set(c.offload);
-  if (c.o_mtu->count()) cli_in.mtu.set(c.mtu);
-  if (c.o_nonglobal->count()) cli_in.allow_non_global.set(true);
-
+  // What the configuration is checked against: interfaces, addresses, ephemeral ports, resolvers.
   auto host = io::discover_host();
   if (!host) {
     std::fprintf(stderr, "%s: %s\n", kWho, host.error().c_str());
     return 1;
   }
-  auto cfg = gateway::validate(gateway::merge(std::move(file_in), cli_in), *host);
-  if (!cfg) return config_error(kWho, cfg.error());
-  if (c.print_config) {
-    std::fputs(gateway::render_toml(*cfg).c_str(), stdout);
-    return 0;
-  }
-  return run_gateway(*cfg);
+  auto validate = [&host](const gateway::ConfigInput& in) { return gateway::validate(in, *host); };
+  return run_daemon_command(c.opts, kWho, validate, gateway::render_toml, run_gateway);
 }
 
 [[maybe_unused]] const bool registered = register_command({50, add_gateway, run_gateway_command});

@@ -13,9 +13,35 @@ namespace sixfour::gateway {
 
 namespace {
 
-constexpr std::string_view kKnownKeys =
-    "inside, tun, prefix, pool4, ports, internal4, dns-listen, upstream, dns-allow, dns-threads, "
-    "workers, offload, mtu, allow-non-global, control";
+using In = ConfigInput;
+
+constexpr Setting<In> kSettings[] = {
+    list("inside", &In::inside, "IFACE", kRequired,
+         "interface facing the IPv6-only clients: DNS64 listens on its addresses and only it may use the NAT64"),
+    text("tun", &In::tun, "NAME", kDefaultTun, "TUN device name; the nftables table is sixfour_NAME"),
+    text("prefix", &In::prefix, "PREFIX", "64:ff9b::/96", "RFC 6052 prefix for NAT64 and DNS64"),
+    list("pool4", &In::pool4, "ADDR[/LEN][:LO-HI]", "this host's only IPv4 address, shared with the kernel",
+         "IPv4 for the NAT64: an address of this host is shared, others are routed into the TUN"),
+    text("ports", &In::ports, "LO-HI", "the larger gap next to the kernel's ephemeral ports, e.g. 1024-32767",
+         "ports on a shared address"),
+    text("internal4", &In::internal4, "ADDR", kDefaultInternal4,
+         "the NAT64's internal address, source-NATed to the shared one"),
+    list("dns-listen", &In::dns_listen, "ADDR[:PORT]", "the inside interfaces' global and ULA addresses, port 53",
+         "DNS64 address ([V6]:PORT form for a port)"),
+    list("upstream", &In::upstream, "ADDR[:PORT]", "/etc/resolv.conf",
+         "resolver DNS64 forwards to, in order with failover"),
+    list("dns-allow", &In::dns_allow, "CIDR", "loopback and the inside interfaces' on-link networks",
+         "DNS64 clients; others get REFUSED"),
+    number("dns-threads", &In::dns_threads, "N", "1", "DNS64 threads (the NAT64 workers need the cores more)"),
+    number("workers", &In::workers, "N", "one per online CPU", "NAT64 worker threads = TUN queues"),
+    text("offload", &In::offload, "auto|off", "auto",
+         "TUN offloads: auto = GSO super-packets and partial checksums when the kernel offers them, a flow's "
+         "small UDP datagrams sent as one UDP GSO packet, off = plain packets"),
+    number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device"),
+    flag("allow-non-global", &In::allow_non_global,
+         "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
+    text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
+};
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel
 // accepts (dev_valid_name) minus quotes and backslashes.
@@ -25,21 +51,6 @@ bool valid_ifname(std::string_view n) {
     if (c == '/' || c == ':' || c == '"' || c == '\\' || c == '%' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
       return false;
   return true;
-}
-
-std::string quote(std::string_view s) {  // TOML basic string
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
-
-std::string toml_list(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + quote(v[i]);
-  return out + "]";
 }
 
 bool is_link_local(const HostAddress& a) {
@@ -62,67 +73,12 @@ std::string network_of(const HostAddress& a) {
 
 }  // namespace
 
-ConfigInput merge(ConfigInput base, const ConfigInput& over) {
-  take(base.inside, over.inside);
-  take(base.tun, over.tun);
-  take(base.prefix, over.prefix);
-  take(base.pool4, over.pool4);
-  take(base.ports, over.ports);
-  take(base.internal4, over.internal4);
-  take(base.dns_listen, over.dns_listen);
-  take(base.upstream, over.upstream);
-  take(base.dns_allow, over.dns_allow);
-  take(base.dns_threads, over.dns_threads);
-  take(base.workers, over.workers);
-  take(base.offload, over.offload);
-  take(base.mtu, over.mtu);
-  take(base.allow_non_global, over.allow_non_global);
-  take(base.control, over.control);
-  return base;
-}
+SettingTable<ConfigInput> settings() { return kSettings; }
+
+ConfigInput merge(ConfigInput base, const ConfigInput& over) { return merge_inputs(settings(), std::move(base), over); }
 
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
-  auto parsed = parse_toml_table(text, file);
-  if (!parsed) return Error{parsed.error()};
-  ConfigInput in;
-  for (auto&& [k, node] : *parsed) {
-    const TomlValue v{node, std::string(k.str()), file};
-    Status st = Ok{};
-    if (v.key() == "inside")
-      st = v.as_list(in.inside);
-    else if (v.key() == "tun")
-      st = v.as_string(in.tun);
-    else if (v.key() == "prefix")
-      st = v.as_string(in.prefix);
-    else if (v.key() == "pool4")
-      st = v.as_list(in.pool4);
-    else if (v.key() == "ports")
-      st = v.as_string(in.ports);
-    else if (v.key() == "internal4")
-      st = v.as_string(in.internal4);
-    else if (v.key() == "dns-listen")
-      st = v.as_list(in.dns_listen);
-    else if (v.key() == "upstream")
-      st = v.as_list(in.upstream);
-    else if (v.key() == "dns-allow")
-      st = v.as_list(in.dns_allow);
-    else if (v.key() == "dns-threads")
-      st = v.as_number(in.dns_threads);
-    else if (v.key() == "workers")
-      st = v.as_number(in.workers);
-    else if (v.key() == "offload")
-      st = v.as_string(in.offload);
-    else if (v.key() == "mtu")
-      st = v.as_number(in.mtu);
-    else if (v.key() == "allow-non-global")
-      st = v.as_bool(in.allow_non_global);
-    else if (v.key() == "control")
-      st = v.as_string(in.control);
-    else
-      return v.unknown(kKnownKeys);
-    if (!st) return Error{st.error()};
-  }
-  return in;
+  return read_toml(settings(), text, file);
 }
 
 std::string PortRange::str() const { return fmt::format("{}-{}", lo, hi); }
@@ -212,12 +168,11 @@ std::string nft_delete_script(std::string_view tun) { return fmt::format("delete
 
 std::string default_control_path(std::string_view tun) { return fmt::format("/run/sixfour/gateway-{}.sock", tun); }
 
-Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
-  GatewayConfig out;
-  Steering& st = out.steering;
-  out.ephemeral = host.ephemeral;
+namespace {
 
-  // ---- interfaces
+// ---- validate, step by step
+
+Status set_interfaces(const ConfigInput& in, const HostFacts& host, Steering& st) {
   if (!in.inside.has() || in.inside.value->empty())
     return Error{
         "--inside IFACE is required: the interface(s) facing the IPv6-only clients "
@@ -232,13 +187,114 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   if (!valid_ifname(st.tun)) return Error{fail(in.tun.file, "tun", st.tun, "not a valid interface name")};
   if (std::find(st.inside.begin(), st.inside.end(), st.tun) != st.inside.end())
     return Error{fail(in.tun.file, "tun", st.tun, "is also an --inside interface")};
+  return Ok{};
+}
 
-  auto is_host_v4 = [&](Ipv4Addr a) {
-    return std::any_of(host.addresses.begin(), host.addresses.end(),
-                       [&](const HostAddress& h) { return !h.v6 && h.a4 == a; });
-  };
+// A configured pool4: one address of this host is shared with the kernel, anything else is routed.
+Status configured_pool4(const ConfigInput& in, const HostFacts& host, GatewayConfig& out, nat64::ConfigInput& n,
+                        std::optional<PortRange>& ports_given) {
+  Steering& st = out.steering;
+  const auto& list = *in.pool4.value;
+  for (const std::string& v : list) {
+    auto e = nat64::parse_pool4(v);
+    if (!e) return Error{fail(in.pool4.file, "pool4", v, reason(e.error(), v))};
+    for (const HostAddress& h : host.addresses) {
+      if (h.v6 || !e->prefix.contains(h.a4)) continue;
+      // One address of this host: shared with the kernel. A wider prefix or a list holding a
+      // host address cannot be routed into the TUN without taking the address from the host.
+      if (list.size() != 1 || e->prefix.len != 32)
+        return Error{fail(in.pool4.file, "pool4", v,
+                          fmt::format("contains {} of this host ({}); give that address alone to "
+                                      "share it with the kernel, or addresses the host does not use",
+                                      h.a4.str(), h.iface))};
+      st.shared = true;
+      st.host4 = h.a4;
+      out.pool4_from = fmt::format("configured; an address of this host ({})", h.iface);
+      if (v.find(':') != std::string::npos) {
+        if (ports_given)
+          return Error{
+              fail(in.ports.file, "ports", *in.ports.value, "pool4 already gives a port range; give one or the other")};
+        ports_given = PortRange{e->lo, e->hi};
+      }
+    }
+  }
+  if (st.shared) return Ok{};
+  if (ports_given)
+    return Error{fail(in.ports.file, "ports", *in.ports.value,
+                      "applies only when pool4 is this host's own address; give routed pool4 "
+                      "ranges as ADDR:LO-HI")};
+  if (in.internal4.has())
+    return Error{fail(in.internal4.file, "internal4", *in.internal4.value,
+                      "applies only when pool4 is this host's own address")};
+  n.pool4 = in.pool4;
+  out.pool4_from = "configured; routed into the TUN";
+  return Ok{};
+}
 
-  // ---- pool4: routed or shared
+// No pool4: the host's only IPv4 address outside the inside interfaces, shared with the kernel.
+Status host_pool4(const HostFacts& host, GatewayConfig& out) {
+  Steering& st = out.steering;
+  std::vector<const HostAddress*> cands;
+  for (const HostAddress& h : host.addresses) {
+    if (h.v6 || is_link_local(h) || h.a4.b[0] == 127 || h.iface == st.tun) continue;
+    if (std::find(st.inside.begin(), st.inside.end(), h.iface) != st.inside.end()) continue;
+    if (std::none_of(cands.begin(), cands.end(), [&](const HostAddress* c) { return c->a4 == h.a4; }))
+      cands.push_back(&h);
+  }
+  if (cands.empty())
+    return Error{
+        "no pool4 given and this host has no IPv4 address outside the --inside "
+        "interfaces to share: give --pool4 ADDR"};
+  if (cands.size() > 1) {
+    std::string list;
+    for (const HostAddress* c : cands)
+      list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", c->a4.str(), c->iface);
+    return Error{
+        fmt::format("no pool4 given and this host has {} IPv4 addresses ({}): choose one "
+                    "with --pool4 ADDR",
+                    cands.size(), list)};
+  }
+  st.shared = true;
+  st.host4 = cands.front()->a4;
+  out.pool4_from = fmt::format("the host's only IPv4 address ({}), shared with the kernel", cands.front()->iface);
+  return Ok{};
+}
+
+// Shared mode: the ports on the host address and the internal address the NAT64 translates to.
+Status set_shared(const ConfigInput& in, const HostFacts& host, const std::optional<PortRange>& ports_given,
+                  GatewayConfig& out, nat64::ConfigInput& n) {
+  Steering& st = out.steering;
+  if (ports_given) {
+    if (ports_given->overlaps(host.ephemeral))
+      return Error{
+          fmt::format("ports {} overlap the kernel's ephemeral ports {} "
+                      "(net.ipv4.ip_local_port_range): the kernel's own connections would "
+                      "compete for them",
+                      ports_given->str(), host.ephemeral.str())};
+    st.ports = *ports_given;
+  } else {
+    auto p = choose_ports(host.ephemeral);
+    if (!p) return Error{p.error()};
+    st.ports = *p;
+    out.ports_chosen = true;
+  }
+  const std::string i4 = in.internal4.has() ? *in.internal4.value : std::string(kDefaultInternal4);
+  auto a = Ipv4Addr::parse(i4);
+  if (!a) return Error{fail(in.internal4.file, "internal4", i4, reason(a.error(), i4))};
+  const bool is_host_v4 = std::any_of(host.addresses.begin(), host.addresses.end(),
+                                      [&](const HostAddress& h) { return !h.v6 && h.a4 == *a; });
+  if (is_host_v4)
+    return Error{fail(in.internal4.file, "internal4", i4, "is an address of this host; it must be unused")};
+  if (a->b[0] == 0 || a->b[0] == 127 || a->b[0] >= 224)
+    return Error{fail(in.internal4.file, "internal4", i4, "must be a unicast address")};
+  st.internal4 = *a;
+  n.pool4.set({fmt::format("{}:{}", st.internal4.str(), st.ports.str())});
+  return Ok{};
+}
+
+// The NAT64 half: pool4 routed or shared, then `sixfour nat64`'s own validation.
+Status set_nat64(const ConfigInput& in, const HostFacts& host, GatewayConfig& out) {
+  const Steering& st = out.steering;
   nat64::ConfigInput n;
   n.tun.set(st.tun, in.tun.file);
   n.prefix = in.prefix;
@@ -254,101 +310,22 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
     if (!p) return Error{fail(in.ports.file, "ports", *in.ports.value, p.error())};
     ports_given = *p;
   }
-
-  if (in.pool4.has() && !in.pool4.value->empty()) {
-    const auto& list = *in.pool4.value;
-    for (const std::string& v : list) {
-      auto e = nat64::parse_pool4(v);
-      if (!e) return Error{fail(in.pool4.file, "pool4", v, reason(e.error(), v))};
-      for (const HostAddress& h : host.addresses) {
-        if (h.v6 || !e->prefix.contains(h.a4)) continue;
-        // One address of this host: shared with the kernel. A wider prefix or a list holding a
-        // host address cannot be routed into the TUN without taking the address from the host.
-        if (list.size() != 1 || e->prefix.len != 32)
-          return Error{fail(in.pool4.file, "pool4", v,
-                            fmt::format("contains {} of this host ({}); give that address alone to "
-                                        "share it with the kernel, or addresses the host does not use",
-                                        h.a4.str(), h.iface))};
-        st.shared = true;
-        st.host4 = h.a4;
-        out.pool4_from = fmt::format("configured; an address of this host ({})", h.iface);
-        if (v.find(':') != std::string::npos) {
-          if (ports_given)
-            return Error{fail(in.ports.file, "ports", *in.ports.value,
-                              "pool4 already gives a port range; give one or the other")};
-          ports_given = PortRange{e->lo, e->hi};
-        }
-      }
-    }
-    if (!st.shared) {
-      if (ports_given)
-        return Error{fail(in.ports.file, "ports", *in.ports.value,
-                          "applies only when pool4 is this host's own address; give routed pool4 "
-                          "ranges as ADDR:LO-HI")};
-      if (in.internal4.has())
-        return Error{fail(in.internal4.file, "internal4", *in.internal4.value,
-                          "applies only when pool4 is this host's own address")};
-      n.pool4 = in.pool4;
-      out.pool4_from = "configured; routed into the TUN";
-    }
-  } else {
-    std::vector<const HostAddress*> cands;
-    for (const HostAddress& h : host.addresses) {
-      if (h.v6 || is_link_local(h) || h.a4.b[0] == 127 || h.iface == st.tun) continue;
-      if (std::find(st.inside.begin(), st.inside.end(), h.iface) != st.inside.end()) continue;
-      if (std::none_of(cands.begin(), cands.end(), [&](const HostAddress* c) { return c->a4 == h.a4; }))
-        cands.push_back(&h);
-    }
-    if (cands.empty())
-      return Error{
-          "no pool4 given and this host has no IPv4 address outside the --inside "
-          "interfaces to share: give --pool4 ADDR"};
-    if (cands.size() > 1) {
-      std::string list;
-      for (const HostAddress* c : cands)
-        list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", c->a4.str(), c->iface);
-      return Error{
-          fmt::format("no pool4 given and this host has {} IPv4 addresses ({}): choose one "
-                      "with --pool4 ADDR",
-                      cands.size(), list)};
-    }
-    st.shared = true;
-    st.host4 = cands.front()->a4;
-    out.pool4_from = fmt::format("the host's only IPv4 address ({}), shared with the kernel", cands.front()->iface);
-  }
-
-  if (st.shared) {
-    if (ports_given) {
-      if (ports_given->overlaps(host.ephemeral))
-        return Error{
-            fmt::format("ports {} overlap the kernel's ephemeral ports {} "
-                        "(net.ipv4.ip_local_port_range): the kernel's own connections would "
-                        "compete for them",
-                        ports_given->str(), host.ephemeral.str())};
-      st.ports = *ports_given;
-    } else {
-      auto p = choose_ports(host.ephemeral);
-      if (!p) return Error{p.error()};
-      st.ports = *p;
-      out.ports_chosen = true;
-    }
-    const std::string i4 = in.internal4.has() ? *in.internal4.value : std::string(kDefaultInternal4);
-    auto a = Ipv4Addr::parse(i4);
-    if (!a) return Error{fail(in.internal4.file, "internal4", i4, reason(a.error(), i4))};
-    if (is_host_v4(*a))
-      return Error{fail(in.internal4.file, "internal4", i4, "is an address of this host; it must be unused")};
-    if (a->b[0] == 0 || a->b[0] == 127 || a->b[0] >= 224)
-      return Error{fail(in.internal4.file, "internal4", i4, "must be a unicast address")};
-    st.internal4 = *a;
-    n.pool4.set({fmt::format("{}:{}", st.internal4.str(), st.ports.str())});
-  }
+  Status pool = in.pool4.has() && !in.pool4.value->empty() ? configured_pool4(in, host, out, n, ports_given)
+                                                           : host_pool4(host, out);
+  if (!pool) return pool;
+  if (st.shared)
+    if (auto s = set_shared(in, host, ports_given, out, n); !s) return s;
 
   auto nat = nat64::validate(n);
   if (!nat) return Error{nat.error()};
   out.nat64 = std::move(nat).value();
   out.control = out.nat64.control;
+  return Ok{};
+}
 
-  // ---- DNS64 on the inside interfaces
+// The DNS64 half, on the inside interfaces, with the NAT64's prefix.
+Status set_dns64(const ConfigInput& in, const HostFacts& host, GatewayConfig& out) {
+  const Steering& st = out.steering;
   dns64::ConfigInput d;
   std::vector<std::string> listen, allow{"127.0.0.0/8", "::1/128"};
   for (const HostAddress& h : host.addresses) {
@@ -396,41 +373,67 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   if (!dns) return Error{dns.error()};
   out.dns64 = std::move(dns).value();
   out.dns64.control = out.control;
+  return Ok{};
+}
+
+template <typename T>
+std::vector<std::string> texts(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const T& e : v) out.push_back(e.str());
   return out;
+}
+
+}  // namespace
+
+Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
+  GatewayConfig out;
+  out.ephemeral = host.ephemeral;
+  if (auto st = set_interfaces(in, host, out.steering); !st) return Error{st.error()};
+  if (auto st = set_nat64(in, host, out); !st) return Error{st.error()};
+  if (auto st = set_dns64(in, host, out); !st) return Error{st.error()};
+  return out;
+}
+
+ConfigInput to_input(const GatewayConfig& c) {
+  const Steering& s = c.steering;
+  const nat64::Settings& n = c.nat64.settings;
+  ConfigInput in;
+  in.inside.set(s.inside);
+  in.tun.set(s.tun);
+  in.prefix.set(n.prefix.str());
+  if (s.shared) {
+    in.pool4.set({s.host4.str()});
+    in.ports.set(s.ports.str());
+    in.internal4.set(s.internal4.str());
+  } else {
+    std::vector<std::string> pool;
+    for (const nat64::Pool4Entry& p : n.pool4) pool.push_back(nat64::pool4_text(p));
+    in.pool4.set(pool);
+  }
+  in.dns_listen.set(texts(c.dns64.listen));
+  in.upstream.set(texts(c.dns64.upstreams));
+  in.dns_allow.set(texts(c.dns64.allow));
+  in.dns_threads.set(std::to_string(c.dns64.threads));
+  if (c.nat64.workers != 0) in.workers.set(std::to_string(c.nat64.workers));
+  in.offload.set(c.nat64.offload ? "auto" : "off");
+  in.mtu.set(std::to_string(n.xlat.mtu6));
+  in.allow_non_global.set(n.allow_non_global);
+  in.control.set(c.control);
+  return in;
 }
 
 std::string render_toml(const GatewayConfig& c) {
   const Steering& s = c.steering;
   const nat64::Settings& n = c.nat64.settings;
-  std::string o = "# sixfour gateway: effective configuration (usable as --config)\n";
-  o += fmt::format("inside = {}\n", toml_list(s.inside));
-  o += fmt::format("tun = {}\n", quote(s.tun));
-  o += fmt::format("prefix = {}\n", quote(n.prefix.str()));
+  RenderOptions opt{"# sixfour gateway: effective configuration (usable as --config)\n"};
+  opt.notes.push_back({"pool4", c.pool4_from});
   if (s.shared) {
-    o += fmt::format("pool4 = {}  # {}\n", quote(s.host4.str()), c.pool4_from);
-    o += fmt::format("ports = {}  # {}; kernel's ephemeral ports: {}\n", quote(s.ports.str()),
-                     c.ports_chosen ? "chosen" : "configured", c.ephemeral.str());
-    o += fmt::format("internal4 = {}  # the NAT64's own address, source-NATed to {}\n", quote(s.internal4.str()),
-                     s.host4.str());
-  } else {
-    std::vector<std::string> pool;
-    for (const nat64::Pool4Entry& p : n.pool4)
-      pool.push_back(fmt::format("{}:{}-{}", p.prefix.len == 32 ? p.prefix.addr.str() : p.prefix.str(), p.lo, p.hi));
-    o += fmt::format("pool4 = {}  # {}\n", toml_list(pool), c.pool4_from);
+    opt.single.push_back("pool4");
+    opt.notes.push_back({"ports", fmt::format("{}; kernel's ephemeral ports: {}",
+                                              c.ports_chosen ? "chosen" : "configured", c.ephemeral.str())});
+    opt.notes.push_back({"internal4", fmt::format("the NAT64's own address, source-NATed to {}", s.host4.str())});
   }
-  std::vector<std::string> listen, ups, allow;
-  for (const auto& e : c.dns64.listen) listen.push_back(e.str());
-  for (const auto& e : c.dns64.upstreams) ups.push_back(e.str());
-  for (const auto& a : c.dns64.allow) allow.push_back(a.str());
-  o += fmt::format("dns-listen = {}\n", toml_list(listen));
-  o += fmt::format("upstream = {}\n", toml_list(ups));
-  o += fmt::format("dns-allow = {}\n", toml_list(allow));
-  o += fmt::format("dns-threads = {}\n", c.dns64.threads);
-  if (c.nat64.workers != 0) o += fmt::format("workers = {}\n", c.nat64.workers);
-  o += fmt::format("offload = \"{}\"\n", c.nat64.offload ? "auto" : "off");
-  o += fmt::format("mtu = {}\n", n.xlat.mtu6);
-  o += fmt::format("allow-non-global = {}\n", n.allow_non_global ? "true" : "false");
-  o += fmt::format("control = {}\n", quote(c.control));
+  std::string o = sixfour::render_toml(settings(), to_input(c), opt);
   o += "\n# Routes into the TUN while running:";
   o += fmt::format(" {}", n.prefix.str());
   for (const nat64::Pool4Entry& p : n.pool4) o += fmt::format(", {}", p.prefix.str());

@@ -20,6 +20,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"
 #include "common/result.hpp"
+#include "common/settings.hpp"
 #include "dns64/config.hpp"
 #include "nat64/config.hpp"
 
@@ -44,10 +45,12 @@ struct ConfigInput {
   Given<std::string> control;
 };
 
+// Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
+SettingTable<ConfigInput> settings();
+
 ConfigInput merge(ConfigInput base, const ConfigInput& over);
 
-// Top-level keys named like the long options: inside, tun, prefix, pool4, ports, internal4,
-// dns-listen, upstream, dns-allow, dns-threads, workers, offload, mtu, allow-non-global, control.
+// Top-level keys named like the long options (the settings' names).
 Result<ConfigInput> parse_toml(std::string_view text, const std::string& file);
 
 struct PortRange {
@@ -133,6 +136,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host);
 
 // --print-config: the effective configuration as TOML (usable as --config), with the steering it
 // would install as comments.
+ConfigInput to_input(const GatewayConfig& cfg);
 std::string render_toml(const GatewayConfig& cfg);
 
 }  // namespace sixfour::gateway
