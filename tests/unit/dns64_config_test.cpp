@@ -115,5 +115,38 @@ TEST(Dns64Config, AllowList) {
   EXPECT_FALSE(allowed({}, *parse_endpoint("[::1]:1000")));
 }
 
+// ---- --print-config: the defaults resolved; the printed TOML reads back to the same configuration
+
+TEST(Dns64Config, PrintConfigRoundTrips) {
+  auto in = parse_toml(
+      "listen = \"[2001:db8:6::1]:5353\"\nprefix = \"2001:db8:64::/96\"\nexclude = [\"2001:db8:bad::/48\"]\n"
+      "threads = 3\ncache-size = 16\n",
+      "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto c = validate(*in, defaults());
+  ASSERT_TRUE(c) << c.error();
+  const std::string text = render_toml(*c);
+  EXPECT_EQ(text,
+            "# sixfour dns64: effective configuration (usable as --config)\n"
+            "listen = [\"[2001:db8:6::1]:5353\"]\n"
+            "upstream = [\"192.0.2.53:53\"]\n"
+            "prefix = \"2001:db8:64::/96\"\n"
+            "exclude = [\"2001:db8:bad::/48\"]\n"
+            "allow = [\"127.0.0.0/8\", \"::1/128\"]\n"
+            "threads = 3\n"
+            "cache-size = 16\n"
+            "control = \"/run/sixfour/dns64.sock\"\n");
+  auto f = parse_toml(text, "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  Defaults other;  // the printed file needs none of the host's defaults
+  other.threads = 9;
+  auto again = validate(*f, other);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(render_toml(*again), text);
+  EXPECT_EQ(again->listen, c->listen);
+  EXPECT_EQ(again->upstreams, c->upstreams);
+  EXPECT_EQ(again->cache_bytes, size_t{16} << 20);
+}
+
 }  // namespace
 }  // namespace sixfour::dns64

@@ -3,6 +3,8 @@
 // precedence, one-line errors naming the value, the nftables ruleset text and --print-config.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "gateway/config.hpp"
 
 namespace sixfour::gateway {
@@ -473,6 +475,56 @@ TEST(GatewayConfig, PrintConfigRoundTrips) {
   EXPECT_EQ(again->dns64.allow.size(), c->dns64.allow.size());
   EXPECT_EQ(again->control, c->control);
   EXPECT_EQ(again->nat64.settings.pool4.at(0).prefix, c->nat64.settings.pool4.at(0).prefix);
+}
+
+TEST(GatewayConfig, PrintConfigRoundTripsRouted) {
+  auto in = parse_toml(
+      "inside = \"eth-c6\"\npool4 = [\"192.0.2.0/31:2000-2999\"]\nupstream = \"198.51.100.2:5353\"\n"
+      "dns-threads = 2\nworkers = 4\noffload = \"off\"\nmtu = 1400\nallow-non-global = true\n",
+      "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto c = validate(*in, lab_host());
+  ASSERT_TRUE(c) << c.error();
+  const std::string text = render_toml(*c);
+  EXPECT_NE(text.find("\npool4 = [\"192.0.2.0/31:2000-2999\"]  # configured; routed into the TUN\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("\nports = "), std::string::npos) << text;
+  EXPECT_NE(text.find("\nworkers = 4\n"), std::string::npos) << text;
+  auto f = parse_toml(text, "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  auto again = validate(*f, lab_host());
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(render_toml(*again), text);
+  EXPECT_FALSE(again->steering.shared);
+  EXPECT_EQ(again->nat64.workers, 4u);
+  EXPECT_FALSE(again->nat64.offload);
+  EXPECT_EQ(again->nat64.settings.xlat.mtu6, 1400);
+  EXPECT_EQ(again->dns64.threads, 2u);
+  EXPECT_EQ(again->dns64.upstreams, c->dns64.upstreams);
+}
+
+// The printed text without the notes after the values ("  # chosen; ...").
+std::string without_notes(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const size_t note = line.find("  # ");
+    out += (line.rfind('#', 0) == 0 || note == std::string::npos ? line : line.substr(0, note)) + "\n";
+  }
+  return out;
+}
+
+TEST(GatewayConfig, PrintConfigIsAFixedPointShared) {
+  auto c = validate(inside({"eth-c6"}), lab_host());
+  ASSERT_TRUE(c) << c.error();
+  auto f = parse_toml(render_toml(*c), "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  auto again = validate(*f, lab_host());
+  ASSERT_TRUE(again) << again.error();
+  // Only the notes change (pool4 and the ports are now configured, no longer found or chosen).
+  EXPECT_EQ(without_notes(render_toml(*again)), without_notes(render_toml(*c)));
+  EXPECT_NE(render_toml(*again).find("pool4 = \"198.51.100.1\"  # configured; an address of this host (eth-s4)\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -329,3 +329,40 @@ TEST(Nat64Config, Describe) {
             "prefix 2001:db8:64::/96; pool4 203.0.113.1 ports 1024-65535, 192.0.2.0/31 ports 2000-2001; "
             "static tcp 203.0.113.1#8080 <-> 2001:db8:6::2#80; endpoint-independent filtering");
 }
+
+// ---- --print-config: the printed TOML reads back to the same configuration
+
+TEST(Nat64Config, PrintConfigRoundTrips) {
+  auto in = parse_toml(
+      "tun = \"n64\"\nprefix = \"2001:db8:64::/96\"\npool4 = [\"203.0.113.1\", \"192.0.2.0/31:2000-2001\"]\n"
+      "static = [\"udp,203.0.113.1#5353,2001:db8:6::2#53\"]\naddress-dependent-filtering = true\n"
+      "drop-external-syn = true\nudp-timeout = 2\nicmp-timeout = \"30\"\ntcp-est-timeout = 8000\n"
+      "tcp-trans-timeout = 250\nmtu = 1400\nallow-non-global = true\nroutes = false\nworkers = 2\n"
+      "control = \"/tmp/n.sock\"\nlog-sessions = true\noffload = \"off\"\n",
+      "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto c = validate(*in);
+  ASSERT_TRUE(c) << c.error();
+  const std::string text = render_toml(*c);
+  EXPECT_THAT(text, StartsWith("# sixfour nat64: effective configuration (usable as --config)\n"));
+  EXPECT_THAT(text, HasSubstr("\npool4 = [\"203.0.113.1:1024-65535\", \"192.0.2.0/31:2000-2001\"]\n"));
+  EXPECT_THAT(text, HasSubstr("\nstatic = [\"udp,203.0.113.1#5353,2001:db8:6::2#53\"]\n"));
+  EXPECT_THAT(text, HasSubstr("\nicmp-timeout = 30\n"));
+  auto f = parse_toml(text, "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  auto again = validate(*f);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(render_toml(*again), text);
+  EXPECT_EQ(describe(again->settings), describe(c->settings));
+  EXPECT_EQ(again->settings.timeouts.udp, 2u);
+  EXPECT_EQ(again->settings.timeouts.icmp, 30u);
+  EXPECT_EQ(again->settings.timeouts.tcp_established, 8000u);
+  EXPECT_EQ(again->settings.timeouts.tcp_transitory, 250u);
+  EXPECT_EQ(again->settings.xlat.mtu6, 1400);
+  EXPECT_FALSE(again->routes);
+  EXPECT_EQ(again->workers, 2u);
+  EXPECT_EQ(again->control, "/tmp/n.sock");
+  EXPECT_TRUE(again->log_sessions);
+  EXPECT_FALSE(again->offload);
+  EXPECT_EQ(again->warnings, c->warnings);
+}

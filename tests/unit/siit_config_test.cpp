@@ -300,3 +300,48 @@ TEST(SiitConfig, Describe) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(describe(r->settings), "pool6 2001:db8:64::/96; EAM 2001:db8:6::/120 <-> 192.0.2.0/24");
 }
+
+// ---- --print-config: the printed TOML reads back to the same configuration
+
+TEST(SiitConfig, PrintConfigRoundTrips) {
+  auto in = parse_toml(
+      "tun = \"x64\"\npool6 = \"2001:db8:64::/96\"\neam = [\"2001:db8:6::/120=192.0.2.0/24\"]\n"
+      "rfc6791 = [\"198.51.100.0/28\"]\nmtu = 9000\nlowest-ipv6-mtu = 1400\nallow-non-global = true\n"
+      "udp-zero-checksum = \"drop\"\nroutes = false\nworkers = 3\noffload = \"off\"\n",
+      "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto c = validate(*in);
+  ASSERT_TRUE(c) << c.error();
+  const std::string text = render_toml(*c);
+  EXPECT_THAT(text, StartsWith("# sixfour siit: effective configuration (usable as --config)\n"));
+  EXPECT_THAT(text, HasSubstr("\neam = [\"2001:db8:6::/120=192.0.2.0/24\"]\n"));
+  EXPECT_THAT(text, HasSubstr("\nmtu = 9000\n"));
+  EXPECT_THAT(text, HasSubstr("\nroutes = false\n"));
+  EXPECT_THAT(text, HasSubstr("\ncontrol = \"/run/sixfour/siit-x64.sock\"\n"));
+  auto f = parse_toml(text, "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  auto again = validate(*f);
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(render_toml(*again), text);
+  EXPECT_EQ(again->tun, "x64");
+  EXPECT_EQ(describe(again->settings), describe(c->settings));
+  EXPECT_EQ(again->settings.xlat.mtu6, 9000);
+  EXPECT_EQ(again->settings.xlat.lowest_ipv6_mtu, 1400);
+  EXPECT_FALSE(again->settings.xlat.compute_udp_zero_checksum);
+  EXPECT_TRUE(again->settings.allow_non_global_wkp);
+  EXPECT_FALSE(again->routes);
+  EXPECT_EQ(again->workers, 3u);
+  EXPECT_FALSE(again->offload);
+  EXPECT_EQ(again->settings.xlat.self6, c->settings.xlat.self6);
+}
+
+TEST(SiitConfig, PrintConfigLeavesUnsetDefaultsAsComments) {
+  auto c = validate(cli({{"pool6", "64:ff9b::/96"}}));
+  ASSERT_TRUE(c) << c.error();
+  const std::string text = render_toml(*c);
+  EXPECT_THAT(text, HasSubstr("\n# workers: not set (default one per online CPU)\n"));
+  EXPECT_THAT(text, HasSubstr("\n# eam: not set\n"));
+  auto f = parse_toml(text, "printed.toml");
+  ASSERT_TRUE(f) << f.error();
+  EXPECT_FALSE(f->workers.has());
+}
