@@ -156,6 +156,14 @@ std::string render_toml(SettingTable<In> table, const In& in, const RenderOption
   return render_toml(values, opt);
 }
 
+// The .str() of each element: the list a --print-config input is made of.
+template <typename T>
+std::vector<std::string> str_list(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const T& e : v) out.push_back(e.str());
+  return out;
+}
+
 // TOML string ("..." with quotes and backslashes escaped) and array of strings.
 std::string toml_quote(std::string_view s);
 std::string toml_list(const std::vector<std::string>& v);

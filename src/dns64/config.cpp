@@ -29,13 +29,6 @@ constexpr Setting<In> kSettings[] = {
     text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
 };
 
-template <typename T>
-std::vector<std::string> texts(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const T& e : v) out.push_back(e.str());
-  return out;
-}
-
 }  // namespace
 
 std::string Endpoint::str() const {
@@ -190,11 +183,11 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
 
 ConfigInput to_input(const DaemonConfig& c) {
   ConfigInput in;
-  in.listen.set(texts(c.listen));
-  in.upstream.set(texts(c.upstreams));
+  in.listen.set(str_list(c.listen));
+  in.upstream.set(str_list(c.upstreams));
   in.prefix.set(c.settings.prefix.str());
-  if (!c.settings.exclude.empty()) in.exclude.set(texts(c.settings.exclude));
-  in.allow.set(texts(c.allow));
+  if (!c.settings.exclude.empty()) in.exclude.set(str_list(c.settings.exclude));
+  in.allow.set(str_list(c.allow));
   in.threads.set(std::to_string(c.threads));
   in.cache_size.set(std::to_string(c.cache_bytes >> 20));
   in.control.set(c.control);

@@ -376,13 +376,6 @@ Status set_dns64(const ConfigInput& in, const HostFacts& host, GatewayConfig& ou
   return Ok{};
 }
 
-template <typename T>
-std::vector<std::string> texts(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const T& e : v) out.push_back(e.str());
-  return out;
-}
-
 }  // namespace
 
 Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
@@ -410,9 +403,9 @@ ConfigInput to_input(const GatewayConfig& c) {
     for (const nat64::Pool4Entry& p : n.pool4) pool.push_back(nat64::pool4_text(p));
     in.pool4.set(pool);
   }
-  in.dns_listen.set(texts(c.dns64.listen));
-  in.upstream.set(texts(c.dns64.upstreams));
-  in.dns_allow.set(texts(c.dns64.allow));
+  in.dns_listen.set(str_list(c.dns64.listen));
+  in.upstream.set(str_list(c.dns64.upstreams));
+  in.dns_allow.set(str_list(c.dns64.allow));
   in.dns_threads.set(std::to_string(c.dns64.threads));
   if (c.nat64.workers != 0) in.workers.set(std::to_string(c.nat64.workers));
   in.offload.set(c.nat64.offload ? "auto" : "off");

@@ -124,11 +124,10 @@ ConfigInput to_input(const DaemonConfig& c) {
   ConfigInput in;
   in.tun.set(c.tun);
   if (s.pool6) in.pool6.set(s.pool6->str());
-  std::vector<std::string> eam, rfc6791;
+  std::vector<std::string> eam;
   for (const Eam& e : s.eam.entries()) eam.push_back(e.v6.str() + "=" + e.v4.str());
-  for (const Ipv4Prefix& p : s.rfc6791) rfc6791.push_back(p.str());
   if (!eam.empty()) in.eam.set(eam);
-  if (!rfc6791.empty()) in.rfc6791.set(rfc6791);
+  if (!s.rfc6791.empty()) in.rfc6791.set(str_list(s.rfc6791));
   in.mtu.set(std::to_string(s.xlat.mtu6));
   in.lowest_ipv6_mtu.set(std::to_string(s.xlat.lowest_ipv6_mtu));
   in.allow_non_global.set(s.allow_non_global_wkp);

@@ -141,12 +141,9 @@ Result<Settings> validate(const ConfigInput& in) {
 
 ConfigInput to_input(const Settings& s) {
   ConfigInput in;
-  std::vector<std::string> listen, allow;
-  for (const Address& a : s.listen) listen.push_back(a.str());
-  for (const IpPrefix& p : s.allow) allow.push_back(p.str());
-  if (!s.listen_defaulted) in.listen.set(listen);
+  if (!s.listen_defaulted) in.listen.set(str_list(s.listen));
   if (!s.users_file.empty()) in.users.set(s.users_file);
-  if (!allow.empty()) in.allow.set(allow);  // empty: the default (see the setting)
+  if (!s.allow.empty()) in.allow.set(str_list(s.allow));  // empty: the default (see the setting)
   in.deny_private.set(s.deny_private);
   in.nat64_prefix.set(s.nat64_mode == Nat64Mode::Auto    ? "auto"
                       : s.nat64_mode == Nat64Mode::Fixed ? s.nat64->str()
