@@ -214,8 +214,14 @@ ConfigInput to_input(const DaemonConfig& c) {
 }
 
 std::string render_toml(const DaemonConfig& c) {
-  return sixfour::render_toml(settings(), to_input(c),
-                              {"# sixfour nat64: effective configuration (usable as --config)\n"});
+  RenderOptions opt{"# sixfour nat64: effective configuration (usable as --config)\n"};
+  // "udp-timeout 2 s is below ..." after the key it names.
+  for (const std::string& w : c.warnings) {
+    const size_t space = w.find(' ');
+    for (const Setting<In>& s : kSettings)
+      if (s.info.name == std::string_view(w).substr(0, space)) opt.notes.push_back({s.info.name, w.substr(space + 1)});
+  }
+  return sixfour::render_toml(settings(), to_input(c), opt);
 }
 
 std::string describe(const Settings& s) {

@@ -348,6 +348,7 @@ TEST(Nat64Config, PrintConfigRoundTrips) {
   EXPECT_THAT(text, HasSubstr("\npool4 = [\"203.0.113.1:1024-65535\", \"192.0.2.0/31:2000-2001\"]\n"));
   EXPECT_THAT(text, HasSubstr("\nstatic = [\"udp,203.0.113.1#5353,2001:db8:6::2#53\"]\n"));
   EXPECT_THAT(text, HasSubstr("\nicmp-timeout = 30\n"));
+  EXPECT_THAT(text, HasSubstr("\nudp-timeout = 2  # 2 s is below the RFC 6146 §4 minimum for UDP (120 s)\n"));
   auto f = parse_toml(text, "printed.toml");
   ASSERT_TRUE(f) << f.error();
   auto again = validate(*f);
