@@ -4,8 +4,6 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include <signal.h>
-
 #include <functional>
 #include <string>
 
@@ -29,19 +27,8 @@ bool register_command(Command c);
 // `--config "PATH": cannot read it`.
 Result<std::string> read_option_file(const std::string& flag, const std::string& path);
 
-// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so that every thread it starts inherits
-// the mask and the caller takes them synchronously with sigwait(&returned set); ignores SIGPIPE.
-sigset_t block_daemon_signals();
-
 // One line on stderr ("WHO: MESSAGE") and exit status 2: configuration errors are the user's to
 // fix, and a single line naming the bad value is what scripts and humans both read.
 int config_error(const std::string& who, const std::string& msg);
-
-// What the TUN daemons (siit, nat64) share at start-up: log lines prefixed "WHO: " on stderr; the
-// offloads in use for the start line ("csum,tso4,..." / "off (--offload off)" / "none (...)");
-// whether a forwarding sysctl such as /proc/sys/net/ipv4/ip_forward reads 0.
-void setup_daemon_logging(const std::string& who);
-std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
-bool sysctl_is_zero(const char* path);
 
 }  // namespace sixfour::cli

@@ -1,24 +1,18 @@
 // `sixfour dns64`: the DNS64 server (RFC 6147) and `sixfour dns64 stats`.
-#include <pthread.h>
-#include <signal.h>
-
-#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 #include "cli/daemon_options.hpp"
 #include "dns64/config.hpp"
-#include "io/sys/control.hpp"
 #include "io/dns64/server.hpp"
+#include "io/sys/control.hpp"
+#include "io/sys/daemon.hpp"
 #include "io/sys/local_networks.hpp"
-#include "io/dataplane/stats.hpp"
 
 namespace sixfour::cli {
 
@@ -33,63 +27,30 @@ std::vector<IpPrefix> local_networks() {
 }
 
 int run_dns64(const dns64::DaemonConfig& cfg) {
-  auto logger = spdlog::stderr_logger_mt("sixfour-dns64");
-  logger->set_pattern("sixfour dns64: %v");
-  spdlog::set_default_logger(logger);
-
-  const sigset_t sigs = block_daemon_signals();
-
+  io::Daemon d("sixfour dns64");
   auto server = io::Dns64Server::start(cfg);
-  if (!server) {
-    spdlog::error("{}", server.error());
-    return 1;
-  }
-  io::Dns64Server* srv = server.value().get();
-  auto control = io::ControlServer::start(cfg.control, [srv](std::string_view cmd) -> std::string {
-    if (cmd == "stats") return srv->stats_json();
-    return "{\"error\":\"unknown command; try stats\"}\n";
-  });
-  if (!control) {
-    spdlog::error("{}", control.error());
-    return 1;
-  }
+  if (!server) return d.fail(server.error());
+  const io::Dns64Server& srv = *d.keep(std::move(server).value());
+  CommandTable commands;
+  commands.add("stats", [&srv] { return srv.stats_json(); });
+  if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
+
   std::string listen, ups, allow;
   for (auto& l : cfg.listen) listen += (listen.empty() ? "" : ", ") + l.str();
   for (auto& u : cfg.upstreams) ups += (ups.empty() ? "" : ", ") + u.str();
   for (auto& a : cfg.allow) allow += (allow.empty() ? "" : ", ") + a.str();
-  spdlog::info("listening on {} ({} thread{}), prefix {}, upstream {}, clients {}", listen, cfg.threads,
-               cfg.threads == 1 ? "" : "s", cfg.settings.prefix.str(), ups, allow);
-  int sig = 0;
-  do {
-    sigwait(&sigs, &sig);
-  } while (sig == SIGHUP);
-  spdlog::info("signal {}: stopping", sig);
-  return 0;
+  return d.run(fmt::format("listening on {} ({} thread{}), prefix {}, upstream {}, clients {}", listen, cfg.threads,
+                           cfg.threads == 1 ? "" : "s", cfg.settings.prefix.str(), ups, allow));
+}
+
+std::string format_dns64_stats(const nlohmann::json& doc) {
+  std::string out;
+  for (const auto& [k, v] : flatten(doc)) out += fmt::format("{:<28}{:>14}\n", k, v);
+  return out;
 }
 
 int run_dns64_stats(bool json, const std::string& path) {
-  auto reply = io::control_request(path, "stats");
-  if (!reply) {
-    std::fprintf(stderr, "sixfour dns64 stats: %s\n", reply.error().c_str());
-    return 1;
-  }
-  if (json) {
-    std::fputs(reply->c_str(), stdout);
-    return 0;
-  }
-  auto kv = io::flatten_json(*reply);
-  if (!kv) {
-    std::fprintf(stderr, "sixfour dns64 stats: %s: %s\n", path.c_str(), kv.error().c_str());
-    return 1;
-  }
-  if (kv->count("error")) {
-    std::fprintf(stderr, "sixfour dns64 stats: %s\n", kv->at("error").c_str());
-    return 1;
-  }
-  std::string out;
-  for (const auto& [k, v] : *kv) out += fmt::format("{:<28}{:>14}\n", k, v);
-  std::fputs(out.c_str(), stdout);
-  return 0;
+  return io::control_command("sixfour dns64 stats", path, "stats", json, format_dns64_stats);
 }
 
 struct Dns64Cli {

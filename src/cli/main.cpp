@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <pthread.h>
 
 #include <cstdio>
 #include <fstream>
@@ -11,8 +10,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 
@@ -40,35 +37,6 @@ Result<std::string> read_option_file(const std::string& flag, const std::string&
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-sigset_t block_daemon_signals() {
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return sigs;
-}
-
-void setup_daemon_logging(const std::string& who) {
-  auto logger = spdlog::stderr_logger_mt("sixfour");
-  logger->set_pattern(who + ": %v");
-  spdlog::set_default_logger(logger);
-}
-
-std::string offload_text(bool asked, bool vnet_hdr, const std::string& names) {
-  if (!asked) return "off (--offload off)";
-  if (!vnet_hdr) return "none (the kernel refused the virtio-net header)";
-  return names;
-}
-
-bool sysctl_is_zero(const char* path) {
-  std::ifstream f(path);
-  int v = 1;
-  return f && (f >> v) && v == 0;
 }
 
 int config_error(const std::string& who, const std::string& msg) {

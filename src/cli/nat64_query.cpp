@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "io/sys/control.hpp"
-#include "io/dataplane/stats.hpp"
 
 namespace sixfour::cli {
 
@@ -18,9 +17,57 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
   return it == m.end() ? "-" : it->second;
 }
 
-std::string addr_port(const std::string& addr, const std::string& port) { return addr + "#" + port; }
+// One member of an object as text: strings without quotes, numbers as written, "-" if absent.
+std::string text(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key)) return "-";
+  const auto& v = obj[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+uint64_t number(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number_unsigned()) return 0;
+  return obj[key].get<uint64_t>();
+}
+
+std::string addr_port(const nlohmann::json& obj, const char* addr, const char* port) {
+  return text(obj, addr) + "#" + text(obj, port);
+}
+
+nlohmann::json rows(const nlohmann::json& doc) { return doc.is_array() ? doc : nlohmann::json::array(); }
+
+std::string format_sessions(const nlohmann::json& doc) {
+  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)", "outside (pool4)",
+                                "remote (IPv4)", "state", "expires");
+  const nlohmann::json list = rows(doc);
+  for (const auto& s : list)
+    out += fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", text(s, "proto"), addr_port(s, "addr6", "port6"),
+                       addr_port(s, "addr4", "port4"), addr_port(s, "remote4", "remote_port4"), text(s, "state"),
+                       (number(s, "expires_in_ms") + 999) / 1000);
+  out += fmt::format("{} session{}\n", list.size(), list.size() == 1 ? "" : "s");
+  return out;
+}
+
+std::string format_bib(const nlohmann::json& doc) {
+  std::string out =
+      fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)", "kind", "sessions");
+  const nlohmann::json list = rows(doc);
+  for (const auto& b : list)
+    out += fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", text(b, "proto"), addr_port(b, "addr6", "port6"),
+                       addr_port(b, "addr4", "port4"), text(b, "static") == "true" ? "static" : "dynamic",
+                       text(b, "sessions"));
+  out += fmt::format("{} BIB entr{}\n", list.size(), list.size() == 1 ? "y" : "ies");
+  return out;
+}
 
 }  // namespace
+
+CommandTable nat64_commands(const io::Nat64Daemon& nat64) {
+  CommandTable t;
+  t.add("stats", [&nat64] { return nat64.stats_json(); });
+  t.add("sessions", [&nat64] { return nat64.sessions_json(); });
+  t.add("bib", [&nat64] { return nat64.bib_json(); });
+  return t;
+}
 
 CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun,
                           Nat64Query& q) {
@@ -33,35 +80,9 @@ CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, 
   return sub;
 }
 
-int ask_nat64(const std::string& who, const std::string& path, const char* command, bool json,
-              std::map<std::string, std::string>& kv) {
-  auto reply = io::control_request(path, command);
-  if (!reply) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), reply.error().c_str());
-    return 1;
-  }
-  auto flat = io::flatten_json(*reply);
-  if (!flat) {
-    std::fprintf(stderr, "%s: %s: %s\n", who.c_str(), path.c_str(), flat.error().c_str());
-    return 1;
-  }
-  if (flat->count("error")) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), flat->at("error").c_str());
-    return 1;
-  }
-  if (json) {
-    std::fputs(reply->c_str(), stdout);
-    return -1;  // printed
-  }
-  kv = std::move(flat).value();
-  return 0;
-}
-
 int print_nat64_stats(const std::string& who, const std::string& path, bool json) {
-  std::map<std::string, std::string> m;
-  if (int rc = ask_nat64(who, path, "stats", json, m); rc != 0) return rc < 0 ? 0 : rc;
-  std::fputs(format_nat64_stats(m).c_str(), stdout);
-  return 0;
+  return io::control_command(who, path, "stats", json,
+                             [](const nlohmann::json& doc) { return format_nat64_stats(flatten(doc)); });
 }
 
 std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
@@ -122,42 +143,11 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
 }
 
 int print_nat64_sessions(const std::string& who, const std::string& path, bool json) {
-  std::map<std::string, std::string> m;
-  if (int rc = ask_nat64(who, path, "sessions", json, m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out = fmt::format("{:<6}{:<36}{:<24}{:<24}{:<20}{:>8}\n", "proto", "inside (IPv6)", "outside (pool4)",
-                                "remote (IPv4)", "state", "expires");
-  size_t n = 0;
-  for (;; ++n) {
-    const std::string p = fmt::format("{}.", n);
-    if (!m.count(p + "proto")) break;
-    const uint64_t ms = std::stoull(get(m, p + "expires_in_ms") == "-" ? "0" : get(m, p + "expires_in_ms"));
-    out += fmt::format(
-        "{:<6}{:<36}{:<24}{:<24}{:<20}{:>7}s\n", get(m, p + "proto"),
-        addr_port(get(m, p + "addr6"), get(m, p + "port6")), addr_port(get(m, p + "addr4"), get(m, p + "port4")),
-        addr_port(get(m, p + "remote4"), get(m, p + "remote_port4")), get(m, p + "state"), (ms + 999) / 1000);
-  }
-  out += fmt::format("{} session{}\n", n, n == 1 ? "" : "s");
-  std::fputs(out.c_str(), stdout);
-  return 0;
+  return io::control_command(who, path, "sessions", json, format_sessions);
 }
 
 int print_nat64_bib(const std::string& who, const std::string& path, bool json) {
-  std::map<std::string, std::string> m;
-  if (int rc = ask_nat64(who, path, "bib", json, m); rc != 0) return rc < 0 ? 0 : rc;
-  std::string out =
-      fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", "proto", "inside (IPv6)", "outside (pool4)", "kind", "sessions");
-  size_t n = 0;
-  for (;; ++n) {
-    const std::string p = fmt::format("{}.", n);
-    if (!m.count(p + "proto")) break;
-    out += fmt::format("{:<6}{:<36}{:<24}{:<8}{:>9}\n", get(m, p + "proto"),
-                       addr_port(get(m, p + "addr6"), get(m, p + "port6")),
-                       addr_port(get(m, p + "addr4"), get(m, p + "port4")),
-                       get(m, p + "static") == "true" ? "static" : "dynamic", get(m, p + "sessions"));
-  }
-  out += fmt::format("{} BIB entr{}\n", n, n == 1 ? "y" : "ies");
-  std::fputs(out.c_str(), stdout);
-  return 0;
+  return io::control_command(who, path, "bib", json, format_bib);
 }
 
 }  // namespace sixfour::cli

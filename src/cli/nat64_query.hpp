@@ -7,6 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/control_protocol.hpp"
+#include "io/dataplane/nat64_daemon.hpp"
+
 namespace sixfour::cli {
 
 struct Nat64Query {
@@ -18,11 +21,8 @@ struct Nat64Query {
 // Adds subcommand `name` to `parent` with --json, --tun NAME and --control PATH (exclusive).
 CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun, Nat64Query& q);
 
-// Asks the daemon at `path` for `command` ("stats", "sessions", "bib"). With json, prints the
-// reply as is and returns -1; otherwise fills `kv` with the flattened reply and returns 0. On an
-// error, prints "WHO: message" to stderr and returns 1.
-int ask_nat64(const std::string& who, const std::string& path, const char* command, bool json,
-              std::map<std::string, std::string>& kv);
+// The control commands of a running NAT64 (stats, sessions, bib), answered by `nat64`.
+CommandTable nat64_commands(const io::Nat64Daemon& nat64);
 
 // The counters of a stats reply (flattened) as the table `stats` prints.
 std::string format_nat64_stats(const std::map<std::string, std::string>& kv);

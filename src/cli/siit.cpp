@@ -1,36 +1,27 @@
 #include "cli/siit.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-
-#include <cstdio>
-#include <fstream>
-#include <memory>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "cli/daemon.hpp"
 #include "cli/daemon_options.hpp"
-#include "io/sys/control.hpp"
-#include "io/dataplane/data_plane.hpp"
-#include "io/sys/netlink.hpp"
 #include "io/dataplane/siit_daemon.hpp"
 #include "io/dataplane/stats.hpp"
-#include "io/sys/tun.hpp"
+#include "io/sys/control.hpp"
+#include "io/sys/daemon.hpp"
 
 namespace sixfour::cli {
 
 namespace {
 
-// Decides the routes and adds them. The EAM checks all run before anything is added, so that a
-// route this daemon adds cannot make another EAM side look "already routed".
-Status add_routes(const siit::DaemonConfig& cfg, io::Netlink& nl, io::RouteSet& routes, int ifindex,
-                  std::vector<std::string>& skipped) {
-  const siit::Settings& s = cfg.settings;
+// Decides the routes. The EAM checks all run before anything is added, so that a route this
+// daemon adds cannot make another EAM side look "already routed".
+Result<std::vector<io::RoutePrefix>> wanted_routes(const siit::Settings& s, io::Netlink& nl, int ifindex,
+                                                   std::vector<std::string>& skipped) {
   std::vector<io::RoutePrefix> want;
   auto wanted = [&](const io::RoutePrefix& p) {
     for (const auto& w : want)
@@ -53,115 +44,45 @@ Status add_routes(const siit::DaemonConfig& cfg, io::Netlink& nl, io::RouteSet& 
   // Sources of ICMPv4 errors translated from untranslatable ICMPv6 sources (RFC 6791): replies to
   // them must come back to the translator.
   for (const Ipv4Prefix& p : s.rfc6791) wanted(io::RoutePrefix::of(p));
-  for (const auto& p : want) {
-    auto st = routes.add(p);
-    if (!st)
-      return Error{
-          fmt::format("{} (dev {}; remove the conflicting route or run with --no-routes)", st.error(), cfg.tun)};
-  }
-  return Ok{};
+  return want;
 }
 
 }  // namespace
 
 int run_siit(const siit::DaemonConfig& cfg) {
-  setup_daemon_logging("sixfour siit");
-
-  // Signals are taken synchronously by this thread (sigwait); every thread started from here on
-  // inherits the mask, so no worker is interrupted.
-  const sigset_t sigs = block_daemon_signals();
-
+  io::Daemon d("sixfour siit");
   const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
-  auto link = io::open_translator_link(cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
-  if (!link) {
-    spdlog::error("{}", link.error());
-    return 1;
-  }
-  const io::Tun& tun = link->tun;
-  io::Netlink& nl = link.value().nl;
-  const int ifindex = link->ifindex;
-
-  io::RouteSet routes(nl, ifindex);
+  auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
+  if (!link) return d.fail(link.error());
+  io::RouteSet& routes = routes_stage(d, **link);
   std::vector<std::string> skipped;
   if (cfg.routes) {
-    if (auto st = add_routes(cfg, nl, routes, ifindex, skipped); !st) {
-      spdlog::error("{}", st.error());
-      return 1;
-    }
+    auto want = wanted_routes(cfg.settings, (*link)->nl, (*link)->ifindex, skipped);
+    if (!want) return d.fail(want.error());
+    auto st = add_routes(routes, *want, cfg.tun, "remove the conflicting route or run with --no-routes");
+    if (!st) return d.fail(st.error());
   }
 
-  io::SiitDaemon daemon(cfg.settings, tun);
-  auto control = io::ControlServer::start(cfg.control, [&daemon](std::string_view cmd) -> std::string {
-    if (cmd == "stats") return io::to_json(daemon.stats());
-    return fmt::format("{{\"error\":\"unknown command; try stats\"}}\n");
-  });
-  if (!control) {
-    spdlog::error("{}", control.error());
-    return 1;
-  }
-  if (auto st = daemon.start(); !st) {
-    spdlog::error("{}", st.error());
-    return 1;
-  }
+  const io::Tun& tun = (*link)->tun;
+  auto& plane = d.stage<io::SiitDaemon>([](io::SiitDaemon& p) { return p.stop(), std::string(); }, cfg.settings, tun);
+  if (auto st = plane.start(); !st) return d.fail(st.error());
+  CommandTable commands;
+  commands.add("stats", [&plane] { return io::to_json(plane.stats()); });
+  if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
-  std::string route_text;
-  if (!cfg.routes) {
-    route_text = "routes: none (--no-routes)";
-  } else {
-    std::vector<std::string> added;
-    for (const auto& p : routes.added()) added.push_back(p.str());
-    route_text = "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
-    if (!skipped.empty())
-      route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  }
-  spdlog::info("translating on {} (mtu {}, {} worker{}, offloads {}): {}; {}", tun.name(), cfg.settings.xlat.mtu6,
-               workers, workers == 1 ? "" : "s", offload_text(cfg.offload, tun.vnet_hdr(), tun.offload_names()),
-               siit::describe(cfg.settings), route_text);
-  // Translated packets re-enter the kernel on the TUN device; unless they are for this host, the
-  // kernel must forward them.
-  if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
-    spdlog::warn("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
-  if (sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
-    spdlog::warn("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
-
-  int sig = 0;
-  sigwait(&sigs, &sig);
-
-  daemon.stop();
-  control.value().reset();
-  const size_t n_routes = routes.added().size();
-  routes.clear();
-  spdlog::info("stopped on {}: {} route{} removed, {} closed", strsignal(sig), n_routes, n_routes == 1 ? "" : "s",
-               tun.name());
-  return 0;
+  std::string route_text = routes_text(cfg.routes, routes);
+  if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
+  warn_if_not_forwarding();
+  return d.run(fmt::format("{}: {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+                           siit::describe(cfg.settings), route_text));
 }
 
-int run_siit_stats(const StatsOptions& opt) {
-  const std::string path =
-      !opt.control.empty() ? opt.control : siit::default_control_path(opt.tun.empty() ? "siit0" : opt.tun);
-  auto reply = io::control_request(path, "stats");
-  if (!reply) {
-    std::fprintf(stderr, "sixfour siit stats: %s\n", reply.error().c_str());
-    return 1;
-  }
-  if (opt.json) {
-    std::fputs(reply->c_str(), stdout);
-    return 0;
-  }
-  auto kv = io::flatten_json(*reply);
-  if (!kv) {
-    std::fprintf(stderr, "sixfour siit stats: %s: %s\n", path.c_str(), kv.error().c_str());
-    return 1;
-  }
-  const auto& m = kv.value();
+std::string format_siit_stats(const nlohmann::json& doc) {
+  const auto m = flatten(doc);
   auto get = [&m](const std::string& key) -> std::string {
     auto it = m.find(key);
     return it == m.end() ? "-" : it->second;
   };
-  if (m.count("error")) {
-    std::fprintf(stderr, "sixfour siit stats: %s\n", get("error").c_str());
-    return 1;
-  }
   const unsigned workers = static_cast<unsigned>(std::stoul(get("workers") == "-" ? "0" : get("workers")));
   uint64_t up = std::stoull(get("uptime_seconds") == "-" ? "0" : get("uptime_seconds"));
   std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get("tun"), workers,
@@ -200,8 +121,13 @@ int run_siit_stats(const StatsOptions& opt) {
   }
   const std::string malformed(io::kOffloadMalformed);
   out += fmt::format("  {:<22}{:>16}\n", malformed, get("drops." + malformed));
-  std::fputs(out.c_str(), stdout);
-  return 0;
+  return out;
+}
+
+int run_siit_stats(const StatsOptions& opt) {
+  const std::string path =
+      !opt.control.empty() ? opt.control : siit::default_control_path(opt.tun.empty() ? "siit0" : opt.tun);
+  return io::control_command("sixfour siit stats", path, "stats", opt.json, format_siit_stats);
 }
 
 // ---- command-line wiring: `sixfour siit` and `sixfour siit stats` ----

@@ -8,6 +8,7 @@
 #include <asio.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -168,6 +169,24 @@ Result<std::string> control_request(const std::string& path, std::string_view co
     reply.append(buf, static_cast<size_t>(n));
   }
   return reply;
+}
+
+int control_command(const std::string& who, const std::string& path, std::string_view command, bool json,
+                    const ReplyFormatter& format) {
+  auto fail = [&who](const std::string& msg) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), msg.c_str());
+    return 1;
+  };
+  auto reply = control_request(path, command);
+  if (!reply) return fail(reply.error());
+  auto doc = parse_control_reply(*reply);
+  if (!doc) return fail(doc.error());
+  if (json) {
+    std::fputs(reply->c_str(), stdout);
+    return 0;
+  }
+  std::fputs(format(*doc).c_str(), stdout);
+  return 0;
 }
 
 }  // namespace sixfour::io

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/control_protocol.hpp"
 #include "common/result.hpp"
 
 namespace sixfour::io {
@@ -31,5 +32,13 @@ class ControlServer {
 // Client side: sends `command` + "\n" to the socket at `path` and returns everything the daemon
 // writes back.
 Result<std::string> control_request(const std::string& path, std::string_view command);
+
+// The client side of every `stats`, `sessions` and `bib` command: asks the daemon at `path` for
+// `command`; with `json` prints the reply as is, otherwise prints format(parsed reply). A failed
+// connection, a reply that is not JSON or the daemon's "error" member is one line "WHO: ..." on
+// stderr and exit status 1; 0 otherwise.
+using ReplyFormatter = std::function<std::string(const nlohmann::json& reply)>;
+int control_command(const std::string& who, const std::string& path, std::string_view command, bool json,
+                    const ReplyFormatter& format);
 
 }  // namespace sixfour::io

@@ -1,0 +1,73 @@
+#include "cli/daemon.hpp"
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+namespace sixfour::cli {
+
+namespace {
+
+bool sysctl_is_zero(const char* path) {
+  std::ifstream f(path);
+  int v = 1;
+  return f && (f >> v) && v == 0;
+}
+
+}  // namespace
+
+Result<io::TranslatorLink*> open_link_stage(io::Daemon& d, const std::string& tun, unsigned queues, bool offload,
+                                            unsigned mtu) {
+  auto link = io::open_translator_link(tun, queues, offload, mtu);
+  if (!link) return Error{link.error()};
+  const std::string name = link->tun.name();
+  auto& kept =
+      d.keep<io::TranslatorLink>(std::move(link).value(), [name](io::TranslatorLink&) { return name + " closed"; });
+  return &kept;
+}
+
+io::RouteSet& routes_stage(io::Daemon& d, io::TranslatorLink& link) {
+  return d.stage<io::RouteSet>(
+      [](io::RouteSet& r) {
+        const size_t n = r.added().size();
+        r.clear();
+        return fmt::format("{} route{} removed", n, n == 1 ? "" : "s");
+      },
+      link.nl, link.ifindex);
+}
+
+Status add_routes(io::RouteSet& routes, const std::vector<io::RoutePrefix>& want, const std::string& tun,
+                  const std::string& hint) {
+  for (const auto& p : want)
+    if (auto st = routes.add(p); !st) return Error{fmt::format("{} (dev {}; {})", st.error(), tun, hint)};
+  return Ok{};
+}
+
+std::string routes_text(bool asked, const io::RouteSet& routes) {
+  if (!asked) return "routes: none (--no-routes)";
+  std::vector<std::string> added;
+  for (const auto& p : routes.added()) added.push_back(p.str());
+  return "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
+}
+
+std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload) {
+  return fmt::format("translating on {} (mtu {}, {} worker{}, offloads {})", tun.name(), mtu, workers,
+                     workers == 1 ? "" : "s", offload_text(offload, tun.vnet_hdr(), tun.offload_names()));
+}
+
+std::string offload_text(bool asked, bool vnet_hdr, const std::string& names) {
+  if (!asked) return "off (--offload off)";
+  if (!vnet_hdr) return "none (the kernel refused the virtio-net header)";
+  return names;
+}
+
+void warn_if_not_forwarding() {
+  if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
+    spdlog::warn("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
+  if (sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
+    spdlog::warn("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
+}
+
+}  // namespace sixfour::cli

@@ -1,0 +1,92 @@
+#include "io/sys/daemon.hpp"
+
+#include <pthread.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "io/sys/control.hpp"
+
+namespace sixfour::io {
+
+void setup_daemon_logging(const std::string& who) {
+  spdlog::drop("sixfour");
+  auto logger = spdlog::stderr_logger_mt("sixfour");
+  logger->set_pattern(who + ": %v");
+  spdlog::set_default_logger(logger);
+}
+
+sigset_t block_daemon_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return sigs;
+}
+
+Daemon::Daemon(const std::string& who) : sigs_(block_daemon_signals()) { setup_daemon_logging(who); }
+
+void Daemon::push(std::shared_ptr<void> owned, Stop stop) { stages_.push_back({std::move(owned), std::move(stop)}); }
+
+Status Daemon::serve_control(const std::string& path, CommandTable commands) {
+  auto server = ControlServer::start(
+      path, [table = std::move(commands)](std::string_view cmd) -> std::string { return table.reply(cmd); });
+  if (!server) return Error{server.error()};
+  std::shared_ptr<ControlServer> owned = std::move(server).value();
+  push(owned, {});
+  return Ok{};
+}
+
+int Daemon::fail(const std::string& msg, int code) const {
+  spdlog::error("{}", msg);
+  return code;
+}
+
+bool Daemon::handle(int sig) {
+  if (sig != SIGHUP) return true;
+  if (reload_) {
+    spdlog::info("SIGHUP: reloading");
+    reload_();
+  } else {
+    spdlog::info("SIGHUP ignored (nothing to reload; SIGTERM stops)");
+  }
+  return false;
+}
+
+int Daemon::run(const std::string& start_line) {
+  spdlog::info("{}", start_line);
+  int sig = 0;
+  do {
+    sig = 0;
+    sigwait(&sigs_, &sig);
+  } while (!handle(sig));
+  const std::vector<std::string> said = stop();
+  if (said.empty())
+    spdlog::info("stopped on {}", strsignal(sig));
+  else
+    spdlog::info("stopped on {}: {}", strsignal(sig), fmt::join(said, ", "));
+  return 0;
+}
+
+std::vector<std::string> Daemon::stop() {
+  std::vector<std::string> said;
+  while (!stages_.empty()) {
+    Entry e = std::move(stages_.back());
+    stages_.pop_back();
+    if (e.stop) {
+      std::string s = e.stop();
+      if (!s.empty()) said.push_back(std::move(s));
+    }
+    e.owned.reset();
+  }
+  return said;
+}
+
+}  // namespace sixfour::io
