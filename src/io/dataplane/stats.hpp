@@ -78,8 +78,4 @@ uint64_t total_drops(const siit::Counters& c);
 
 std::string to_json(const StatsSnapshot& s);
 
-// Reads a JSON document into flat "path = value" pairs: {"a":{"b":1},"c":[{"d":"x"}]} gives
-// a.b = 1, c.0.d = x. Strings are unescaped; numbers, true/false/null are kept as written.
-Result<std::map<std::string, std::string>> flatten_json(std::string_view text);
-
 }  // namespace sixfour::io

@@ -1,6 +1,8 @@
 // The `sixfour socks` daemon: a SOCKS5 (RFC 1928, RFC 1929) and SOCKS4/4a proxy on Asio with C++20
 // coroutines, one io_context per worker thread, each with its own SO_REUSEPORT listening sockets
 // (the kernel spreads clients over the workers). Data is relayed with splice(2) through a pipe.
+// Parts: server.cpp (workers, accept loop, start-up), session.cpp (one client), connect.cpp
+// (Happy Eyeballs), relay.cpp, udp_associate.cpp, stats.cpp, auth.cpp, nat64_prefix.cpp.
 #pragma once
 #include <string>
 #include <vector>
@@ -10,7 +12,7 @@
 
 namespace sixfour::io {
 
-// Runs until SIGINT/SIGTERM; returns the exit status (0 clean stop, 1 runtime failure).
+// Runs until SIGINT/SIGTERM (io/sys/daemon.hpp); returns the exit status (0 clean stop, 1 runtime failure).
 int run_socks(const socks::Settings& settings, std::vector<socks::UserEntry> users);
 
 // `sixfour socks stats`: the daemon's counters from its control socket (JSON or text).

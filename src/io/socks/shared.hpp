@@ -1,0 +1,56 @@
+// What every part of the proxy shares: the settings, users and NAT64 prefix, the counters, the
+// per-client connection count (--max-per-client), and the conversions between Asio's addresses
+// and socks::Address. One Shared per daemon, passed by reference to workers and sessions.
+#pragma once
+#include <array>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include <asio.hpp>
+
+#include "addr/ip.hpp"
+#include "io/socks/stats.hpp"
+#include "socks/config.hpp"
+#include "socks/protocol.hpp"
+
+namespace sixfour::io::socks_proxy {
+
+struct Shared {
+  socks::Settings cfg;
+  std::optional<Ipv6Prefix> nat64;
+  std::map<std::string, std::string> users;  // user -> crypt hash
+  asio::thread_pool crypt_pool{1};           // crypt_r is slow on purpose: off the event loops
+  Counters ctr;
+  std::mutex per_client_mu;
+  std::map<std::array<uint8_t, 16>, unsigned> per_client;
+};
+
+// Counts a client's concurrent connections for --max-per-client; released on destruction.
+class ClientSlot {
+ public:
+  ClientSlot(Shared& s, const std::array<uint8_t, 16>& key) : s_(s), key_(key) {}
+  ClientSlot(const ClientSlot&) = delete;
+  ClientSlot& operator=(const ClientSlot&) = delete;
+  bool acquire();
+  ~ClientSlot();
+
+ private:
+  Shared& s_;
+  std::array<uint8_t, 16> key_;
+  bool held_ = false;
+};
+
+socks::Address to_address(const asio::ip::address& a, uint16_t port);
+template <typename Endpoint>
+socks::Address to_address(const Endpoint& ep) {
+  return to_address(ep.address(), ep.port());
+}
+asio::ip::address to_ip(const socks::Address& a);
+
+// RFC 1928 §6 reply for a failed connect(2).
+socks::Reply reply_for(const std::error_code& ec);
+
+}  // namespace sixfour::io::socks_proxy
