@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/signal_policy.hpp"
 #include "io/sys/control.hpp"
 
 namespace sixfour::io {
@@ -50,12 +51,16 @@ int Daemon::fail(const std::string& msg, int code) const {
 }
 
 bool Daemon::handle(int sig) {
-  if (sig != SIGHUP) return true;
-  if (reload_) {
-    spdlog::info("SIGHUP: reloading");
-    reload_();
-  } else {
-    spdlog::info("SIGHUP ignored (nothing to reload; SIGTERM stops)");
+  switch (signal_action(sig, static_cast<bool>(reload_))) {
+    case SignalAction::Stop:
+      return true;
+    case SignalAction::Reload:
+      spdlog::info("SIG{}: reloading", sigabbrev_np(sig));
+      reload_();
+      return false;
+    case SignalAction::Ignore:
+      spdlog::info("SIG{} ignored (nothing to reload; SIGTERM stops)", sigabbrev_np(sig));
+      return false;
   }
   return false;
 }
