@@ -70,4 +70,34 @@ void warn_if_not_forwarding() {
     spdlog::warn("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
 }
 
+CounterTable::CounterTable(const std::map<std::string, std::string>& kv, int label_w, int total_w, int worker_w)
+    : kv_(kv), label_w_(label_w), total_w_(total_w), worker_w_(worker_w) {
+  const std::string w = get("workers");
+  workers_ = static_cast<unsigned>(std::stoul(w == "-" ? "0" : w));
+}
+
+std::string CounterTable::get(const std::string& key) const {
+  auto it = kv_.find(key);
+  return it == kv_.end() ? "-" : it->second;
+}
+
+std::string CounterTable::head() const {
+  const std::string u = get("uptime_seconds");
+  const uint64_t up = std::stoull(u == "-" ? "0" : u);
+  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get("tun"), workers_,
+                                workers_ == 1 ? "" : "s", get("offloads"), up / 3600, up / 60 % 60, up % 60);
+  out += fmt::format("{:<{}}{:>{}}", "", label_w_, "total", total_w_);
+  if (workers_ > 1)
+    for (unsigned w = 0; w < workers_; ++w) out += fmt::format("{:>{}}", fmt::format("worker {}", w), worker_w_);
+  return out + '\n';
+}
+
+std::string CounterTable::row(const std::string& label, const std::string& key) const {
+  std::string out = fmt::format("{:<{}}{:>{}}", label, label_w_, get(key), total_w_);
+  if (workers_ > 1)
+    for (unsigned w = 0; w < workers_; ++w)
+      out += fmt::format("{:>{}}", get(fmt::format("per_worker.{}.{}", w, key)), worker_w_);
+  return out + '\n';
+}
+
 }  // namespace sixfour::cli

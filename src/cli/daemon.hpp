@@ -2,6 +2,7 @@
 // (io/sys/daemon.hpp): the TUN device and its netlink socket, the routes into it, and the parts of
 // their start lines that read the same.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,22 @@ std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
 // Warns (log) when a forwarding sysctl is off: translated packets re-enter the kernel on the TUN
 // device and, unless they are for this host, the kernel must forward them.
 void warn_if_not_forwarding();
+
+// The counters table `siit stats` and `nat64 stats` print from a flattened stats reply: a title
+// ("TUN: N workers, offloads X, up 0h01m02s"), a header ("total", "worker 0", ...; per-worker
+// columns only with more than one worker) and one row per counter.
+class CounterTable {
+ public:
+  // Column widths: label, total, each worker.
+  CounterTable(const std::map<std::string, std::string>& kv, int label_w, int total_w, int worker_w);
+  std::string get(const std::string& key) const;  // "-" if absent
+  std::string head() const;                       // title and header lines
+  std::string row(const std::string& label, const std::string& key) const;
+
+ private:
+  const std::map<std::string, std::string>& kv_;
+  int label_w_, total_w_, worker_w_;
+  unsigned workers_;
+};
 
 }  // namespace sixfour::cli

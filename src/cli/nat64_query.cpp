@@ -6,16 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "cli/daemon.hpp"
 #include "io/sys/control.hpp"
 
 namespace sixfour::cli {
 
 namespace {
-
-std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
-  auto it = m.find(key);
-  return it == m.end() ? "-" : it->second;
-}
 
 // One member of an object as text: strings without quotes, numbers as written, "-" if absent.
 std::string text(const nlohmann::json& obj, const char* key) {
@@ -86,22 +82,9 @@ int print_nat64_stats(const std::string& who, const std::string& path, bool json
 }
 
 std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
-  const unsigned workers = static_cast<unsigned>(std::stoul(get(m, "workers") == "-" ? "0" : get(m, "workers")));
-  const uint64_t up = std::stoull(get(m, "uptime_seconds") == "-" ? "0" : get(m, "uptime_seconds"));
-  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get(m, "tun"), workers,
-                                workers == 1 ? "" : "s", get(m, "offloads"), up / 3600, up / 60 % 60, up % 60);
-  const bool per_worker = workers > 1;
-  auto row = [&](const std::string& label, const std::string& key) {
-    out += fmt::format("{:<26}{:>14}", label, get(m, key));
-    if (per_worker)
-      for (unsigned w = 0; w < workers; ++w)
-        out += fmt::format("{:>12}", get(m, fmt::format("per_worker.{}.{}", w, key)));
-    out += '\n';
-  };
-  out += fmt::format("{:<26}{:>14}", "", "total");
-  if (per_worker)
-    for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>12}", fmt::format("worker {}", w));
-  out += '\n';
+  const CounterTable table(m, 26, 14, 12);
+  std::string out = table.head();
+  auto row = [&](const std::string& label, const std::string& key) { out += table.row(label, key); };
   // Well-known rows first, in a reading order; then whatever else the translator counts.
   const std::pair<const char*, const char*> known[] = {
       {"IPv4 received", "in4"},

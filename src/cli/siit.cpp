@@ -79,19 +79,9 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
 std::string format_siit_stats(const nlohmann::json& doc) {
   const auto m = flatten(doc);
-  auto get = [&m](const std::string& key) -> std::string {
-    auto it = m.find(key);
-    return it == m.end() ? "-" : it->second;
-  };
-  const unsigned workers = static_cast<unsigned>(std::stoul(get("workers") == "-" ? "0" : get("workers")));
-  uint64_t up = std::stoull(get("uptime_seconds") == "-" ? "0" : get("uptime_seconds"));
-  std::string out = fmt::format("{}: {} worker{}, offloads {}, up {}h{:02}m{:02}s\n", get("tun"), workers,
-                                workers == 1 ? "" : "s", get("offloads"), up / 3600, up / 60 % 60, up % 60);
-  const bool per_worker = workers > 1;
-  out += fmt::format("{:<24}{:>16}", "", "total");
-  if (per_worker)
-    for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>14}", fmt::format("worker {}", w));
-  out += '\n';
+  const CounterTable table(m, 24, 16, 14);
+  auto get = [&table](const std::string& key) { return table.get(key); };
+  std::string out = table.head();
   const std::pair<const char*, const char*> rows[] = {
       {"IPv4 received", "in4"},
       {"IPv6 received", "in6"},
@@ -108,12 +98,7 @@ std::string format_siit_stats(const nlohmann::json& doc) {
       {"UDP trains written", "udp_trains"},
       {"datagrams in trains", "udp_coalesced"},
   };
-  for (const auto& [label, key] : rows) {
-    out += fmt::format("{:<24}{:>16}", label, get(key));
-    if (per_worker)
-      for (unsigned w = 0; w < workers; ++w) out += fmt::format("{:>14}", get(fmt::format("per_worker.{}.{}", w, key)));
-    out += '\n';
-  }
+  for (const auto& [label, key] : rows) out += table.row(label, key);
   out += "drops by reason:\n";
   for (size_t i = 0; i < static_cast<size_t>(xlat::DropReason::Count_); ++i) {
     const std::string name(xlat::name(static_cast<xlat::DropReason>(i)));

@@ -125,6 +125,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // The success reply that ends the handshake: from here on the handshake timeout is off.
+  awaitable<void> succeeded(const Address& bound) {
+    co_await reply(Reply::Succeeded, bound);
+    handshake_done_ = true;
+    deadline_.cancel();
+  }
+
   awaitable<void> handshake() {
     auto g = co_await parse(socks::parse_greeting);
     if (g.status == socks::Step::Bad) {
@@ -229,9 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // RFC 1928 §6: BND.ADDR/BND.PORT is the address the server assigned to connect to the target.
     const Address bound = local_of(*target);
-    co_await reply(Reply::Succeeded, bound);
-    handshake_done_ = true;
-    deadline_.cancel();
+    co_await succeeded(bound);
     co_await relay(*target);
   }
 
@@ -283,9 +288,7 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return;
     }
     const Address listening = to_address(acc.local_endpoint(ec));
-    co_await reply(Reply::Succeeded, listening);
-    handshake_done_ = true;
-    deadline_.cancel();
+    co_await succeeded(listening);
     // The accept waits at most the idle timeout; the client closing its connection ends it too.
     asio::steady_timer t(ex);
     t.expires_after(sh_.cfg.idle_timeout);
@@ -331,9 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return;
     }
     const Address relay_addr = to_address(front.local_endpoint(ec));
-    co_await reply(Reply::Succeeded, relay_addr);
-    handshake_done_ = true;
-    deadline_.cancel();
+    co_await succeeded(relay_addr);
     UdpAssociation assoc(sh_, client_, std::move(front), claimed.port);
     co_await assoc.run();
   }
