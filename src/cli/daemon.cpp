@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 namespace sixfour::cli {
 
@@ -63,11 +62,13 @@ std::string offload_text(bool asked, bool vnet_hdr, const std::string& names) {
   return names;
 }
 
-void warn_if_not_forwarding() {
+std::vector<std::string> forwarding_warnings() {
+  std::vector<std::string> out;
   if (sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
-    spdlog::warn("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
+    out.push_back("warning: net.ipv4.ip_forward is 0: translated IPv4 packets will not be forwarded");
   if (sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
-    spdlog::warn("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
+    out.push_back("warning: net.ipv6.conf.all.forwarding is 0: translated IPv6 packets will not be forwarded");
+  return out;
 }
 
 CounterTable::CounterTable(const std::map<std::string, std::string>& kv, int label_w, int total_w, int worker_w)

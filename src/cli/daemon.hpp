@@ -35,9 +35,9 @@ std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, b
 // The offloads in use for the start line ("csum,tso4,..." / "off (--offload off)" / "none (...)").
 std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
 
-// Warns (log) when a forwarding sysctl is off: translated packets re-enter the kernel on the TUN
-// device and, unless they are for this host, the kernel must forward them.
-void warn_if_not_forwarding();
+// Warnings for the start line when a forwarding sysctl is off: translated packets re-enter the
+// kernel on the TUN device and, unless they are for this host, the kernel must forward them.
+std::vector<std::string> forwarding_warnings();
 
 // The counters table `siit stats` and `nat64 stats` print from a flattened stats reply: a title
 // ("TUN: N workers, offloads X, up 0h01m02s"), a header ("total", "worker 0", ...; per-worker

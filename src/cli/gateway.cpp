@@ -107,7 +107,6 @@ void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsig
         gateway::table_name(steer.tun));
   spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}", tun.name(), queues, queues == 1 ? "" : "s",
                nat64::describe(cfg.nat64.settings), v4, join_str(r.added()));
-  for (const std::string& w : cfg.nat64.warnings) spdlog::warn("note: {}", w);
 }
 
 int run_gateway(const gateway::GatewayConfig& cfg) {
@@ -126,8 +125,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   if (int rc = add_gateway_routes(d, cfg, **link, routes); rc != 0) return rc;
   if (auto st = install_host_stages(d, steer); !st) return d.fail(st.error());
 
-  auto& nat = d.stage<io::Nat64Daemon>([](io::Nat64Daemon& n) { return n.stop(), std::string(); }, cfg.nat64.settings,
-                                       (*link)->tun, false);
+  auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), cfg.nat64.settings, (*link)->tun, false);
   if (auto st = nat.start(); !st) return d.fail(st.error());
   auto dns = io::Dns64Server::start(cfg.dns64);
   if (!dns) return d.fail(dns.error());
@@ -140,9 +138,12 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
   log_nat64_line(cfg, (*link)->tun, queues, routes);
+  std::vector<std::string> notes;
+  for (const std::string& w : cfg.nat64.warnings) notes.push_back("note: " + w);
   return d.run(fmt::format("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}",
                            join_str(cfg.dns64.listen), join_str(cfg.dns64.allow), join_str(cfg.dns64.upstreams),
-                           (*link)->tun.name(), fmt::join(steer.inside, ", "), cfg.control));
+                           (*link)->tun.name(), fmt::join(steer.inside, ", "), cfg.control),
+               notes);
 }
 
 // ---- the control commands: the NAT64's tables as `sixfour nat64` prints them, plus the gateway's

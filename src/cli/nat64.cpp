@@ -42,16 +42,15 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
 
   // The daemon (and its State) exists before the control socket answers questions about it.
   const io::Tun& tun = (*link)->tun;
-  auto& plane = d.stage<io::Nat64Daemon>([](io::Nat64Daemon& p) { return p.stop(), std::string(); }, cfg.settings, tun,
-                                         cfg.log_sessions);
+  auto& plane = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), cfg.settings, tun, cfg.log_sessions);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   if (auto st = d.serve_control(cfg.control, nat64_commands(plane)); !st) return d.fail(st.error());
 
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
-  warn_if_not_forwarding();
   return d.run(fmt::format("{}: {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), warn));
+                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), warn),
+               forwarding_warnings());
 }
 
 // ---- the control commands ----

@@ -64,7 +64,7 @@ int run_siit(const siit::DaemonConfig& cfg) {
   }
 
   const io::Tun& tun = (*link)->tun;
-  auto& plane = d.stage<io::SiitDaemon>([](io::SiitDaemon& p) { return p.stop(), std::string(); }, cfg.settings, tun);
+  auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), cfg.settings, tun);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   CommandTable commands;
   commands.add("stats", [&plane] { return io::to_json(plane.stats()); });
@@ -72,9 +72,9 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  warn_if_not_forwarding();
   return d.run(fmt::format("{}: {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           siit::describe(cfg.settings), route_text));
+                           siit::describe(cfg.settings), route_text),
+               forwarding_warnings());
 }
 
 std::string format_siit_stats(const nlohmann::json& doc) {

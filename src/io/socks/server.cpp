@@ -159,7 +159,7 @@ int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
   sh.nat64 = nat64_prefix(cfg);
 
   const unsigned nworkers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
-  auto& workers = d.stage<Workers>([](Workers& w) { return w.stop(), std::string(); });
+  auto& workers = d.stage<Workers>(calls_stop<Workers>());
   for (unsigned i = 0; i < nworkers; ++i) workers.list.push_back(std::make_unique<Worker>(sh));
   if (auto st = bind_listeners(cfg, workers.list); !st) return d.fail(st.error());
 

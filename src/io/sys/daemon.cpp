@@ -65,8 +65,9 @@ bool Daemon::handle(int sig) {
   return false;
 }
 
-int Daemon::run(const std::string& start_line) {
+int Daemon::run(const std::string& start_line, const std::vector<std::string>& warnings) {
   spdlog::info("{}", start_line);
+  for (const std::string& w : warnings) spdlog::warn("{}", w);
   int sig = 0;
   do {
     sig = 0;

@@ -33,6 +33,15 @@ void setup_daemon_logging(const std::string& who);
 // mask; the caller takes them with sigwait(&returned set)); ignores SIGPIPE.
 sigset_t block_daemon_signals();
 
+// A stage teardown that calls t.stop() and adds nothing to the stop line.
+template <typename T>
+std::function<std::string(T&)> calls_stop() {
+  return [](T& t) {
+    t.stop();
+    return std::string();
+  };
+}
+
 class Daemon {
  public:
   // What a stage's teardown says for the stop line ("2 routes removed"), or "" for nothing.
@@ -72,17 +81,18 @@ class Daemon {
   // Logs `msg` as an error and returns exit status `code` (for start-up failures).
   int fail(const std::string& msg, int code = 1) const;
 
-  // Logs `start_line`, waits for SIGTERM or SIGINT (SIGHUP: reload or ignore), stops the stages
-  // in reverse order and logs "stopped on SIGNAL: what the stages said". Returns 0.
-  int run(const std::string& start_line);
+  // Logs `start_line` (then each of `warnings`), waits for SIGTERM or SIGINT (SIGHUP: reload or
+  // ignore), stops the stages in reverse order and logs "stopped on SIGNAL: what the stages said".
+  // Returns 0.
+  int run(const std::string& start_line, const std::vector<std::string>& warnings = {});
 
   // Stops the stages started so far, last first (idempotent); returns their stop texts.
   std::vector<std::string> stop();
 
+ private:
   // What the signal loop does with one signal: true if it ends the wait.
   bool handle(int sig);
 
- private:
   struct Entry {
     std::shared_ptr<void> owned;
     Stop stop;
