@@ -7,8 +7,6 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 #include "cli/daemon_options.hpp"
@@ -91,9 +89,6 @@ int start_socks(const socks::Settings& cfg) {
     if (u->empty()) return config_error("sixfour socks", fmt::format("--users \"{}\": no users in it", cfg.users_file));
     users = std::move(u).value();
   }
-  auto logger = spdlog::stderr_logger_mt("sixfour-socks");
-  logger->set_pattern("sixfour socks: %v");
-  spdlog::set_default_logger(logger);
   socks::Settings run_cfg = cfg;
   // Never an open proxy by accident: without --allow and without --users, only clients on loopback
   // and on this host's own networks are served.
