@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "addr/rfc6052.hpp"
-#include "addr/rfc7050.hpp"
 
 namespace sixfour::socks {
 
@@ -83,10 +82,6 @@ std::vector<Address> order_attempts(const std::vector<Address>& resolved, const 
     }
   }
   return out;
-}
-
-std::optional<Ipv6Prefix> nat64_prefix_from_aaaa(const std::vector<Ipv6Addr>& aaaa) {
-  return rfc7050::first_prefix(rfc7050::extract_prefixes(aaaa));
 }
 
 }  // namespace sixfour::socks

@@ -30,9 +30,4 @@ bool is_private_target(const Address& a, const std::optional<Ipv6Prefix>& nat64)
 // it: the native attempt fails at once there (network unreachable) and the next one starts.
 std::vector<Address> order_attempts(const std::vector<Address>& resolved, const std::optional<Ipv6Prefix>& nat64);
 
-// RFC 7050 §3: the NAT64 prefix from the AAAA records of ipv4only.arpa (addr/rfc7050.hpp, the
-// rules `sixfour doctor` applies too): the first prefix found, nullopt if no record carries
-// 192.0.0.170/171 at an RFC 6052 position.
-std::optional<Ipv6Prefix> nat64_prefix_from_aaaa(const std::vector<Ipv6Addr>& aaaa);
-
 }  // namespace sixfour::socks

@@ -14,8 +14,10 @@ trap socks_cleanup EXIT
 
 lab_up
 socks_hosts gw
-# c6's resolver as a DNS64 would answer: ipv4only.arpa's well-known 192.0.0.170 in the prefix.
-socks_hosts c6 "2001:db8:64::c000:aa ipv4only.arpa"
+# c6's resolver is a real DNS64 (`sixfour dns64` on gw, started below): the proxy's RFC 7050 lookup
+# asks it for ipv4only.arpa AAAA and reads the prefix out of 192.0.0.170/171.
+socks_hosts c6
+printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$LAB_GW6" >"/etc/netns/$(lab_ns c6)/resolv.conf"
 www=$LAB_DIR/www
 mkdir -p "$www"
 printf 'hello from the IPv4-only server\n' >"$www/hello.txt"
@@ -73,6 +75,9 @@ socks_stop
 
 step "NAT64 awareness: the proxy on IPv6-only c6, sixfour siit on gw, prefix from ipv4only.arpa"
 lab_siit_start
+lab_bg gw dns64 "$SIXFOUR" dns64 --listen "[$LAB_GW6]:53" --prefix 2001:db8:64::/96 --upstream 198.51.100.2:53 \
+  --control "$LAB_DIR/dns64.sock"
+lab_wait_port gw udp "$LAB_GW6" 53
 socks_start c6 --listen "[::1]:$SOCKS_PORT" --nat64-prefix auto
 assert_match "prefix discovered" "NAT64 prefix 2001:db8:64::/96 discovered" "$(cat "$SOCKS_LOG")"
 lab_ok "IPv4 literal through the proxy" c6 curl "${c[@]}" --socks5 "[::1]:$SOCKS_PORT" "http://$LAB_S4/hello.txt"

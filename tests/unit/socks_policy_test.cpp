@@ -32,17 +32,6 @@ TEST(HappyEyeballs, Nat64SynthesisFollowsEachIpv4Address) {
   EXPECT_EQ(order_attempts({v4("198.51.100.2")}, *pref), want);
 }
 
-TEST(Nat64Discovery, Rfc7050WellKnownAddresses) {
-  EXPECT_EQ(nat64_prefix_from_aaaa({*Ipv6Addr::parse("2001:db8:64::c000:aa")}),
-            Ipv6Prefix::parse("2001:db8:64::/96").value());
-  EXPECT_EQ(nat64_prefix_from_aaaa({*Ipv6Addr::parse("64:ff9b::192.0.0.171")}),
-            Ipv6Prefix::parse("64:ff9b::/96").value());
-  // /64: the IPv4 address sits in bits 72..103 (RFC 6052 §2.2), the u octet stays zero.
-  EXPECT_EQ(nat64_prefix_from_aaaa({*Ipv6Addr::parse("2001:db8:1:2:c0:0:aa00:0")}),
-            Ipv6Prefix::parse("2001:db8:1:2::/64").value());
-  EXPECT_EQ(nat64_prefix_from_aaaa({*Ipv6Addr::parse("2001:db8::1")}), std::nullopt);
-}
-
 TEST(ClientAllow, Ipv4Ipv6AndMapped) {
   std::vector<IpPrefix> allow{*IpPrefix::parse("192.0.2.0/24"), *IpPrefix::parse("2001:db8:6::/64")};
   EXPECT_TRUE(client_allowed({}, v4("203.0.113.9")));

@@ -1,44 +1,26 @@
 #include "io/socks/nat64_prefix.hpp"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <cstring>
-#include <vector>
-
 #include <spdlog/spdlog.h>
 
-#include "socks/policy.hpp"
+#include "io/sys/rfc7050_lookup.hpp"
 
 namespace sixfour::io::socks_proxy {
 
-std::optional<Ipv6Prefix> nat64_prefix(const socks::Settings& cfg) {
-  std::optional<Ipv6Prefix> found;
-  if (cfg.nat64_mode == socks::Nat64Mode::Fixed) found = cfg.nat64;
-  if (cfg.nat64_mode == socks::Nat64Mode::Auto) {
-    // RFC 7050 §3: ask for the AAAA records of ipv4only.arpa; the resolver's DNS64 synthesizes
-    // them from 192.0.0.170/171 with the NAT64 prefix.
-    addrinfo hints{};
-    hints.ai_family = AF_INET6;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    std::vector<Ipv6Addr> aaaa;
-    if (::getaddrinfo("ipv4only.arpa", nullptr, &hints, &res) == 0) {
-      for (addrinfo* r = res; r; r = r->ai_next) {
-        Ipv6Addr a;
-        std::memcpy(a.b.data(), &reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr, 16);
-        aaaa.push_back(a);
-      }
-      ::freeaddrinfo(res);
-    }
-    found = socks::nat64_prefix_from_aaaa(aaaa);
-    if (found)
-      spdlog::info("NAT64 prefix {} discovered (RFC 7050)", found->str());
-    else
-      spdlog::warn("--nat64-prefix auto: ipv4only.arpa has no synthesized AAAA; NAT64 off");
-  }
+namespace {
+// How long the start-up lookup waits for the host's resolvers (all asked at once).
+constexpr int kLookupTimeoutMs = 2000;
+}  // namespace
 
+std::optional<Ipv6Prefix> nat64_prefix(const socks::Settings& cfg) {
+  if (cfg.nat64_mode == socks::Nat64Mode::Fixed) return cfg.nat64;
+  if (cfg.nat64_mode != socks::Nat64Mode::Auto) return std::nullopt;
+  // RFC 7050 §3, with the rules `sixfour doctor` applies (io/sys/rfc7050_lookup.hpp): the AAAA
+  // records of ipv4only.arpa from the host's own resolvers, 192.0.0.170/171 at any RFC 6052 position.
+  std::optional<Ipv6Prefix> found = rfc7050_first_prefix({}, kLookupTimeoutMs);
+  if (found)
+    spdlog::info("NAT64 prefix {} discovered (RFC 7050)", found->str());
+  else
+    spdlog::warn("--nat64-prefix auto: ipv4only.arpa has no synthesized AAAA; NAT64 off");
   return found;
 }
 

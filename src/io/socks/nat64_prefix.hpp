@@ -1,6 +1,5 @@
 // The NAT64 prefix the proxy synthesizes IPv4 targets with: the configured one, or (--nat64-prefix
-// auto) the one discovered with the RFC 7050 lookup of ipv4only.arpa. Kept as one unit so a shared
-// RFC 7050 implementation can replace it.
+// auto) the one the shared RFC 7050 lookup (io/sys/rfc7050_lookup.hpp) finds at start-up.
 #pragma once
 #include <optional>
 
