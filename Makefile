@@ -29,6 +29,7 @@ demo:
 test:
 	scripts/setup
 	$(MAKE) --no-print-directory format-check
+	scripts/long-functions 100 src
 	$(MAKE) --no-print-directory build
 	ctest --test-dir build --output-on-failure
 	$(MAKE) --no-print-directory asan
