@@ -1,0 +1,67 @@
+#include "clat/mapper.hpp"
+
+#include <optional>
+
+#include "addr/rfc6052.hpp"
+#include "clat/address.hpp"
+
+namespace sixfour::clat {
+
+namespace {
+
+using xlat::MapStatus;
+using xlat::Part;
+
+// A peer's IPv4 address in the PLAT prefix. RFC 6052 §3.1 (no non-global address with the
+// well-known prefix), and never one of the CLAT's own range: it stands for the host, not a peer.
+std::optional<Ipv6Addr> peer_to_v6(const Mapping& m, Ipv4Addr a) {
+  if (kIpv4Range.contains(a) || !rfc6052::allowed(m.plat, a, false)) return std::nullopt;
+  return rfc6052::embed(m.plat, a);
+}
+
+std::optional<Ipv4Addr> peer_to_v4(const Mapping& m, const Ipv6Addr& a) {
+  if (!m.plat.contains(a)) return std::nullopt;
+  const Ipv4Addr v4 = rfc6052::extract(m.plat, a);
+  if (kIpv4Range.contains(v4) || !rfc6052::allowed(m.plat, v4, false)) return std::nullopt;
+  return v4;
+}
+
+}  // namespace
+
+MapStatus ClatMapper::map_4to6(const xlat::Flow4& in, Part part, xlat::Flow6& out) {
+  // An ICMPv4 error the host sends quotes a packet it received: the peer is that packet's source.
+  const bool inner = part == Part::Inner;
+  if ((inner ? in.dst : in.src) != m_.ipv4) return MapStatus::SrcUntranslatable;
+  auto peer = peer_to_v6(m_, inner ? in.src : in.dst);
+  if (!peer) return MapStatus::DstUntranslatable;
+  out.src = inner ? *peer : m_.ipv6;
+  out.dst = inner ? m_.ipv6 : *peer;
+  out.sport = in.sport;
+  out.dport = in.dport;
+  return MapStatus::Ok;
+}
+
+MapStatus ClatMapper::map_6to4(const xlat::Flow6& in, Part part, xlat::Flow4& out) {
+  // An ICMPv6 error from the PLAT quotes a packet the CLAT sent: its source is the CLAT.
+  const bool inner = part == Part::Inner;
+  auto peer = peer_to_v4(m_, inner ? in.dst : in.src);
+  if (!peer && part == Part::OuterOfIcmpError) peer = kDummyIpv4;
+  if (!peer) return MapStatus::SrcUntranslatable;
+  if ((inner ? in.src : in.dst) != m_.ipv6) return MapStatus::DstUntranslatable;
+  out.src = inner ? m_.ipv4 : *peer;
+  out.dst = inner ? *peer : m_.ipv4;
+  out.sport = in.sport;
+  out.dport = in.dport;
+  return MapStatus::Ok;
+}
+
+xlat::Config xlat_config(const Mapping& m, uint16_t mtu) {
+  xlat::Config c;
+  c.mtu4 = mtu;
+  c.mtu6 = mtu;
+  c.self4 = kDummyIpv4;
+  c.self6 = m.ipv6;
+  return c;
+}
+
+}  // namespace sixfour::clat
