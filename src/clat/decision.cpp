@@ -8,31 +8,14 @@
 namespace sixfour::clat {
 
 std::string_view name(State s) {
-  switch (s) {
-    case State::Inactive:
-      return "inactive";
-    case State::Active:
-      return "active";
-    case State::ActiveBehindNative:
-      return "active-behind-native";
-  }
-  return "?";
+  static constexpr std::string_view kNames[] = {"inactive", "active", "active-behind-native"};
+  return kNames[static_cast<size_t>(s)];
 }
 
 std::string_view name(Action a) {
-  switch (a) {
-    case Action::Activate:
-      return "activate";
-    case Action::Deactivate:
-      return "deactivate";
-    case Action::Readdress:
-      return "readdress";
-    case Action::ChangePrefix:
-      return "change-prefix";
-    case Action::ChangeMetric:
-      return "change-metric";
-  }
-  return "?";
+  static constexpr std::string_view kNames[] = {"activate", "deactivate", "readdress", "change-prefix",
+                                                "change-metric"};
+  return kNames[static_cast<size_t>(a)];
 }
 
 namespace {
