@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "addr/ip.hpp"
+#include "addr/rfc7050.hpp"
 
 namespace sixfour::clat {
 
@@ -47,6 +48,7 @@ class PrefixLadder {
   // The prefixes of the latest RFC 7050 lookup (rfc7050::Result::prefixes), in answer order; they
   // replace the earlier lookup's. Probe results are kept per prefix.
   void rfc7050(std::span<const Ipv6Prefix> prefixes);
+  void rfc7050(const sixfour::rfc7050::Result& r) { rfc7050(r.prefixes); }
   // The outcome of a probe through `prefix`.
   void probed(const Ipv6Prefix& prefix, bool works);
   // Forget every probe result (the uplink changed: another network, another NAT64).

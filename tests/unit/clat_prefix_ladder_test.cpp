@@ -120,9 +120,16 @@ TEST(ClatPrefixLadder, UsesWhatWorksWhileABetterOneIsProbed) {
   l.forget_probes();
   EXPECT_FALSE(l.choose(t0).prefix.has_value());
   EXPECT_EQ(l.choose(t0).probe_next, kDns1);
-  // A later lookup replaces the earlier prefixes.
-  l.rfc7050(std::vector<Ipv6Prefix>{});
+  // A later lookup replaces the earlier prefixes: here one whose answer carries no WKA at all.
+  l.rfc7050(rfc7050::extract_prefixes(std::vector<Ipv6Addr>{v6("2001:db8::1")}));
   EXPECT_EQ(l.choose(t0).probe_next, kWkp);
+}
+
+TEST(ClatPrefixLadder, TakesTheRfc7050Result) {
+  // 2001:db8:64::c000:aa is 192.0.0.170 under 2001:db8:64::/96 (RFC 7050 §3 via addr/rfc7050).
+  PrefixLadder l(std::nullopt, kProbe);
+  l.rfc7050(rfc7050::extract_prefixes(std::vector<Ipv6Addr>{v6("2001:db8:64::c000:aa")}));
+  EXPECT_EQ(l.choose(t0).probe_next, kDns1);
 }
 
 TEST(ClatPrefixLadder, WellKnownPrefixNeedsAGlobalProbe) {
