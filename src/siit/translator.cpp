@@ -9,12 +9,7 @@
 namespace sixfour::siit {
 
 Counters& Counters::operator+=(const Counters& o) {
-  in4 += o.in4;
-  in6 += o.in6;
-  out4 += o.out4;
-  out6 += o.out6;
-  icmp_errors_sent += o.icmp_errors_sent;
-  hairpinned += o.hairpinned;
+  for (const CounterField& f : kCounterFields) this->*f.field += o.*f.field;
   for (size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
   return *this;
 }

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "siit/mapper.hpp"
@@ -21,6 +22,19 @@ struct Counters {
 
   Counters& operator+=(const Counters& o);
 };
+
+// The scalar counters of Counters with their names on the control socket, in the order they are
+// reported; one list for adding, publishing and printing them.
+struct CounterField {
+  std::string_view name;
+  uint64_t Counters::*field;
+};
+inline constexpr std::array<CounterField, 6> kCounterFields = {{{"in4", &Counters::in4},
+                                                                {"in6", &Counters::in6},
+                                                                {"out4", &Counters::out4},
+                                                                {"out6", &Counters::out6},
+                                                                {"icmp_errors_sent", &Counters::icmp_errors_sent},
+                                                                {"hairpinned", &Counters::hairpinned}}};
 
 // Not thread-safe: one Translator per worker thread (they share the read-only Settings).
 class Translator {

@@ -1,6 +1,7 @@
 // Counters of a running translator as published by the workers and served on the control socket
 // (JSON), and a small reader for that JSON (used by `sixfour siit stats`).
 #pragma once
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -31,6 +32,23 @@ struct IoCounters {
   IoCounters& operator+=(const IoCounters& o);
 };
 
+// The fields of IoCounters with their JSON names, in the order io_json writes them;
+// offload_malformed, last, is reported among the drops instead.
+struct IoField {
+  std::string_view name;
+  uint64_t IoCounters::*field;
+};
+inline constexpr std::array<IoField, 10> kIoFields = {{{"read_errors", &IoCounters::read_errors},
+                                                       {"write_errors", &IoCounters::write_errors},
+                                                       {"wakeups", &IoCounters::wakeups},
+                                                       {"super_packets", &IoCounters::super_packets},
+                                                       {"segmented", &IoCounters::segmented},
+                                                       {"segments", &IoCounters::segments},
+                                                       {"csum_finished", &IoCounters::csum_finished},
+                                                       {"udp_trains", &IoCounters::udp_trains},
+                                                       {"udp_coalesced", &IoCounters::udp_coalesced},
+                                                       {"offload_malformed", &IoCounters::offload_malformed}}};
+
 // Name of the drop counter for offload_malformed, next to the translators' reasons in "drops".
 inline constexpr std::string_view kOffloadMalformed = "offload-malformed";
 
@@ -45,8 +63,7 @@ class alignas(64) PublishedIo {
   IoCounters load() const;
 
  private:
-  std::atomic<uint64_t> read_errors_{0}, write_errors_{0}, wakeups_{0}, super_{0}, segmented_{0}, segments_{0},
-      csum_{0}, malformed_{0}, trains_{0}, coalesced_{0};
+  std::array<std::atomic<uint64_t>, kIoFields.size()> fields_{};  // in kIoFields order
 };
 
 // One worker's counters, copied out of the hot path with relaxed stores after each batch: the
@@ -59,7 +76,7 @@ class alignas(64) PublishedCounters {
 
  private:
   static constexpr size_t kDrops = static_cast<size_t>(xlat::DropReason::Count_);
-  std::atomic<uint64_t> in4_{0}, in6_{0}, out4_{0}, out6_{0}, icmp_{0}, hairpin_{0};
+  std::array<std::atomic<uint64_t>, siit::kCounterFields.size()> fields_{};  // in kCounterFields order
   std::array<std::atomic<uint64_t>, kDrops> drops_{};
 };
 
