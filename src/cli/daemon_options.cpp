@@ -4,6 +4,14 @@
 
 namespace sixfour::cli {
 
+CLI::App* add_stats_query(CLI::App* parent, const std::string& what, bool& json, std::string& control,
+                          const std::string& control_help) {
+  CLI::App* stats = parent->add_subcommand("stats", what);
+  stats->add_flag("--json", json, "print the daemon's JSON as is");
+  stats->add_option("--control", control, control_help)->type_name("PATH");
+  return stats;
+}
+
 void SettingOptions::add(CLI::App* app, const std::vector<SettingInfo>& infos, const std::string& print_config_help) {
   for (const SettingInfo& s : infos) {
     Slot& slot = slots_.emplace_back();

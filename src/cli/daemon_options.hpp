@@ -47,6 +47,17 @@ class DaemonOptions : public SettingOptions {
     SettingOptions::add(app, infos(table_), print_config_help);
   }
 
+  // Adds the daemon's subcommand `name` to `app` with these options, at most one query subcommand
+  // below it (stats, ...) and `footer` after its help.
+  CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description,
+                        const std::string& footer, const std::string& print_config_help = kPrintConfigHelp) {
+    CLI::App* cmd = app.add_subcommand(name, description);
+    cmd->require_subcommand(0, 1);
+    add(cmd, print_config_help);
+    cmd->footer(footer);
+    return cmd;
+  }
+
   SettingTable<In> table() const { return table_; }
 
   // What the command line gave.
@@ -90,6 +101,11 @@ class DaemonOptions : public SettingOptions {
   SettingTable<In> table_;
   Parse parse_;
 };
+
+// Adds the query subcommand `stats` to `parent`: --json (print the daemon's JSON as is) and
+// --control PATH, with `control_help` for the latter.
+CLI::App* add_stats_query(CLI::App* parent, const std::string& what, bool& json, std::string& control,
+                          const std::string& control_help);
 
 // What every daemon command does after the parse: --print-reference prints the markdown table;
 // otherwise the input is validated (a bad value: one line and exit 2), printed as TOML for

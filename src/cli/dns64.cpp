@@ -67,18 +67,13 @@ Dns64Cli& dns64_cli() {
 
 CLI::App* add_dns64(CLI::App& app) {
   Dns64Cli& c = dns64_cli();
-  CLI::App* cmd = app.add_subcommand("dns64",
+  CLI::App* cmd = c.opts.add_command(app, "dns64",
                                      "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
-                                     "AAAA records from A records with an RFC 6052 prefix.");
-  cmd->require_subcommand(0, 1);
-  c.opts.add(cmd);
-  cmd->footer(
-      "Example: sixfour dns64 --listen [2001:db8:6::1]:53 --upstream 198.51.100.2:53 "
-      "--prefix 2001:db8:64::/96 --allow 2001:db8:6::/64");
-  c.stats = cmd->add_subcommand("stats", "Print the counters of a running `sixfour dns64`.");
-  c.stats->add_flag("--json", c.stats_json, "print the daemon's JSON as is");
-  c.stats->add_option("--control", c.stats_control, "control socket path (default /run/sixfour/dns64.sock)")
-      ->type_name("PATH");
+                                     "AAAA records from A records with an RFC 6052 prefix.",
+                                     "Example: sixfour dns64 --listen [2001:db8:6::1]:53 --upstream 198.51.100.2:53 "
+                                     "--prefix 2001:db8:64::/96 --allow 2001:db8:6::/64");
+  c.stats = add_stats_query(cmd, "Print the counters of a running `sixfour dns64`.", c.stats_json, c.stats_control,
+                            "control socket path (default /run/sixfour/dns64.sock)");
   return cmd;
 }
 

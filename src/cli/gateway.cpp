@@ -187,17 +187,15 @@ GatewayCli& gateway_cli() {
 
 CLI::App* add_gateway(CLI::App& app) {
   GatewayCli& c = gateway_cli();
-  CLI::App* g =
-      app.add_subcommand("gateway",
-                         "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
-                         "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
-                         "or a routed pool4.");
-  g->require_subcommand(0, 1);
-  c.opts.add(g, "print the effective configuration (TOML) and the steering it would install, change nothing");
-  g->footer(
+  CLI::App* g = c.opts.add_command(
+      app, "gateway",
+      "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
+      "interfaces reach IPv4 through this host's own IPv4 address (shared with the kernel) "
+      "or a routed pool4.",
       "On start it installs, and on exit removes: the TUN, routes of the prefix and the pool4 (or the "
       "internal address) into it, nftables table inet sixfour_TUN, and the forwarding sysctls it had "
-      "to turn on.\n\nExample: sixfour gateway --inside eth1");
+      "to turn on.\n\nExample: sixfour gateway --inside eth1",
+      "print the effective configuration (TOML) and the steering it would install, change nothing");
 
   const char* tun = gateway::kDefaultTun.data();
   c.stats = add_nat64_query(g, "stats", "Print the counters of a running `sixfour gateway`.", tun, c.qstats);

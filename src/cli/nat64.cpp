@@ -74,15 +74,13 @@ Nat64Cli& nat64_cli() {
 
 CLI::App* add_nat64(CLI::App& app) {
   Nat64Cli& c = nat64_cli();
-  CLI::App* nat = app.add_subcommand("nat64",
+  CLI::App* nat = c.opts.add_command(app, "nat64",
                                      "Run the stateful NAT64 (RFC 6146): IPv6-only hosts reach IPv4 through a pool of "
-                                     "IPv4 addresses and ports, on a TUN device.");
-  nat->require_subcommand(0, 1);
-  c.opts.add(nat);
-  nat->footer(std::string("Routes (unless --no-routes): the prefix and every pool4 prefix go into "
-                          "the TUN; they are removed on exit.\n") +
-              std::string(nat64::self_address_rule) +
-              "\n\nExample: sixfour nat64 --prefix 2001:db8:64::/96 --pool4 203.0.113.1");
+                                     "IPv4 addresses and ports, on a TUN device.",
+                                     std::string("Routes (unless --no-routes): the prefix and every pool4 prefix go "
+                                                 "into the TUN; they are removed on exit.\n") +
+                                         std::string(nat64::self_address_rule) +
+                                         "\n\nExample: sixfour nat64 --prefix 2001:db8:64::/96 --pool4 203.0.113.1");
 
   c.stats = add_nat64_query(nat, "stats", "Print the counters of a running `sixfour nat64`.", "nat64", c.qstats);
   c.sessions =

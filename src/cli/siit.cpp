@@ -136,24 +136,16 @@ SiitCli& siit_cli() {
 
 CLI::App* add_siit(CLI::App& app) {
   SiitCli& c = siit_cli();
-  CLI::App* siit =
-      app.add_subcommand("siit",
-                         "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) "
-                         "on a TUN device.");
-  siit->require_subcommand(0, 1);
-  c.opts.add(siit);
-  siit->footer(std::string("Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
-                           "each EAM side goes into the TUN only if the kernel has no specific "
-                           "(non-default) route covering it yet. They are removed on exit.\n") +
-               std::string(siit::self_address_rule) +
-               "\n\nExample: sixfour siit --pool6 2001:db8:64::/96 --eam "
-               "2001:db8:6::/120=192.0.2.0/24");
-
-  c.stats = siit->add_subcommand("stats", "Print the counters of a running `sixfour siit`.");
-  c.stats->add_flag("--json", c.sopt.json, "print the daemon's JSON as is");
-  auto* s_tun = c.stats->add_option("--tun", c.sopt.tun, "TUN device of the daemon (default siit0)")->type_name("NAME");
-  auto* s_control = c.stats->add_option("--control", c.sopt.control, "control socket path")->type_name("PATH");
-  s_tun->excludes(s_control);
+  CLI::App* siit = c.opts.add_command(
+      app, "siit",
+      "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) on a TUN device.",
+      std::string("Routes (unless --no-routes): pool6 and the RFC 6791 prefixes go into the TUN; "
+                  "each EAM side goes into the TUN only if the kernel has no specific "
+                  "(non-default) route covering it yet. They are removed on exit.\n") +
+          std::string(siit::self_address_rule) +
+          "\n\nExample: sixfour siit --pool6 2001:db8:64::/96 --eam "
+          "2001:db8:6::/120=192.0.2.0/24");
+  c.stats = add_nat64_query(siit, "stats", "Print the counters of a running `sixfour siit`.", "siit0", c.sopt);
   return siit;
 }
 

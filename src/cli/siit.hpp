@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "cli/nat64_query.hpp"
 #include "siit/config.hpp"
 
 namespace sixfour::cli {
@@ -9,11 +10,8 @@ namespace sixfour::cli {
 // Exit status: 0 clean shutdown, 1 runtime failure (TUN, netlink, control socket).
 int run_siit(const siit::DaemonConfig& cfg);
 
-struct StatsOptions {
-  bool json = false;
-  std::string tun;      // empty: "siit0"
-  std::string control;  // overrides tun
-};
+// --json, --tun (empty: "siit0") and --control (overrides tun), as for the NAT64 queries.
+using StatsOptions = Nat64Query;
 int run_siit_stats(const StatsOptions& opt);
 
 }  // namespace sixfour::cli

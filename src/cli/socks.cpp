@@ -33,18 +33,12 @@ SocksCli& socks_cli() {
 
 CLI::App* add_socks(CLI::App& app) {
   SocksCli& c = socks_cli();
-  CLI::App* s = app.add_subcommand(
-      "socks", "Run a SOCKS5 (RFC 1928/1929) and SOCKS4/4a proxy with Happy Eyeballs and NAT64 awareness.");
-  s->require_subcommand(0, 1);
-  c.opts.add(s);
-  s->footer(
+  CLI::App* s = c.opts.add_command(
+      app, "socks", "Run a SOCKS5 (RFC 1928/1929) and SOCKS4/4a proxy with Happy Eyeballs and NAT64 awareness.",
       "Example: sixfour socks --listen '[2001:db8:6::1]:1080' --nat64-prefix auto\n"
       "Users file: printf '%s' 'secret' | sixfour socks hash-password  -> append 'alice:<hash>'");
-
-  c.stats = s->add_subcommand("stats", "Print the counters of a running `sixfour socks`.");
-  c.stats->add_flag("--json", c.stats_json, "print the daemon's JSON as is");
-  c.stats->add_option("--control", c.stats_control, "control socket (default /run/sixfour/socks-1080.sock)")
-      ->type_name("PATH");
+  c.stats = add_stats_query(s, "Print the counters of a running `sixfour socks`.", c.stats_json, c.stats_control,
+                            "control socket (default /run/sixfour/socks-1080.sock)");
   c.hash = s->add_subcommand("hash-password",
                              "Read a password (first line of stdin) and print its salted crypt(3) hash "
                              "(yescrypt) for a --users file.");
