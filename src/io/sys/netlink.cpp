@@ -90,14 +90,28 @@ Status Netlink::request(void* msg, const char* what) {
   }
 }
 
-Result<int> Netlink::link_index(const std::string& name) {
-  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+namespace {
+
+// Starts a link request of `type` in `req`: AF_UNSPEC, interface `ifindex` (0: named by an
+// attribute), `up_flags` both changed and set.
+nlmsghdr* put_link_request(std::vector<char>& req, uint16_t type, int ifindex, unsigned up_flags = 0) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
-  nlh->nlmsg_type = RTM_GETLINK;
+  nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST;
-  nlh->nlmsg_seq = ++seq_;
   auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
   ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_index = ifindex;
+  ifm->ifi_change = up_flags;
+  ifm->ifi_flags = up_flags;
+  return nlh;
+}
+
+}  // namespace
+
+Result<int> Netlink::link_index(const std::string& name) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = put_link_request(req, RTM_GETLINK, 0);
+  nlh->nlmsg_seq = ++seq_;
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
     return Error{fmt::format("link {}: netlink send: {}", name, std::strerror(errno))};
@@ -117,25 +131,13 @@ Result<int> Netlink::link_index(const std::string& name) {
 
 Status Netlink::set_link_up(int ifindex) {
   std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifm->ifi_family = AF_UNSPEC;
-  ifm->ifi_index = ifindex;
-  ifm->ifi_change = IFF_UP;
-  ifm->ifi_flags = IFF_UP;
+  nlmsghdr* nlh = put_link_request(req, RTM_NEWLINK, ifindex, IFF_UP);
   return request(nlh, fmt::format("set link {} up", ifindex).c_str());
 }
 
 Status Netlink::set_mtu(int ifindex, unsigned mtu) {
   std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifm->ifi_family = AF_UNSPEC;
-  ifm->ifi_index = ifindex;
+  nlmsghdr* nlh = put_link_request(req, RTM_NEWLINK, ifindex);
   mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
   return request(nlh, fmt::format("set MTU {} on link {}", mtu, ifindex).c_str());
 }
