@@ -67,11 +67,8 @@ Verdict StateImpl::from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4A
       // stored SYN is discarded (the peer's retransmission completes the simultaneous open).
       syns_.forget(b->addr4, b->port4, remote4, rport);
     }
-  } else if (!may_create) {
-    out = binding(*s);
-    return Verdict::Ok;
   }
-  refresh(sh, s, tcp, now);
+  if (may_create) refresh(sh, s, tcp, now);  // new sessions too: only may_create creates
   out = binding(*s);
   return Verdict::Ok;
 }
@@ -102,11 +99,8 @@ Verdict StateImpl::from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr rem
     }
     if (!session_allowed()) return Verdict::SessionLimit;
     s = add_session(sh, b, remote4, rport, now);
-  } else if (!may_create) {
-    out = binding(*s);
-    return Verdict::Ok;
   }
-  refresh(sh, s, tcp, now);
+  if (may_create) refresh(sh, s, tcp, now);  // new sessions too: only may_create creates
   out = binding(*s);
   return Verdict::Ok;
 }
