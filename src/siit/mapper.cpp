@@ -76,6 +76,20 @@ Ipv4Addr rfc6791_source(const Settings& s, const Ipv6Addr& src) {
   return s.xlat.self4;  // unreachable
 }
 
+// The flow `in` mapped into `out` from its mapped source and `map_dst` (tried only when the source
+// mapped). Stateless: transport identifiers are not touched (RFC 7915 §1.3).
+template <class In, class Src, class MapDst, class Out>
+MapStatus finish_flow(const In& in, const Src& src, MapDst map_dst, Out& out) {
+  if (!src) return MapStatus::SrcUntranslatable;
+  const auto dst = map_dst(in.dst);
+  if (!dst) return MapStatus::DstUntranslatable;
+  out.src = *src;
+  out.dst = *dst;
+  out.sport = in.sport;
+  out.dport = in.dport;
+  return MapStatus::Ok;
+}
+
 }  // namespace
 
 MapStatus SiitMapper::map_4to6(const xlat::Flow4& in, Part part, xlat::Flow6& out) {
@@ -86,16 +100,8 @@ MapStatus SiitMapper::map_4to6(const xlat::Flow4& in, Part part, xlat::Flow6& ou
   bool src_pool6_only = hairpin_ && part != Part::Inner;
   bool dst_pool6_only = hairpin_ && part == Part::Inner;
 
-  auto src = to_v6(s_, in.src, src_pool6_only);
-  if (!src) return MapStatus::SrcUntranslatable;
-  auto dst = to_v6(s_, in.dst, dst_pool6_only);
-  if (!dst) return MapStatus::DstUntranslatable;
-  out.src = *src;
-  out.dst = *dst;
-  // Stateless: transport identifiers are not touched (RFC 7915 §1.3).
-  out.sport = in.sport;
-  out.dport = in.dport;
-  return MapStatus::Ok;
+  return finish_flow(
+      in, to_v6(s_, in.src, src_pool6_only), [&](const Ipv4Addr& a) { return to_v6(s_, a, dst_pool6_only); }, out);
 }
 
 MapStatus SiitMapper::map_6to4(const xlat::Flow6& in, Part part, xlat::Flow4& out) {
@@ -104,14 +110,8 @@ MapStatus SiitMapper::map_6to4(const xlat::Flow6& in, Part part, xlat::Flow4& ou
     // RFC 6791: an ICMPv6 error from an IPv6 router without an IPv4-translatable address.
     src = rfc6791_source(s_, in.src);
   }
-  if (!src) return MapStatus::SrcUntranslatable;
-  auto dst = to_v4(s_, in.dst);
-  if (!dst) return MapStatus::DstUntranslatable;
-  out.src = *src;
-  out.dst = *dst;
-  out.sport = in.sport;
-  out.dport = in.dport;
-  return MapStatus::Ok;
+  return finish_flow(
+      in, src, [&](const Ipv6Addr& a) { return to_v4(s_, a); }, out);
 }
 
 }  // namespace sixfour::siit
