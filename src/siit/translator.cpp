@@ -9,7 +9,7 @@
 namespace sixfour::siit {
 
 Counters& Counters::operator+=(const Counters& o) {
-  for (const CounterField& f : kCounterFields) this->*f.field += o.*f.field;
+  for (const auto& f : kCounterFields) this->*f.field += o.*f.field;
   for (size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
   return *this;
 }

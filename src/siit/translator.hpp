@@ -4,9 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <span>
-#include <string_view>
 #include <vector>
 
+#include "common/counter_field.hpp"
 #include "siit/mapper.hpp"
 #include "siit/settings.hpp"
 #include "xlat/verdict.hpp"
@@ -23,18 +23,12 @@ struct Counters {
   Counters& operator+=(const Counters& o);
 };
 
-// The scalar counters of Counters with their names on the control socket, in the order they are
+// The scalar counters of Counters, named as on the control socket, in the order they are
 // reported; one list for adding, publishing and printing them.
-struct CounterField {
-  std::string_view name;
-  uint64_t Counters::*field;
-};
-inline constexpr std::array<CounterField, 6> kCounterFields = {{{"in4", &Counters::in4},
-                                                                {"in6", &Counters::in6},
-                                                                {"out4", &Counters::out4},
-                                                                {"out6", &Counters::out6},
-                                                                {"icmp_errors_sent", &Counters::icmp_errors_sent},
-                                                                {"hairpinned", &Counters::hairpinned}}};
+inline constexpr std::array<CounterField<Counters>, 6> kCounterFields = {
+    {SIXFOUR_COUNTER_FIELD(Counters, in4), SIXFOUR_COUNTER_FIELD(Counters, in6), SIXFOUR_COUNTER_FIELD(Counters, out4),
+     SIXFOUR_COUNTER_FIELD(Counters, out6), SIXFOUR_COUNTER_FIELD(Counters, icmp_errors_sent),
+     SIXFOUR_COUNTER_FIELD(Counters, hairpinned)}};
 
 // Not thread-safe: one Translator per worker thread (they share the read-only Settings).
 class Translator {

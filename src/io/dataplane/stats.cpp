@@ -8,12 +8,12 @@
 namespace sixfour::io {
 
 IoCounters& IoCounters::operator+=(const IoCounters& o) {
-  for (const IoField& f : kIoFields) this->*f.field += o.*f.field;
+  for (const auto& f : kIoFields) this->*f.field += o.*f.field;
   return *this;
 }
 
 void io_json(Json& out, const IoCounters& io) {
-  for (const IoField& f : std::span(kIoFields).first(kIoFields.size() - 1)) out[std::string(f.name)] = io.*f.field;
+  for (const auto& f : std::span(kIoFields).first(kIoFields.size() - 1)) out[std::string(f.name)] = io.*f.field;
 }
 
 void PublishedIo::publish(const IoCounters& io) {
@@ -60,7 +60,7 @@ namespace {
 
 Json counters_json(const siit::Counters& c, const IoCounters& io) {
   Json j = Json::object();
-  for (const siit::CounterField& f : siit::kCounterFields) j[std::string(f.name)] = c.*f.field;
+  for (const auto& f : siit::kCounterFields) j[std::string(f.name)] = c.*f.field;
   j["dropped"] = total_drops(c) + io.offload_malformed;
   io_json(j, io);
   return j;

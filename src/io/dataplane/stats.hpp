@@ -32,22 +32,14 @@ struct IoCounters {
   IoCounters& operator+=(const IoCounters& o);
 };
 
-// The fields of IoCounters with their JSON names, in the order io_json writes them;
-// offload_malformed, last, is reported among the drops instead.
-struct IoField {
-  std::string_view name;
-  uint64_t IoCounters::*field;
-};
-inline constexpr std::array<IoField, 10> kIoFields = {{{"read_errors", &IoCounters::read_errors},
-                                                       {"write_errors", &IoCounters::write_errors},
-                                                       {"wakeups", &IoCounters::wakeups},
-                                                       {"super_packets", &IoCounters::super_packets},
-                                                       {"segmented", &IoCounters::segmented},
-                                                       {"segments", &IoCounters::segments},
-                                                       {"csum_finished", &IoCounters::csum_finished},
-                                                       {"udp_trains", &IoCounters::udp_trains},
-                                                       {"udp_coalesced", &IoCounters::udp_coalesced},
-                                                       {"offload_malformed", &IoCounters::offload_malformed}}};
+// The fields of IoCounters, named as in JSON, in the order io_json writes them; offload_malformed,
+// last, is reported among the drops instead.
+inline constexpr std::array<CounterField<IoCounters>, 10> kIoFields = {
+    {SIXFOUR_COUNTER_FIELD(IoCounters, read_errors), SIXFOUR_COUNTER_FIELD(IoCounters, write_errors),
+     SIXFOUR_COUNTER_FIELD(IoCounters, wakeups), SIXFOUR_COUNTER_FIELD(IoCounters, super_packets),
+     SIXFOUR_COUNTER_FIELD(IoCounters, segmented), SIXFOUR_COUNTER_FIELD(IoCounters, segments),
+     SIXFOUR_COUNTER_FIELD(IoCounters, csum_finished), SIXFOUR_COUNTER_FIELD(IoCounters, udp_trains),
+     SIXFOUR_COUNTER_FIELD(IoCounters, udp_coalesced), SIXFOUR_COUNTER_FIELD(IoCounters, offload_malformed)}};
 
 // Name of the drop counter for offload_malformed, next to the translators' reasons in "drops".
 inline constexpr std::string_view kOffloadMalformed = "offload-malformed";
