@@ -23,6 +23,14 @@ struct Command {
 // Called from a static initializer in each command's file.
 bool register_command(Command c);
 
+// The one instance of a command file's state (its options and subcommands): `add` binds it,
+// `run` reads it after the parse. Built on first use, so static initialization order is no issue.
+template <class T>
+T& command_state() {
+  static T state;
+  return state;
+}
+
 // The whole text of a file named by option `flag` ("--config"), or the one-line error
 // `--config "PATH": cannot read it`.
 Result<std::string> read_option_file(const std::string& flag, const std::string& path);

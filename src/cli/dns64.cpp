@@ -60,13 +60,8 @@ struct Dns64Cli {
   std::string stats_control = "/run/sixfour/dns64.sock";
 };
 
-Dns64Cli& dns64_cli() {
-  static Dns64Cli c;
-  return c;
-}
-
 CLI::App* add_dns64(CLI::App& app) {
-  Dns64Cli& c = dns64_cli();
+  Dns64Cli& c = command_state<Dns64Cli>();
   CLI::App* cmd = c.opts.add_command(app, "dns64",
                                      "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
                                      "AAAA records from A records with an RFC 6052 prefix.",
@@ -92,7 +87,7 @@ Result<dns64::DaemonConfig> validate_on_this_host(const dns64::ConfigInput& in) 
 }
 
 int run_dns64_command() {
-  Dns64Cli& c = dns64_cli();
+  Dns64Cli& c = command_state<Dns64Cli>();
   if (c.stats->parsed()) return run_dns64_stats(c.stats_json, c.stats_control);
 
   return run_daemon_command(c.opts, "sixfour dns64", validate_on_this_host, dns64::render_toml, run_dns64);

@@ -20,13 +20,8 @@ struct DoctorCli {
   CLI::Option *o_v4l, *o_v6l, *o_v4n, *o_v6n, *o_dsn;
 };
 
-DoctorCli& doctor_cli() {
-  static DoctorCli c;
-  return c;
-}
-
 CLI::App* add_doctor(CLI::App& app) {
-  DoctorCli& c = doctor_cli();
+  DoctorCli& c = command_state<DoctorCli>();
   const io::DoctorOptions d;
   CLI::App* s = app.add_subcommand(
       "doctor", "Report this host's IPv4/IPv6 setup, NAT64 prefix discovery and reachability, with a verdict.");
@@ -107,7 +102,7 @@ Result<doctor::Resolver> parse_resolver(const std::string& text) {
 }
 
 int run_doctor_command() {
-  const DoctorCli& c = doctor_cli();
+  const DoctorCli& c = command_state<DoctorCli>();
   io::DoctorOptions o;
   o.offline = c.offline;
   o.timeout_ms = c.timeout;

@@ -180,13 +180,8 @@ struct GatewayCli {
   Nat64Query qstats, qsessions, qbib;
 };
 
-GatewayCli& gateway_cli() {
-  static GatewayCli c;
-  return c;
-}
-
 CLI::App* add_gateway(CLI::App& app) {
-  GatewayCli& c = gateway_cli();
+  GatewayCli& c = command_state<GatewayCli>();
   CLI::App* g = c.opts.add_command(
       app, "gateway",
       "Run NAT64 and DNS64 together with one prefix: IPv6-only clients on the inside "
@@ -206,7 +201,7 @@ CLI::App* add_gateway(CLI::App& app) {
 }
 
 int run_gateway_command() {
-  GatewayCli& c = gateway_cli();
+  GatewayCli& c = command_state<GatewayCli>();
   if (c.stats->parsed()) return run_stats(c.qstats);
   if (c.sessions->parsed())
     return print_nat64_sessions(fmt::format("{} sessions", kWho), control_path(c.qsessions), c.qsessions.json);

@@ -23,11 +23,6 @@ struct LabCli {
   CLI::App *up = nullptr, *down = nullptr, *demo = nullptr, *shell = nullptr, *serve = nullptr;
 };
 
-LabCli& lab_cli() {
-  static LabCli c;
-  return c;
-}
-
 void add_prefix(CLI::App* sub, LabCli& c) {
   sub->add_option("--prefix", c.prefix,
                   "namespace names are PREFIX-laptop, PREFIX-gw, PREFIX-web4, PREFIX-ds (default sixfour)")
@@ -35,7 +30,7 @@ void add_prefix(CLI::App* sub, LabCli& c) {
 }
 
 CLI::App* add_lab(CLI::App& app) {
-  LabCli& c = lab_cli();
+  LabCli& c = command_state<LabCli>();
   CLI::App* cmd = app.add_subcommand(
       "lab",
       "A lab of network namespaces: an IPv6-only laptop, a gateway, an IPv4-only web server with its "
@@ -70,7 +65,7 @@ CLI::App* add_lab(CLI::App& app) {
 }
 
 int run_lab_command() {
-  LabCli& c = lab_cli();
+  LabCli& c = command_state<LabCli>();
   if (c.serve->parsed()) return io::lab_serve_http(c.http_addr, c.http_port, c.http_name);
   if (auto ok = lab::check_prefix(c.prefix); !ok) return config_error("sixfour lab", ok.error());
   if (c.up->parsed()) return io::lab_up(c.prefix, c.gateway);

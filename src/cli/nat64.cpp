@@ -67,13 +67,8 @@ struct Nat64Cli {
   Nat64Query qstats, qsessions, qbib;
 };
 
-Nat64Cli& nat64_cli() {
-  static Nat64Cli c;
-  return c;
-}
-
 CLI::App* add_nat64(CLI::App& app) {
-  Nat64Cli& c = nat64_cli();
+  Nat64Cli& c = command_state<Nat64Cli>();
   CLI::App* nat = c.opts.add_command(app, "nat64",
                                      "Run the stateful NAT64 (RFC 6146): IPv6-only hosts reach IPv4 through a pool of "
                                      "IPv4 addresses and ports, on a TUN device.",
@@ -90,7 +85,7 @@ CLI::App* add_nat64(CLI::App& app) {
 }
 
 int run_nat64_command() {
-  Nat64Cli& c = nat64_cli();
+  Nat64Cli& c = command_state<Nat64Cli>();
   const std::string who = fmt::format("{} ", kWho);
   if (c.stats->parsed()) return print_nat64_stats(who + "stats", control_path(c.qstats), c.qstats.json);
   if (c.sessions->parsed()) return print_nat64_sessions(who + "sessions", control_path(c.qsessions), c.qsessions.json);

@@ -129,13 +129,8 @@ struct SiitCli {
   StatsOptions sopt;
 };
 
-SiitCli& siit_cli() {
-  static SiitCli c;
-  return c;
-}
-
 CLI::App* add_siit(CLI::App& app) {
-  SiitCli& c = siit_cli();
+  SiitCli& c = command_state<SiitCli>();
   CLI::App* siit = c.opts.add_command(
       app, "siit",
       "Run the stateless IP/ICMP translator (RFC 7915 with RFC 6052 pool6 and RFC 7757 EAM) on a TUN device.",
@@ -150,7 +145,7 @@ CLI::App* add_siit(CLI::App& app) {
 }
 
 int run_siit_command() {
-  SiitCli& c = siit_cli();
+  SiitCli& c = command_state<SiitCli>();
   if (c.stats->parsed()) return run_siit_stats(c.sopt);
 
   return run_daemon_command(c.opts, "sixfour siit", siit::validate, siit::render_toml, run_siit);

@@ -26,13 +26,8 @@ struct SocksCli {
   std::string stats_control;
 };
 
-SocksCli& socks_cli() {
-  static SocksCli c;
-  return c;
-}
-
 CLI::App* add_socks(CLI::App& app) {
-  SocksCli& c = socks_cli();
+  SocksCli& c = command_state<SocksCli>();
   CLI::App* s = c.opts.add_command(
       app, "socks", "Run a SOCKS5 (RFC 1928/1929) and SOCKS4/4a proxy with Happy Eyeballs and NAT64 awareness.",
       "Example: sixfour socks --listen '[2001:db8:6::1]:1080' --nat64-prefix auto\n"
@@ -64,7 +59,7 @@ int run_hash_password() {
 int start_socks(const socks::Settings& cfg);
 
 int run_socks_command() {
-  SocksCli& c = socks_cli();
+  SocksCli& c = command_state<SocksCli>();
   if (c.stats->parsed())
     return io::socks_stats(c.stats_control.empty() ? "/run/sixfour/socks-1080.sock" : c.stats_control, c.stats_json);
   if (c.hash->parsed()) return run_hash_password();
