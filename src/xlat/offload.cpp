@@ -16,17 +16,13 @@ namespace sixfour::xlat::offload {
 
 namespace {
 
+using namespace wire;
+
 constexpr uint8_t kIcmp4 = 1;
 constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
 constexpr uint8_t kIcmp6 = 58;
-
-constexpr size_t kIpv4Hdr = 20;
-constexpr size_t kIpv6Hdr = 40;
 constexpr size_t kTcpHdr = 20;
-constexpr size_t kUdpHdr = 8;
 constexpr size_t kTcpCsumOff = 16;
-constexpr size_t kUdpCsumOff = 6;
 
 // RFC 7915 §5.1: a translated IPv4 packet of at most 1260 bytes leaves with DF=0.
 constexpr size_t kDfThreshold = 1260;

@@ -9,11 +9,7 @@ namespace sixfour::xlat::offload {
 
 namespace {
 
-constexpr uint8_t kUdp = 17;
-constexpr size_t kIpv4Hdr = 20;
-constexpr size_t kIpv6Hdr = 40;
-constexpr size_t kUdpHdr = 8;
-constexpr size_t kUdpCsumOff = 6;
+using namespace wire;
 
 // The UDP datagram inside `pkt` if `pkt` is one that may take part in a train (see the header),
 // else an empty span. `l4_off` is set to the IP header's size.

@@ -29,23 +29,20 @@ bool same_bits(const uint8_t* a, const uint8_t* b, unsigned len) {
   return (a[full] & mask) == (b[full] & mask);
 }
 
+template <class Prefix>
+RoutePrefix route_prefix(uint8_t family, const Prefix& p) {
+  RoutePrefix r;
+  r.family = family;
+  std::memcpy(r.addr.data(), p.addr.b.data(), p.addr.b.size());
+  r.len = p.len;
+  return r;
+}
+
 }  // namespace
 
-RoutePrefix RoutePrefix::of(const Ipv4Prefix& p) {
-  RoutePrefix r;
-  r.family = AF_INET;
-  std::memcpy(r.addr.data(), p.addr.b.data(), 4);
-  r.len = p.len;
-  return r;
-}
+RoutePrefix RoutePrefix::of(const Ipv4Prefix& p) { return route_prefix(AF_INET, p); }
 
-RoutePrefix RoutePrefix::of(const Ipv6Prefix& p) {
-  RoutePrefix r;
-  r.family = AF_INET6;
-  std::memcpy(r.addr.data(), p.addr.b.data(), 16);
-  r.len = p.len;
-  return r;
-}
+RoutePrefix RoutePrefix::of(const Ipv6Prefix& p) { return route_prefix(AF_INET6, p); }
 
 std::string RoutePrefix::str() const {
   char text[INET6_ADDRSTRLEN] = {};
