@@ -174,10 +174,8 @@ int run_stats(const Nat64Query& q) {
 
 // ---- command-line wiring
 
-struct GatewayCli {
+struct GatewayCli : Nat64Queries {
   DaemonOptions<gateway::ConfigInput> opts{gateway::settings(), gateway::parse_toml};
-  CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
-  Nat64Query qstats, qsessions, qbib;
 };
 
 CLI::App* add_gateway(CLI::App& app) {

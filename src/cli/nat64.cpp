@@ -61,10 +61,8 @@ std::string control_path(const Nat64Query& q) {
 
 // ---- command-line wiring ----
 
-struct Nat64Cli {
+struct Nat64Cli : Nat64Queries {
   DaemonOptions<nat64::ConfigInput> opts{nat64::settings(), nat64::parse_toml};
-  CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
-  Nat64Query qstats, qsessions, qbib;
 };
 
 CLI::App* add_nat64(CLI::App& app) {

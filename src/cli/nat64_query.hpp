@@ -18,6 +18,12 @@ struct Nat64Query {
   std::string control;  // overrides tun
 };
 
+// The query subcommands of a daemon with a NAT64 (nat64, gateway) and what each was given.
+struct Nat64Queries {
+  CLI::App *stats = nullptr, *sessions = nullptr, *bib = nullptr;
+  Nat64Query qstats, qsessions, qbib;
+};
+
 // Adds subcommand `name` to `parent` with --json, --tun NAME and --control PATH (exclusive).
 CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun, Nat64Query& q);
 
