@@ -30,10 +30,8 @@ namespace sixfour::xlat::offload {
 // The header sizes and UDP numbers offload.cpp and udp_coalescer.cpp read packets by.
 namespace wire {
 inline constexpr uint8_t kUdp = 17;
-inline constexpr size_t kIpv4Hdr = 20;
-inline constexpr size_t kIpv6Hdr = 40;
-inline constexpr size_t kUdpHdr = 8;
-inline constexpr size_t kUdpCsumOff = 6;
+inline constexpr size_t kIpv4Hdr = 20, kIpv6Hdr = 40;  // without options / extension headers
+inline constexpr size_t kUdpHdr = 8, kUdpCsumOff = 6;
 }  // namespace wire
 
 // struct virtio_net_hdr (legacy layout, 10 bytes; TUN uses the host's byte order unless told
