@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sixfour::io {
 
 std::vector<std::string> local_networks() {
@@ -34,7 +36,9 @@ std::vector<std::string> local_networks() {
     } else {
       continue;
     }
-    out.push_back(fmt::format("{}/{}", text, len));
+    // Each network once: loopback is already in, and two addresses of one subnet name it twice.
+    std::string cidr = fmt::format("{}/{}", text, len);
+    if (std::find(out.begin(), out.end(), cidr) == out.end()) out.push_back(std::move(cidr));
   }
   freeifaddrs(ifs);
   return out;
