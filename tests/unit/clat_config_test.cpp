@@ -1,6 +1,7 @@
 // `sixfour clat` configuration: defaults, every error text, the TOML form, command-line precedence
 // and the --print-config round trip.
 #include "clat/config.hpp"
+#include "print_config_round_trip.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -156,19 +157,17 @@ TEST(ClatConfig, PrintConfigRoundTrips) {
   ConfigInput in =
       cli({{"uplink", "wwan0"}, {"prefix", "2001:db8:64::/96"}, {"probe", "198.51.100.9"}, {"mtu", "1400"}});
   in.force.set(true);
-  auto c = validate(in);
-  ASSERT_TRUE(c) << c.error();
-  const std::string text = render_toml(*c);
+  const auto rt =
+      configtest::print_config_round_trip(in, parse_toml, validate, [](const auto& c) { return render_toml(c); });
+  ASSERT_TRUE(rt.again);
+  const std::string& text = rt.text;
+  const auto& c = rt.first;
+  const auto& again = rt.again;
   EXPECT_THAT(text, StartsWith("# sixfour clat: effective configuration (usable as --config)\n"));
   EXPECT_THAT(text, HasSubstr("\nuplink = \"wwan0\"\n"));
   EXPECT_THAT(text, HasSubstr("\nprefix = \"2001:db8:64::/96\"\n"));
   EXPECT_THAT(text, HasSubstr("\nforce = true\n"));
   EXPECT_THAT(text, HasSubstr("\ncontrol = \"/run/sixfour/clat-clat0.sock\"\n"));
-  auto f = parse_toml(text, "printed.toml");
-  ASSERT_TRUE(f) << f.error();
-  auto again = validate(*f);
-  ASSERT_TRUE(again) << again.error();
-  EXPECT_EQ(render_toml(*again), text);
   EXPECT_EQ(again->uplink, "wwan0");
   EXPECT_EQ(again->prefix, c->prefix);
   EXPECT_EQ(again->probe, c->probe);

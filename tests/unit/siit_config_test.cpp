@@ -1,6 +1,7 @@
 // `sixfour siit` configuration: validation of each value, the one-line error naming it, the TOML
 // form, and command-line precedence over the file.
 #include "siit/config.hpp"
+#include "print_config_round_trip.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -310,19 +311,17 @@ TEST(SiitConfig, PrintConfigRoundTrips) {
       "udp-zero-checksum = \"drop\"\nroutes = false\nworkers = 3\noffload = \"off\"\n",
       "in.toml");
   ASSERT_TRUE(in) << in.error();
-  auto c = validate(*in);
-  ASSERT_TRUE(c) << c.error();
-  const std::string text = render_toml(*c);
+  const auto rt =
+      configtest::print_config_round_trip(*in, parse_toml, validate, [](const auto& c) { return render_toml(c); });
+  ASSERT_TRUE(rt.again);
+  const std::string& text = rt.text;
+  const auto& c = rt.first;
+  const auto& again = rt.again;
   EXPECT_THAT(text, StartsWith("# sixfour siit: effective configuration (usable as --config)\n"));
   EXPECT_THAT(text, HasSubstr("\neam = [\"2001:db8:6::/120=192.0.2.0/24\"]\n"));
   EXPECT_THAT(text, HasSubstr("\nmtu = 9000\n"));
   EXPECT_THAT(text, HasSubstr("\nroutes = false\n"));
   EXPECT_THAT(text, HasSubstr("\ncontrol = \"/run/sixfour/siit-x64.sock\"\n"));
-  auto f = parse_toml(text, "printed.toml");
-  ASSERT_TRUE(f) << f.error();
-  auto again = validate(*f);
-  ASSERT_TRUE(again) << again.error();
-  EXPECT_EQ(render_toml(*again), text);
   EXPECT_EQ(again->tun, "x64");
   EXPECT_EQ(describe(again->settings), describe(c->settings));
   EXPECT_EQ(again->settings.xlat.mtu6, 9000);

@@ -1,6 +1,7 @@
 // `sixfour socks` configuration: the TOML form and its "must be" errors, command-line precedence,
 // and --print-config read back as a config file.
 #include "socks/config.hpp"
+#include "print_config_round_trip.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -40,17 +41,15 @@ TEST(SocksConfig, PrintConfigRoundTrips) {
       "idle-timeout = 30\nhandshake-timeout = \"5\"\nmax-per-client = 0\nworkers = 4\nlog-connections = true\n",
       "in.toml");
   ASSERT_TRUE(in) << in.error();
-  auto s = validate(*in);
-  ASSERT_TRUE(s) << s.error();
-  const std::string text = render_toml(*s);
+  const auto rt =
+      configtest::print_config_round_trip(*in, parse_toml, validate, [](const auto& c) { return render_toml(c); });
+  ASSERT_TRUE(rt.again);
+  const std::string& text = rt.text;
+  const auto& s = rt.first;
+  const auto& again = rt.again;
   EXPECT_THAT(text, HasSubstr("\nlisten = [\"[2001:db8:6::1]:1080\", \"192.0.2.1:1081\"]\n"));
   EXPECT_THAT(text, HasSubstr("\nnat64-prefix = \"2001:db8:64::/96\"\n"));
   EXPECT_THAT(text, HasSubstr("\ncontrol = \"/run/sixfour/socks-1080.sock\"\n"));
-  auto f = parse_toml(text, "printed.toml");
-  ASSERT_TRUE(f) << f.error();
-  auto again = validate(*f);
-  ASSERT_TRUE(again) << again.error();
-  EXPECT_EQ(render_toml(*again), text);
   EXPECT_EQ(again->listen, s->listen);
   EXPECT_EQ(again->users_file, "/etc/u");
   EXPECT_TRUE(again->deny_private);
