@@ -146,6 +146,32 @@ TEST_F(ClatUplinkNetns, DadSeesTheNeighboursAddressOnly) {
   });
 }
 
+TEST_F(ClatUplinkNetns, RouterSolicitationFromTheLinkLocalAddress) {
+  std::optional<UplinkRx> rx_b;  // B listens to all routers, as a router would
+  in_netns(b_, [&] {
+    auto rx = UplinkRx::open(ifindex_b_);
+    ASSERT_TRUE(rx.ok()) << rx.error();
+    ASSERT_TRUE(rx.value().set_address(clat::kAllRouters).ok());
+    rx_b.emplace(std::move(rx).value());
+  });
+  ASSERT_TRUE(rx_b);
+  clat::Mac mac{};
+  in_netns(a_, [&] {
+    auto m = interface_mac(ifindex_a_);
+    ASSERT_TRUE(m.ok()) << m.error();
+    mac = *m;
+    auto st = send_router_solicitation(ifindex_a_, mac);
+    EXPECT_TRUE(st.ok()) << st.error();
+  });
+  EXPECT_TRUE(read_until(*rx_b, 2s, [&](std::span<const uint8_t> p, const auto&) {
+    if (p.size() != clat::kRouterSolicitationSize || p[6] != 58 || p[40] != 133) return false;
+    EXPECT_EQ(p[8], 0xfe);  // from A's link-local address
+    EXPECT_EQ(p[9] & 0xc0, 0x80);
+    EXPECT_TRUE(std::equal(mac.begin(), mac.end(), p.begin() + 50));  // the SLLA option
+    return true;
+  }));
+}
+
 TEST_F(ClatUplinkNetns, TxKeepsSourceAndHopLimitAndRefusesAboveMtu) {
   std::optional<UplinkRx> rx_b;
   in_netns(b_, [&] {
