@@ -6,6 +6,9 @@
 
 namespace sixfour::xlat {
 
+// The TTL / Hop Limit a translated packet leaves with (see Config::router_hop).
+constexpr uint8_t outgoing_hop(uint8_t in, bool router_hop) { return router_hop ? static_cast<uint8_t>(in - 1) : in; }
+
 struct Config {
   // RFC 7915 §4.1 / §5.1: copy TOS <-> Traffic Class unless told to reset it to zero.
   bool reset_traffic_class = false;
@@ -22,6 +25,11 @@ struct Config {
   // whose IPv4 translation exceeds mtu4 gets ICMPv6 Packet Too Big (MTU = mtu4 + 20, at least 1280).
   uint16_t mtu4 = 1500;
   uint16_t mtu6 = 1500;
+
+  // RFC 7915 §4.1 / §5.1: the translator is a router, so it decrements TTL / Hop Limit and answers
+  // an expiring one with Time Exceeded. A CLAT (RFC 6877) translates its own host's packets: they
+  // leave with the host's hop limit and arrive with the network's, so it sets this false.
+  bool router_hop = true;
 
   // RFC 7915 §4.5: an IPv4 UDP datagram with a zero checksum. true: compute the checksum (only
   // possible for unfragmented datagrams; fragments are dropped). false: drop it.

@@ -134,6 +134,7 @@ TEST(ClatMapper, XlatConfig) {
   EXPECT_EQ(c.self4, v4("192.0.0.8"));
   EXPECT_EQ(c.self6, v6("2001:db8:1:2::c1a7"));
   EXPECT_TRUE(c.send_icmp_errors);
+  EXPECT_FALSE(c.router_hop);  // the host's own packets keep their hop limit
 }
 
 // ---- whole packets through the RFC 7915 core
@@ -180,7 +181,7 @@ TEST(ClatTranslate, IcmpEchoOut) {
   ASSERT_EQ(r.outcome, xlat::Outcome::Forward);
   expect_addresses(r.pkt, kClat6, kPeer6);
   EXPECT_EQ(r.pkt[6], 58);  // ICMPv6
-  EXPECT_EQ(r.pkt[7], 63);  // hop limit: TTL - 1 (RFC 7915 §4.1)
+  EXPECT_EQ(r.pkt[7], 64);  // the host's TTL: the CLAT is not a router hop (issue 14)
   ASSERT_EQ(r.pkt.size(), 40u + 8 + 24);
   EXPECT_EQ(r.pkt[40], 128);  // Echo Request
   EXPECT_EQ(v4to6test::rd32(r.pkt, 44), 0x0abc0001u);
@@ -236,4 +237,23 @@ TEST(ClatTranslate, ForeignSourceDropped) {
   const Out6 r = through_4to6(nsp(), v4to6test::ipv4(17, other, kPeer, u));
   EXPECT_EQ(r.outcome, xlat::Outcome::Drop);
   EXPECT_EQ(r.reason, xlat::DropReason::SrcUntranslatable);
+}
+
+// The CLAT is part of the host, not a router between it and the network: a TTL of 1 (traceroute's
+// first probe) leaves as Hop Limit 1 for the first IPv6 router to expire, and a packet that arrives
+// with Hop Limit 1 is delivered with TTL 1 rather than answered with Time Exceeded.
+TEST(ClatTranslate, HopLimitOneCrossesBothWays) {
+  const auto u = v4to6test::udp(kHost, kPeer, 40000, 33434, v4to6test::pattern(8));
+  const Out6 r = through_4to6(nsp(), v4to6test::ipv4(17, kHost, kPeer, u, {.ttl = 1}));
+  ASSERT_EQ(r.outcome, xlat::Outcome::Forward);
+  EXPECT_EQ(r.pkt[7], 1);
+
+  pb6::Bytes in = pb6::ipv6({.hlim = 1, .src = "2001:db8:64::cb00:7109", .dst = "2001:db8:1:2::c1a7"}, 17,
+                            pb6::udp(53, 40000, pb6::pattern(20)));
+  pb6::fill_checksum6(in, 40, 17, 6);
+  ClatMapper m(nsp());
+  const auto back = pb6::run6(in, xlat_config(nsp(), 1500), m);
+  ASSERT_EQ(back.outcome, xlat::Outcome::Forward);
+  ASSERT_EQ(back.pkts.size(), 1u);
+  EXPECT_EQ(back.pkts[0][8], 1);  // TTL
 }
