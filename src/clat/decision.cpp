@@ -69,4 +69,10 @@ std::vector<Action> Lifecycle::update(const Facts& f) {
   return actions;
 }
 
+void Lifecycle::abandon(std::string reason) {
+  if (decision_.active() && activations_ > 0) --activations_;  // only activations carried out count
+  decision_ = inactive(std::move(reason));
+  facts_ = Facts{};
+}
+
 }  // namespace sixfour::clat

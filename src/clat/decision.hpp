@@ -66,6 +66,10 @@ class Lifecycle {
   // the previous decision to the new one. Nothing when nothing that matters changed.
   std::vector<Action> update(const Facts& f);
 
+  // The daemon could not carry out an activation (DAD failed everywhere, a netlink error): back to
+  // inactive with `reason`, so that the next update tries again.
+  void abandon(std::string reason);
+
   const Decision& decision() const { return decision_; }
   uint64_t activations() const { return activations_; }  // Inactive -> active transitions so far
 

@@ -77,8 +77,6 @@ int run_siit(const siit::DaemonConfig& cfg) {
                forwarding_warnings());
 }
 
-namespace {
-
 std::string format_siit_stats(const nlohmann::json& doc) {
   const auto m = flatten(doc);
   const CounterTable table(m, 24, 16, 14);
@@ -110,8 +108,6 @@ std::string format_siit_stats(const nlohmann::json& doc) {
   out += fmt::format("  {:<22}{:>16}\n", malformed, get("drops." + malformed));
   return out;
 }
-
-}  // namespace
 
 int run_siit_stats(const StatsOptions& opt) {
   const std::string path =

@@ -14,15 +14,15 @@ Counters& Counters::operator+=(const Counters& o) {
   return *this;
 }
 
-void Translator::account(const xlat::Output& out) {
+void account(Counters& c, const xlat::Output& out) {
   switch (out.outcome) {
     case xlat::Outcome::Forward: {
       size_t off = 0;
       for (size_t i = 0; i < out.count; ++i) {
         if (out.lens[i] > 0 && off < out.data.size()) {
           uint8_t version = out.data[off] >> 4;
-          if (version == 4) ++counters_.out4;
-          if (version == 6) ++counters_.out6;
+          if (version == 4) ++c.out4;
+          if (version == 6) ++c.out6;
         }
         off += out.lens[i];
       }
@@ -30,11 +30,11 @@ void Translator::account(const xlat::Output& out) {
     }
     case xlat::Outcome::Reply:
       // The packet itself was not forwarded (counted under its reason); an error went back instead.
-      ++counters_.icmp_errors_sent;
-      ++counters_.drops[static_cast<size_t>(out.reason)];
+      ++c.icmp_errors_sent;
+      ++c.drops[static_cast<size_t>(out.reason)];
       break;
     case xlat::Outcome::Drop:
-      ++counters_.drops[static_cast<size_t>(out.reason)];
+      ++c.drops[static_cast<size_t>(out.reason)];
       break;
     case xlat::Outcome::Held:  // the stateless translator keeps nothing for later
       break;
@@ -49,7 +49,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
     ++counters_.in4;
     mapper_.set_hairpin(false);
     xlat::ipv4_to_ipv6(in, settings_.xlat, mapper_, out);
-    account(out);
+    account(counters_, out);
     return;
   }
 
@@ -99,7 +99,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
       }
     }
   }
-  account(out);
+  account(counters_, out);
 }
 
 }  // namespace sixfour::siit

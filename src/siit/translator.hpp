@@ -30,6 +30,10 @@ inline constexpr std::array<CounterField<Counters>, 6> kCounterFields = {
      SIXFOUR_COUNTER_FIELD(Counters, out6), SIXFOUR_COUNTER_FIELD(Counters, icmp_errors_sent),
      SIXFOUR_COUNTER_FIELD(Counters, hairpinned)}};
 
+// Counts what one translation produced: the packets sent per family, or the drop reason (and the
+// ICMP error sent back instead). Shared by every translator that reports siit::Counters.
+void account(Counters& c, const xlat::Output& out);
+
 // Not thread-safe: one Translator per worker thread (they share the read-only Settings).
 class Translator {
  public:
@@ -43,8 +47,6 @@ class Translator {
   const Counters& counters() const { return counters_; }
 
  private:
-  void account(const xlat::Output& out);
-
   // RFC 7757 §4 hairpinning re-translates the IPv4 packet produced from an IPv6 one; it is copied
   // here first because `out` is overwritten. Allocated once: the per-packet path does not allocate.
   static constexpr size_t kScratchSize = 65536 + 4096;

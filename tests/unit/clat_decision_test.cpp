@@ -139,3 +139,18 @@ TEST(ClatLifecycle, ActionNames) {
   EXPECT_EQ(name(Action::ChangePrefix), "change-prefix");
   EXPECT_EQ(name(Action::ChangeMetric), "change-metric");
 }
+
+TEST(Lifecycle, AbandonedActivationIsTriedAgain) {
+  Lifecycle life;
+  Facts f;
+  f.uplink = "wlan0";
+  f.uplink_present = f.uplink_up = true;
+  f.uplink_prefix = Ipv6Prefix::parse("2001:db8:1:2::/64").value();
+  f.nat64_prefix = Ipv6Prefix::parse("2001:db8:64::/96").value();
+  ASSERT_EQ(life.update(f), std::vector<Action>{Action::Activate});
+  life.abandon("DAD failed");
+  EXPECT_FALSE(life.decision().active());
+  EXPECT_EQ(life.decision().reason, "DAD failed");
+  EXPECT_EQ(life.update(f), std::vector<Action>{Action::Activate});
+  EXPECT_EQ(life.activations(), 1u);
+}

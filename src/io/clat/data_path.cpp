@@ -1,0 +1,284 @@
+#include "io/clat/data_path.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "xlat/ipv4_to_ipv6.hpp"
+#include "xlat/ipv6_to_ipv4.hpp"
+#include "xlat/offload.hpp"
+
+namespace sixfour::io {
+
+namespace offload = xlat::offload;
+
+namespace {
+
+constexpr uint8_t kIcmpv6 = 58;
+constexpr uint8_t kPacketTooBig = 2;
+constexpr uint8_t kNeighborSolicitation = 135, kNeighborAdvertisement = 136;
+// A translated super-packet is at most 64 KiB; segmenting it repeats up to ~200 bytes of headers
+// per segment, and a segment carries at least 48 bytes (the kernel's smallest MSS).
+constexpr size_t kMaxSegments = 1400;
+constexpr size_t kSegBytes = 65536 + kMaxSegments * 200;
+
+}  // namespace
+
+bool is_neighbor_discovery(std::span<const uint8_t> pkt) {
+  return pkt.size() >= 41 && (pkt[0] >> 4) == 6 && pkt[6] == kIcmpv6 &&
+         (pkt[40] == kNeighborSolicitation || pkt[40] == kNeighborAdvertisement);
+}
+
+// ---- SplitQueue ------------------------------------------------------------------------------
+
+SplitQueue::SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd)
+    : source_(source),
+      vnet_(vnet),
+      tun_(tun),
+      tun_vnet_(tun_vnet),
+      out6_(out6),
+      nd_(nd),
+      gather_(offload::kVnetHdrLen + 65536 + 4096),
+      segs_(kSegBytes),
+      seglens_(kMaxSegments) {}
+
+ssize_t SplitQueue::read(std::span<uint8_t> buf) {
+  for (;;) {
+    const ssize_t n = source_.read(buf);
+    if (n <= 0 || nd_ == nullptr) return n;
+    const size_t skip = vnet_ ? offload::kVnetHdrLen : 0;
+    if (static_cast<size_t>(n) < skip) return n;
+    const std::span<const uint8_t> pkt = buf.subspan(skip, static_cast<size_t>(n) - skip);
+    if (!is_neighbor_discovery(pkt)) return n;
+    ++nd_seen_;
+    nd_->handle(pkt);
+  }
+}
+
+ssize_t SplitQueue::write(std::span<const uint8_t> buf) {
+  static constexpr uint8_t kZero[offload::kVnetHdrLen] = {};
+  const uint8_t* hdr = kZero;
+  std::span<const uint8_t> pkt = buf;
+  if (vnet_) {
+    if (buf.size() < offload::kVnetHdrLen) {
+      errno = EINVAL;
+      return -1;
+    }
+    hdr = buf.data();
+    pkt = buf.subspan(offload::kVnetHdrLen);
+  }
+  if (pkt.empty()) {
+    errno = EINVAL;
+    return -1;
+  }
+  if ((pkt[0] >> 4) == 6) {
+    const ssize_t n = write_ipv6(hdr, pkt);
+    return n < 0 ? n : static_cast<ssize_t>(buf.size());
+  }
+  if (vnet_ == tun_vnet_) return tun_.write(buf);
+  if (tun_vnet_) {  // a header the loop's reads did not have: an ordinary packet
+    std::memcpy(gather_.data(), kZero, offload::kVnetHdrLen);
+    if (pkt.size() + offload::kVnetHdrLen > gather_.size()) return -1;
+    std::memcpy(gather_.data() + offload::kVnetHdrLen, pkt.data(), pkt.size());
+    const ssize_t n = tun_.write({gather_.data(), pkt.size() + offload::kVnetHdrLen});
+    return n < 0 ? n : static_cast<ssize_t>(buf.size());
+  }
+  if (offload::parse(hdr).gso_type != offload::kGsoNone) {  // a TUN without headers takes no super-packet
+    errno = EINVAL;
+    return -1;
+  }
+  const ssize_t n = tun_.write(pkt);
+  return n < 0 ? n : static_cast<ssize_t>(buf.size());
+}
+
+ssize_t SplitQueue::writev(const iovec* iov, int count) {
+  size_t len = 0;
+  for (int i = 0; i < count; ++i) {
+    if (len + iov[i].iov_len > gather_.size()) {
+      errno = EMSGSIZE;
+      return -1;
+    }
+    std::memcpy(gather_.data() + len, iov[i].iov_base, iov[i].iov_len);
+    len += iov[i].iov_len;
+  }
+  // write() may reuse gather_ only for IPv4 without a header, which a writev never carries.
+  return write({gather_.data(), len});
+}
+
+// The raw socket takes ordinary packets with complete checksums: a super-packet is segmented (with
+// complete checksums) and a partial checksum finished first.
+ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt) {
+  const offload::VnetHdr h = offload::parse(hdr);
+  if (h.gso_type != offload::kGsoNone) {
+    const size_t n = offload::segment(pkt, h, segs_, seglens_);
+    if (n == 0) {
+      errno = EINVAL;
+      return -1;
+    }
+    size_t off = 0, failed = 0;
+    for (size_t k = 0; k < n; ++k) {
+      if (!out6_.send({segs_.data() + off, seglens_[k]})) ++failed;
+      off += seglens_[k];
+    }
+    if (failed) {
+      errno = EIO;
+      return -1;
+    }
+    return static_cast<ssize_t>(pkt.size());
+  }
+  if (h.flags & offload::kFlagNeedsCsum) {
+    if (pkt.size() > segs_.size()) return -1;
+    std::memcpy(segs_.data(), pkt.data(), pkt.size());
+    const std::span<uint8_t> copy(segs_.data(), pkt.size());
+    if (!offload::finish_checksum(copy, h)) {
+      errno = EINVAL;
+      return -1;
+    }
+    pkt = copy;
+  }
+  if (!out6_.send(pkt)) {
+    errno = EIO;
+    return -1;
+  }
+  return static_cast<ssize_t>(pkt.size());
+}
+
+// ---- ClatWorker ------------------------------------------------------------------------------
+
+void ClatWorker::translate(std::span<const uint8_t> in, xlat::Output& out) {
+  out.count = 0;
+  const uint8_t version = in.empty() ? 0 : in[0] >> 4;
+  if (version == 4) {
+    ++counters_.in4;
+    xlat::ipv4_to_ipv6(in, cfg_, mapper_, out);
+  } else if (version == 6) {
+    ++counters_.in6;
+    if (path_mtu_) note_packet_too_big(in);
+    xlat::ipv6_to_ipv4(in, cfg_, mapper_, out);
+  } else {
+    out.outcome = xlat::Outcome::Drop;
+    out.reason = xlat::DropReason::Malformed;
+  }
+  siit::account(counters_, out);
+}
+
+void ClatWorker::note_packet_too_big(std::span<const uint8_t> in) {
+  if (in.size() < 48 || in[6] != kIcmpv6 || in[40] != kPacketTooBig) return;
+  Ipv6Addr src;
+  std::copy(in.begin() + 8, in.begin() + 24, src.b.begin());
+  if (mapper_.mapping().plat.contains(src)) return;  // about one IPv4 destination only
+  const uint32_t mtu = uint32_t{in[44]} << 24 | uint32_t{in[45]} << 16 | uint32_t{in[46]} << 8 | in[47];
+  if (mtu < 1280) return;  // RFC 8201 §4: never below the IPv6 minimum
+  uint32_t seen = path_mtu_->load(std::memory_order_relaxed);
+  while ((seen == 0 || mtu < seen) && !path_mtu_->compare_exchange_weak(seen, mtu, std::memory_order_relaxed)) {
+  }
+}
+
+// ---- ClatPlane -------------------------------------------------------------------------------
+
+ClatPlane::ClatPlane(Ports p) : p_(p) {}
+
+Status ClatPlane::start(const clat::Mapping& m, const xlat::Config& cfg) {
+  stop();
+  cfg_ = cfg;
+  stop_fd_ = Fd{::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)};
+  if (!stop_fd_) return Error{fmt::format("eventfd: {}", std::strerror(errno))};
+  stopping_.store(false, std::memory_order_relaxed);
+  if (started_ == std::chrono::steady_clock::time_point{}) started_ = std::chrono::steady_clock::now();
+  for (Dir d : {kOut, kIn}) {
+    published_[d].publish({});
+    published_io_[d].publish({});
+    workers_[d] = std::make_unique<ClatWorker>(m, cfg_, published_[d], d == kIn ? &path_mtu_ : nullptr);
+  }
+  for (Dir d : {kOut, kIn}) threads_.emplace_back([this, d] { run(d, *workers_[d]); });
+  return Ok{};
+}
+
+void ClatPlane::stop() {
+  if (threads_.empty()) return;
+  stopping_.store(true, std::memory_order_relaxed);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  std::lock_guard lock(base_mu_);
+  for (Dir d : {kOut, kIn}) {
+    siit::Counters c;
+    published_[d].load(c);
+    base_[d] += c;
+    base_io_[d] += published_io_[d].load();
+    published_[d].publish({});
+    published_io_[d].publish({});
+  }
+}
+
+StatsSnapshot ClatPlane::stats() const {
+  StatsSnapshot s;
+  s.workers.resize(2);
+  s.io.resize(2);
+  std::lock_guard lock(base_mu_);
+  for (Dir d : {kOut, kIn}) {
+    published_[d].load(s.workers[d]);
+    s.workers[d] += base_[d];
+    s.io[d] = published_io_[d].load();
+    s.io[d] += base_io_[d];
+  }
+  if (started_ != std::chrono::steady_clock::time_point{})
+    s.uptime_seconds = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+  return s;
+}
+
+void ClatPlane::run(Dir d, ClatWorker& worker) {
+  const bool out = d == kOut;
+  // Incoming packets come from the packet socket, always with a virtio-net header.
+  const bool vnet = out ? p_.tun_vnet : true;
+  SplitQueue queue(out ? p_.tun_queue : p_.uplink_rx, vnet, p_.tun_queue, p_.tun_vnet, p_.tx, out ? nullptr : p_.nd);
+  IoCounters io;
+  // Outgoing UDP is not coalesced: the raw socket would only segment it again.
+  Writer writer(queue, vnet, !out && p_.tun_uso, io, d);
+  PacketPath path(worker, cfg_, vnet, writer, io);
+  PublishedIo& pub = published_io_[d];
+  pollfd pfd[2] = {{out ? p_.tun_fd : p_.rx_fd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
+  const char* name = out ? "out" : "in";
+  for (;;) {
+    if (::poll(pfd, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("{} loop: poll: {}", name, std::strerror(errno));
+      break;
+    }
+    if (pfd[1].revents) break;
+    if (!out && (pfd[0].revents & POLLERR) && !(pfd[0].revents & POLLIN)) {
+      // The uplink went down (ENETDOWN) or away: the packet socket reports it once; the daemon's
+      // watcher sees the same change on netlink and decides what follows.
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(p_.rx_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      spdlog::debug("in loop: uplink socket: {}", std::strerror(err));
+      continue;
+    }
+    if (pfd[0].revents & (POLLHUP | POLLNVAL) || (out && (pfd[0].revents & POLLERR))) {
+      spdlog::error("{} loop: {} closed", name, out ? "TUN queue" : "uplink socket");
+      break;
+    }
+    ++io.wakeups;
+    path.read_batch(queue);
+    worker.publish();
+    pub.publish(io);
+  }
+  worker.publish();
+  pub.publish(io);
+  if (!stopping_.load(std::memory_order_relaxed)) ::kill(::getpid(), SIGTERM);
+}
+
+}  // namespace sixfour::io
