@@ -1,4 +1,5 @@
-"""Reads JSON on stdin and prints every number in it as "dotted.key value", one per line."""
+"""Reads JSON on stdin and prints every number in it as "dotted.key value", one per line.
+With --strings, strings too (as they are; null as "null")."""
 import json
 import sys
 
@@ -14,6 +15,13 @@ def walk(prefix, node):
         print(prefix, int(node))
     elif isinstance(node, (int, float)):
         print(prefix, node)
+    elif STRINGS and isinstance(node, str):
+        print(prefix, node)
+    elif STRINGS and node is None:
+        print(prefix, "null")
+
+
+STRINGS = "--strings" in sys.argv[1:]
 
 
 walk("", json.load(sys.stdin))

@@ -261,9 +261,11 @@ lab_settle() {
 }
 
 # The namespaces of this prefix that exist, whether this shell created them or an earlier one.
+# Helpers that add nodes of their own (tests/lab/clat.sh) list them in LAB_MORE_NODES.
+LAB_MORE_NODES=(${LAB_MORE_NODES[@]+"${LAB_MORE_NODES[@]}"})
 lab_existing_nodes() {
   local n
-  for n in c6 gw s4 ds; do
+  for n in c6 gw s4 ds ${LAB_MORE_NODES[@]+"${LAB_MORE_NODES[@]}"}; do
     [[ -e /run/netns/$(lab_ns "$n") ]] && printf '%s\n' "$n"
   done
 }
