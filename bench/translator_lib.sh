@@ -4,6 +4,10 @@
 # after tests/lab/lab.sh with the lab up; results go into the associative array R[NAME.FIGURE].
 
 declare -A R
+# The nodes measure() runs the client in and counts the server's datagrams in (bench/clat.sh
+# measures in its own hotspot lab).
+BENCH_CLIENT=${BENCH_CLIENT:-c6}
+BENCH_SERVER=${BENCH_SERVER:-s4}
 CONN_SECONDS=${CONN_SECONDS:-3}
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -55,7 +59,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 # Datagrams that reached s4's UDP layer over either family: delivered (InDatagrams) or dropped at a
 # full socket buffer (RcvbufErrors), from /proc/net/snmp and snmp6 in s4's namespace.
 s4_udp_datagrams() {
-  lab_exec s4 awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { n += $2 + $6 }
+  lab_exec "$BENCH_SERVER" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { n += $2 + $6 }
     $1 == "Udp6InDatagrams" || $1 == "Udp6RcvbufErrors" { n += $2 }
     END { print n }' /proc/net/snmp /proc/net/snmp6
 }
@@ -69,7 +73,7 @@ gbps() { "$LAB_PY" -c 'import json,sys; print(round(json.load(sys.stdin)["end"][
 measure() {
   local name=$1 target=$2 pid=$3 depth=$4 port=${5:-5201} cport=${6-9000} j t0 t1
   [[ -n $pid ]] && t0=$(cpu_ticks "$pid")
-  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
+  j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
   R[$name.tcp]=$(gbps <<<"$j" 2>/dev/null || echo 0)
   if [[ -n $pid ]]; then
     t1=$(cpu_ticks "$pid")
@@ -80,9 +84,9 @@ print(round(($t1 - $t0) / $CLK_TCK / g, 3) if g else 'n/a')")
   else
     R[$name.cpu]=n/a
   fi
-  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -R -J) || true
+  j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -R -J) || true
   R[$name.tcp_rev]=$(gbps <<<"$j" 2>/dev/null || echo 0)
-  j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -P 4 -J) || true
+  j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -P 4 -J) || true
   R[$name.tcp4]=$(gbps <<<"$j" 2>/dev/null || echo 0)
   # The packet rate swings by 10-20 % from run to run on this 2-core machine (the sender, the
   # translator and the receiver share two CPUs): the median of UDP_ROUNDS runs, rounds listed.
@@ -96,7 +100,7 @@ print(round(($t1 - $t0) / $CLK_TCK / g, 3) if g else 'n/a')")
   [[ -n $pid ]] && u0=$(cpu_ticks "$pid")
   for ((r = 0; r < UDP_ROUNDS; r++)); do
     tx0=$(s4_udp_datagrams)
-    j=$(lab_exec c6 iperf3 -c "$target" -p "$port" -t "$DURATION" -u -b 0 -l 64 -J) || true
+    j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -u -b 0 -l 64 -J) || true
     tx1=$(s4_udp_datagrams)
     pkts=$((pkts + tx1 - tx0))
     fwd+=("$("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")")
@@ -119,14 +123,14 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
     local p
     local pr=()
     for ((r = 0; r < UDP_ROUNDS; r++)); do
-      p=$(lab_exec c6 ping -n -q -c 50 -i 0.01 "$target" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p') || true
+      p=$(lab_exec "$BENCH_CLIENT" ping -n -q -c 50 -i 0.01 "$target" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p') || true
       pr+=("${p:-0}")
     done
     R[$name.rtt]=$(median "${pr[@]}")
     if [[ -n $cport ]]; then
       local i pids=() total=0 f
       for i in 1 2 3 4; do
-        lab_exec c6 "$LAB_PY" "$LAB_DIR/conn.py" client "$target" "$cport" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
+        lab_exec "$BENCH_CLIENT" "$LAB_PY" "$LAB_DIR/conn.py" client "$target" "$cport" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
         pids+=($!)
       done
       wait "${pids[@]}" || true
@@ -156,8 +160,9 @@ print_table() {
   for n in "${names[@]}"; do printf ' %10s' "$n"; done
   printf '\n'
   local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu rtt conn cpu)
-  local -A label=([tcp]="TCP 1 flow c6->s4 Gbit/s" [tcp_rev]="TCP 1 flow s4->c6 Gbit/s"
-    [tcp4]="TCP 4 flows c6->s4 Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
+  local c=$BENCH_CLIENT s=$BENCH_SERVER
+  local -A label=([tcp]="TCP 1 flow $c->$s Gbit/s" [tcp_rev]="TCP 1 flow $s->$c Gbit/s"
+    [tcp4]="TCP 4 flows $c->$s Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
     [conn]="new TCP connections/s" [cpu]="CPU s/Gbit (translator proc)")
   label[udp]="UDP 64B recv kpps (median)"
   label[udp_fwd]="UDP 64B forwarded kpps (median)"
