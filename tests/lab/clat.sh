@@ -170,6 +170,9 @@ clat_ra_start() {
   CLAT_RA_PID=$LAB_PID_ra
 }
 
+# clat_ra_prefixes PIO...: what the next clat_ra_start advertises (ra.py --prefix values).
+clat_ra_prefixes() { CLAT_RA_PREFIXES=("$@"); }
+
 clat_ra_stop() {
   [[ -n $CLAT_RA_PID ]] || return 0
   kill -TERM "$CLAT_RA_PID" 2>/dev/null || true
@@ -399,6 +402,23 @@ clat_wait_state() {
   done
   fail "sixfour clat: status not '$want' after ${secs}s (state '$state'); last status:
 $json"
+}
+
+# clat_wait_field FIELD ERE [SECONDS]: waits until status FIELD matches ERE (the daemon follows a
+# change of the network); fails with the last value.
+clat_wait_field() {
+  local field=$1 re=$2 secs=${3:-$CLAT_WAIT} i v=
+  for ((i = 0; i < secs * 10; i++)); do
+    kill -0 "$CLAT_PID" 2>/dev/null || fail "sixfour clat exited while waiting for $field =~ /$re/"
+    v=$(clat_status "$field" 2>/dev/null) || v=
+    if [[ $v =~ $re ]]; then
+      printf 'ok: status %s = %s (matches /%s/)\n' "$field" "$v" "$re"
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "sixfour clat: status $field not matching /$re/ after ${secs}s, last '$v'; status:
+$(clat_status_json)"
 }
 
 # clat_stop: SIGTERM; the daemon must exit 0 within LAB_WAIT seconds.

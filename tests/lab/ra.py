@@ -1,11 +1,12 @@
 """Sends router advertisements (RFC 4861 §4.2) to all nodes on IFACE every INTERVAL seconds until
 killed (or COUNT times), with the options the flags ask for. For the lab only (raw ICMPv6 socket).
 
-  ra.py IFACE [--prefix P/64[,VALID[,PREFERRED]]]... [--pref64 P/N[,LIFETIME]]
+  ra.py IFACE [--prefix P/64[,VALID[,PREFERRED[,FLAGS]]]]... [--pref64 P/N[,LIFETIME]]
               [--rdnss ADDR[,LIFETIME]]... [--router-lifetime S] [--interval S] [--count N]
 
-  --prefix           Prefix Information option (RFC 4861 §4.6.2), flags L and A (SLAAC); lifetimes
-                     default 1800/1800 s; VALID 0 withdraws a prefix (renumbering)
+  --prefix           Prefix Information option (RFC 4861 §4.6.2); lifetimes default 1800/1800 s
+                     (VALID 0 withdraws a prefix: renumbering); FLAGS letters L (on-link) and A
+                     (autonomous: SLAAC), default LA; L alone: no SLAAC (a DHCPv6-style network)
   --pref64           PREF64 option (RFC 8781 §4), lifetime default 600 s (0 withdraws it)
   --rdnss            RDNSS option (RFC 8106 §5.1), lifetime default 600 s
   --router-lifetime  seconds the hosts use this router as their default router (default 1800;
@@ -28,8 +29,10 @@ def opt_prefix(arg):
     net = ipaddress.IPv6Network(parts[0])
     valid = int(parts[1]) if len(parts) > 1 else 1800
     preferred = int(parts[2]) if len(parts) > 2 else min(valid, 1800)
+    letters = parts[3].upper() if len(parts) > 3 else "LA"
+    flags = (0x80 if "L" in letters else 0) | (0x40 if "A" in letters else 0)
     # Type 3, length 4, prefix length, flags L (0x80) | A (0x40), valid, preferred, reserved.
-    return struct.pack("!BBBBIII", 3, 4, net.prefixlen, 0xC0, valid, preferred, 0) + net.network_address.packed
+    return struct.pack("!BBBBIII", 3, 4, net.prefixlen, flags, valid, preferred, 0) + net.network_address.packed
 
 
 def opt_pref64(arg):
