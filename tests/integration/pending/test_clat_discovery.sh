@@ -120,7 +120,21 @@ for dst in 10.1.2.3 192.168.1.1 172.16.0.1; do
   ((ms < 1500)) || fail "$dst: the unreachable took ${ms} ms, expected at once"
   printf 'ok: %s answered in %d ms\n' "$dst" "$ms"
 done
-udp_probe laptop 10.1.2.3 53 || true
+# IP_RECVERR: without it Linux reports only "hard" ICMP errors (port unreachable) to UDP sockets.
+lab_run laptop "$LAB_PY" -c '
+import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVERR", 11), 1)
+s.settimeout(2)
+s.connect(("10.1.2.3", 53))
+try:
+    s.send(b"x" * 10)
+    s.recv(100)
+    print("reply")
+except socket.timeout:
+    print("timeout")
+except OSError as e:
+    print("error", errno.errorcode.get(e.errno, e.errno))' || true
 assert_eq "UDP to 10.1.2.3" "error EHOSTUNREACH" "$LAB_OUT"
 assert_ge "ICMP errors the CLAT sent itself" 4 $(($(clat_stat icmp_errors_sent) - errors_before))
 clat_stop

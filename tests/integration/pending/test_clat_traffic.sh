@@ -3,8 +3,9 @@
 # IPv4 literals from the IPv6-only laptop: ping (also fragmented), traceroute -4 (the CLAT's own
 # hop is invisible, routers on the IPv6 side answer as 192.0.0.8, the last hop is the server),
 # TCP both ways over one connection with sha256, UDP (a DF=0 datagram of 4000 bytes, a zero
-# checksum), PMTUD across a 1400-byte link on the IPv4 side and on the uplink, and a default-drop
-# nft forward chain on the laptop (the CLAT needs no forwarding). Counters move.
+# checksum), PMTUD across a 1400-byte link beyond the NAT64 (ICMP translated twice) and on the
+# uplink (the CLAT's MTU), and a default-drop nft forward chain on the laptop (the CLAT needs no
+# forwarding). Counters move.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
 export SIXFOUR
@@ -72,10 +73,18 @@ lab_ok "remove the test table" laptop nft delete table inet labfw
 
 step "PMTUD: a 1400-byte link between the carrier and the server"
 lab_link_mtu carrier server 1400
+# The server advertises MSS 1460 as if its path were 1500 bytes, so the laptop's uploads are sent
+# in 1500-byte packets and must learn 1400 from the carrier's ICMP, through the NAT64 (as a Packet
+# Too Big) and the CLAT (back to a Fragmentation Needed).
+lab_exec server ip route add "${CLAT_POOL4%.*}.0/24" via "$CLAT_CARRIER4" advmss 1460
+lab_expect_rc "ping -4 -M do, 1428 bytes: too big for the 1400-byte link" 1 laptop ping -4 -n -c 1 -W 2 -M "do" -s 1400 "$CLAT_S4"
+assert_match "the laptop is told the MTU" '[Ff]rag(mentation)? needed.*mtu ?= ?1400|mtu=1400' "$LAB_OUT"
 clat_http_both "$CLAT_S4" || fail "HTTP both ways across a 1400-byte IPv4 link"
 lab_run laptop ip -4 route get "$CLAT_S4"
 assert_match "the laptop learned path MTU 1400 to the server" 'mtu 1400' "$LAB_OUT"
+lab_ok "ping -4 -M do, 1400 bytes fit" laptop ping -4 -n -c 1 -W 2 -M "do" -s 1372 "$CLAT_S4"
 lab_ok "UDP 4000 bytes DF=0 across 1400" laptop "$LAB_PY" "$LAB_HOME/udp.py" send "$CLAT_S4" "$CLAT_UDP_PORT" 4000 --df0
+lab_exec server ip route del "${CLAT_POOL4%.*}.0/24"
 lab_link_mtu carrier server 1500
 lab_exec laptop ip -4 route flush cache || true
 clat_stop
