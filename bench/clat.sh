@@ -35,8 +35,8 @@ DURATION=${DURATION:-10}
 source "$(dirname "$0")/../tests/lab/lab.sh"
 # shellcheck source=../tests/lab/clat.sh
 source "$(dirname "$0")/../tests/lab/clat.sh"
-BENCH_CLIENT=laptop
-BENCH_SERVER=server
+# shellcheck disable=SC2034 # read by translator_lib.sh's measure()
+BENCH_CLIENT=laptop BENCH_SERVER=server
 # shellcheck source=./translator_lib.sh
 source "$(dirname "$0")/translator_lib.sh"
 trap clat_lab_down EXIT
