@@ -138,6 +138,11 @@ EOF2
 # with several prefixes answers (RFC 7050 §3); the laptop's resolv.conf then names only it.
 clat_plain_dns() {
   local p base
+  if [[ -n ${LAB_PID_nsd_plain:-} ]]; then # a second call replaces the first resolver
+    kill -TERM "$LAB_PID_nsd_plain" 2>/dev/null || true
+    wait "$LAB_PID_nsd_plain" 2>/dev/null || true
+    LAB_PID_nsd_plain=
+  fi
   mkdir -p "$LAB_DIR/plain"
   {
     printf '%s\n' "\$ORIGIN ipv4only.arpa." "\$TTL 300"
