@@ -17,6 +17,7 @@
 #include "io/doctor/doctor.hpp"
 #include "io/sys/errno_text.hpp"
 #include "io/sys/fd.hpp"
+#include "io/sys/nd_useropt.hpp"
 
 namespace sixfour::io {
 
@@ -43,37 +44,21 @@ void add_seen(doctor::Pref64Report& r, const std::vector<doctor::Pref64>& found,
   }
 }
 
-// RTM_NEWNDUSEROPT (linux/rtnetlink.h): struct nduseroptmsg, then the ND options of one RA, then
-// attributes (NDUSEROPT_SRCADDR: the router). The kernel passes on RDNSS, DNSSL, captive portal
-// and PREF64 options from advertisements it accepts (accept_ra on that interface).
+// The PREF64 options of the RAs the kernel passed on (io/sys/nd_useropt.hpp).
 void on_netlink(doctor::Pref64Report& r, const uint8_t* buf, size_t size) {
   // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count keeps
   // NLMSG_OK false then instead of wrapping around.
   int len = static_cast<int>(size);
   for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
-    if (nlh->nlmsg_type != RTM_NEWNDUSEROPT) continue;
-    if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nduseroptmsg))) continue;
-    const auto* m = static_cast<const nduseroptmsg*>(NLMSG_DATA(nlh));
-    if (m->nduseropt_icmp_type != ND_ROUTER_ADVERT) continue;
-    const size_t payload = nlh->nlmsg_len - NLMSG_LENGTH(0);
-    if (sizeof(nduseroptmsg) + m->nduseropt_opts_len > payload) continue;
-    const auto* opts = reinterpret_cast<const uint8_t*>(m + 1);
+    auto ra = ra_pref64(nlh);
+    if (!ra) continue;
     std::string router;
-    // Attributes follow the options.
-    size_t off = sizeof(nduseroptmsg) + NLA_ALIGN(m->nduseropt_opts_len);
-    const auto* base = static_cast<const uint8_t*>(NLMSG_DATA(nlh));
-    while (off + sizeof(nlattr) <= payload) {
-      const auto* a = reinterpret_cast<const nlattr*>(base + off);
-      if (a->nla_len < sizeof(nlattr) || off + a->nla_len > payload) break;
-      if (a->nla_type == NDUSEROPT_SRCADDR && a->nla_len - sizeof(nlattr) == 16) {
-        char text[INET6_ADDRSTRLEN] = {};
-        ::inet_ntop(AF_INET6, base + off + sizeof(nlattr), text, sizeof text);
-        router = text;
-      }
-      off += NLA_ALIGN(a->nla_len);
+    if (ra->router) {
+      char text[INET6_ADDRSTRLEN] = {};
+      ::inet_ntop(AF_INET6, ra->router->b.data(), text, sizeof text);
+      router = text;
     }
-    add_seen(r, doctor::pref64_from_options(std::span<const uint8_t>(opts, m->nduseropt_opts_len)),
-             ifname_of(m->nduseropt_ifindex), router);
+    add_seen(r, ra->found, ifname_of(ra->ifindex), router);
   }
 }
 
