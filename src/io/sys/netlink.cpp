@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -70,8 +71,7 @@ Netlink::~Netlink() {
   if (nl_) mnl_socket_close(nl_);
 }
 
-// Sends one request with NLM_F_ACK and waits for the acknowledgement (or the error it carries).
-Status Netlink::request(void* msg, const char* what) {
+Status Netlink::request(void* msg, const char* what, std::initializer_list<int> ok_errors) {
   auto* nlh = static_cast<nlmsghdr*>(msg);
   nlh->nlmsg_flags |= NLM_F_ACK;
   nlh->nlmsg_seq = ++seq_;
@@ -82,20 +82,54 @@ Status Netlink::request(void* msg, const char* what) {
     ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
     if (n < 0) return Error{fmt::format("{}: netlink receive: {}", what, std::strerror(errno))};
     int r = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq, portid_, nullptr, nullptr);
-    if (r < 0) return Error{fmt::format("{}: {}", what, errno_text(errno))};
+    if (r < 0) {
+      const int err = errno;
+      for (int ok : ok_errors)
+        if (err == ok) return Ok{};
+      return Error{fmt::format("{}: {}", what, errno_text(err))};
+    }
+    if (r == MNL_CB_STOP) return Ok{};
+  }
+}
+
+Status Netlink::dump(uint16_t type, uint8_t family, int (*cb)(const nlmsghdr*, void*), void* data) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = ++seq_;
+  // Each request type has its own header; the family is its first octet in all three.
+  const size_t header = type == RTM_GETLINK   ? sizeof(ifinfomsg)
+                        : type == RTM_GETADDR ? sizeof(ifaddrmsg)
+                                              : sizeof(rtmsg);
+  auto* fam = static_cast<uint8_t*>(mnl_nlmsg_put_extra_header(nlh, header));
+  *fam = family;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
+    return Error{fmt::format("netlink send: {}", std::strerror(errno))};
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
+    if (n < 0) return Error{fmt::format("netlink receive: {}", std::strerror(errno))};
+    int r = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq_, portid_, cb, data);
+    if (r < 0) return Error{std::strerror(errno)};
     if (r == MNL_CB_STOP) return Ok{};
   }
 }
 
 namespace {
 
+// A request of `type` in `req`, its family header H (zeroed: mnl clears what it adds) after it.
+template <class H>
+std::pair<nlmsghdr*, H*> put_request(std::vector<char>& req, uint16_t type, uint16_t flags = NLM_F_REQUEST) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = flags;
+  return {nlh, static_cast<H*>(mnl_nlmsg_put_extra_header(nlh, sizeof(H)))};
+}
+
 // Starts a link request of `type` in `req`: AF_UNSPEC, interface `ifindex` (0: named by an
 // attribute), `up_flags` both changed and set.
 nlmsghdr* put_link_request(std::vector<char>& req, uint16_t type, int ifindex, unsigned up_flags = 0) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
-  nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  auto [nlh, ifm] = put_request<ifinfomsg>(req, type);
   ifm->ifi_family = AF_UNSPEC;
   ifm->ifi_index = ifindex;
   ifm->ifi_change = up_flags;
@@ -210,24 +244,42 @@ int route_cb(const nlmsghdr* nlh, void* data) {
 }  // namespace
 
 Result<bool> Netlink::has_specific_route(const RoutePrefix& p, int exclude_ifindex) {
-  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(req.data());
-  nlh->nlmsg_type = RTM_GETROUTE;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  nlh->nlmsg_seq = ++seq_;
-  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-  rtm->rtm_family = p.family;
-  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0)
-    return Error{fmt::format("route dump: netlink send: {}", std::strerror(errno))};
   RouteQuery q{&p, exclude_ifindex};
-  for (;;) {
-    ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
-    if (n < 0) return Error{fmt::format("route dump: netlink receive: {}", std::strerror(errno))};
-    int r = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq_, portid_, route_cb, &q);
-    if (r < 0) return Error{fmt::format("route dump: {}", std::strerror(errno))};
-    if (r == MNL_CB_STOP) break;
-  }
+  auto st = dump(RTM_GETROUTE, p.family, route_cb, &q);
+  if (!st) return Error{fmt::format("route dump: {}", st.error())};
   return q.found;
+}
+
+namespace {
+
+// An IPv4 address message: IFA_LOCAL (this host's address) and IFA_ADDRESS (the same unless a
+// point-to-point peer is named, which the CLAT never does), as `ip addr add` sends them.
+nlmsghdr* put_address4(std::vector<char>& req, uint16_t type, int ifindex, Ipv4Addr addr, uint8_t prefix_len) {
+  auto [nlh, ifa] = put_request<ifaddrmsg>(req, type);
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = prefix_len;
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = static_cast<unsigned>(ifindex);
+  mnl_attr_put(nlh, IFA_LOCAL, 4, addr.b.data());
+  mnl_attr_put(nlh, IFA_ADDRESS, 4, addr.b.data());
+  return nlh;
+}
+
+}  // namespace
+
+Status Netlink::add_address4(int ifindex, Ipv4Addr addr, uint8_t prefix_len) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = put_address4(req, RTM_NEWADDR, ifindex, addr, prefix_len);
+  nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+  return request(nlh, fmt::format("cannot add address {}/{}", addr.str(), prefix_len).c_str());
+}
+
+Status Netlink::del_address4(int ifindex, Ipv4Addr addr, uint8_t prefix_len) {
+  std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = put_address4(req, RTM_DELADDR, ifindex, addr, prefix_len);
+  // EADDRNOTAVAIL: not there; ENODEV: its device is gone, and the address with it.
+  return request(nlh, fmt::format("cannot remove address {}/{}", addr.str(), prefix_len).c_str(),
+                 {EADDRNOTAVAIL, ENODEV});
 }
 
 Status RouteSet::add(const RoutePrefix& p) {

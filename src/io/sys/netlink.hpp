@@ -1,7 +1,9 @@
-// rtnetlink through libmnl: links (index, up, MTU) and device routes ("PREFIX dev IFACE").
+// rtnetlink through libmnl: links (index, up, MTU), IPv4 addresses, device routes ("PREFIX dev
+// IFACE") and dumps.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,7 @@
 #include "common/result.hpp"
 
 struct mnl_socket;
+struct nlmsghdr;
 
 namespace sixfour::io {
 
@@ -45,9 +48,21 @@ class Netlink {
   // knows where `p` is (the default route does not count).
   Result<bool> has_specific_route(const RoutePrefix& p, int exclude_ifindex);
 
+  // `addr`/`prefix_len` on interface `ifindex` (as `ip addr add ADDR/LEN dev IFACE`). Adding one
+  // that is there already, or removing one that is gone (with its device), is not an error.
+  Status add_address4(int ifindex, Ipv4Addr addr, uint8_t prefix_len);
+  Status del_address4(int ifindex, Ipv4Addr addr, uint8_t prefix_len);
+
+  // Sends one request (a message built in `nlh`) with NLM_F_ACK and waits for the acknowledgement.
+  // The errno values in `ok_errors` count as success (EEXIST for an add, ESRCH for a removal).
+  Status request(void* nlh, const char* what, std::initializer_list<int> ok_errors = {});
+
+  // Dumps `type` (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE) of `family` (AF_UNSPEC: all), calling
+  // `cb(message, data)` for each part; `cb` returns MNL_CB_OK to go on.
+  Status dump(uint16_t type, uint8_t family, int (*cb)(const nlmsghdr*, void*), void* data);
+
  private:
   Netlink() = default;
-  Status request(void* nlh, const char* what);
 
   mnl_socket* nl_ = nullptr;
   unsigned portid_ = 0;
