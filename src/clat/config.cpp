@@ -24,7 +24,9 @@ constexpr Setting<In> kSettings[] = {
     flag("force", &In::force,
          "run even when the host has a native IPv4 default route (the CLAT's route then has a higher metric)"),
     text("tun", &In::tun, "NAME", "clat0", "TUN device name, created if absent"),
-    number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, at least 1280"),
+    number("mtu", &In::mtu, "N", "1500",
+           "largest IPv4 MTU (at least 1280): the TUN and the IPv4 route get the IPv6 path MTU minus 28, at most "
+           "this"),
     text("control", &In::control, "PATH", "/run/sixfour/clat-TUN.sock", "control socket"),
 };
 

@@ -519,8 +519,8 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   if (!ipv4_fields(pkt, c, cfg, total, id, flags_off, too_big, out)) return;
 
   uint8_t* o = out.data.data();
-  write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off, outgoing_hop(ip6[7], cfg.router_hop),
-                    f4.proto, f4);
+  write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off,
+                    outgoing_hop(ip6[7], cfg.router_hop), f4.proto, f4);
   // With payload_in_place only the transport header's fixed part (all fix_transport changes) is
   // written here; the rest stays in the input for the caller to write after it.
   size_t copy = l4len;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -49,7 +50,9 @@ SplitQueue::SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet
       nd_(nd),
       gather_(offload::kVnetHdrLen + 65536 + 4096),
       segs_(kSegBytes),
-      seglens_(kMaxSegments) {}
+      seglens_(kMaxSegments) {
+  segspans_.reserve(kMaxSegments);
+}
 
 ssize_t SplitQueue::read(std::span<uint8_t> buf) {
   for (;;) {
@@ -124,12 +127,13 @@ ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt)
       errno = EINVAL;
       return -1;
     }
-    size_t off = 0, failed = 0;
+    segspans_.clear();
+    size_t off = 0;
     for (size_t k = 0; k < n; ++k) {
-      if (!out6_.send({segs_.data() + off, seglens_[k]})) ++failed;
+      segspans_.emplace_back(segs_.data() + off, seglens_[k]);
       off += seglens_[k];
     }
-    if (failed) {
+    if (out6_.send_all(segspans_) != n) {
       errno = EIO;
       return -1;
     }
@@ -154,9 +158,64 @@ ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt)
 
 // ---- ClatWorker ------------------------------------------------------------------------------
 
+namespace {
+
+// Reassembly of ICMP messages: at most 1 MiB held per direction, for at most 3 s.
+constexpr uint32_t kReassemblyBudget = 1 << 20;
+constexpr uint32_t kReassemblyTimeoutMs = 3000;
+
+bool icmp_fragment(std::span<const uint8_t> p, uint8_t version) {
+  if (version == 4) return p.size() >= 20 && p[9] == 1 && ((p[6] & 0x3f) | p[7]) != 0;  // MF or offset
+  // A Fragment Header right after the fixed header, for ICMPv6, not atomic (RFC 8200 §4.5).
+  return version == 6 && p.size() >= 48 && p[6] == 44 && p[40] == kIcmpv6 && ((p[42] << 8 | p[43]) & 0xfff9) != 0;
+}
+
+}  // namespace
+
+ClatWorker::ClatWorker(const clat::Mapping& m, const xlat::Config& cfg, PublishedCounters& pub,
+                       std::atomic<uint32_t>* path_mtu)
+    : mapper_(m),
+      reassembler_(kReassemblyBudget, kReassemblyTimeoutMs, std::random_device{}()),
+      whole_(65536 + 64),
+      cfg_(cfg),
+      pub_(pub),
+      path_mtu_(path_mtu) {}
+
+void ClatWorker::begin_batch() {
+  now_ms_ = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+  reassembler_.expire(now_ms_);
+}
+
+bool ClatWorker::reassemble(std::span<const uint8_t>& in, uint8_t version, xlat::Output& out) {
+  size_t len = 0;
+  const auto st =
+      version == 4 ? reassembler_.add4(in, now_ms_, whole_, len) : reassembler_.add6(in, now_ms_, whole_, len);
+  if (st == nat64::Reassembler::Status::Complete) {
+    in = std::span<const uint8_t>(whole_.data(), len);
+    return true;
+  }
+  out.outcome = st == nat64::Reassembler::Status::Held ? xlat::Outcome::Held : xlat::Outcome::Drop;
+  out.reason = xlat::DropReason::FragmentedIcmp;
+  return false;
+}
+
 void ClatWorker::translate(std::span<const uint8_t> in, xlat::Output& out) {
   out.count = 0;
   const uint8_t version = in.empty() ? 0 : in[0] >> 4;
+  if (icmp_fragment(in, version) && !out.super_packet) {
+    if (version == 4)
+      ++counters_.in4;
+    else
+      ++counters_.in6;
+    if (!reassemble(in, version, out)) return siit::account(counters_, out);
+    if (version == 4)
+      xlat::ipv4_to_ipv6(in, cfg_, mapper_, out);
+    else
+      xlat::ipv6_to_ipv4(in, cfg_, mapper_, out);
+    return siit::account(counters_, out);
+  }
   if (version == 4) {
     ++counters_.in4;
     xlat::ipv4_to_ipv6(in, cfg_, mapper_, out);

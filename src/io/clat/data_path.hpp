@@ -28,6 +28,7 @@
 #include "io/dataplane/stats.hpp"
 #include "io/dataplane/tun_queue.hpp"
 #include "io/sys/fd.hpp"
+#include "nat64/fragments.hpp"
 #include "siit/translator.hpp"
 
 namespace sixfour::io {
@@ -37,6 +38,12 @@ class Ipv6Out {
  public:
   virtual ~Ipv6Out() = default;
   virtual bool send(std::span<const uint8_t> ipv6_packet) = 0;
+  // Several at once (the segments of one super-packet); returns how many went out.
+  virtual size_t send_all(std::span<const std::span<const uint8_t>> packets) {
+    size_t n = 0;
+    for (const auto& p : packets) n += send(p) ? 1 : 0;
+    return n;
+  }
 };
 
 // Neighbour discovery on the uplink: shown every incoming ICMPv6 NS/NA before translation; true if
@@ -78,25 +85,37 @@ class SplitQueue final : public TunQueue {
   std::vector<uint8_t> gather_;  // writev pieces, made contiguous
   std::vector<uint8_t> segs_;    // an IPv6 super-packet, segmented
   std::vector<uint16_t> seglens_;
+  std::vector<std::span<const uint8_t>> segspans_;
 };
 
 // One direction's translator: the RFC 7915 core with the CLAT mapping, counted as siit::Counters.
 // Incoming, it also notes the lowest MTU of Packet Too Big messages from IPv6 routers between the
 // CLAT and the PLAT (not from the PLAT prefix): the path to the PLAT itself is narrower than the
 // uplink, so the daemon lowers the IPv4 route's MTU (issue 14, item 4).
+//
+// RFC 7915 §4.2 / §5.2: a fragmented ICMP message (a large ping) cannot be translated fragment by
+// fragment, since its checksum covers the whole message (and, in ICMPv6, a pseudo-header with its
+// length). The CLAT reassembles those, translates the whole message and fragments it again; every
+// other fragment is translated as it comes (its transport header carries its length).
 class ClatWorker final : public DataPlaneWorker {
  public:
   ClatWorker(const clat::Mapping& m, const xlat::Config& cfg, PublishedCounters& pub,
-             std::atomic<uint32_t>* path_mtu = nullptr)
-      : mapper_(m), cfg_(cfg), pub_(pub), path_mtu_(path_mtu) {}
+             std::atomic<uint32_t>* path_mtu = nullptr);
+  void begin_batch() override;
   void translate(std::span<const uint8_t> in, xlat::Output& out) override;
   void publish() override { pub_.publish(counters_); }
   const siit::Counters& counters() const { return counters_; }
 
  private:
   void note_packet_too_big(std::span<const uint8_t> in);
+  // An ICMP fragment: false when it was held (or dropped) and `out` says so; true with `in` now the
+  // whole reassembled message.
+  bool reassemble(std::span<const uint8_t>& in, uint8_t version, xlat::Output& out);
 
   clat::ClatMapper mapper_;
+  nat64::Reassembler reassembler_;
+  std::vector<uint8_t> whole_;
+  uint64_t now_ms_ = 0;
   const xlat::Config cfg_;
   PublishedCounters& pub_;
   std::atomic<uint32_t>* path_mtu_;

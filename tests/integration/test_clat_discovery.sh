@@ -46,7 +46,7 @@ assert_ne "CLAT IPv6 address is not the laptop's own" "$(clat_laptop_addr "$CLAT
 lab_run laptop ip -6 addr show
 assert_no_match "the CLAT address is not on the kernel" "$clat6/" "$LAB_OUT"
 lab_run laptop ip -4 addr show dev "$CLAT_TUN"
-assert_match "192.0.0.1/29 on $CLAT_TUN" 'inet 192\.0\.0\.1/29' "$LAB_OUT"
+assert_match "192.0.0.1/32 on $CLAT_TUN (the host side only; the rest of 192.0.0.0/29 is not claimed)" 'inet 192\.0\.0\.1/32' "$LAB_OUT"
 lab_run laptop ip -4 route show default
 assert_match "IPv4 default route through $CLAT_TUN, metric 2048" "^default .*dev $CLAT_TUN.* metric 2048" "$LAB_OUT"
 assert_eq "IPv6 forwarding still off" 0 "$(lab_exec laptop sysctl -n net.ipv6.conf.all.forwarding)"
