@@ -12,6 +12,8 @@ namespace {
 using xlat::MapStatus;
 using xlat::Part;
 
+constexpr uint8_t kIcmp = 1, kIcmpv6 = 58;
+
 // A peer's IPv4 address in the PLAT prefix. RFC 6052 §3.1 (no non-global address with the
 // well-known prefix), and never one of the CLAT's own range: it stands for the host, not a peer.
 std::optional<Ipv6Addr> peer_to_v6(const Mapping& m, Ipv4Addr a) {
@@ -38,6 +40,16 @@ MapStatus ClatMapper::map_4to6(const xlat::Flow4& in, Part part, xlat::Flow6& ou
   out.dst = inner ? m_.ipv6 : *peer;
   out.sport = in.sport;
   out.dport = in.dport;
+  if (!m_.ports || part == Part::OuterOfIcmpError) return MapStatus::Ok;
+  // Shared mode: the host's port (or echo identifier) moves into the CLAT's range. A quoted packet
+  // was sent to the host: its destination port is the host's, mapped already or not at all.
+  const uint16_t host = inner ? in.dport : in.sport;
+  const auto mapped = inner ? m_.ports->find_outward(in.proto, host) : m_.ports->outward(in.proto, host);
+  if (!mapped) return MapStatus::SrcUntranslatable;
+  if (in.proto == kIcmp)
+    out.sport = out.dport = *mapped;
+  else
+    (inner ? out.dport : out.sport) = *mapped;
   return MapStatus::Ok;
 }
 
@@ -52,6 +64,16 @@ MapStatus ClatMapper::map_6to4(const xlat::Flow6& in, Part part, xlat::Flow4& ou
   out.dst = inner ? *peer : m_.ipv4;
   out.sport = in.sport;
   out.dport = in.dport;
+  if (!m_.ports || part == Part::OuterOfIcmpError) return MapStatus::Ok;
+  // Shared mode: only ports of the CLAT's range are its own; a stale one is dropped silently, like a
+  // NAT (an error back would look like the host refusing).
+  const uint8_t proto4 = in.proto == kIcmpv6 ? kIcmp : in.proto;
+  const auto host = m_.ports->inward(proto4, inner ? in.sport : in.dport);
+  if (!host) return MapStatus::SrcUntranslatable;
+  if (proto4 == kIcmp)
+    out.sport = out.dport = *host;
+  else
+    (inner ? out.sport : out.dport) = *host;
   return MapStatus::Ok;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "addr/ip.hpp"
+#include "clat/port_map.hpp"
 #include "xlat/config.hpp"
 #include "xlat/mapper.hpp"
 
@@ -18,15 +19,18 @@ struct Mapping {
   Ipv4Addr ipv4;    // the host side, in 192.0.0.0/29 (clat/address.hpp pick_ipv4)
   Ipv6Addr ipv6;    // the CLAT's IPv6 address (dedicated, or the host's in shared mode)
   Ipv6Prefix plat;  // the NAT64 prefix (clat/prefix_ladder.hpp)
+  // Shared mode (clat/port_map.hpp): ipv6 is the host's own address, and the host's ports move into
+  // the CLAT's range. nullptr in the dedicated mode (identifiers unchanged). Outlives the mapper.
+  PortMap* ports = nullptr;
 };
 
-// Stateless: transport identifiers pass unchanged. Outgoing (4->6), the source must be the host's
-// 192.0.0.x (else SrcUntranslatable, dropped); a destination the prefix cannot carry (with
-// 64:ff9b::/96, a non-global address, RFC 6052 §3.1; or 192.0.0.0/29 itself) is DstUntranslatable,
-// which gives the host an ICMP host unreachable at once. Incoming (6->4), a source outside the
-// prefix is SrcUntranslatable (dropped, no answer) except for the outer source of an ICMPv6 error,
-// which becomes 192.0.0.8 (RFC 7600), and a destination other than the CLAT's address is
-// DstUntranslatable. In a quoted inner packet the roles of source and destination swap.
+// Stateless in the dedicated mode: transport identifiers pass unchanged (shared mode: see Mapping). Outgoing (4->6),
+// the source must be the host's 192.0.0.x (else SrcUntranslatable, dropped); a destination the prefix cannot carry
+// (with 64:ff9b::/96, a non-global address, RFC 6052 §3.1; or 192.0.0.0/29 itself) is DstUntranslatable, which gives
+// the host an ICMP host unreachable at once. Incoming (6->4), a source outside the prefix is SrcUntranslatable
+// (dropped, no answer) except for the outer source of an ICMPv6 error, which becomes 192.0.0.8 (RFC 7600), and a
+// destination other than the CLAT's address is DstUntranslatable. In a quoted inner packet the roles of source and
+// destination swap.
 class ClatMapper final : public xlat::Mapper {
  public:
   explicit ClatMapper(const Mapping& m) : m_(m) {}

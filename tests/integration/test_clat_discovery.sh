@@ -10,10 +10,7 @@
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
 export SIXFOUR
-# tests/lab, from tests/integration/ (or from tests/integration/pending/ while these tests wait for
-# the daemon).
 LAB_LIB=$(dirname "$0")/../lab
-[[ -f $LAB_LIB/lab.sh ]] || LAB_LIB=$(dirname "$0")/../../lab
 # shellcheck source=../lab/lab.sh
 source "$LAB_LIB/lab.sh"
 # shellcheck source=../lab/nat64.sh

@@ -17,6 +17,7 @@
 
 #include "addr/rfc6052.hpp"
 #include "io/clat/probe.hpp"
+#include "io/gateway/host.hpp"
 #include "io/sys/rfc7050_lookup.hpp"
 
 namespace sixfour::io {
@@ -120,13 +121,16 @@ class TxOut final : public Ipv6Out {
 }  // namespace
 
 struct ClatDaemon::Active {
-  Active(UplinkRx r, UplinkTx t, SolicitedNodeGroup g, const Ipv6Addr& v6, const clat::Mac& mac)
-      : rx(std::move(r)), tx(std::move(t)), group(std::move(g)), nd(v6, mac, tx), out(tx) {}
+  Active(UplinkRx r, UplinkTx t, const Ipv6Addr& v6, const clat::Mac& mac)
+      : rx(std::move(r)), tx(std::move(t)), nd(v6, mac, tx), out(tx) {}
   UplinkRx rx;
   UplinkTx tx;
-  SolicitedNodeGroup group;
-  NdResponder nd;
+  std::optional<SolicitedNodeGroup> group;  // dedicated mode
+  NdResponder nd;                           // dedicated mode: answers for the CLAT's address
   TxOut out;
+  std::unique_ptr<clat::PortMap> ports;  // shared mode
+  ReservedPorts reserved;                // shared mode
+  bool nft_applied = false;              // shared mode
   std::string uplink;
   int ifindex = 0;
   unsigned uplink_mtu = 1500;
@@ -179,6 +183,9 @@ Status ClatDaemon::start() {
   auto snap = read_host(nl_);
   if (!snap) return Error{snap.error()};
   host_ = std::move(snap).value();
+  // A table of ours still there: a run in the shared mode ended without cleaning up (kill -9). Its
+  // reserved ports are then ours to free as well.
+  stale_shared_ = static_cast<bool>(nft_run(clat::nft_shared_delete(cfg_.tun)));
   auto ev = HostEvents::open();
   if (!ev) return Error{ev.error()};
   events_.emplace(std::move(ev).value());
@@ -267,8 +274,7 @@ clat::Facts ClatDaemon::facts(const clat::UplinkView& up, std::optional<clat::Mo
   f.uplink_up = up.up;
   if (auto m = clat::choose_mode(up.addresses, dedicated_failed_)) {
     mode = *m;
-    // The shared mode needs the port-range NAT66 (docs/clat.md), which is not built yet.
-    if (m->mode == clat::AddressMode::Dedicated) f.uplink_prefix = m->prefix;
+    f.uplink_prefix = m->prefix;
   }
   f.native_ipv4_metric = clat::native_ipv4_default_metric(host_, tun_ifindex_);
   f.nat64_prefix = ladder_.choose(Clock::now()).prefix;
@@ -299,8 +305,6 @@ void ClatDaemon::reconcile() {
   std::lock_guard lock(mu_);
   status_.state = clat::name(life_.decision().state);
   status_.reason = life_.decision().reason;
-  if (mode && mode->mode == clat::AddressMode::SharedHostAddress && !life_.decision().active())
-    status_.reason = "only a shared address (" + mode->reason + "); the shared mode is not built yet";
   status_.address_mode = mode ? std::string(clat::name(mode->mode)) : "";
   status_.address_mode_reason = mode ? mode->reason : "";
   publish_status(up);
@@ -357,32 +361,60 @@ Status ClatDaemon::activate(const clat::UplinkView& up) {
   auto mode = clat::choose_mode(up.addresses, dedicated_failed_);
   if (!mode) return Error{mode.error()};
   if (!up.mac) return Error{fmt::format("uplink {} has no link-layer address", up.name)};
-  auto v6 = dedicated_address(up, mode->prefix);
-  if (!v6) return Error{v6.error()};
+  const bool shared = mode->mode == clat::AddressMode::SharedHostAddress;
+  Ipv6Addr v6 = mode->prefix.addr;  // shared: the host's own address (a /128)
+  if (!shared) {
+    auto a = dedicated_address(up, mode->prefix);
+    if (!a) return Error{a.error()};
+    v6 = *a;
+  }
   auto v4 = clat::pick_ipv4(clat::ipv4_in_use(host_, tun_ifindex_));
   if (!v4) return Error{v4.error()};
-  auto rx_opened = UplinkRx::open(up.ifindex);
-  if (!rx_opened) return Error{rx_opened.error()};
-  UplinkRx rx = std::move(rx_opened).value();
-  if (auto st = rx.set_address(*v6); !st) return st;
+  auto rx = UplinkRx::open(up.ifindex);
+  if (!rx) return Error{rx.error()};
   auto tx = UplinkTx::open(up.ifindex);
   if (!tx) return Error{tx.error()};
-  auto group = SolicitedNodeGroup::join(up.ifindex, *v6);
-  if (!group) return Error{group.error()};
-  auto act = std::make_unique<Active>(std::move(rx), std::move(tx).value(), std::move(group).value(), *v6, *up.mac);
-  act->uplink = up.name;
-  act->ifindex = up.ifindex;
-  act->uplink_mtu = up.mtu ? up.mtu : 1500;
-  act->mapping = {*v4, *v6, *ladder_.choose(Clock::now()).prefix};
-  act->mode = mode->mode;
-  act->mode_reason = mode->reason;
-  act->mtu = ipv4_mtu(act->uplink_mtu, cfg_.mtu);
-  active_ = std::move(act);
+  active_ = std::make_unique<Active>(std::move(rx).value(), std::move(tx).value(), v6, *up.mac);
+  Active& a = *active_;
+  a.uplink = up.name;
+  a.ifindex = up.ifindex;
+  a.uplink_mtu = up.mtu ? up.mtu : 1500;
+  a.mapping = {*v4, v6, *ladder_.choose(Clock::now()).prefix};
+  a.mode = mode->mode;
+  a.mode_reason = mode->reason;
+  a.mtu = ipv4_mtu(a.uplink_mtu, cfg_.mtu);
+  if (auto st = shared ? share_host_address() : own_address(); !st) return st;
   if (auto st = nl_.add_address4(tun_ifindex_, *v4, 32); !st) return st;
-  active_->address_added = true;
-  if (auto st = nl_.set_mtu(tun_ifindex_, active_->mtu); !st) return st;
+  a.address_added = true;
+  if (auto st = nl_.set_mtu(tun_ifindex_, a.mtu); !st) return st;
   if (auto st = start_plane(); !st) return st;
   return install_route();
+}
+
+// Dedicated mode: the packet socket takes the CLAT's address, and its solicited-node group is joined
+// so that neighbour solicitations for it arrive (answered by the NdResponder).
+Status ClatDaemon::own_address() {
+  Active& a = *active_;
+  if (auto st = a.rx.set_address(a.mapping.ipv6); !st) return st;
+  auto group = SolicitedNodeGroup::join(a.ifindex, a.mapping.ipv6);
+  if (!group) return Error{group.error()};
+  a.group.emplace(std::move(group).value());
+  return Ok{};
+}
+
+// Shared mode (clat/port_map.hpp): the host's ports move into the CLAT's range, which the kernel
+// never uses itself (reserved) and never sees (sixfour's nftables table drops it before the stack).
+Status ClatDaemon::share_host_address() {
+  Active& a = *active_;
+  const clat::PortRange range;
+  a.ports = std::make_unique<clat::PortMap>(range);
+  a.mapping.ports = a.ports.get();
+  if (auto st = a.reserved.reserve(range.first, range.last(), stale_shared_); !st) return st;
+  stale_shared_ = false;
+  if (auto st = nft_run(clat::nft_shared_apply(cfg_.tun, a.mapping.ipv6, range)); !st)
+    return Error{"nftables: " + st.error()};
+  a.nft_applied = true;
+  return a.rx.set_shared(a.mapping.ipv6, range.first, range.last());
 }
 
 // (Re)starts the data path with the current mapping and MTUs; the plane is made once per
@@ -440,6 +472,8 @@ void ClatDaemon::deactivate() {
   }
   if (!active_) return;
   if (active_->route_added) (void)del_default_route4(nl_, tun_ifindex_, active_->metric);
+  if (active_->nft_applied) (void)nft_run(clat::nft_shared_delete(cfg_.tun));
+  active_->reserved.release();
   if (active_->address_added) (void)nl_.del_address4(tun_ifindex_, active_->mapping.ipv4, 32);
   active_.reset();
 }

@@ -27,6 +27,7 @@
 #include "common/result.hpp"
 #include "io/clat/data_path.hpp"
 #include "io/clat/host_watch.hpp"
+#include "io/clat/reserved_ports.hpp"
 #include "io/clat/uplink.hpp"
 #include "io/sys/fd.hpp"
 #include "io/sys/netlink.hpp"
@@ -82,6 +83,8 @@ class ClatDaemon {
   void apply(clat::Action a, const clat::UplinkView& up);
   Status activate(const clat::UplinkView& up);
   void deactivate();
+  Status own_address();
+  Status share_host_address();
   Status start_plane();
   Status install_route();
   void update_path_mtu();
@@ -103,6 +106,7 @@ class ClatDaemon {
   std::string last_uplink_;
   std::optional<Ipv6Prefix> last_slash64_;
   bool dedicated_failed_ = false;
+  bool stale_shared_ = false;  // a crashed shared-mode run's nftables table was found at start
   clat::Clock::time_point next_rfc7050_{};
   clat::Clock::time_point next_rs_{};
   clat::Clock::time_point forget_probes_at_{};

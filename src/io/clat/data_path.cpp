@@ -204,6 +204,7 @@ bool ClatWorker::reassemble(std::span<const uint8_t>& in, uint8_t version, xlat:
 void ClatWorker::translate(std::span<const uint8_t> in, xlat::Output& out) {
   out.count = 0;
   const uint8_t version = in.empty() ? 0 : in[0] >> 4;
+  if (version == 6 && mapper_.mapping().ports) return translate_shared6(in, out);
   if (icmp_fragment(in, version) && !out.super_packet) {
     if (version == 4)
       ++counters_.in4;
@@ -227,6 +228,23 @@ void ClatWorker::translate(std::span<const uint8_t> in, xlat::Output& out) {
     out.outcome = xlat::Outcome::Drop;
     out.reason = xlat::DropReason::Malformed;
   }
+  siit::account(counters_, out);
+}
+
+// Shared mode, incoming: the packet went to the host's own address, and is the CLAT's only by port
+// (clat/port_map.hpp). A fragment carries no port: the datagram is reassembled first. Anything that
+// is not the CLAT's is the host's business, dropped here without a word.
+void ClatWorker::translate_shared6(std::span<const uint8_t> in, xlat::Output& out) {
+  ++counters_.in6;
+  const bool fragment = in.size() >= 48 && in[6] == 44 && ((in[42] << 8 | in[43]) & 0xfff9) != 0;
+  if (fragment && !reassemble(in, 6, out)) return siit::account(counters_, out);
+  if (!clat::shared_owns(in, mapper_.mapping().ports->range())) {
+    out.outcome = xlat::Outcome::Drop;
+    out.reason = xlat::DropReason::DstUntranslatable;
+    return siit::account(counters_, out);
+  }
+  if (path_mtu_) note_packet_too_big(in);
+  xlat::ipv6_to_ipv4(in, cfg_, mapper_, out);
   siit::account(counters_, out);
 }
 

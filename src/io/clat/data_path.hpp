@@ -108,6 +108,7 @@ class ClatWorker final : public DataPlaneWorker {
 
  private:
   void note_packet_too_big(std::span<const uint8_t> in);
+  void translate_shared6(std::span<const uint8_t> in, xlat::Output& out);
   // An ICMP fragment: false when it was held (or dropped) and `out` says so; true with `in` now the
   // whole reassembled message.
   bool reassemble(std::span<const uint8_t>& in, uint8_t version, xlat::Output& out);

@@ -148,6 +148,41 @@ Status UplinkRx::set_address(const Ipv6Addr& a) {
   return attach_filter(fd_.get(), code, sizeof code / sizeof code[0], ifindex_);
 }
 
+Status UplinkRx::set_shared(const Ipv6Addr& host, uint16_t first, uint16_t last) {
+  // To the host's own address only: TCP/UDP to a port of the CLAT's range, an Echo Reply with an
+  // identifier in it, any ICMPv6 error and any fragment (those the data path checks after reassembly,
+  // clat/port_map.hpp shared_owns). No neighbour discovery: the kernel answers for its own address.
+  const auto o = static_cast<uint32_t>(l2_);
+  const uint8_t* b = host.b.data();
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 24),                  // 0: destination, 4 words
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b), 0, 21),       // 1
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 28),                  // 2
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 4), 0, 19),   // 3
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 32),                  // 4
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 8), 0, 17),   // 5
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 36),                  // 6
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 12), 0, 15),  // 7
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 6),                   // 8: next header
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 44, 12, 0),              // 9: fragment -> accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0),                // 10: TCP -> 13
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 1, 0),               // 11: UDP -> 13
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 3, 10),              // 12: ICMPv6 -> 16, else drop
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 42),                  // 13: destination port
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 8),            // 14
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 7, 6),             // 15: in range -> accept
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 40),                  // 16: ICMPv6 type
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 128, 0, 4),              // 17: an error -> accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 129, 0, 4),              // 18: Echo Reply, else drop
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 44),                  // 19: identifier
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 2),            // 20
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 1, 0),             // 21: in range -> accept
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),                      // 22: accept, whole packet
+      BPF_STMT(BPF_RET | BPF_K, 0),                                // 23: drop
+  };
+  return attach_filter(fd_.get(), code, sizeof code / sizeof code[0], ifindex_);
+}
+
 ssize_t UplinkRx::read(std::span<uint8_t> buf) {
   constexpr size_t kVnet = xlat::offload::kVnetHdrLen;
   if (l2_ == 0) return ::recv(fd_.get(), buf.data(), buf.size(), 0);

@@ -33,6 +33,10 @@ class UplinkRx final : public TunQueue {
   // sent to its solicited-node group or to all nodes. A classic BPF filter in the kernel, so the
   // host's own traffic never wakes the CLAT.
   Status set_address(const Ipv6Addr& a);
+  // The shared-address mode (clat/port_map.hpp): packets to the host's own address `host` that may
+  // be the CLAT's, by port (`first`..`last`), plus ICMPv6 errors and fragments to check after
+  // reassembly. No neighbour discovery.
+  Status set_shared(const Ipv6Addr& host, uint16_t first, uint16_t last);
 
   int fd() const { return fd_.get(); }
   ssize_t read(std::span<uint8_t> buf) override;

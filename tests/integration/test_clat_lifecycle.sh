@@ -10,10 +10,7 @@
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
 export SIXFOUR
-# tests/lab, from tests/integration/ (or from tests/integration/pending/ while these tests wait for
-# the daemon).
 LAB_LIB=$(dirname "$0")/../lab
-[[ -f $LAB_LIB/lab.sh ]] || LAB_LIB=$(dirname "$0")/../../lab
 # shellcheck source=../lab/lab.sh
 source "$LAB_LIB/lab.sh"
 # shellcheck source=../lab/nat64.sh
@@ -95,9 +92,25 @@ assert_eq "address_mode" shared "$(clat_status address_mode)"
 assert_eq "CLAT IPv6 address = the laptop's /128" 2001:db8:7::100 "$(clat_status ipv6)"
 ping4_ok "shared mode"
 clat_http_both "$CLAT_S4" || fail "HTTP both ways in shared mode"
+lab_ok "UDP 4000 bytes, DF=0 (fragments to the shared address)" laptop "$LAB_PY" "$LAB_HOME/udp.py" send "$CLAT_S4" "$CLAT_UDP_PORT" 4000 --df0
+assert_match "echoed whole" 'sent=4000 recv=4000 match=yes' "$LAB_OUT"
+assert_eq "the CLAT's ports are reserved from the kernel" 61000-65535 \
+  "$(lab_exec laptop sysctl -n net.ipv4.ip_local_reserved_ports)"
+lab_run laptop nft list table inet sixfour_clat0
+assert_match "sixfour's table drops the CLAT's ports before the kernel's stack" 'tcp dport 61000-65535 drop' "$LAB_OUT"
 lab_ok "the laptop's own IPv6 HTTP meanwhile" laptop curl -6 -sS --max-time 10 -o "$LAB_DIR/own.bin" "http://[$CLAT_S4_AS6]/big.bin"
 assert_eq "sha256 of the laptop's own download" "$(sha256sum <"$LAB_DIR/www/big.bin")" "$(sha256sum <"$LAB_DIR/own.bin")"
 lab_ok "the laptop's own UDP meanwhile" laptop "$LAB_PY" "$LAB_HOME/udp.py" send "$CLAT_S4_AS6" "$CLAT_UDP_PORT" 1000
 clat_stop
 clat_leftovers
+assert_eq "reserved ports given back" "" "$(lab_exec laptop sysctl -n net.ipv4.ip_local_reserved_ports)"
+
+step "shared mode, kill -9, restart, SIGTERM: the reserved ports and the table go too"
+clat_start
+clat_kill9
+clat_start
+ping4_ok "shared mode after a crash"
+clat_stop
+clat_leftovers
+assert_eq "reserved ports given back after the crash" "" "$(lab_exec laptop sysctl -n net.ipv4.ip_local_reserved_ports)"
 echo "PASS"
