@@ -23,7 +23,7 @@ constexpr Setting<In> kSettings[] = {
          "used"),
     flag("force", &In::force,
          "run even when the host has a native IPv4 default route (the CLAT's route then has a higher metric)"),
-    text("tun", &In::tun, "NAME", "clat0", "TUN device name, created if absent"),
+    text("tun", &In::tun, "NAME", "clat0", "TUN device name; it must not exist yet (a second CLAT is refused)"),
     number("mtu", &In::mtu, "N", "1500",
            "largest IPv4 MTU (at least 1280): the TUN and the IPv4 route get the IPv6 path MTU minus 28, at most "
            "this"),

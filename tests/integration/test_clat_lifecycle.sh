@@ -81,6 +81,19 @@ ping4_ok "after the restart"
 clat_stop
 clat_leftovers
 
+step "--force beside native IPv4: the CLAT's route sits behind the native one"
+clat_native4_up
+clat_start_bg --force
+clat_wait_state active-behind-native
+lab_run laptop ip -4 route show default
+assert_match "the CLAT's default route, metric 2048 (above the native 100)" 'default dev clat0 .*metric 2048' "$LAB_OUT"
+assert_match "the native default route stays" 'default via 203\.0\.113\.1 dev eth-carrier' "$LAB_OUT"
+lab_run laptop ip -4 route get "$CLAT_S4"
+assert_match "IPv4 still goes natively" 'dev eth-carrier src 203\.0\.113\.2' "$LAB_OUT"
+clat_stop
+clat_native4_down
+clat_leftovers
+
 step "a DHCPv6-style /128 and no SLAAC /64: shared mode"
 clat_ra_prefixes "$CLAT_NET6_B,1800,1800,L" # on-link only: no SLAAC
 clat_ra_start --pref64 "$CLAT_PREFIX"
