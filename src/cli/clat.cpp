@@ -56,8 +56,7 @@ std::string text(const nlohmann::json& j, const char* key) {
 std::string format_status(const nlohmann::json& j) {
   std::string out = fmt::format("state:        {} ({})\n", text(j, "state"), text(j, "reason"));
   out += fmt::format("uplink:       {} (MTU {})\n", text(j, "uplink"), text(j, "uplink_mtu"));
-  out += fmt::format("NAT64 prefix: {} from {} ({})\n", text(j, "prefix"), text(j, "prefix_source"),
-                     text(j, "prefix_status"));
+  out += fmt::format("NAT64 prefix: {}\n", text(j, "prefix_status"));
   out += fmt::format("address mode: {} ({})\n", text(j, "address_mode"), text(j, "address_mode_reason"));
   out += fmt::format("addresses:    IPv4 {} <-> IPv6 {}\n", text(j, "ipv4"), text(j, "ipv6"));
   out +=
