@@ -102,4 +102,21 @@ clat_http_both "$CLAT_S4" || fail "HTTP both ways across a 1400-byte uplink"
 lab_ok "UDP 4000 bytes DF=0 across a 1400 uplink" laptop "$LAB_PY" "$LAB_HOME/udp.py" send "$CLAT_S4" "$CLAT_UDP_PORT" 4000 --df0
 clat_stop
 clat_leftovers
+lab_link_mtu laptop carrier 1500
+
+step "a narrower IPv6 path to the NAT64 (the carrier's TUN at 1400): Packet Too Big lowers the route MTU"
+clat_start
+assert_eq "status mtu before" 1472 "$(clat_status mtu)"
+lab_exec carrier ip link set dev nat64a mtu 1400
+# 1472 bytes of IPv4 make 1492 of IPv6: the carrier, an IPv6 router between the CLAT and the NAT64,
+# answers Packet Too Big (MTU 1400) to the CLAT's address. The host hears Fragmentation Needed for
+# this destination, and the CLAT lowers its route for every destination: 1400 - 28.
+lab_run laptop ping -4 -n -c 1 -W 2 -M "do" -s 1444 "$CLAT_S4" || true
+clat_wait_field mtu '^1372$'
+lab_run laptop ip -4 route show default
+assert_match "the IPv4 default route follows" "dev $CLAT_TUN .*mtu 1372 advmss 1332" "$LAB_OUT"
+lab_ok "ping -4 -M do, 1372-byte packets fit now" laptop ping -4 -n -c 1 -W 2 -M "do" -s 1344 "$CLAT_S4"
+clat_http_both "$CLAT_S4" || fail "HTTP both ways across the narrower path"
+clat_stop
+clat_leftovers
 echo "PASS"

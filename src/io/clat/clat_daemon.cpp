@@ -457,6 +457,7 @@ void ClatDaemon::update_path_mtu() {
   spdlog::info("Packet Too Big from the path to the PLAT: MTU {} (IPv4 route MTU {} -> {})", ptb, active_->mtu, mtu);
   active_->uplink_mtu = ptb;
   active_->mtu = mtu;
+  if (auto st = nl_.set_mtu(tun_ifindex_, mtu); !st) spdlog::warn("TUN MTU: {}", st.error());
   if (auto st = install_route(); !st) spdlog::warn("route MTU: {}", st.error());
   if (auto st = start_plane(); !st) spdlog::warn("data path: {}", st.error());
 }
