@@ -235,8 +235,19 @@ void ClatDaemon::tick(bool host_changed) {
       spdlog::warn("reading the host: {}", s.error());
   }
   refresh_prefixes();
+  check_conflict();
   reconcile();
   update_path_mtu();
+}
+
+// RFC 4862 §5.4.4 after the fact: another node advertises the CLAT's dedicated address. The CLAT
+// gives it up; the next activation's duplicate address detection moves on to another one.
+void ClatDaemon::check_conflict() {
+  if (!active_ || active_->nd.conflicts.load(std::memory_order_relaxed) == 0) return;
+  const std::string addr = active_->mapping.ipv6.str();
+  spdlog::warn("another node advertises {}: giving it up", addr);
+  deactivate();
+  life_.abandon(fmt::format("address conflict on {}: taking another", addr));
 }
 
 // The discovery ladder's inputs that take time (issue 14, item 2): a Router Solicitation so that

@@ -79,6 +79,7 @@ class ClatDaemon {
   void run();
   void tick(bool host_changed);
   void refresh_prefixes();
+  void check_conflict();
   void reconcile();
   void apply(clat::Action a, const clat::UplinkView& up);
   Status activate(const clat::UplinkView& up);
