@@ -78,6 +78,61 @@ Json json_probe(const Probe& p) {
   return j;
 }
 
+// The CLAT object: presence and evidence, then what carries IPv4 and who runs it.
+Json json_clat(const Report& r) {
+  Json j = {{"present", !r.clat_evidence.empty() || r.clat.has_value()}, {"evidence", r.clat_evidence}};
+  if (!r.clat) return j;
+  const ClatReport& c = *r.clat;
+  const Probe* v4 = r.probe("ipv4_literal");
+  j["interface"] = c.interface;
+  j["ipv4"] = jnull_or(c.ipv4);
+  j["default_route"] = c.default_route;
+  j["sixfour"] = c.sixfour;
+  j["control"] = jnull_or(c.control);
+  if (c.sixfour)
+    j["status"] = {{"state", c.state},
+                   {"reason", c.reason},
+                   {"prefix", c.prefix},
+                   {"prefix_source", c.prefix_source},
+                   {"address_mode", c.address_mode},
+                   {"ipv6", c.ipv6},
+                   {"mtu", c.mtu}};
+  j["ipv4_literal"] = {{"grade", v4 ? grade_name(v4->grade) : "skipped"},
+                       {"via_clat", via_clat(c, v4)},
+                       {"local", v4 ? jnull_or(v4->local) : Json(nullptr)}};
+  return j;
+}
+
+std::string text_clat(const Report& r) {
+  std::string s = "CLAT (464XLAT)\n";
+  if (r.clat_evidence.empty() && !r.clat) s += "  none: no 192.0.0.0/29 address, no clat*/v4-* interface\n";
+  for (const std::string& e : r.clat_evidence) s += fmt::format("  {}\n", e);
+  if (!r.clat) return s;
+  const ClatReport& c = *r.clat;
+  const std::string route = c.default_route ? "carries the IPv4 default route" : "no IPv4 default route through it";
+  if (c.sixfour) {
+    s += fmt::format("  sixfour clat on {} ({}; control {}): {} ({})\n", c.interface, route, c.control, c.state,
+                     c.reason);
+    s += fmt::format("    NAT64 prefix {} from {}; address mode {}: IPv4 {} <-> IPv6 {}; MTU {}\n",
+                     c.prefix.empty() ? "-" : c.prefix, c.prefix_source.empty() ? "-" : c.prefix_source,
+                     c.address_mode.empty() ? "-" : c.address_mode, c.ipv4.empty() ? "-" : c.ipv4,
+                     c.ipv6.empty() ? "-" : c.ipv6, c.mtu);
+  } else {
+    s += fmt::format("  a CLAT on {} ({}); not a sixfour clat (no control socket answered)\n", c.interface, route);
+  }
+  if (r.offline) return s;
+  const Probe* v4 = r.probe("ipv4_literal");
+  if (!v4 || v4->grade == Grade::skipped)
+    s += "    IPv4 literal probe: skipped\n";
+  else if (via_clat(c, v4))
+    s += fmt::format("    IPv4 literal {}: {} through the CLAT (from {})\n", v4->target, grade_name(v4->grade),
+                     v4->local);
+  else
+    s += fmt::format("    IPv4 literal {}: {}, not through the CLAT{}\n", v4->target, grade_name(v4->grade),
+                     v4->local.empty() ? "" : fmt::format(" (from {})", v4->local));
+  return s;
+}
+
 }  // namespace
 
 std::string render_json(const Report& r) {
@@ -93,7 +148,7 @@ std::string render_json(const Report& r) {
   Json& resolvers = j["resolvers"] = Json::array();
   for (const Resolver& x : r.resolvers)
     resolvers.push_back({{"address", x.address}, {"port", x.port}, {"source", x.source}});
-  j["clat"] = {{"present", !r.clat_evidence.empty()}, {"evidence", r.clat_evidence}};
+  j["clat"] = json_clat(r);
   j["nat64"] = json_nat64(r);
   Json& probes = j["probes"] = Json::array();
   for (const Probe& p : r.probes) probes.push_back(json_probe(p));
@@ -124,9 +179,7 @@ std::string render_text(const Report& r) {
   s += "DNS resolvers\n";
   for (const Resolver& x : r.resolvers) s += fmt::format("  {} port {} ({})\n", x.address, x.port, x.source);
   if (r.resolvers.empty()) s += "  none found\n";
-  s += "CLAT (464XLAT)\n";
-  if (r.clat_evidence.empty()) s += "  none: no 192.0.0.0/29 address, no clat*/v4-* interface\n";
-  for (const std::string& e : r.clat_evidence) s += fmt::format("  {}\n", e);
+  s += text_clat(r);
 
   s += "NAT64 prefix discovery\n";
   if (r.offline) s += "  RFC 7050: skipped (--offline)\n";

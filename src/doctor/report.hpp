@@ -88,7 +88,34 @@ struct Probe {
   std::string detail;     // "connected to ...", "timeout", "network unreachable", why skipped
   std::string connected;  // the address the TCP connect reached, if any
   std::optional<NameInfo> name;
+  std::string local;  // the connection's own address (the interface it left by): CLAT report only
 };
+
+// A CLAT on the host (464XLAT, RFC 6877): the interface of an IPv4 default route that holds an
+// address of 192.0.0.0/29 (RFC 7335), whoever runs it (sixfour clat, clatd, NetworkManager), or a
+// `sixfour clat` that answered on its control socket (then even while it is inactive).
+struct ClatReport {
+  std::string interface;
+  std::string ipv4;            // its 192.0.0.0/29 address
+  bool default_route = false;  // it carries the IPv4 default route with the lowest metric
+  bool sixfour = false;        // a `sixfour clat` answered `status` for this interface
+  std::string control;         // the socket that answered
+  // From `sixfour clat status` (empty for another CLAT):
+  std::string state, reason, prefix, prefix_source, address_mode, ipv6;
+  unsigned mtu = 0;
+};
+
+// The CLAT the routes show: the IPv4 default route with the lowest metric whose interface holds a
+// 192.0.0.0/29 address. nullopt when there is none.
+std::optional<ClatReport> find_clat(const std::vector<Interface>& ifs, const std::vector<DefaultRoute>& routes);
+
+// Reads a `sixfour clat status` reply into `c` (a sixfour CLAT's status JSON: state, tun, prefix...).
+// False, `c` untouched, when the reply is not one, or is about another TUN than c.interface (when
+// that is set).
+bool read_clat_status(ClatReport& c, std::string_view reply, const std::string& control);
+
+// Whether the IPv4 literal probe went through the CLAT: it left from the CLAT's IPv4 address.
+bool via_clat(const ClatReport& c, const Probe* ipv4_literal);
 
 struct Verdict {
   std::string id;
@@ -105,6 +132,7 @@ struct Report {
   std::vector<DefaultRoute> routes;
   std::vector<Resolver> resolvers;
   std::vector<std::string> clat_evidence;  // "interface clat4", "address 192.0.0.4 on v4-wlan0"
+  std::optional<ClatReport> clat;          // the CLAT that carries IPv4, or a sixfour clat that runs
   std::vector<Rfc7050Query> rfc7050;
   Pref64Report pref64;
   std::vector<Probe> probes;

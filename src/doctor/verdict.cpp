@@ -123,10 +123,16 @@ Verdict decide_offline(const Report& r) {
               "the link, the addresses and the default routes.");
 }
 
-}  // namespace
+// Which CLAT carries IPv4, for the 464XLAT sentence: "" when the report does not know.
+std::string clat_words(const Report& r) {
+  if (!r.clat) return "";
+  const ClatReport& c = *r.clat;
+  if (!c.sixfour) return fmt::format(" (on {})", c.interface);
+  return fmt::format(" (sixfour clat on {}, NAT64 prefix {} from {})", c.interface, c.prefix.empty() ? "-" : c.prefix,
+                     c.prefix_source.empty() ? "-" : c.prefix_source);
+}
 
-Verdict decide(const Report& r) {
-  if (r.offline) return decide_offline(r);
+Verdict decide_probed(const Report& r) {
   const bool v4 = probe_works(r, "ipv4_literal");
   const bool v6 = probe_works(r, "ipv6_literal");
   bool names_resolve = false;
@@ -147,8 +153,9 @@ Verdict decide(const Report& r) {
   if (v4 && v6) {
     if (ipv4_via_clat(r))
       return make("ipv6_only_464xlat", 14,
-                  "IPv6-only network with 464XLAT: IPv4 literals work through the CLAT and names "
-                  "through DNS64/NAT64; nothing to fix.");
+                  fmt::format("IPv6-only network with 464XLAT: IPv4 literals work through the CLAT{} and names "
+                              "through DNS64/NAT64; nothing to fix.",
+                              clat_words(r)));
     return make("dual_stack", 0, "IPv4 and IPv6 both working.");
   }
   if (v4) {
@@ -184,6 +191,20 @@ Verdict decide(const Report& r) {
   return make("no_connectivity", 13,
               "No connectivity: neither IPv4 nor IPv6 reaches the probe targets; check the link, the "
               "addresses and the default routes.");
+}
+
+}  // namespace
+
+Verdict decide(const Report& r) {
+  if (r.offline) return decide_offline(r);
+  Verdict v = decide_probed(r);
+  // IPv6-only, IPv4 literals failing, while a sixfour clat runs: say where to look.
+  if (r.clat && r.clat->sixfour && v.exit_code != 14 && v.id.starts_with("ipv6_only"))
+    v.sentence += fmt::format(
+        " A sixfour clat runs on {} but IPv4 does not work through it ({}: {}); see `sixfour "
+        "clat status`.",
+        r.clat->interface, r.clat->state, r.clat->reason);
+  return v;
 }
 
 }  // namespace sixfour::doctor

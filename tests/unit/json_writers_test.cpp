@@ -32,7 +32,7 @@ Report fixed_report() {
   r.pref64.status = "visible";
   r.pref64.how = "sent a \"Router Solicitation\"\n";
   r.pref64.seen.push_back({{Ipv6Prefix::parse("64:ff9b::/96").value(), 600}, "eth0", "fe80::1"});
-  Probe p4{"ipv4_literal", "IPv4 literal", "192.0.2.1", Grade::fail, 2000, "timeout", "", std::nullopt};
+  Probe p4{"ipv4_literal", "IPv4 literal", "192.0.2.1", Grade::fail, 2000, "timeout", "", std::nullopt, ""};
   Probe n4{"ipv4_name",
            "IPv4-only name",
            "v4.example",
@@ -40,7 +40,8 @@ Report fixed_report() {
            12.25,
            "connected",
            "2001:db8:64::c000:201",
-           NameInfo{"2001:db8:6::1 port 53", "AAAA answer, A answer", {"192.0.2.1"}, {"2001:db8:64::c000:201"}, true}};
+           NameInfo{"2001:db8:6::1 port 53", "AAAA answer, A answer", {"192.0.2.1"}, {"2001:db8:64::c000:201"}, true},
+           ""};
   r.probes = {p4, n4};
   r.verdict = {"ipv6_only_464xlat", 14, "tab\there \x01"};
   return r;

@@ -36,6 +36,7 @@ struct ConnectResult {
   bool reached = false;  // connected, or refused (a RST proves the path works)
   double ms = 0;
   std::string detail;
+  std::string local;  // the address the connection left from
 };
 ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout_ms);
 
@@ -47,6 +48,13 @@ doctor::Probe pmtu_probe(const std::string& address, int timeout_ms, int slow_ms
 // passes on from RAs it accepts) and, when a raw ICMPv6 socket is permitted, sends a Router
 // Solicitation on every IPv6 interface and reads the advertisements itself.
 doctor::Pref64Report pref64_listen(const std::vector<doctor::Interface>& ifs, int listen_ms);
+
+// --- the CLAT (clat.cpp) ---
+// The CLAT the routes show (doctor::find_clat), told apart as a `sixfour clat` when one in this
+// network namespace answers `status` on its control socket (the default path of that interface,
+// or any /run/sixfour/clat-*.sock); a sixfour clat without the IPv4 default route is reported too.
+std::optional<doctor::ClatReport> doctor_clat(const std::vector<doctor::Interface>& ifs,
+                                              const std::vector<doctor::DefaultRoute>& routes);
 
 // Everything, then the verdict.
 doctor::Report run_doctor(const DoctorOptions& o);

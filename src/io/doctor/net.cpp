@@ -30,6 +30,20 @@ namespace sixfour::io {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// The address a connecting socket is bound to: which of the host's addresses (and so which
+// interface, a CLAT's 192.0.0.1 for one) the connection leaves from. "" when unknown.
+std::string local_address(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* a = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr)
+                                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return "";
+  ::inet_ntop(ss.ss_family, a, text, sizeof text);
+  return text;
+}
 }  // namespace
 
 ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout_ms) {
@@ -50,6 +64,7 @@ ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout
     if (errno != EINPROGRESS) {
       err = errno;
     } else {
+      r.local = local_address(s.get());  // bound by now; a reset would unbind it
       pollfd p{s.get(), POLLOUT, 0};
       int n;
       do n = ::poll(&p, 1, timeout_ms);
@@ -59,6 +74,7 @@ ConnectResult tcp_connect(const std::string& address, uint16_t port, int timeout
       ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     }
   }
+  if (err == 0 && r.local.empty()) r.local = local_address(s.get());
   if (err == 0) return done(true, fmt::format("connected to port {}", port));
   // A reset proves the whole path works; only the service is not there.
   if (err == ECONNREFUSED) return done(true, fmt::format("reached (connection refused on port {})", port));

@@ -37,6 +37,7 @@ Probe literal_probe(std::string id, std::string label, const std::string& addres
   p.grade = doctor::grade(c.reached, c.ms, o.slow_ms);
   p.ms = c.ms;
   p.detail = c.detail;
+  p.local = c.local;
   if (c.reached) p.connected = address;
   return p;
 }
@@ -128,6 +129,7 @@ doctor::Report run_doctor(const DoctorOptions& o) {
       if (a.kind == doctor::AddrKind::clat4)
         r.clat_evidence.push_back(fmt::format("address {} (192.0.0.0/29, RFC 7335) on {}", a.address, i.name));
   }
+  r.clat = doctor_clat(r.interfaces, r.routes);
 
   if (o.offline) {
     r.pref64.status = "skipped";
