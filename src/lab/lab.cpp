@@ -233,9 +233,10 @@ Action start(std::string_view node, std::string name, Argv argv, std::vector<std
   return a;
 }
 
-Action stop(std::string name) {
+Action stop(std::string_view node, std::string name) {
   Action a;
   a.kind = Action::Kind::Stop;
+  a.node = s(node);
   a.text = std::move(name);
   return a;
 }
@@ -250,7 +251,19 @@ std::pair<Argv, std::string> routed(std::string_view prefix) {
   return {{"ip", "-6", "route", "show", s(prefix)}, s(prefix)};
 }
 
+// `sixfour doctor` on the laptop, pointed at the lab's names and literals.
+Argv doctor_argv() {
+  return {s(kSelf),   "doctor",       "--v4-name", s(kV4Name),     "--v6-name", s(kV6Name), "--ds-name",
+          s(kDsName), "--v4-literal", s(kWeb4),    "--v6-literal", s(kDs6),     "--port",   "80"};
+}
+
 }  // namespace
+
+std::string clat_control(const DemoOptions& o) {
+  const size_t slash = o.dir.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : o.dir.substr(0, slash);
+  return fmt::format("{}/clat-{}.sock", parent, slash == std::string::npos ? o.dir : o.dir.substr(slash + 1));
+}
 
 std::vector<Action> gateway_start(const DemoOptions& o) {
   return {start("gw", "gateway",
@@ -258,6 +271,53 @@ std::vector<Action> gateway_start(const DemoOptions& o) {
                  fmt::format("{}/gateway.sock", o.dir)},
                 {routed(kNat64Prefix), listening("udp", fmt::format("[{}]:53", kGwInside6))})};
 }
+
+namespace {
+
+// Step 6: a CLAT on the laptop gives it IPv4 itself, so IPv4 literals work too.
+Step clat_step(const DemoOptions& o) {
+  const std::string control = clat_control(o);
+  const std::string literal_site = fmt::format("http://{}/", kWeb4);
+  Step st{"A CLAT on the laptop: IPv4 literals work too",
+          fmt::format("`sixfour clat` on the laptop is a CLAT (464XLAT, RFC 6877): it gives the laptop the IPv4 "
+                      "address 192.0.0.1 and an IPv4 default route through its TUN {tun}, and turns the laptop's own "
+                      "IPv4 packets into IPv6 packets, from its own address in the laptop's /64, for the gateway's "
+                      "NAT64. The gateway starts again with the local-use prefix {p} (RFC 8215): a CLAT sends no "
+                      "non-global IPv4 address, and the lab's are documentation addresses, into 64:ff9b::/96 (RFC "
+                      "6052 §3.1). The CLAT finds {p} by itself (RFC 7050: ipv4only.arpa through the DNS64) and "
+                      "checks it with a ping to {web4} before it uses it.",
+                      fmt::arg("tun", kClatTun), fmt::arg("p", kClatPrefix), fmt::arg("web4", kWeb4)),
+          {}};
+  std::vector<Action>& a = st.actions;
+  a.push_back(start("gw", "gateway",
+                    {s(kSelf), "gateway", "--inside", "eth-laptop", "--prefix", s(kClatPrefix), "--control",
+                     fmt::format("{}/gateway.sock", o.dir)},
+                    {routed(kClatPrefix), listening("udp", fmt::format("[{}]:53", kGwInside6))}));
+  a.push_back(start("laptop", "clat", {s(kSelf), "clat", "--probe", s(kWeb4), "--control", control},
+                    {{{"ip", "-4", "route", "show", "default"}, fmt::format("dev {}", kClatTun)}}));
+  a.push_back(run("laptop", {s(kSelf), "clat", "status", "--control", control},
+                  fmt::format("the CLAT is active with {} found by RFC 7050", kClatPrefix), 0,
+                  contains(fmt::format("NAT64 prefix: {} from rfc7050", kClatPrefix))));
+  a.push_back(run("laptop", {"ip", "-4", "route"},
+                  fmt::format("the laptop has an IPv4 default route, through {}", kClatTun), 0,
+                  contains(fmt::format("default dev {}", kClatTun))));
+  a.push_back(run("laptop", {"ping", "-4", "-c", "1", "-W", "2", s(kWeb4)},
+                  fmt::format("ping -4 {} works now: the IPv4 literal is reached through the CLAT", kWeb4), 0,
+                  contains("1 received")));
+  a.push_back(run(
+      "laptop", {"curl", "-sS", "--max-time", "10", literal_site},
+      fmt::format("curl {} works: an IPv4 literal in a URL, and the server saw the gateway's {}", literal_site, kGw4),
+      0, contains(fmt::format("You came from {}.", kGw4))));
+  a.push_back(run("laptop", doctor_argv(),
+                  "the doctor's verdict: IPv6-only with 464XLAT, nothing to fix (exit code 14)", kDoctor464xlat,
+                  contains("Verdict: IPv6-only network with 464XLAT")));
+  a.push_back(stop("laptop", "clat"));
+  a.push_back(run("laptop", {"ip", "-4", "route"}, "the CLAT took its IPv4 route with it: the laptop is as it was", 0,
+                  {CheckKind::Empty, "", ""}));
+  return st;
+}
+
+}  // namespace
 
 std::vector<Step> demo_steps(const DemoOptions& o) {
   const std::string site = fmt::format("http://{}/", kV4Name);
@@ -311,18 +371,15 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
   steps.push_back({"sixfour doctor explains the situation",
                    "`sixfour doctor` on the laptop probes names and literals of both families and says what kind of "
                    "network this is.",
-                   {run("laptop",
-                        {s(kSelf), "doctor", "--v4-name", s(kV4Name), "--v6-name", s(kV6Name), "--ds-name", s(kDsName),
-                         "--v4-literal", s(kWeb4), "--v6-literal", s(kDs6), "--port", "80"},
-                        "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)", kDoctorNat64,
-                        contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
+                   {run("laptop", doctor_argv(), "the doctor's verdict: IPv6-only with DNS64/NAT64 (exit code 10)",
+                        kDoctorNat64, contains("Verdict: IPv6-only network with DNS64/NAT64 (64:ff9b::/96)"))}});
 
   Step socks{"The SOCKS alternative",
              fmt::format("Without any NAT64: the dual-stack server ds runs `sixfour socks` on {} port {}; the "
                          "laptop hands it the name and the proxy connects over IPv4.",
                          kDs6, kSocksPort),
              {}};
-  socks.actions.push_back(stop("gateway"));
+  socks.actions.push_back(stop("gw", "gateway"));
   socks.actions.push_back(run("laptop", {"curl", "-sS", "--max-time", "5", site},
                               "with the gateway stopped, the site fails again", kAnyFailure));
   const std::string socks_listen = fmt::format("[{}]:{}", kDs6, kSocksPort);
@@ -335,6 +392,7 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
           fmt::format("curl through the proxy works; the server saw the proxy's {}", kDs4), 0,
           contains(fmt::format("You came from {}.", kDs4))));
   steps.push_back(std::move(socks));
+  steps.push_back(clat_step(o));
   return steps;
 }
 

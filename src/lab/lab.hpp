@@ -112,10 +112,16 @@ struct Check {
 inline constexpr int kAnyFailure = -1;
 // `sixfour doctor`'s exit code for "IPv6-only with NAT64 and DNS64" (docs/doctor.md).
 inline constexpr int kDoctorNat64 = 10;
+// ... and for "IPv6-only with 464XLAT": IPv4 goes through a CLAT.
+inline constexpr int kDoctor464xlat = 14;
+// The NAT64 prefix of the CLAT step: RFC 8215's local-use prefix. A CLAT keeps RFC 6052 §3.1 and
+// sends no non-global IPv4 address, such as the lab's documentation ones, into 64:ff9b::/96.
+inline constexpr std::string_view kClatPrefix = "64:ff9b:1::/96";
+inline constexpr std::string_view kClatTun = "clat0";
 
 struct Action {
   enum class Kind { Run, Start, Stop } kind = Kind::Run;
-  std::string node;
+  std::string node;  // Stop: where the daemon runs
   Argv argv;         // Run, Start
   int want_rc = 0;   // Run
   Check check;       // Run
@@ -136,6 +142,9 @@ struct DemoOptions {
 std::vector<Step> demo_steps(const DemoOptions& o);
 // The Start actions of the gateway (step 2; also `lab up --gateway`).
 std::vector<Action> gateway_start(const DemoOptions& o);
+// The control socket of the laptop's `sixfour clat` (step 6): /run/sixfour/clat-lab-PREFIX.sock
+// next to the scratch directory /run/sixfour/lab-PREFIX, where `sixfour doctor` looks for one.
+std::string clat_control(const DemoOptions& o);
 
 // Applies a check to a command's output; on failure `why` says what was expected and seen.
 bool check_output(const Check& c, std::string_view out, std::string* why);

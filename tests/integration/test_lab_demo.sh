@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `sixfour lab`: the demo runs the whole story and exits 0, printing each step's command and real
-# output; `lab up` builds (idempotently) and `lab down` removes everything: namespaces, links,
+# output (the last step: `sixfour clat` on the laptop, then ping -4, curl of an IPv4 literal and
+# `sixfour doctor` saying 464XLAT, exit 14); `lab up` builds (idempotently) and `lab down` removes everything: namespaces, links,
 # processes, /etc/netns files, the scratch directory; a demo interrupted with SIGINT still cleans up.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
@@ -53,6 +54,20 @@ assert_line "curl through NAT64" '^Hello from www\.v4\.sixfour\.example, a web s
 assert_line "traceroute's last hop" '^ *[0-9]+  64:ff9b::c633:6402 ' "$out"
 assert_line "step 4" '^== 4\. ' "$out"
 assert_line "SOCKS" 'You came from 203\.0\.113\.2\.$' "$out"
+assert_line "step 6: the CLAT" '^== 6\. A CLAT on the laptop: IPv4 literals work too$' "$out"
+assert_line "the CLAT started on the laptop" '^laptop\$ sixfour clat --probe 198\.51\.100\.2 ' "$out"
+assert_line "it found the prefix by RFC 7050" '^NAT64 prefix: 64:ff9b:1::/96 from rfc7050 ' "$out"
+assert_line "its own address in the laptop's /64" '^address mode: +dedicated ' "$out"
+assert_line "the laptop's IPv4 default route" '^default dev clat0 .*src 192\.0\.0\.1 ' "$out"
+assert_line "ping -4 through the CLAT" '^64 bytes from 198\.51\.100\.2: icmp_seq=1 ' "$out"
+assert_line "curl an IPv4 literal" '^✓ curl http://198\.51\.100\.2/ works' "$out"
+assert_line "doctor names the CLAT" '^  sixfour clat on clat0 \(carries the IPv4 default route; ' "$out"
+assert_line "doctor's IPv4 literal went through it" '^    IPv4 literal 198\.51\.100\.2: (ok|slow) through the CLAT \(from 192\.0\.0\.1\)$' "$out"
+assert_line "doctor's verdict 464XLAT" '^Verdict: IPv6-only network with 464XLAT: .*\(sixfour clat on clat0, NAT64 prefix 64:ff9b:1::/96 from rfc7050\)' "$out"
+assert_line "exit code 14" '^✓ the doctor.s verdict: IPv6-only with 464XLAT, nothing to fix \(exit code 14\)$' "$out"
+assert_line "the CLAT stopped cleanly" '^✓ clat stopped \(exit 0\)$' "$out"
+assert_line "and took its route" '^✓ the CLAT took its IPv4 route with it' "$out"
+assert_eq "the CLAT's control socket is gone" "" "$(ls /run/sixfour/clat-lab-"$P".sock 2>/dev/null || true)"
 assert_line "summary" '^✓ demo: every step worked \([0-9]+ checks, [0-9.]+ s\)$' "$out"
 assert_nothing_left "after the demo"
 

@@ -2,6 +2,7 @@
 // zone, and the checks the demo applies to real command output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "addr/ip.hpp"
@@ -161,7 +162,7 @@ TEST(Lab, Checks) {
 
 TEST(Lab, DemoStepsTellTheStoryInOrder) {
   auto steps = demo_steps({"/d"});
-  ASSERT_EQ(steps.size(), 5u);
+  ASSERT_EQ(steps.size(), 6u);
   // Step 1: the laptop fails to reach IPv4 before anything runs on the gateway.
   bool expects_failure = false;
   for (const Action& a : steps[0].actions) {
@@ -185,6 +186,28 @@ TEST(Lab, DemoStepsTellTheStoryInOrder) {
   EXPECT_EQ(steps[4].actions.front().kind, Action::Kind::Stop);
   EXPECT_EQ(steps[4].actions.front().text, "gateway");
   EXPECT_EQ(steps[4].actions.back().check.arg, "You came from 203.0.113.2.");
+  // Step 6 starts the gateway again with the local-use prefix, then the CLAT on the laptop; the
+  // IPv4 literal works, the doctor says 464XLAT, and the CLAT is stopped and leaves no route.
+  const auto& clat = steps[5].actions;
+  ASSERT_GE(clat.size(), 4u);
+  EXPECT_EQ(clat[0].kind, Action::Kind::Start);
+  EXPECT_EQ(clat[0].node, "gw");
+  EXPECT_NE(std::find(clat[0].argv.begin(), clat[0].argv.end(), std::string(kClatPrefix)), clat[0].argv.end());
+  EXPECT_EQ(clat[1].kind, Action::Kind::Start);
+  EXPECT_EQ(clat[1].node, "laptop");
+  EXPECT_EQ(clat[1].argv[1], "clat");
+  bool ping = false, curl = false, doctor = false;
+  for (const Action& a : clat) {
+    if (a.kind != Action::Kind::Run) continue;
+    ping = ping || (a.argv[0] == "ping" && a.argv.back() == kWeb4 && a.want_rc == 0);
+    curl = curl || (a.argv[0] == "curl" && a.argv.back() == "http://198.51.100.2/" && a.want_rc == 0);
+    doctor = doctor || (a.argv[1] == "doctor" && a.want_rc == kDoctor464xlat);
+  }
+  EXPECT_TRUE(ping && curl && doctor);
+  EXPECT_EQ(clat[clat.size() - 2].kind, Action::Kind::Stop);
+  EXPECT_EQ(clat[clat.size() - 2].node, "laptop");
+  EXPECT_EQ(clat.back().check.kind, CheckKind::Empty);
+  EXPECT_EQ(clat_control({"/run/sixfour/lab-p1"}), "/run/sixfour/clat-lab-p1.sock");
 }
 
 TEST(Lab, Display) {

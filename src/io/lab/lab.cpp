@@ -427,6 +427,8 @@ struct Demo {
   bool start_daemon(const lab::Action& a) {
     std::printf("\n%s%s$ %s &%s\n", st.cmd(), a.node.c_str(), lab::display(a.argv).c_str(), st.off());
     const std::string log = fmt::format("{}/{}.log", opt.dir, a.text);
+    std::error_code ec;
+    fs::remove(log, ec);  // a daemon started again (the gateway of step 6) shows only its new log
     std::string err;
     pid_t pid = start_ready(prefix, a.node, a.argv, a.ready, log, &err);
     ++checks;
@@ -443,7 +445,8 @@ struct Demo {
   bool stop_daemon(const lab::Action& a) {
     auto it = daemons.find(a.text);
     if (it == daemons.end()) return true;
-    std::printf("\n%sgw$ kill -TERM %d   # %s%s\n", st.cmd(), static_cast<int>(it->second), a.text.c_str(), st.off());
+    std::printf("\n%s%s$ kill -TERM %d   # %s%s\n", st.cmd(), a.node.empty() ? "gw" : a.node.c_str(),
+                static_cast<int>(it->second), a.text.c_str(), st.off());
     ::kill(it->second, SIGTERM);
     int rc = wait_status(it->second);
     daemons.erase(it);
