@@ -24,8 +24,9 @@ Status refuse_other_clat(const std::string& tun) {
   if (!host) return Error{host.error()};
   for (const auto& l : host->links)
     if (l.name == tun) return Error{fmt::format("link {} already exists (another sixfour clat? else use --tun)", tun)};
-  if (auto other = clat::other_clat(*host, tun)) return Error{"another CLAT runs: " + *other};
-  if (auto proc = io::clat_process_running()) return Error{"another CLAT runs: " + *proc};
+  // Both already say "another CLAT runs: ...".
+  if (auto other = clat::other_clat(*host, tun)) return Error{*other};
+  if (auto proc = io::clat_process_running()) return Error{*proc};
   return Ok{};
 }
 
