@@ -297,7 +297,7 @@ Step clat_step(const DemoOptions& o) {
                     {{{"ip", "-4", "route", "show", "default"}, fmt::format("dev {}", kClatTun)}}));
   a.push_back(run("laptop", {s(kSelf), "clat", "status", "--control", control},
                   fmt::format("the CLAT is active with {} found by RFC 7050", kClatPrefix), 0,
-                  contains(fmt::format("NAT64 prefix: {} from rfc7050", kClatPrefix))));
+                  contains(fmt::format("NAT64 prefix: {} (RFC 7050", kClatPrefix))));
   a.push_back(run("laptop", {"ip", "-4", "route"},
                   fmt::format("the laptop has an IPv4 default route, through {}", kClatTun), 0,
                   contains(fmt::format("default dev {}", kClatTun))));
