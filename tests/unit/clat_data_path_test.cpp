@@ -51,13 +51,16 @@ struct FakeNd final : NdHandler {
 };
 
 // One loop: `source` is what it reads (the TUN for "out", the uplink for "in"), `tun` where IPv4 goes.
+// With `whole`, the out loop's TCP super-packets may go whole to `uplink` (the packet socket).
 struct Loop {
-  Loop(bool out, sixfour::clat::Mapping m = mapping())
+  Loop(bool out, sixfour::clat::Mapping m = mapping(), bool whole = false)
       : cfg(clat_cfg(m)),
         worker(m, cfg, pub, &path_mtu),
         source(true),
         tun(true),
-        queue(out ? static_cast<TunQueue&>(tun) : source, true, tun, true, out6, out ? nullptr : &nd),
+        uplink(true),
+        queue(out ? static_cast<TunQueue&>(tun) : source, true, tun, true, out6, out ? nullptr : &nd,
+              whole ? &uplink : nullptr, cfg.mtu6),
         writer(queue, true, false, io, 0),
         path(worker, cfg, true, writer, io) {}
   FakeTunQueue& input(bool out) { return out ? tun : source; }
@@ -66,7 +69,7 @@ struct Loop {
   PublishedCounters pub;
   std::atomic<uint32_t> path_mtu{0};
   ClatWorker worker;
-  FakeTunQueue source, tun;
+  FakeTunQueue source, tun, uplink;
   FakeOut out6;
   FakeNd nd;
   SplitQueue queue;
@@ -82,12 +85,9 @@ bool l4_ok6(const Bytes& p) {
 
 Bytes ipv6_dst(const Bytes& p) { return Bytes(p.begin() + 24, p.begin() + 40); }
 
-}  // namespace
-
-TEST(ClatDataPath, HostTcpSuperPacketLeavesAsOrdinaryIpv6Segments) {
-  Loop l(true);
-  // 10 segments of 1400 bytes from 192.0.0.1 as the kernel hands a TSO4 packet to the TUN: the TCP
-  // checksum field holds the pseudo-header sum only (NEEDS_CSUM).
+// 10 segments of 1400 bytes from 192.0.0.1 to kPeer as the kernel hands a TSO4 packet to the TUN:
+// the TCP checksum field holds the pseudo-header sum only (NEEDS_CSUM).
+void push_tso4(FakeTunQueue& tun) {
   Bytes tcp = v4to6test::tcp(kHost, kPeer, 40000, 80, v4to6test::pattern(14000));
   Bytes pkt = v4to6test::ipv4(6, kHost, kPeer, tcp, {.ttl = 64, .df = true});
   const uint32_t ph =
@@ -100,19 +100,86 @@ TEST(ClatDataPath, HostTcpSuperPacketLeavesAsOrdinaryIpv6Segments) {
   h.hdr_len = 40;
   h.csum_start = 20;
   h.csum_offset = 16;
-  l.tun.push(pkt, h);
-  l.path.read_batch(l.queue);
-  ASSERT_EQ(l.out6.sent.size(), 10u);
-  EXPECT_TRUE(l.tun.written.empty());
+  tun.push(pkt, h);
+}
+
+void expect_ten_segments(const std::vector<Bytes>& sent) {
+  ASSERT_EQ(sent.size(), 10u);
   const auto peer = pb6::a6(kPeer6);
-  for (const Bytes& s : l.out6.sent) {
+  for (const Bytes& s : sent) {
     ASSERT_EQ(s.size(), 40u + 20 + 1400);
     EXPECT_EQ(s[0] >> 4, 6);
     EXPECT_EQ(s[7], 64);  // the host's hop limit: no router hop in the CLAT
     EXPECT_EQ(ipv6_dst(s), Bytes(peer.begin(), peer.end()));
     EXPECT_TRUE(l4_ok6(s));
   }
+}
+
+}  // namespace
+
+TEST(ClatDataPath, HostTcpSuperPacketLeavesAsOrdinaryIpv6Segments) {
+  Loop l(true);
+  push_tso4(l.tun);
+  l.path.read_batch(l.queue);
+  expect_ten_segments(l.out6.sent);
+  EXPECT_TRUE(l.tun.written.empty());
   EXPECT_EQ(l.worker.counters().in4, 1u);
+}
+
+TEST(ClatDataPath, HostTcpSuperPacketGoesWholeToTheUplinkSocket) {
+  Loop l(true, mapping(), true);
+  push_tso4(l.tun);
+  l.path.read_batch(l.queue);
+  EXPECT_TRUE(l.out6.sent.empty());
+  EXPECT_TRUE(l.tun.written.empty());
+  ASSERT_EQ(l.uplink.written.size(), 1u);
+  const auto& w = l.uplink.written[0];
+  EXPECT_EQ(w.hdr.gso_type & ~off::kGsoEcn, off::kGsoTcpV6);
+  EXPECT_EQ(w.hdr.gso_size, 1400);
+  EXPECT_TRUE(w.hdr.flags & off::kFlagNeedsCsum);
+  EXPECT_EQ(w.hdr.csum_start, 40);  // from the IPv6 header, as the uplink socket expects
+  ASSERT_EQ(w.pkt.size(), 40u + 20 + 14000);
+  EXPECT_EQ(w.pkt[0] >> 4, 6);
+  const auto peer = pb6::a6(kPeer6);
+  EXPECT_EQ(ipv6_dst(w.pkt), Bytes(peer.begin(), peer.end()));
+  EXPECT_EQ(l.queue.super6_sent(), 1u);
+  // The kernel's segmentation of it gives the same packets the CLAT would have sent itself.
+  Bytes segs(70000);
+  std::vector<uint16_t> lens(64);
+  const size_t n = off::segment(w.pkt, w.hdr, segs, lens);
+  std::vector<Bytes> cut;
+  for (size_t k = 0, o = 0; k < n; o += lens[k++]) cut.emplace_back(segs.begin() + o, segs.begin() + o + lens[k]);
+  expect_ten_segments(cut);
+}
+
+TEST(ClatDataPath, SuperPacketTheUplinkRefusesIsSegmented) {
+  Loop l(true, mapping(), true);
+  l.uplink.refuse = [](const faketun::Written&) { return EHOSTUNREACH; };  // no next hop known yet
+  push_tso4(l.tun);
+  l.path.read_batch(l.queue);
+  expect_ten_segments(l.out6.sent);
+  EXPECT_EQ(l.uplink.refused.size(), 1u);
+  EXPECT_EQ(l.queue.super6_refused(), 1u);
+  EXPECT_EQ(l.io.write_errors, 0u);
+}
+
+TEST(ClatDataPath, SuperPacketWithSegmentsAboveTheUplinkMtuIsNotSentWhole) {
+  Loop l(true, mapping(), true);
+  push_tso4(l.tun);
+  l.path.read_batch(l.queue);
+  ASSERT_EQ(l.uplink.written.size(), 1u);
+  Bytes again(off::kVnetHdrLen);
+  off::store(l.uplink.written[0].hdr, again.data());
+  again.insert(again.end(), l.uplink.written[0].pkt.begin(), l.uplink.written[0].pkt.end());
+  // Segments of 40 + 20 + 1400 bytes on an uplink of 1459: the raw socket gets them, and refuses
+  // them as it would (EMSGSIZE), rather than the kernel sending frames above the MTU.
+  FakeTunQueue uplink(true);
+  FakeOut out6;
+  SplitQueue small(l.tun, true, l.tun, true, out6, nullptr, &uplink, 1459);
+  EXPECT_EQ(small.write(again), static_cast<ssize_t>(again.size()));
+  EXPECT_TRUE(uplink.written.empty());
+  EXPECT_EQ(out6.sent.size(), 10u);
+  EXPECT_EQ(small.super6_refused(), 0u);
 }
 
 TEST(ClatDataPath, UdpFromTheHostGoesToTheUplinkOnly) {

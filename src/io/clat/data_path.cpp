@@ -41,13 +41,16 @@ bool is_neighbor_discovery(std::span<const uint8_t> pkt) {
 
 // ---- SplitQueue ------------------------------------------------------------------------------
 
-SplitQueue::SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd)
+SplitQueue::SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd,
+                       TunQueue* super6, size_t mtu6)
     : source_(source),
       vnet_(vnet),
       tun_(tun),
       tun_vnet_(tun_vnet),
       out6_(out6),
       nd_(nd),
+      super6_(super6),
+      mtu6_(mtu6),
       gather_(offload::kVnetHdrLen + 65536 + 4096),
       segs_(kSegBytes),
       seglens_(kMaxSegments) {
@@ -117,11 +120,30 @@ ssize_t SplitQueue::writev(const iovec* iov, int count) {
   return write({gather_.data(), len});
 }
 
+// A TCP super-packet whole to the uplink's packet socket, when every segment the kernel cuts from it
+// fits the uplink's MTU: the IPv6 header (the translation adds no extension header to a TCP
+// super-packet), the TCP header and gso_size bytes. The header must sit right before the packet.
+bool SplitQueue::send_whole(const uint8_t* hdr, std::span<const uint8_t> pkt, const offload::VnetHdr& h) {
+  if (super6_ == nullptr || hdr + offload::kVnetHdrLen != pkt.data()) return false;
+  const uint8_t type = h.gso_type & ~offload::kGsoEcn;
+  if (type != offload::kGsoTcpV6 || pkt.size() < 60 || pkt[6] != 6) return false;
+  const size_t segment = 40 + size_t{pkt[52]} / 16 * 4 + h.gso_size;
+  if (segment > mtu6_) return false;
+  if (super6_->write({hdr, offload::kVnetHdrLen + pkt.size()}) < 0) {
+    ++super6_refused_;  // no next hop known yet, a full buffer, ...: segmented for the raw socket
+    return false;
+  }
+  ++super6_sent_;
+  return true;
+}
+
 // The raw socket takes ordinary packets with complete checksums: a super-packet is segmented (with
-// complete checksums) and a partial checksum finished first.
+// complete checksums) unless the uplink's packet socket took it whole, and a partial checksum is
+// finished first.
 ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt) {
   const offload::VnetHdr h = offload::parse(hdr);
   if (h.gso_type != offload::kGsoNone) {
+    if (send_whole(hdr, pkt, h)) return static_cast<ssize_t>(pkt.size());
     const size_t n = offload::segment(pkt, h, segs_, seglens_);
     if (n == 0) {
       errno = EINVAL;
@@ -320,7 +342,9 @@ void ClatPlane::run(Dir d, ClatWorker& worker) {
   const bool out = d == kOut;
   // Incoming packets come from the packet socket, always with a virtio-net header.
   const bool vnet = out ? p_.tun_vnet : true;
-  SplitQueue queue(out ? p_.tun_queue : p_.uplink_rx, vnet, p_.tun_queue, p_.tun_vnet, p_.tx, out ? nullptr : p_.nd);
+  // Outgoing TCP super-packets go whole to the uplink's packet socket when it can send them.
+  SplitQueue queue(out ? p_.tun_queue : p_.uplink_rx, vnet, p_.tun_queue, p_.tun_vnet, p_.tx, out ? nullptr : p_.nd,
+                   out && vnet ? &p_.uplink_rx : nullptr, cfg_.mtu6);
   IoCounters io;
   // Outgoing UDP is not coalesced: the raw socket would only segment it again.
   Writer writer(queue, vnet, !out && p_.tun_uso, io, d);

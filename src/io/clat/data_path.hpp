@@ -8,8 +8,10 @@
 // Each loop writes through a SplitQueue, which sends every packet by its family: IPv4 into the TUN
 // (translations of incoming packets, and ICMPv4 errors the CLAT sends the host), IPv6 out of the
 // uplink (translations of outgoing packets, and ICMPv6 errors the CLAT sends the network). An IPv6
-// super-packet (a translated TCP super-packet from the TUN) is segmented here: the raw socket takes
-// ordinary packets only. Neighbour discovery for the CLAT's address is answered before translation.
+// super-packet (a translated TCP super-packet from the TUN) goes whole to the uplink's packet socket
+// when it can take it (the kernel segments it, or a next hop with GRO/TSO takes it whole, as the
+// host's own TCP would be sent); otherwise it is segmented here, since the raw socket takes ordinary
+// packets only. Neighbour discovery for the CLAT's address is answered before translation.
 //
 // The translation itself is the RFC 7915 core with the CLAT mapping (clat/mapper.hpp); the sockets
 // sit behind small interfaces, so tests/unit/clat_data_path_test.cpp drives both loops with fakes.
@@ -30,6 +32,7 @@
 #include "io/sys/fd.hpp"
 #include "nat64/fragments.hpp"
 #include "siit/translator.hpp"
+#include "xlat/offload.hpp"
 
 namespace sixfour::io {
 
@@ -61,19 +64,25 @@ bool is_neighbor_discovery(std::span<const uint8_t> pkt);
 // The queue a CLAT loop reads from and writes to (see the top of this file). Writes carry a
 // virtio-net header when `vnet` (the loop's reads do): IPv4 goes to `tun` (with the header if
 // `tun_vnet`, else without, a super-packet then refused), IPv6 to `out6`, segmented first when it
-// is a super-packet.
+// is a super-packet. With `super6` (the uplink's packet socket, io/clat/uplink.hpp UplinkRx::write)
+// a TCP super-packet whose segments fit `mtu6` is first written there whole, virtio-net header
+// first; only when that write fails is it segmented for `out6`.
 class SplitQueue final : public TunQueue {
  public:
-  SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd);
+  SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd,
+             TunQueue* super6 = nullptr, size_t mtu6 = 0);
 
   ssize_t read(std::span<uint8_t> buf) override;
   ssize_t write(std::span<const uint8_t> buf) override;
   ssize_t writev(const iovec* iov, int count) override;
 
   uint64_t nd_seen() const { return nd_seen_; }
+  uint64_t super6_sent() const { return super6_sent_; }        // super-packets the uplink took whole
+  uint64_t super6_refused() const { return super6_refused_; }  // ... refused, segmented instead
 
  private:
   ssize_t write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt);
+  bool send_whole(const uint8_t* hdr, std::span<const uint8_t> pkt, const xlat::offload::VnetHdr& h);
 
   TunQueue& source_;
   const bool vnet_;
@@ -81,7 +90,11 @@ class SplitQueue final : public TunQueue {
   const bool tun_vnet_;
   Ipv6Out& out6_;
   NdHandler* nd_;
+  TunQueue* super6_;
+  const size_t mtu6_;
   uint64_t nd_seen_ = 0;
+  uint64_t super6_sent_ = 0;
+  uint64_t super6_refused_ = 0;
   std::vector<uint8_t> gather_;  // writev pieces, made contiguous
   std::vector<uint8_t> segs_;    // an IPv6 super-packet, segmented
   std::vector<uint16_t> seglens_;

@@ -10,6 +10,7 @@
 #include <linux/if_packet.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,10 +64,8 @@ Result<sockaddr> hardware_address(int ifindex) {
 // How many link-layer header bytes a SOCK_RAW packet socket gives before the IPv6 header: 14 on
 // Ethernet (and Wi-Fi, which the kernel presents as Ethernet), none on links without a header
 // (raw-IP modems, PPP, TUN: no header_ops, so the packet starts at the network header).
-Result<size_t> link_header_len(int ifindex) {
-  auto hw = hardware_address(ifindex);
-  if (!hw) return Error{hw.error()};
-  switch (hw->sa_family) {
+Result<size_t> link_header_len(const sockaddr& hw, int ifindex) {
+  switch (hw.sa_family) {
     case ARPHRD_ETHER:
       return kEthernetHeader;
     case ARPHRD_NONE:
@@ -75,8 +74,24 @@ Result<size_t> link_header_len(int ifindex) {
       return size_t{0};
     default:
       return Error{"interface " + std::to_string(ifindex) + " has an unsupported link type " +
-                   std::to_string(hw->sa_family)};
+                   std::to_string(hw.sa_family)};
   }
+}
+
+uint32_t coarse_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint32_t>(ts.tv_sec);
+}
+
+// A hash of an IPv6 address: the top 8 bits pick a next-hop slot, the 16 below them tag it.
+uint64_t address_hash(const uint8_t* a) {
+  uint64_t hi = 0, lo = 0;
+  std::memcpy(&hi, a, 8);
+  std::memcpy(&lo, a + 8, 8);
+  uint64_t h = (hi * 0x9e3779b97f4a7c15ULL) ^ (lo * 0xc2b2ae3d27d4eb4fULL);
+  h ^= h >> 29;
+  return h * 0xbf58476d1ce4e5b9ULL;
 }
 
 Status attach_filter(int fd, sock_filter* code, size_t len, int ifindex) {
@@ -101,8 +116,12 @@ void destination_of(std::span<const uint8_t> pkt, int ifindex, sockaddr_in6& sa)
 // ---- UplinkRx
 
 Result<UplinkRx> UplinkRx::open(int ifindex) {
-  auto l2 = link_header_len(ifindex);
+  auto hw = hardware_address(ifindex);
+  if (!hw) return Error{hw.error()};
+  auto l2 = link_header_len(*hw, ifindex);
   if (!l2) return Error{l2.error()};
+  std::array<uint8_t, 6> own{};
+  if (*l2 != 0) std::memcpy(own.data(), hw->sa_data, own.size());
   // SOCK_RAW: the kernel accepts PACKET_VNET_HDR only on raw packet sockets. Protocol 0 receives
   // nothing until bind(), and a drop-all filter is attached before it, so no packet gets in before
   // set_address() says which ones the CLAT wants.
@@ -121,7 +140,7 @@ Result<UplinkRx> UplinkRx::open(int ifindex) {
   ll.sll_ifindex = ifindex;
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&ll), sizeof ll) < 0)
     return sys_error("bind AF_PACKET", ifindex);
-  return UplinkRx(std::move(fd), ifindex, *l2);
+  return UplinkRx(std::move(fd), ifindex, *l2, own);
 }
 
 Status UplinkRx::set_address(const Ipv6Addr& a) {
@@ -193,11 +212,16 @@ ssize_t UplinkRx::read(std::span<uint8_t> buf) {
   // The kernel writes the virtio-net header, then the frame from its link header on; the link
   // header goes to a scratch buffer so the caller gets header + IPv6 packet, as from a TUN.
   iovec iov[3] = {{buf.data(), kVnet}, {link_header_.data(), l2_}, {buf.data() + kVnet, buf.size() - kVnet}};
+  sockaddr_ll from{};
   msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
   msg.msg_iov = iov;
   msg.msg_iovlen = 3;
   const ssize_t n = ::recvmsg(fd_.get(), &msg, 0);
   if (n < static_cast<ssize_t>(kVnet + l2_)) return n < 0 ? n : 0;
+  if (from.sll_pkttype == PACKET_HOST && n >= static_cast<ssize_t>(kVnet + l2_ + kIpv6Header))
+    learn_next_hop(buf.data() + kVnet + 8);
   // The header's offsets count from where the socket's data starts (the link header); a TUN's, and
   // the data plane's, from the IPv6 header.
   auto h = xlat::offload::parse(buf.data());
@@ -207,9 +231,63 @@ ssize_t UplinkRx::read(std::span<uint8_t> buf) {
   return n - static_cast<ssize_t>(l2_);
 }
 
-ssize_t UplinkRx::write(std::span<const uint8_t>) {
-  errno = EBADF;
-  return -1;
+// A unicast frame to this host that passed the filter carries the CLAT's traffic coming back (or
+// neighbour discovery): its link-layer source is a next hop towards the packet's IPv6 source.
+void UplinkRx::learn_next_hop(const uint8_t* src) {
+  const uint8_t* mac = link_header_.data() + 6;
+  if ((mac[0] & 1) != 0) return;  // a multicast source is no next hop
+  uint64_t m = 0;
+  for (int i = 0; i < 6; ++i) m = m << 8 | mac[i];
+  if (m == 0) return;
+  const uint64_t h = address_hash(src);
+  auto& slot = hops_->slots[h >> 56];
+  const uint64_t v = (h >> 40 & 0xffff) << 48 | m;
+  if (slot.tag_mac.load(std::memory_order_relaxed) != v) slot.tag_mac.store(v, std::memory_order_relaxed);
+  const uint32_t now = coarse_seconds();
+  if (slot.seen.load(std::memory_order_relaxed) != now) slot.seen.store(now, std::memory_order_relaxed);
+}
+
+bool UplinkRx::next_hop(const uint8_t* dst, uint8_t* mac) const {
+  const uint64_t h = address_hash(dst);
+  const auto& slot = hops_->slots[h >> 56];
+  const uint64_t v = slot.tag_mac.load(std::memory_order_relaxed);
+  if (v == 0 || v >> 48 != (h >> 40 & 0xffff)) return false;
+  if (coarse_seconds() - slot.seen.load(std::memory_order_relaxed) > kNextHopFreshSeconds) return false;
+  for (int i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(v >> (40 - 8 * i));
+  return true;
+}
+
+ssize_t UplinkRx::write(std::span<const uint8_t> buf) {
+  constexpr size_t kVnet = xlat::offload::kVnetHdrLen;
+  if (buf.size() <= kVnet + kIpv6Header) {
+    errno = EINVAL;
+    return -1;
+  }
+  std::array<uint8_t, kVnet> vnet;
+  std::array<uint8_t, kEthernetHeader> eth{};
+  std::memcpy(vnet.data(), buf.data(), kVnet);
+  if (l2_ != 0) {
+    if (!next_hop(buf.data() + kVnet + 24, eth.data())) {
+      errno = EHOSTUNREACH;
+      return -1;
+    }
+    std::memcpy(eth.data() + 6, own_mac_.data(), 6);
+    eth[12] = ETH_P_IPV6 >> 8;
+    eth[13] = ETH_P_IPV6 & 0xff;
+    // The socket's header counts its offsets from the start of the frame, the data plane's from the
+    // IPv6 header.
+    auto h = xlat::offload::parse(vnet.data());
+    if (h.flags & xlat::offload::kFlagNeedsCsum) h.csum_start = static_cast<uint16_t>(h.csum_start + l2_);
+    if (h.hdr_len != 0) h.hdr_len = static_cast<uint16_t>(h.hdr_len + l2_);
+    xlat::offload::store(h, vnet.data());
+  }
+  iovec iov[3] = {
+      {vnet.data(), kVnet}, {eth.data(), l2_}, {const_cast<uint8_t*>(buf.data() + kVnet), buf.size() - kVnet}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 3;
+  const ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_DONTWAIT);
+  return n < 0 ? n : static_cast<ssize_t>(buf.size());
 }
 
 ssize_t UplinkRx::writev(const iovec*, int) {

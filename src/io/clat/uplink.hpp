@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <span>
 
 #include "addr/ip.hpp"
@@ -19,13 +21,26 @@
 
 namespace sixfour::io {
 
-// The uplink's incoming IPv6 packets for the CLAT: an AF_PACKET SOCK_DGRAM socket for ETH_P_IPV6
+// The uplink's incoming IPv6 packets for the CLAT: an AF_PACKET SOCK_RAW socket for ETH_P_IPV6
 // on one interface, non-blocking. With PACKET_VNET_HDR every read() returns a 10-byte
 // virtio_net_hdr and then the IPv6 packet, GRO super-packets included, exactly as a TUN queue with
 // IFF_VNET_HDR does, so the data plane reads it like a TUN. Packets the host itself sends are not
 // seen (PACKET_IGNORE_OUTGOING). It receives nothing until set_address().
+//
+// The same socket sends the CLAT's outgoing TCP super-packets whole (write(): virtio-net header,
+// then the IPv6 packet), so that the kernel segments them only where the host's own TCP would be
+// (in the driver, or not at all when the next hop takes them whole, e.g. a veth), not the CLAT in
+// user space before a raw socket. On Ethernet the frame needs the next hop's address: the one the
+// destination's own packets came from (read() notes the source of every unicast frame by the
+// IPv6 source address it carried), while they keep coming (kNextHopFreshSeconds). Without one,
+// write() fails (EHOSTUNREACH) and the caller sends segments through UplinkTx, whose route and
+// neighbour lookups are the kernel's: the first packets of a flow always go that way. These frames
+// skip the host's IPv6 routing and netfilter hooks (not its qdisc). read() and write() may run in
+// two threads at once.
 class UplinkRx final : public TunQueue {
  public:
+  static constexpr uint32_t kNextHopFreshSeconds = 2;
+
   static Result<UplinkRx> open(int ifindex);
 
   // Lets through only IPv6 packets to `a`, and neighbour solicitations and advertisements (ICMPv6
@@ -40,15 +55,31 @@ class UplinkRx final : public TunQueue {
 
   int fd() const { return fd_.get(); }
   ssize_t read(std::span<uint8_t> buf) override;
-  ssize_t write(std::span<const uint8_t> buf) override;  // -1, EBADF: the uplink is sent to by UplinkTx
-  ssize_t writev(const iovec* iov, int count) override;  // the same
+  ssize_t write(std::span<const uint8_t> buf) override;  // header + IPv6 packet, sent as one frame
+  ssize_t writev(const iovec* iov, int count) override;  // -1, EBADF: whole packets through write()
 
  private:
-  UplinkRx(Fd fd, int ifindex, size_t l2) : fd_(std::move(fd)), ifindex_(ifindex), l2_(l2) {}
+  // Next hops learnt from incoming frames, by a hash of the IPv6 source: a slot holds 16 more bits
+  // of the hash and the MAC (0: empty), and when a frame last came (CLOCK_MONOTONIC_COARSE, s).
+  // Apart from the socket so that UplinkRx can move.
+  struct NextHops {
+    struct Slot {
+      std::atomic<uint64_t> tag_mac{0};
+      std::atomic<uint32_t> seen{0};
+    };
+    std::array<Slot, 256> slots;
+  };
+  UplinkRx(Fd fd, int ifindex, size_t l2, const std::array<uint8_t, 6>& own)
+      : fd_(std::move(fd)), ifindex_(ifindex), l2_(l2), own_mac_(own), hops_(std::make_unique<NextHops>()) {}
+  void learn_next_hop(const uint8_t* ipv6_source);
+  bool next_hop(const uint8_t* ipv6_destination, uint8_t* mac) const;
+
   Fd fd_;
   int ifindex_ = 0;
   size_t l2_ = 0;                          // link-layer header bytes before the IPv6 header
   std::array<uint8_t, 16> link_header_{};  // where read() puts them
+  std::array<uint8_t, 6> own_mac_{};       // the uplink's address, the source of written frames
+  std::unique_ptr<NextHops> hops_;
 };
 
 // The uplink's outgoing IPv6 packets from the CLAT: an AF_INET6 SOCK_RAW IPPROTO_RAW socket (the
