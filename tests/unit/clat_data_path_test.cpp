@@ -37,12 +37,20 @@ sixfour::xlat::Config clat_cfg(const sixfour::clat::Mapping& m) {
   return c;
 }
 
+// Records what it sends, and how many send_all calls carried it; refuses all with `refuse`.
 struct FakeOut final : Ipv6Out {
   bool send(std::span<const uint8_t> p) override {
+    if (refuse) return false;
     sent.emplace_back(p.begin(), p.end());
     return true;
   }
+  size_t send_all(std::span<const std::span<const uint8_t>> packets) override {
+    ++batches;
+    return Ipv6Out::send_all(packets);
+  }
   std::vector<Bytes> sent;
+  int batches = 0;
+  bool refuse = false;
 };
 
 struct FakeNd final : NdHandler {
@@ -190,6 +198,29 @@ TEST(ClatDataPath, UdpFromTheHostGoesToTheUplinkOnly) {
   EXPECT_EQ(l.out6.sent[0][6], 17);
   EXPECT_TRUE(l4_ok6(l.out6.sent[0]));
   EXPECT_TRUE(l.tun.written.empty());
+}
+
+TEST(ClatDataPath, PacketsOfOneReadBatchLeaveTogetherInOrder) {
+  Loop l(true);
+  for (uint16_t port = 1000; port < 1005; ++port)
+    l.tun.push(v4to6test::ipv4(17, kHost, kPeer, v4to6test::udp(kHost, kPeer, port, 53, v4to6test::pattern(32))));
+  l.path.read_batch(l.queue);
+  ASSERT_EQ(l.out6.sent.size(), 5u);
+  EXPECT_EQ(l.out6.batches, 1);  // one sendmmsg for the batch, not one send per packet
+  for (size_t k = 0; k < 5; ++k) EXPECT_EQ(pb6::rd16(l.out6.sent[k], 40), 1000 + k);
+  EXPECT_EQ(l.queue.take_unsent(), 0u);
+}
+
+TEST(ClatDataPath, PacketsTheUplinkRefusesAreCounted) {
+  Loop l(true);
+  l.out6.refuse = true;
+  for (uint16_t port = 1000; port < 1003; ++port)
+    l.tun.push(v4to6test::ipv4(17, kHost, kPeer, v4to6test::udp(kHost, kPeer, port, 53, v4to6test::pattern(32))));
+  l.path.read_batch(l.queue);
+  l.queue.flush();
+  EXPECT_TRUE(l.out6.sent.empty());
+  EXPECT_EQ(l.queue.take_unsent(), 3u);
+  EXPECT_EQ(l.queue.take_unsent(), 0u);
 }
 
 TEST(ClatDataPath, ErrorsForTheHostGoBackIntoTheTun) {

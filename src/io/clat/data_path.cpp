@@ -31,6 +31,7 @@ constexpr uint8_t kNeighborSolicitation = 135, kNeighborAdvertisement = 136;
 // per segment, and a segment carries at least 48 bytes (the kernel's smallest MSS).
 constexpr size_t kMaxSegments = 1400;
 constexpr size_t kSegBytes = 65536 + kMaxSegments * 200;
+constexpr size_t kPendingBytes = 128 * 1024;  // SplitQueue::kPending packets of up to 2 KiB
 
 }  // namespace
 
@@ -53,13 +54,20 @@ SplitQueue::SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet
       mtu6_(mtu6),
       gather_(offload::kVnetHdrLen + 65536 + 4096),
       segs_(kSegBytes),
-      seglens_(kMaxSegments) {
+      seglens_(kMaxSegments),
+      pending_(kPendingBytes) {
   segspans_.reserve(kMaxSegments);
+  pending_spans_.reserve(kPending);
 }
 
 ssize_t SplitQueue::read(std::span<uint8_t> buf) {
   for (;;) {
     const ssize_t n = source_.read(buf);
+    if (n < 0 && !pending_spans_.empty()) {  // nothing more to read for now: send what waits
+      const int e = errno;
+      flush();
+      errno = e;
+    }
     if (n <= 0 || nd_ == nullptr) return n;
     const size_t skip = vnet_ ? offload::kVnetHdrLen : 0;
     if (static_cast<size_t>(n) < skip) return n;
@@ -137,12 +145,33 @@ bool SplitQueue::send_whole(const uint8_t* hdr, std::span<const uint8_t> pkt, co
   return true;
 }
 
+void SplitQueue::flush() {
+  if (pending_spans_.empty()) return;
+  unsent_ += pending_spans_.size() - out6_.send_all(pending_spans_);
+  pending_spans_.clear();
+  pending_len_ = 0;
+}
+
+void SplitQueue::send_later(std::span<const uint8_t> pkt) {
+  if (pkt.size() > pending_.size()) {  // larger than the whole buffer (a jumbo uplink): at once
+    flush();
+    if (!out6_.send(pkt)) ++unsent_;
+    return;
+  }
+  if (pending_len_ + pkt.size() > pending_.size()) flush();
+  std::memcpy(pending_.data() + pending_len_, pkt.data(), pkt.size());
+  pending_spans_.emplace_back(pending_.data() + pending_len_, pkt.size());
+  pending_len_ += pkt.size();
+  if (pending_spans_.size() == kPending) flush();
+}
+
 // The raw socket takes ordinary packets with complete checksums: a super-packet is segmented (with
 // complete checksums) unless the uplink's packet socket took it whole, and a partial checksum is
-// finished first.
+// finished first. Packets leave in the order they were written.
 ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt) {
   const offload::VnetHdr h = offload::parse(hdr);
   if (h.gso_type != offload::kGsoNone) {
+    flush();
     if (send_whole(hdr, pkt, h)) return static_cast<ssize_t>(pkt.size());
     const size_t n = offload::segment(pkt, h, segs_, seglens_);
     if (n == 0) {
@@ -171,10 +200,7 @@ ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt)
     }
     pkt = copy;
   }
-  if (!out6_.send(pkt)) {
-    errno = EIO;
-    return -1;
-  }
+  send_later(pkt);
   return static_cast<ssize_t>(pkt.size());
 }
 
@@ -374,6 +400,8 @@ void ClatPlane::run(Dir d, ClatWorker& worker) {
     }
     ++io.wakeups;
     path.read_batch(queue);
+    queue.flush();
+    io.write_errors += queue.take_unsent();
     worker.publish();
     pub.publish(io);
   }

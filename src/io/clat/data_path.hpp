@@ -22,6 +22,7 @@
 #include <mutex>
 #include <span>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "clat/mapper.hpp"
@@ -66,7 +67,10 @@ bool is_neighbor_discovery(std::span<const uint8_t> pkt);
 // `tun_vnet`, else without, a super-packet then refused), IPv6 to `out6`, segmented first when it
 // is a super-packet. With `super6` (the uplink's packet socket, io/clat/uplink.hpp UplinkRx::write)
 // a TCP super-packet whose segments fit `mtu6` is first written there whole, virtio-net header
-// first; only when that write fails is it segmented for `out6`.
+// first; only when that write fails is it segmented for `out6`. Ordinary IPv6 packets are copied
+// and sent to `out6` several at a time (one sendmmsg): when kPending are waiting, before a
+// super-packet, when a read finds the source empty, and on flush(); a write() of one therefore
+// succeeds, and the packets `out6` did not take are counted for take_unsent().
 class SplitQueue final : public TunQueue {
  public:
   SplitQueue(TunQueue& source, bool vnet, TunQueue& tun, bool tun_vnet, Ipv6Out& out6, NdHandler* nd,
@@ -76,12 +80,20 @@ class SplitQueue final : public TunQueue {
   ssize_t write(std::span<const uint8_t> buf) override;
   ssize_t writev(const iovec* iov, int count) override;
 
+  static constexpr size_t kPending = 64;
+
+  // Sends the IPv6 packets waiting; the loop calls it after each batch of reads.
+  void flush();
+  // How many waiting IPv6 packets `out6` refused since the last call.
+  uint64_t take_unsent() { return std::exchange(unsent_, 0); }
+
   uint64_t nd_seen() const { return nd_seen_; }
   uint64_t super6_sent() const { return super6_sent_; }        // super-packets the uplink took whole
   uint64_t super6_refused() const { return super6_refused_; }  // ... refused, segmented instead
 
  private:
   ssize_t write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt);
+  void send_later(std::span<const uint8_t> pkt);
   bool send_whole(const uint8_t* hdr, std::span<const uint8_t> pkt, const xlat::offload::VnetHdr& h);
 
   TunQueue& source_;
@@ -99,6 +111,10 @@ class SplitQueue final : public TunQueue {
   std::vector<uint8_t> segs_;    // an IPv6 super-packet, segmented
   std::vector<uint16_t> seglens_;
   std::vector<std::span<const uint8_t>> segspans_;
+  std::vector<uint8_t> pending_;  // ordinary IPv6 packets waiting for flush(), back to back
+  size_t pending_len_ = 0;
+  std::vector<std::span<const uint8_t>> pending_spans_;
+  uint64_t unsent_ = 0;
 };
 
 // One direction's translator: the RFC 7915 core with the CLAT mapping, counted as siit::Counters.
