@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 #include <string>
 
 #include "common/bytes.hpp"
@@ -143,28 +144,36 @@ Result<UplinkRx> UplinkRx::open(int ifindex) {
   return UplinkRx(std::move(fd), ifindex, *l2, own);
 }
 
+namespace {
+
+// Appends the 8 instructions that fall through when the IPv6 destination (at `o` + 24) is `a`, and
+// jump to instruction `drop` otherwise.
+void match_destination(std::vector<sock_filter>& code, uint32_t o, const Ipv6Addr& a, size_t drop) {
+  for (uint32_t w = 0; w < 4; ++w) {
+    code.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 24 + 4 * w));
+    const size_t next = code.size() + 1;
+    code.push_back(
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(a.b.data() + 4 * w), 0, static_cast<uint8_t>(drop - next)));
+  }
+}
+
+}  // namespace
+
 Status UplinkRx::set_address(const Ipv6Addr& a) {
   // Classic BPF over the frame as the socket sees it: the IPv6 header starts after the link header.
   const auto o = static_cast<uint32_t>(l2_);
-  const uint8_t* b = a.b.data();
-  sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 6),                  // 0: next header
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 3),              // 1: ICMPv6 ? 2 : 5
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 40),                 // 2: ICMPv6 type
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 9, 0),             // 3: NS -> accept
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 8, 0),             // 4: NA -> accept
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 24),                 // 5: destination, 4 words
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b), 0, 7),       // 6
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 28),                 // 7
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 4), 0, 5),   // 8
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 32),                 // 9
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 8), 0, 3),   // 10
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 36),                 // 11
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 12), 0, 1),  // 12
-      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),                     // 13: accept, whole packet
-      BPF_STMT(BPF_RET | BPF_K, 0),                               // 14: drop
+  constexpr size_t kDrop = 14;
+  std::vector<sock_filter> code = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 6),       // 0: next header
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 3),   // 1: ICMPv6 ? 2 : 5
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 40),      // 2: ICMPv6 type
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 9, 0),  // 3: NS -> accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 8, 0),  // 4: NA -> accept
   };
-  return attach_filter(fd_.get(), code, sizeof code / sizeof code[0], ifindex_);
+  match_destination(code, o, a, kDrop);                    // 5-12
+  code.push_back(BPF_STMT(BPF_RET | BPF_K, 0xffffffffu));  // 13: accept, whole packet
+  code.push_back(BPF_STMT(BPF_RET | BPF_K, 0));            // 14: drop
+  return attach_filter(fd_.get(), code.data(), code.size(), ifindex_);
 }
 
 Status UplinkRx::set_shared(const Ipv6Addr& host, uint16_t first, uint16_t last) {
@@ -172,34 +181,29 @@ Status UplinkRx::set_shared(const Ipv6Addr& host, uint16_t first, uint16_t last)
   // identifier in it, any ICMPv6 error and any fragment (those the data path checks after reassembly,
   // clat/port_map.hpp shared_owns). No neighbour discovery: the kernel answers for its own address.
   const auto o = static_cast<uint32_t>(l2_);
-  const uint8_t* b = host.b.data();
-  sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 24),                  // 0: destination, 4 words
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b), 0, 21),       // 1
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 28),                  // 2
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 4), 0, 19),   // 3
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 32),                  // 4
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 8), 0, 17),   // 5
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, o + 36),                  // 6
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, load32(b + 12), 0, 15),  // 7
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 6),                   // 8: next header
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 44, 12, 0),              // 9: fragment -> accept
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0),                // 10: TCP -> 13
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 1, 0),               // 11: UDP -> 13
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 3, 10),              // 12: ICMPv6 -> 16, else drop
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 42),                  // 13: destination port
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 8),            // 14
-      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 7, 6),             // 15: in range -> accept
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 40),                  // 16: ICMPv6 type
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 128, 0, 4),              // 17: an error -> accept
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 129, 0, 4),              // 18: Echo Reply, else drop
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 44),                  // 19: identifier
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 2),            // 20
-      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 1, 0),             // 21: in range -> accept
-      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),                      // 22: accept, whole packet
-      BPF_STMT(BPF_RET | BPF_K, 0),                                // 23: drop
+  constexpr size_t kDrop = 23;
+  std::vector<sock_filter> code;
+  match_destination(code, o, host, kDrop);  // 0-7
+  const sock_filter rest[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 6),         // 8: next header
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 44, 12, 0),    // 9: fragment -> accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0),      // 10: TCP -> 13
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 1, 0),     // 11: UDP -> 13
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 3, 10),    // 12: ICMPv6 -> 16, else drop
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 42),        // 13: destination port
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 8),  // 14
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 7, 6),   // 15: in range -> accept
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, o + 40),        // 16: ICMPv6 type
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 128, 0, 4),    // 17: an error -> accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 129, 0, 4),    // 18: Echo Reply, else drop
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, o + 44),        // 19: identifier
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 2),  // 20
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 1, 0),   // 21: in range -> accept
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),            // 22: accept, whole packet
+      BPF_STMT(BPF_RET | BPF_K, 0),                      // 23: drop
   };
-  return attach_filter(fd_.get(), code, sizeof code / sizeof code[0], ifindex_);
+  code.insert(code.end(), std::begin(rest), std::end(rest));
+  return attach_filter(fd_.get(), code.data(), code.size(), ifindex_);
 }
 
 ssize_t UplinkRx::read(std::span<uint8_t> buf) {
