@@ -83,7 +83,7 @@ xlat::Config xlat_config(const Mapping& m, uint16_t mtu) {
   c.mtu6 = mtu;
   c.self4 = kDummyIpv4;
   c.self6 = m.ipv6;
-  c.router_hop = false;  // the host's own packets: no router hop in between (RFC 6877 §6.3)
+  c.hop_change = 0;  // the host's own packets: no router hop in between (RFC 6877 §6.3)
   return c;
 }
 

@@ -360,12 +360,12 @@ std::vector<Step> demo_steps(const DemoOptions& o) {
   steps.push_back(std::move(gw));
 
   steps.push_back({"traceroute crosses into 64:ff9b::",
-                   "Hop 1 is the gateway's inside address; from there on every hop is an IPv4 address "
-                   "embedded in 64:ff9b::/96 (RFC 6052): the translator itself, the gateway's IPv4 side "
-                   "198.51.100.1 = 64:ff9b::c633:6401, then the server 198.51.100.2 = 64:ff9b::c633:6402. "
-                   "The IPv4 path, as the laptop sees it.",
+                   "Hop 1 is the gateway's inside address, hop 2 the server 198.51.100.2, seen as "
+                   "64:ff9b::c633:6402 (its IPv4 address embedded in 64:ff9b::/96, RFC 6052). The gateway, "
+                   "translator included, is one hop, as a router is; an IPv4 router behind it would show "
+                   "as its IPv4 address embedded in the prefix too.",
                    {run("laptop", {"traceroute", "-6", "-n", "-q", "1", "-w", "2", "-m", "8", s(kV4Name)},
-                        fmt::format("hop 1 {}, then 64:ff9b:: addresses up to {}", kGwInside6, kWeb4As6), 0,
+                        fmt::format("hop 1 {} (the gateway, once), hop 2 {}", kGwInside6, kWeb4As6), 0,
                         {CheckKind::Traceroute, s(kGwInside6), s(kWeb4As6)})}});
 
   steps.push_back({"sixfour doctor explains the situation",
@@ -468,6 +468,8 @@ bool check_output(const Check& c, std::string_view out, std::string* why) {
         return fail(fmt::format("expected hop 1 to be {}", c.arg));
       if (hops.back().second != c.arg2)
         return fail(fmt::format("expected the last hop to be {}, got {}", c.arg2, hops.back().second));
+      if (hops.size() != 2 || hops.back().first != 2)
+        return fail(fmt::format("expected the gateway as one hop, then {}; got {} hops", c.arg2, hops.size()));
       auto prefix = Ipv6Prefix::parse(kNat64Prefix);
       for (size_t i = 1; i < hops.size(); ++i) {
         auto a = Ipv6Addr::parse(hops[i].second);

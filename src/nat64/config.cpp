@@ -171,6 +171,9 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
+  // The kernel forwards each packet into the TUN and out again, a decrement each way: the
+  // translator gives one back, so the host is one hop (xlat::Config::hop_change).
+  s.xlat.hop_change = 1;
   set_bool(in.allow_non_global, s.allow_non_global);
   if (auto st = set_daemon_options(in, out); !st) return Error{st.error()};
 

@@ -41,7 +41,9 @@ std::unique_ptr<Translator> Translator::create(const Settings& settings, State& 
 }
 
 TranslatorImpl::TranslatorImpl(const Settings& /*s*/, StateImpl& state)
-    : settings_(state.settings()), state_(state) {  // the State's copy: no lifetime tie to the caller's
+    : settings_(state.settings()),
+      hairpin_xlat_(xlat::hairpin_pass(state.settings().xlat)),
+      state_(state) {  // the State's copy: no lifetime tie to the caller's
   mapper_.settings = &state_.settings();
   mapper_.pool = &state_.pool4();
 }
@@ -118,7 +120,7 @@ void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> 
 void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
   Tuple t;
   xlat::DropReason reason = xlat::DropReason::Malformed;
-  switch (determine_incoming_tuple6(pkt, t, reason)) {
+  switch (determine_incoming_tuple6(pkt, t, reason, settings_.xlat.hop_change)) {
     case Parse::Tuple:
       break;
     case Parse::Xlat:
@@ -155,7 +157,7 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
 void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
   Tuple t;
   xlat::DropReason reason = xlat::DropReason::Malformed;
-  switch (determine_incoming_tuple4(pkt, t, reason)) {
+  switch (determine_incoming_tuple4(pkt, t, reason, (hairpin_pass_ ? hairpin_xlat_ : settings_.xlat).hop_change)) {
     case Parse::Tuple:
       break;
     case Parse::Xlat:

@@ -7,6 +7,7 @@
 #include "nat64/steps/steps.hpp"
 #include "nat64/table.hpp"
 #include "nat64/translator.hpp"
+#include "xlat/config.hpp"
 
 namespace sixfour::nat64 {
 
@@ -45,6 +46,8 @@ class TranslatorImpl final : public Translator {
   static constexpr size_t kScratchSize = 65536 + 4096;
 
   const Settings& settings_;
+  const xlat::Config hairpin_xlat_;  // the second pass of a hairpinned packet (xlat::hairpin_pass)
+  bool hairpin_pass_ = false;        // set by hairpin() around its second pass
   StateImpl& state_;
   SessionMapper mapper_;
   Counters c_;

@@ -98,6 +98,9 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
+  // The kernel forwards each packet into the TUN and out again, a decrement each way: the
+  // translator gives one back, so the host is one hop (xlat::Config::hop_change).
+  s.xlat.hop_change = 1;
   if (auto st = set_uint(in.lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
                          s.xlat.lowest_ipv6_mtu);
       !st)

@@ -83,7 +83,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
       mapper_.set_hairpin(true);
       const bool in_place = out.payload_in_place;
       out.payload_in_place = false;  // this pass reads scratch_, not the caller's input
-      xlat::ipv4_to_ipv6(again, settings_.xlat, mapper_, out);
+      xlat::ipv4_to_ipv6(again, hairpin_xlat_, mapper_, out);
       out.payload_in_place = in_place;
       mapper_.set_hairpin(false);
       if (out.outcome == xlat::Outcome::Forward) ++counters_.hairpinned;

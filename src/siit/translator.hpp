@@ -37,7 +37,7 @@ void account(Counters& c, const xlat::Output& out);
 // Not thread-safe: one Translator per worker thread (they share the read-only Settings).
 class Translator {
  public:
-  explicit Translator(const Settings& s) : settings_(s), mapper_(s) {}
+  explicit Translator(const Settings& s) : settings_(s), hairpin_xlat_(xlat::hairpin_pass(s.xlat)), mapper_(s) {}
 
   // Translates `in` (an IPv4 or IPv6 packet, by its version nibble) into `out` (see xlat::Output).
   // Forward: out's packets go out in the other family — or, after RFC 7757 hairpinning, in the same
@@ -52,6 +52,7 @@ class Translator {
   static constexpr size_t kScratchSize = 65536 + 4096;
 
   const Settings& settings_;
+  const xlat::Config hairpin_xlat_;  // the second pass of a hairpinned packet
   SiitMapper mapper_;
   Counters counters_;
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);

@@ -6,8 +6,13 @@
 
 namespace sixfour::xlat {
 
-// The TTL / Hop Limit a translated packet leaves with (see Config::router_hop).
-constexpr uint8_t outgoing_hop(uint8_t in, bool router_hop) { return router_hop ? static_cast<uint8_t>(in - 1) : in; }
+// The TTL / Hop Limit a translated packet leaves with (see Config::hop_change), within 0..255.
+constexpr uint8_t outgoing_hop(uint8_t in, int8_t change) {
+  const int v = int{in} + change;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+// Whether a packet arriving with `in` expires in the translator (Time Exceeded instead of forwarding).
+constexpr bool hop_expires(uint8_t in, int8_t change) { return int{in} + change < 1; }
 
 struct Config {
   // RFC 7915 §4.1 / §5.1: copy TOS <-> Traffic Class unless told to reset it to zero.
@@ -26,10 +31,13 @@ struct Config {
   uint16_t mtu4 = 1500;
   uint16_t mtu6 = 1500;
 
-  // RFC 7915 §4.1 / §5.1: the translator is a router, so it decrements TTL / Hop Limit and answers
-  // an expiring one with Time Exceeded. A CLAT (RFC 6877) translates its own host's packets: they
-  // leave with the host's hop limit and arrive with the network's, so it sets this false.
-  bool router_hop = true;
+  // What translating does to TTL / Hop Limit. -1: RFC 7915 §4.1 / §5.1, the translator is a router
+  // that decrements it and answers an expiring one with Time Exceeded. 0: a CLAT (RFC 6877)
+  // translating its own host's packets, which leave with the host's hop limit. +1: a translator on a
+  // TUN between two forwarding steps of its host's kernel, which decrement once each: the packet
+  // then loses exactly one crossing the host, which appears once in traceroute, and only the
+  // kernel's first step ever expires it (issue 16).
+  int8_t hop_change = -1;
 
   // RFC 7915 §4.5: an IPv4 UDP datagram with a zero checksum. true: compute the checksum (only
   // possible for unfragmented datagrams; fragments are dropped). false: drop it.
@@ -44,5 +52,13 @@ struct Config {
   Ipv4Addr self4{{192, 0, 0, 8}};  // RFC 7600 IPv4 dummy address
   Ipv6Addr self6{};
 };
+
+// The settings of the second pass of a hairpinned packet (RFC 7757 §4, RFC 6146 §3.8): it crosses
+// the kernel twice like any other, so a translator that gives a hop back (hop_change +1) does so in
+// the first pass only; one that decrements does so in both, as two routers would.
+inline Config hairpin_pass(Config c) {
+  if (c.hop_change > 0) c.hop_change = 0;
+  return c;
+}
 
 }  // namespace sixfour::xlat

@@ -420,7 +420,7 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
   const size_t icmp6_len = total - kIpv6Hdr;
   // Outer hop limit: the error is being forwarded, so TTL - 1 (the caller checked TTL > 1).
   write_ipv6_header(o, traffic_class(cfg, h.tos), static_cast<uint16_t>(icmp6_len), kProtoIcmpv6,
-                    outgoing_hop(h.ttl, cfg.router_hop), f6o.src, f6o.dst);
+                    outgoing_hop(h.ttl, cfg.hop_change), f6o.src, f6o.dst);
   uint8_t* ic6 = o + kIpv6Hdr;
   ic6[0] = q.m.type;
   ic6[1] = q.m.code;
@@ -462,7 +462,7 @@ void emit(const V4& h, const Config& cfg, const Flow6& f6, const L4Patch& patch,
   const size_t plen = h.total - h.ihl;
   const uint8_t next = next_header_for(h.proto);
   const uint8_t tc = traffic_class(cfg, h.tos);
-  const uint8_t hop = outgoing_hop(h.ttl, cfg.router_hop);
+  const uint8_t hop = outgoing_hop(h.ttl, cfg.hop_change);
 
   if (!fragment_header) {
     const size_t total = kIpv6Hdr + plen;
@@ -525,7 +525,7 @@ bool check_header(std::span<const uint8_t> in, const Config& cfg, V4& h, std::sp
   if (is_multicast_or_broadcast(h.dst())) return dropped(out, DropReason::Multicast);
 
   // §4.1 Hop Limit: the translator is a router; TTL must survive the decrement.
-  if (h.ttl <= (cfg.router_hop ? 1 : 0)) {
+  if (hop_expires(h.ttl, cfg.hop_change)) {
     reply_or_drop(pkt, cfg, icmpv4::kTimeExceeded, 0, 0, DropReason::TtlExpired, out);
     return false;
   }

@@ -360,7 +360,7 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
 
   const uint16_t flags = total > kDfThreshold ? kDf : 0;
   write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), next_ident(), flags,
-                    outgoing_hop(ip6[7], cfg.router_hop), kIcmp4, f4);
+                    outgoing_hop(ip6[7], cfg.hop_change), kIcmp4, f4);
   // At most 576 bytes, so DF=0: an IPv4 MTU below that means fragmenting like any IPv4 router.
   if (total > cfg.mtu4) return fragment_in_place(cfg, out, total);
   out.count = 1;
@@ -399,7 +399,7 @@ bool check_header(std::span<const uint8_t> in, const Config& cfg, std::span<cons
     return false;
   }
   // RFC 7915 §5.1 TTL: the translator is a router and decrements the Hop Limit.
-  if (ip6[7] <= (cfg.router_hop ? 1 : 0)) {
+  if (hop_expires(ip6[7], cfg.hop_change)) {
     reply(pkt, cfg, out, icmp6::kTimeExceeded, 0, 0, DropReason::TtlExpired);
     return false;
   }
@@ -520,7 +520,7 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
 
   uint8_t* o = out.data.data();
   write_ipv4_header(o, tos_for(ip6, cfg), static_cast<uint16_t>(total), id, flags_off,
-                    outgoing_hop(ip6[7], cfg.router_hop), f4.proto, f4);
+                    outgoing_hop(ip6[7], cfg.hop_change), f4.proto, f4);
   // With payload_in_place only the transport header's fixed part (all fix_transport changes) is
   // written here; the rest stays in the input for the caller to write after it.
   size_t copy = l4len;

@@ -134,7 +134,7 @@ TEST(ClatMapper, XlatConfig) {
   EXPECT_EQ(c.self4, v4("192.0.0.8"));
   EXPECT_EQ(c.self6, v6("2001:db8:1:2::c1a7"));
   EXPECT_TRUE(c.send_icmp_errors);
-  EXPECT_FALSE(c.router_hop);  // the host's own packets keep their hop limit
+  EXPECT_EQ(c.hop_change, 0);  // the host's own packets keep their hop limit
 }
 
 // ---- whole packets through the RFC 7915 core

@@ -553,3 +553,14 @@ TEST_F(V4to6, RandomBytesDoNotCrash) {
     }
   }
 }
+
+// Issue 16: with hop_change +1 (a translator between its kernel's two forwarding steps) TTL 1 is
+// not expired here but leaves as Hop Limit 2; 255 stays 255.
+TEST_F(V4to6, HopChangePlusOneGivesOneBack) {
+  cfg.hop_change = 1;
+  run(ipv4(17, kSrc4, kDst4, datagram_udp(4), {.ttl = 1}));
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  EXPECT_EQ(pkt()[7], 2);
+  run(ipv4(17, kSrc4, kDst4, datagram_udp(4), {.ttl = 255}));
+  EXPECT_EQ(pkt()[7], 255);
+}

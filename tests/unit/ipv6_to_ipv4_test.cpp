@@ -371,3 +371,26 @@ TEST(Ipv6ToIpv4, OutputTooSmallIsNoSpace) {
   EXPECT_EQ(r.reason, DropReason::NoSpace);
   EXPECT_TRUE(r.pkts.empty());
 }
+
+// Issue 16: a translator on a TUN gives back one of its kernel's two decrements (hop_change +1),
+// so the host is one hop. Hop limit 1 (what the kernel's first step leaves of a 2) is not expired
+// but leaves with TTL 2, which the kernel's second step makes 1.
+TEST(Ipv6ToIpv4, HopChangePlusOneGivesOneBack) {
+  for (uint8_t hl : {uint8_t{1}, uint8_t{63}, uint8_t{255}}) {
+    Ip6 h;
+    h.hlim = hl;
+    TestMapper m;
+    sixfour::xlat::Config cfg = test_config();
+    cfg.hop_change = 1;
+    Xlat6 r = run6(udp_packet(h, 1, 2, 4), cfg, m);
+    ASSERT_EQ(r.outcome, Outcome::Forward) << int{hl};
+    EXPECT_EQ(r.pkts.at(0)[8], hl == 255 ? 255 : hl + 1);  // never past 255
+  }
+  EXPECT_EQ(sixfour::xlat::hairpin_pass(sixfour::xlat::Config{.hop_change = 1}).hop_change, 0);
+  EXPECT_EQ(sixfour::xlat::hairpin_pass(sixfour::xlat::Config{}).hop_change, -1);
+  EXPECT_TRUE(sixfour::xlat::hop_expires(1, -1));
+  EXPECT_FALSE(sixfour::xlat::hop_expires(2, -1));
+  EXPECT_TRUE(sixfour::xlat::hop_expires(0, 0));
+  EXPECT_FALSE(sixfour::xlat::hop_expires(1, 0));
+  EXPECT_FALSE(sixfour::xlat::hop_expires(0, 1));
+}

@@ -75,6 +75,7 @@ TEST(Nat64Config, DefaultsWithOnePool4Address) {
   const Settings& s = r->settings;
   EXPECT_EQ(s.prefix.str(), "64:ff9b::/96");  // RFC 6052 §2.1 well-known prefix
   EXPECT_FALSE(s.allow_non_global);
+  EXPECT_EQ(s.xlat.hop_change, 1);  // one hop in total with the kernel's two (issue 16)
   ASSERT_EQ(s.pool4.size(), 1u);
   EXPECT_EQ(s.pool4[0].prefix.str(), "203.0.113.1/32");
   EXPECT_EQ(s.pool4[0].lo, 1024);

@@ -65,6 +65,7 @@ TEST(SiitConfig, DefaultsWithPool6) {
   EXPECT_EQ(r->settings.xlat.mtu6, 1500);
   EXPECT_EQ(r->settings.xlat.lowest_ipv6_mtu, 1280);
   EXPECT_TRUE(r->settings.xlat.compute_udp_zero_checksum);
+  EXPECT_EQ(r->settings.xlat.hop_change, 1);  // one hop in total with the kernel's two (issue 16)
   EXPECT_FALSE(r->settings.allow_non_global_wkp);
   ASSERT_TRUE(r->settings.pool6.has_value());
   EXPECT_EQ(r->settings.pool6->str(), "2001:db8:64::/96");

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "nat64/steps/steps.hpp"
+#include "xlat/config.hpp"
 #include "xlat/icmpv6_errors.hpp"
 
 namespace sixfour::nat64 {
@@ -50,14 +51,14 @@ uint16_t ipv4_sum(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-Parse determine_incoming_tuple6(std::span<const uint8_t> in, Tuple& t, xlat::DropReason& reason) {
+Parse determine_incoming_tuple6(std::span<const uint8_t> in, Tuple& t, xlat::DropReason& reason, int8_t hop_change) {
   if (in.size() < 40 || (in[0] >> 4) != 6) return Parse::Xlat;
   const size_t plen = ld16(in.data() + 4);
   if (plen == 0 || 40 + plen > in.size()) return Parse::Xlat;
   const std::span<const uint8_t> pkt = in.first(40 + plen);
   xlat::Ipv6Chain c;
   if (xlat::walk_ipv6_chain(pkt, c) != xlat::ChainStatus::Ok) return Parse::Xlat;
-  if (pkt[7] <= 1 || pkt[24] == 0xff || c.routing_pending) return Parse::Xlat;
+  if (xlat::hop_expires(pkt[7], hop_change) || pkt[24] == 0xff || c.routing_pending) return Parse::Xlat;
   if (c.is_fragment()) return Parse::Fragment;
 
   const uint8_t* l4 = pkt.data() + c.l4_off;
@@ -108,13 +109,13 @@ Parse determine_incoming_tuple6(std::span<const uint8_t> in, Tuple& t, xlat::Dro
   return Parse::Drop;
 }
 
-Parse determine_incoming_tuple4(std::span<const uint8_t> in, Tuple& t, xlat::DropReason& reason) {
+Parse determine_incoming_tuple4(std::span<const uint8_t> in, Tuple& t, xlat::DropReason& reason, int8_t hop_change) {
   if (in.size() < 20 || (in[0] >> 4) != 4) return Parse::Xlat;
   const size_t ihl = size_t{in[0] & 0x0fu} * 4;
   const size_t total = ld16(in.data() + 2);
   if (ihl < 20 || total < ihl || total > in.size()) return Parse::Xlat;
   if (ipv4_sum(in.data(), ihl) != 0xffff) return Parse::Xlat;  // xlat counts the bad checksum
-  if (in[8] <= 1) return Parse::Xlat;
+  if (xlat::hop_expires(in[8], hop_change)) return Parse::Xlat;
   const uint16_t frag = ld16(in.data() + 6);
   if ((frag & 0x2000) || (frag & 0x1fff)) return Parse::Fragment;
 

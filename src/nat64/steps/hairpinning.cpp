@@ -23,7 +23,9 @@ void TranslatorImpl::hairpin(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   std::copy(v4.begin(), v4.end(), scratch_.begin());
   out.count = 0;
   out.payload_in_place = false;  // the second pass reads scratch_, not the caller's input
+  hairpin_pass_ = true;          // translate4 then uses hairpin_xlat_
   from_v4(std::span<const uint8_t>(scratch_.data(), v4.size()), now, out);
+  hairpin_pass_ = false;
   if (out.outcome == xlat::Outcome::Forward) {
     ++c_.hairpinned;
   } else if (out.outcome == xlat::Outcome::Reply) {

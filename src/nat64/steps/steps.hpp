@@ -61,8 +61,12 @@ enum class Parse : uint8_t {
   Drop,      // drop with `reason`
 };
 
-Parse determine_incoming_tuple6(std::span<const uint8_t> pkt, Tuple& t, xlat::DropReason& reason);
-Parse determine_incoming_tuple4(std::span<const uint8_t> pkt, Tuple& t, xlat::DropReason& reason);
+// `hop_change` (xlat::Config): a packet that would expire in translation is left to xlat (Parse::Xlat),
+// which answers Time Exceeded.
+Parse determine_incoming_tuple6(std::span<const uint8_t> pkt, Tuple& t, xlat::DropReason& reason,
+                                int8_t hop_change = -1);
+Parse determine_incoming_tuple4(std::span<const uint8_t> pkt, Tuple& t, xlat::DropReason& reason,
+                                int8_t hop_change = -1);
 
 // The mapper the translate step hands to xlat/ (§3.6 + §3.7): it answers Part::Outer and
 // Part::OuterOfIcmpError with the outgoing tuple of the session, and Part::Inner with the same session

@@ -13,7 +13,7 @@ void TranslatorImpl::translate6(std::span<const uint8_t> pkt, xlat::Output& out)
 }
 
 void TranslatorImpl::translate4(std::span<const uint8_t> pkt, xlat::Output& out) {
-  xlat::ipv4_to_ipv6(pkt, settings_.xlat, mapper_, out);
+  xlat::ipv4_to_ipv6(pkt, hairpin_pass_ ? hairpin_xlat_ : settings_.xlat, mapper_, out);
   if (out.outcome != xlat::Outcome::Forward) ++c_.drops[static_cast<size_t>(out.reason)];
 }
 
