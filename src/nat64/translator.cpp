@@ -107,9 +107,11 @@ void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> 
   if (t.from_v6 && code6 >= 0) {
     n = xlat::build_icmpv6_error(pkt, xlat::icmp6::kDestUnreach, static_cast<uint8_t>(code6), 0, settings_.xlat.self6,
                                  out.data);
+    if (n) xlat::restore_quoted_hop_limit(out.data.first(n), settings_.xlat.hop_change);
   } else if (!t.from_v6 && type4 >= 0) {
     // The error comes from the address the packet was sent to: the pool4 address itself.
     n = xlat::icmpv4::build_error(pkt, static_cast<uint8_t>(type4), static_cast<uint8_t>(code4), 0, t.addr4, out.data);
+    if (n) xlat::icmpv4::restore_quoted_ttl(out.data.first(n), settings_.xlat.hop_change);
   }
   if (n == 0) return;
   out.count = 1;

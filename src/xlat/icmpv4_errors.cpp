@@ -5,6 +5,7 @@
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
+#include "xlat/config.hpp"
 
 namespace sixfour::xlat::icmpv4 {
 namespace {
@@ -78,6 +79,25 @@ size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t cod
   std::memcpy(icmp + kIcmpHdr, offending.data(), quoted);
   store16(icmp + 2, checksum::finish(checksum::partial({icmp, kIcmpHdr + quoted})));
   return total;
+}
+
+// The packet an error of the translator quotes is the one the TUN gave, after the kernel's decrement
+// on the way in. A translator that gives that decrement back (hop_change +1, issue 16) gives it back
+// in the quote too: it shows the TTL the packet had when it reached the host. Both checksums the
+// TTL is under (the quoted header's and the ICMP message's) are updated (RFC 1624).
+void restore_quoted_ttl(std::span<uint8_t> e, int8_t change) {
+  if (change <= 0 || e.size() < 20) return;
+  const size_t oh = size_t{e[0] & 0x0fu} * 4;
+  if (e.size() < oh + 8 + 20) return;
+  uint8_t* icmp = e.data() + oh;
+  uint8_t* q = icmp + 8;
+  if ((q[0] >> 4) != 4 || q[8] == 255) return;
+  const uint16_t old_word = load16(q + 8), old_hc = load16(q + 10);
+  q[8] = outgoing_hop(q[8], change);
+  const uint16_t new_word = load16(q + 8);
+  const uint16_t new_hc = checksum::update(old_hc, old_word, new_word);
+  store16(q + 10, new_hc);
+  store16(icmp + 2, checksum::update(load16(icmp + 2), uint32_t{old_word} + old_hc, uint32_t{new_word} + new_hc));
 }
 
 }  // namespace sixfour::xlat::icmpv4

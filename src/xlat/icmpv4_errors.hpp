@@ -37,4 +37,9 @@ bool may_send_error_about(std::span<const uint8_t> offending);
 size_t build_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code, uint32_t rest, Ipv4Addr self,
                    std::span<uint8_t> out);
 
+// In an error `error` built above, quoting a packet the kernel decremented on its way into the TUN:
+// gives that decrement back in the quote when the translator does (hop_change > 0, issue 16), so the
+// quote shows the TTL the packet had when it reached the host. Checksums updated.
+void restore_quoted_ttl(std::span<uint8_t> error, int8_t hop_change);
+
 }  // namespace sixfour::xlat::icmpv4

@@ -5,6 +5,7 @@
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
+#include "xlat/config.hpp"
 
 namespace sixfour::xlat {
 
@@ -133,6 +134,15 @@ size_t build_icmpv6_error(std::span<const uint8_t> orig, uint8_t type, uint8_t c
   sum = checksum::partial({icmp, 8 + quoted}, sum);
   store16(icmp + 2, checksum::finish(sum));
   return total;
+}
+
+void restore_quoted_hop_limit(std::span<uint8_t> e, int8_t change) {
+  if (change <= 0 || e.size() < 48 + 40) return;
+  uint8_t* q = e.data() + 48;
+  if ((q[0] >> 4) != 6 || q[7] == 255) return;
+  const uint16_t old_word = load16(q + 6);
+  q[7] = outgoing_hop(q[7], change);
+  store16(e.data() + 42, checksum::update(load16(e.data() + 42), old_word, load16(q + 6)));
 }
 
 }  // namespace sixfour::xlat

@@ -56,4 +56,9 @@ ChainStatus walk_ipv6_chain(std::span<const uint8_t> pkt, Ipv6Chain& chain);
 size_t build_icmpv6_error(std::span<const uint8_t> orig, uint8_t type, uint8_t code, uint32_t param,
                           const Ipv6Addr& self6, std::span<uint8_t> out);
 
+// The IPv6 counterpart of icmpv4::restore_quoted_ttl: the hop limit of the packet quoted in `error`
+// (an ICMPv6 error built above) gets back the kernel's decrement when hop_change > 0 (issue 16);
+// the ICMPv6 checksum follows (RFC 1624).
+void restore_quoted_hop_limit(std::span<uint8_t> error, int8_t hop_change);
+
 }  // namespace sixfour::xlat

@@ -160,6 +160,7 @@ void reply_or_drop(std::span<const uint8_t> pkt, const Config& cfg, uint8_t type
   if (!cfg.send_icmp_errors) return;
   const size_t n = icmpv4::build_error(pkt, type, code, rest, cfg.self4, out.data);
   if (n == 0) return;
+  icmpv4::restore_quoted_ttl(out.data.first(n), cfg.hop_change);
   out.count = 1;
   out.lens[0] = static_cast<uint16_t>(n);
   out.outcome = Outcome::Reply;

@@ -77,6 +77,7 @@ void reply(std::span<const uint8_t> pkt, const Config& cfg, Output& out, uint8_t
   if (!cfg.send_icmp_errors) return;
   const size_t n = build_icmpv6_error(pkt, type, code, param, cfg.self6, out.data);
   if (n == 0) return;
+  restore_quoted_hop_limit(out.data.first(n), cfg.hop_change);
   out.count = 1;
   out.lens[0] = static_cast<uint16_t>(n);
   out.outcome = Outcome::Reply;

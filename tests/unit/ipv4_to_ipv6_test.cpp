@@ -564,3 +564,22 @@ TEST_F(V4to6, HopChangePlusOneGivesOneBack) {
   run(ipv4(17, kSrc4, kDst4, datagram_udp(4), {.ttl = 255}));
   EXPECT_EQ(pkt()[7], 255);
 }
+
+// Issue 16: the translator's own error quotes the packet with the TTL it had when it reached the
+// host (the kernel's decrement into the TUN given back with hop_change +1), both checksums right.
+TEST_F(V4to6, HopChangePlusOneRestoresTheQuotedTtl) {
+  cfg.hop_change = 1;
+  const Bytes big = ipv4(17, kSrc4, kDst4, datagram_udp(1453), {.ttl = 63, .df = true});
+  run(big);
+  ASSERT_EQ(out.outcome, Outcome::Reply);
+  const std::span<const uint8_t> r = pkt();
+  ASSERT_GE(r.size(), 28u + 20);
+  EXPECT_EQ(r[28 + 8], 64);  // quoted TTL: 63 + 1
+  EXPECT_TRUE(v4_header_checksum_ok(r.subspan(28)));
+  EXPECT_EQ(raw_sum(r.subspan(20)), 0xffffu) << "ICMP checksum";
+  for (size_t i = 0; i < 20; ++i) {
+    if (i != 8 && i != 10 && i != 11) {
+      EXPECT_EQ(r[28 + i], big[i]) << "quoted header byte " << i;
+    }
+  }
+}

@@ -394,3 +394,20 @@ TEST(Ipv6ToIpv4, HopChangePlusOneGivesOneBack) {
   EXPECT_FALSE(sixfour::xlat::hop_expires(1, 0));
   EXPECT_FALSE(sixfour::xlat::hop_expires(0, 1));
 }
+
+TEST(Ipv6ToIpv4, HopChangePlusOneRestoresTheQuotedHopLimit) {
+  auto cfg = test_config();
+  cfg.mtu4 = 1400;
+  cfg.hop_change = 1;
+  Ip6 h;
+  h.hlim = 63;
+  Bytes in = udp_packet(h, 1, 2, 1401 - 28);
+  TestMapper m;
+  Xlat6 r = run6(in, cfg, m);
+  ASSERT_EQ(r.outcome, Outcome::Reply);
+  const Bytes& p = r.pkts.at(0);
+  EXPECT_EQ(p[48 + 7], 64);  // quoted hop limit: 63 + 1
+  EXPECT_TRUE(ipv6_icmp_checksum_ok(p));
+  in[7] = 64;
+  EXPECT_TRUE(std::equal(p.begin() + 48, p.end(), in.begin()));
+}
