@@ -147,9 +147,10 @@ TEST(SiitConfig, EamErrors) {
   EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::/120\": "));
 
   ConfigInput overlap;
-  overlap.eam.set({"2001:db8:6::/120=192.0.2.0/24", "2001:db8:6::80/121=198.51.100.0/25"});
+  overlap.eam.set({"2001:db8:6::/120=192.0.2.0/24", "2001:db8:6::/120=198.51.100.0/24"});
   e = error_of(overlap);
-  EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::80/121=198.51.100.0/25\": "));
+  EXPECT_THAT(e, StartsWith("--eam \"2001:db8:6::/120=198.51.100.0/24\": "));
+  EXPECT_THAT(e, HasSubstr("already in entry"));
   expect_one_line(e);
 }
 

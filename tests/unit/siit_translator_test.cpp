@@ -103,6 +103,7 @@ struct Harness {
   xlat::Output out;
 
   Harness() { out.data = buf; }
+  explicit Harness(Settings s) : settings(std::move(s)) { out.data = buf; }
   void run(const std::vector<uint8_t>& in) {
     out = xlat::Output{};
     out.data = buf;
@@ -175,6 +176,48 @@ TEST(SiitTranslator, HairpinBetweenTwoEamNodes) {
   EXPECT_EQ(dst6(r), v6("2001:db8:a::1"));
   EXPECT_EQ(h.t.counters().hairpinned, 2u);
   EXPECT_EQ(h.t.counters().out6, 2u);
+}
+
+// RFC 7757 §3.2 and §4 with an entry whose IPv6 suffix (64 bits) is longer than its IPv4 suffix
+// (6 bits): two nodes of 2001:db8:dddd::/64 reach each other through pool6. Their IPv4 suffixes sit
+// right after the /64; the bits after them are zero in what the translator writes.
+TEST(SiitTranslator, HairpinThroughEamWithLongerIpv6Suffix) {
+  Settings s = lab_settings();
+  ASSERT_TRUE(s.eam.add(EamTable::parse("2001:db8:dddd::/64=192.0.2.128/26").value()).ok());
+  Harness h(std::move(s));
+  // A = 2001:db8:dddd:0:6000:: (192.0.2.152) to B by B's IPv4 address 192.0.2.183.
+  h.run(udp6(v6("2001:db8:dddd:0:6000::"), v6("2001:db8:64::192.0.2.183")));
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  ASSERT_EQ(h.out.count, 1);
+  auto p = h.out.packet(0);
+  expect_udp6(p);
+  EXPECT_EQ(src6(p), v6("2001:db8:64::192.0.2.152"));
+  EXPECT_EQ(dst6(p), v6("2001:db8:dddd:0:dc00::"));
+  EXPECT_EQ(h.t.counters().hairpinned, 1u);
+
+  // B answers the address it saw; A gets it from the address it used.
+  h.run(udp6(v6("2001:db8:dddd:0:dc00::"), v6("2001:db8:64::192.0.2.152")));
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  auto r = h.out.packet(0);
+  expect_udp6(r);
+  EXPECT_EQ(src6(r), v6("2001:db8:64::192.0.2.183"));
+  EXPECT_EQ(dst6(r), v6("2001:db8:dddd:0:6000::"));
+  EXPECT_EQ(h.t.counters().hairpinned, 2u);
+
+  // A source with bits set after its IPv4 suffix maps to the same IPv4 address; the answer goes
+  // to the address with those bits zero (the entry is many-to-one from IPv6).
+  h.run(udp6(v6("2001:db8:dddd:0:6000::1"), v6("2001:db8:64::192.0.2.183")));
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  EXPECT_EQ(src6(h.out.packet(0)), v6("2001:db8:64::192.0.2.152"));
+
+  // To IPv4: the source keeps only its six suffix bits.
+  h.run(udp6(v6("2001:db8:dddd:0:dfff:ffff:ffff:ffff"), v6("2001:db8:64::203.0.113.5")));
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  auto q = h.out.packet(0);
+  ASSERT_EQ(q[0], 0x45);
+  EXPECT_EQ(src4(q), v4("192.0.2.183"));
+  EXPECT_EQ(dst4(q), v4("203.0.113.5"));
+  EXPECT_EQ(h.t.counters().hairpinned, 3u);
 }
 
 // A packet addressed to the IPv6 side of an EAM itself is not hairpinning: it leaves as IPv4 for
