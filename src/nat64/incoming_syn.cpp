@@ -82,6 +82,7 @@ size_t IncomingSyns::expire(uint64_t now_ms, const std::function<void(std::span<
     const size_t n =
         xlat::icmpv4::build_error({s.bytes.data(), s.len}, xlat::icmpv4::kDestUnreachable, 3, 0, s.addr4, buf);
     if (n == 0) continue;
+    xlat::icmpv4::restore_quoted_ttl({buf.data(), n}, hop_change_);
     answered_.fetch_add(1, std::memory_order_relaxed);
     if (send) send({buf.data(), n});
   }

@@ -26,8 +26,10 @@ namespace sixfour::nat64 {
 
 class IncomingSyns {
  public:
-  // `lifetime_ms` = TCP_INCOMING_SYN; `capacity` bounds the number of stored SYNs.
-  IncomingSyns(uint64_t lifetime_ms, size_t capacity) : lifetime_ms_(lifetime_ms), capacity_(capacity) {}
+  // `lifetime_ms` = TCP_INCOMING_SYN; `capacity` bounds the number of stored SYNs; `hop_change` is
+  // the translator's (xlat::Config): the quote gets back the TTL the SYN reached the host with.
+  IncomingSyns(uint64_t lifetime_ms, size_t capacity, int8_t hop_change = 0)
+      : lifetime_ms_(lifetime_ms), capacity_(capacity), hop_change_(hop_change) {}
 
   // Stores `syn` (a complete IPv4 packet: the SYN to pool4 `addr4`#`port4` from `remote4`#`rport`).
   // false when the store is full (the SYN is then just dropped). A repeated SYN for a connection
@@ -65,6 +67,7 @@ class IncomingSyns {
 
   const uint64_t lifetime_ms_;
   const size_t capacity_;
+  const int8_t hop_change_;
   std::mutex mu_;
   // key() is not injective; the stored bytes hold the full 4-tuple and are checked on forget().
   std::unordered_multimap<uint64_t, Stored> stored_;

@@ -55,7 +55,7 @@ StateImpl::StateImpl(const Settings& s)
       secret_(random_secret()),
       pool_(s.pool4, 0, secret_),
       reasm_(s.fragment_memory, s.fragment_timeout_ms, mix64(secret_ ^ 0xf4a9)),
-      syns_(uint64_t{s.timeouts.tcp_incoming_syn} * 1000, kMaxStoredSyns) {
+      syns_(uint64_t{s.timeouts.tcp_incoming_syn} * 1000, kMaxStoredSyns, s.xlat.hop_change) {
   for (unsigned i = 0; i < pool_.shards(); ++i) shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
   // Static BIB entries (RFC 6146 §3.5.1 "manually configured"): they live in the shard of their IPv4
   // transport address, never expire, and are found from the IPv6 side through static6_. A duplicate

@@ -183,6 +183,34 @@ TEST(Nat64Tcp, UnsolicitedIpv4SynIsStoredThenAnsweredWithPortUnreachable) {
   EXPECT_EQ(strict.counter("incoming-syn.held"), 0u);
 }
 
+// Issue 16 item 1: the TUN daemons give back the kernel's decrement (hop_change +1), so the SYN
+// quoted in the delayed Port Unreachable carries the TTL it reached the host with, as every other
+// error the translator makes itself; its header checksum and the ICMP checksum stay right.
+TEST(Nat64Tcp, DelayedPortUnreachableQuotesTheArrivalTtl) {
+  auto s = lab_settings();
+  s.xlat.hop_change = 1;
+  Nat nat(s);
+  const Bytes syn = tcp4(kPeer4, 80, "198.51.100.1", 6000, SYN);  // TTL 64 as the kernel passed it on
+  ASSERT_EQ(nat.run(syn).outcome, Outcome::Held);
+  std::vector<Bytes> sent;
+  nat.state->expire(nat.now + 6000, [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); });
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& e = sent[0];
+  ASSERT_GE(e.size(), 28u + 20u);
+  EXPECT_EQ(e[28 + 8], syn[8] + 1);               // the quoted TTL: one more than the TUN saw
+  auto sum_ok = [](const uint8_t* d, size_t n) {  // RFC 1071 over the whole range, from scratch
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{d[i]} << 8 | d[i + 1];
+    if (n % 2) sum += uint32_t{d[n - 1]} << 8;
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+  };
+  EXPECT_TRUE(sum_ok(e.data() + 28, 20));             // the quoted IPv4 header's checksum is still right
+  EXPECT_TRUE(sum_ok(e.data() + 20, e.size() - 20));  // the ICMP checksum
+  EXPECT_TRUE(std::equal(syn.begin() + 9, syn.begin() + 10, e.begin() + 28 + 9));
+  EXPECT_TRUE(std::equal(syn.begin() + 12, syn.begin() + 24, e.begin() + 28 + 12));
+}
+
 TEST(Nat64Tcp, StoredSynIsDiscardedWhenTheInsideHostOpensTheConnection) {
   auto s = lab_settings();
   s.address_dependent_filtering = true;
