@@ -8,6 +8,7 @@
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
+#include "xlat/icmp_extensions.hpp"
 #include "xlat/icmpv4_errors.hpp"
 
 namespace sixfour::xlat {
@@ -319,14 +320,27 @@ struct Quote4 {
   bool has_l4 = false;  // the transport header is only in the first fragment
   Flow4 flow;
   uint8_t icmp6_type = 0;  // an inner echo's ICMPv6 type
+  icmpext::Split split;    // RFC 4884: the original datagram field and the extension after it
+  const uint8_t* ext = nullptr;
 };
+
+// RFC 4884 §4.1-§4.3: the ICMPv4 errors with a length attribute (in their sixth octet).
+bool has_length_attribute(uint8_t type) {
+  return type == icmpv4::kDestUnreachable || type == icmpv4::kTimeExceeded || type == icmpv4::kParameterProblem;
+}
 
 // §4.2 / §4.3: decides whether the error can be translated and reads its quote. false: `out` says why.
 bool read_quote(const V4& h, const Config& cfg, Quote4& q, Output& out) {
   const uint8_t* icmp = h.p + h.ihl;
   const size_t icmp_len = h.total - h.ihl;  // caller checked >= 8
   const uint8_t* in4 = icmp + kIcmpHdr;
-  const size_t in_avail = icmp_len - kIcmpHdr;
+  // RFC 4884: only the original datagram field is quoted data; an extension structure may follow it
+  // (xlat/icmp_extensions.hpp). §5: Time Exceeded and Destination Unreachable may carry one from a
+  // pre-RFC 4884 router, at octet 128 without a length.
+  const bool legacy = icmp[0] == icmpv4::kDestUnreachable || icmp[0] == icmpv4::kTimeExceeded;
+  q.split = icmpext::split({in4, icmp_len - kIcmpHdr}, has_length_attribute(icmp[0]) ? icmp[5] : 0, 4, legacy);
+  q.ext = in4 + q.split.quote_len;
+  const size_t in_avail = q.split.quote_len;
   // The type/code rows of §4.2 that say "silently drop" are decided before the quote is looked at.
   if (!map_icmp_error(icmp, 0, cfg).ok) return dropped(out, DropReason::UntranslatableIcmp);
 
@@ -341,6 +355,9 @@ bool read_quote(const V4& h, const Config& cfg, Quote4& q, Output& out) {
 
   q.l4 = in4 + ih.ihl;
   q.l4_avail = in_avail - ih.ihl;
+  // Before an extension, the field may hold zero padding after the packet (RFC 4884 §4.6); it is not
+  // part of the packet and is padded afresh after translation.
+  if (q.split.ext_len != 0 && ih.total < in_avail) q.l4_avail = ih.total - ih.ihl;
   q.has_l4 = ih.offset == 0;
   q.flow = Flow4{addr4(ih.src()), addr4(ih.dst()), ih.proto, 0, 0};
   if (!q.has_l4) return true;
@@ -409,12 +426,17 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
   st = mapper.map_4to6(q.flow, Part::Inner, f6i);
   if (st != MapStatus::Ok) return set_drop(out, DropReason::InnerPacket);
 
-  // Layout: IPv6 | ICMPv6 header | inner IPv6 | [inner Fragment header] | inner transport bytes.
+  // Layout: IPv6 | ICMPv6 header | inner IPv6 | [inner Fragment header] | inner transport bytes |
+  // [zero padding | RFC 4884 extension structure].
   const size_t inner_hdr = kIpv6Hdr + (ih.fragment() ? kFragHdr : 0);
-  const size_t fixed = kIpv6Hdr + kIcmpHdr + inner_hdr;
-  // RFC 7915 §4.3 (and RFC 4443 §2.4 c): the ICMPv6 error must fit in the minimum IPv6 MTU.
-  const size_t l4_copy = std::min(q.l4_avail, size_t{kIpv6MinMtu} - fixed);
-  const size_t total = fixed + l4_copy;
+  // RFC 7915 §4.3 (and RFC 4443 §2.4 c): the ICMPv6 error must fit in the minimum IPv6 MTU. Only
+  // Destination Unreachable and Time Exceeded have a length attribute (RFC 4884 §4.4-§4.5).
+  const bool extensible = q.m.type == kIcmp6DestUnreachable || q.m.type == kIcmp6TimeExceeded;
+  const icmpext::Plan plan = icmpext::plan(q.split, kIpv6Hdr + kIcmpHdr, kIpv6MinMtu, 8, extensible);
+  const size_t l4_copy = std::min(q.l4_avail, plan.quote_room - inner_hdr);
+  const size_t quote = inner_hdr + l4_copy;
+  const size_t field = plan.keep_ext ? icmpext::padded(quote, 8) : quote;
+  const size_t total = kIpv6Hdr + kIcmpHdr + field + (plan.keep_ext ? q.split.ext_len : 0);
   if (out.data.size() < total) return set_drop(out, DropReason::NoSpace);
 
   uint8_t* o = out.data.data();
@@ -439,6 +461,11 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const V4& h, const Confi
   uint8_t* l4 = i6 + inner_hdr;
   std::memcpy(l4, q.l4, l4_copy);
   if (q.has_l4) patch_quoted_transport(q, f6i, l4, l4_copy);
+  if (plan.keep_ext) {
+    std::memset(i6 + quote, 0, field - quote);
+    std::memcpy(i6 + field, q.ext, q.split.ext_len);
+    ic6[4] = static_cast<uint8_t>(field / 8);  // RFC 4884 §4.4/§4.5: the fifth octet, 64-bit words
+  }
 
   const uint32_t sum =
       checksum::pseudo_header6(f6o.src.b.data(), f6o.dst.b.data(), kProtoIcmpv6, static_cast<uint32_t>(icmp6_len));

@@ -14,6 +14,7 @@
 
 #include "common/bytes.hpp"
 #include "common/checksum.hpp"
+#include "xlat/icmp_extensions.hpp"
 #include "xlat/icmpv6_errors.hpp"
 
 namespace sixfour::xlat {
@@ -326,17 +327,27 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
   if (out.data.size() < 28 + 20) return drop(out, DropReason::NoSpace);
   uint8_t* o = out.data.data();
 
-  // RFC 4884: an ICMPv6 error may carry extensions after a quote of Length*8 octets. They are not
-  // carried over: only the quote is translated, and the ICMPv4 Length attribute stays zero.
-  std::span<const uint8_t> quote{icmp + 8, icmp_len - 8};
-  if (icmp[0] == icmp6::kDestUnreach || icmp[0] == icmp6::kTimeExceeded) {
-    const size_t ext_len = size_t{icmp[4]} * 8;
-    if (ext_len != 0 && ext_len < quote.size()) quote = quote.first(ext_len);
-  }
-  const size_t cap = std::min(kMaxIcmp4Error - 28, out.data.size() - 28);
+  // RFC 4884: Destination Unreachable and Time Exceeded may carry an extension structure after an
+  // original datagram field of Length*8 octets (xlat/icmp_extensions.hpp). Every ICMPv4 type they
+  // become has a length attribute (in 32-bit words) too.
+  const std::span<const uint8_t> body{icmp + 8, icmp_len - 8};
+  icmpext::Split split{body.size(), 0};
+  if (icmp[0] == icmp6::kDestUnreach || icmp[0] == icmp6::kTimeExceeded)
+    split = icmpext::split(body, icmp[4], 8, /*legacy_probe=*/false);
+  const icmpext::Plan plan = icmpext::plan(split, 28, kMaxIcmp4Error, 4, /*extensible=*/true);
+  const size_t cap = std::min(plan.quote_room, out.data.size() - 28);
   bool inner_frag = false;
-  const size_t inner = translate_inner(quote, cfg, mapper, o + 28, cap, inner_frag);
+  const size_t inner = translate_inner(body.first(split.quote_len), cfg, mapper, o + 28, cap, inner_frag);
   if (inner == 0) return drop(out, DropReason::InnerPacket);
+  size_t payload = inner;  // after the ICMPv4 header
+  if (plan.keep_ext) {
+    const size_t field = icmpext::padded(inner, 4);
+    if (28 + field + split.ext_len > out.data.size()) return drop(out, DropReason::NoSpace);
+    std::memset(o + 28 + inner, 0, field - inner);
+    std::memcpy(o + 28 + field, body.data() + split.quote_len, split.ext_len);
+    word |= static_cast<uint32_t>(field / 4) << 16;  // RFC 4884 §4.1/§4.2: the sixth octet
+    payload = field + split.ext_len;
+  }
 
   if (icmp[0] == icmp6::kPacketTooBig) {
     // RFC 7915 §5.2: minimum(advertised MTU - 20, MTU of the IPv4 next hop, MTU of the IPv6 next hop
@@ -350,7 +361,7 @@ void translate_icmp_error(std::span<const uint8_t> pkt, const Ipv6Chain& c, cons
     word = static_cast<uint32_t>(mtu & 0xffff);  // RFC 1191: next-hop MTU in the low 16 bits
   }
 
-  const size_t total = 28 + inner;
+  const size_t total = 28 + payload;
   uint8_t* icmp4 = o + 20;
   icmp4[0] = type;
   icmp4[1] = code;

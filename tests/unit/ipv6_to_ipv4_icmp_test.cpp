@@ -352,8 +352,8 @@ TEST(Ipv6ToIpv4Icmp, Rfc6791SourceForUntranslatableRouter) {
   EXPECT_EQ(e.reason, DropReason::SrcUntranslatable);
 }
 
-// RFC 4884: extensions after the quote are not carried over; only the Length*8-byte quote is.
-TEST(Ipv6ToIpv4Icmp, Rfc4884ExtensionNotCarried) {
+// RFC 4884: the extension after the Length*8-byte quote is carried, with the ICMPv4 length attribute.
+TEST(Ipv6ToIpv4Icmp, Rfc4884ExtensionCarried) {
   Bytes q = inner_udp(50, 53, 40000, 108);  // 40 + 8 + 108 = 156 -> padded to 160 = 20 words of 8
   q.resize(160, 0);
   Bytes ext{0x20, 0, 0, 0, 0, 8, 1, 1, 0xde, 0xad, 0xbe, 0xef};
@@ -362,8 +362,10 @@ TEST(Ipv6ToIpv4Icmp, Rfc4884ExtensionNotCarried) {
   Xlat6 r = run6(icmp_error(1, 4, 20u << 24, q), test_config(), m);
   ASSERT_EQ(r.outcome, Outcome::Forward);
   const Bytes& p = r.pkts.at(0);
-  EXPECT_EQ(p.size(), 20u + 8 + 20 + 116);
-  EXPECT_EQ(p[25], 0);  // ICMPv4 Length attribute: no extension
+  // The 136-octet translated quote (34 words of 4) and the extension after it (icmp_extensions_test).
+  EXPECT_EQ(p.size(), 20u + 8 + 20 + 116 + 12);
+  EXPECT_EQ(p[25], 34);  // ICMPv4 Length attribute
+  EXPECT_EQ(slice(p, 164), ext);
   EXPECT_TRUE(ipv4_l4_checksum_ok(p));
 }
 
