@@ -20,8 +20,10 @@ Split split(std::span<const uint8_t> body, uint8_t attr, size_t unit, bool legac
     return {len, body.size() - len};
   }
   // §5: a non-compliant sender puts exactly 128 octets before the extension and no length; only a
-  // valid extension header there tells it apart from quoted data.
-  if (legacy_probe && body.size() >= kMinOriginal + kHeaderLen && valid_structure(body.subspan(kMinOriginal)))
+  // valid extension header there (followed by at least one object header) tells it apart from
+  // quoted data.
+  if (legacy_probe && body.size() >= kMinOriginal + kHeaderLen + kObjectHeaderLen &&
+      valid_structure(body.subspan(kMinOriginal)))
     return {kMinOriginal, body.size() - kMinOriginal};
   return none;
 }

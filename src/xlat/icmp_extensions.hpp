@@ -39,6 +39,8 @@ namespace sixfour::xlat::icmpext {
 inline constexpr size_t kMinOriginal = 128;
 // RFC 4884 §7: the extension header (version, reserved, checksum).
 inline constexpr size_t kHeaderLen = 4;
+// RFC 4884 §8: each object's header (length, Class-Num, C-Type).
+inline constexpr size_t kObjectHeaderLen = 4;
 inline constexpr uint8_t kVersion = 2;
 
 // The body of an ICMP error (the bytes after its 8-octet header), split in two.

@@ -44,10 +44,10 @@ Bytes mpls_labels() { return structure({object(1, 1, {0x03, 0xe9, 0x21, 0x01})})
 // RFC 5837: an Interface Information object (Class-Num 2) for the incoming interface (role 0) with
 // ifIndex, IP address, name and MTU present (C-Type 0b00001111).
 Bytes interface_info(bool bad_checksum = false) {
-  Bytes p{0, 0, 0, 5};                          // ifIndex 5
-  p.insert(p.end(), {0, 1, 0, 0, 192, 0, 2, 1});  // AFI 1 (IPv4), reserved, 192.0.2.1
+  Bytes p{0, 0, 0, 5};                                  // ifIndex 5
+  p.insert(p.end(), {0, 1, 0, 0, 192, 0, 2, 1});        // AFI 1 (IPv4), reserved, 192.0.2.1
   p.insert(p.end(), {8, 'e', 't', 'h', '0', 0, 0, 0});  // name sub-object: length 8, "eth0", padding
-  p.insert(p.end(), {0, 0, 0x05, 0xdc});        // MTU 1500
+  p.insert(p.end(), {0, 0, 0x05, 0xdc});                // MTU 1500
   return structure({object(2, 0x0f, p)}, bad_checksum);
 }
 
@@ -68,7 +68,8 @@ Bytes first(const Bytes& b, size_t n) { return Bytes(b.begin(), b.begin() + stat
 // quotes, with `n` data octets, and the same packet as its translation quotes it (RFC 7915 §5.3:
 // 192.0.2.1 -> 198.51.100.5, Traffic Class -> TOS, Hop Limit kept, UDP checksum for IPv4).
 Bytes quoted6(size_t n) {
-  Bytes p = pb6::ipv6({0x28, 0, 50, "2001:db8:64::c000:201", "2001:db8:1::5"}, 17, pb6::udp(53, 40000, pb6::pattern(n)));
+  Bytes p =
+      pb6::ipv6({0x28, 0, 50, "2001:db8:64::c000:201", "2001:db8:1::5"}, 17, pb6::udp(53, 40000, pb6::pattern(n)));
   pb6::fill_checksum6(p, 40, 17, 6);
   return p;
 }
@@ -205,8 +206,8 @@ class Rfc4884Icmp4to6 : public v4to6test::V4to6 {
     ASSERT_EQ(out.count, 1);
     const auto p = pkt();
     const Bytes got(p.begin(), p.end());
-    Bytes want =
-        pb6::ipv6({0, 0, 63, "2001:db8:64::c000:201", "2001:db8:64::cb00:7109"}, 58, pb6::icmp6(type, code, word, body));
+    Bytes want = pb6::ipv6({0, 0, 63, "2001:db8:64::c000:201", "2001:db8:64::cb00:7109"}, 58,
+                           pb6::icmp6(type, code, word, body));
     pb6::fill_checksum6(want, 40, 58, 2);
     ASSERT_EQ(got.size(), want.size());
     EXPECT_EQ(got, want);
@@ -360,6 +361,8 @@ TEST(Rfc4884Rules, SplitReadsTheLengthAttributeOnlyWhenConsistent) {
   EXPECT_EQ(ext::split(body, 0, 4, true).ext_len, 12u) << "RFC 4884 §5 non-compliant sender";
   EXPECT_EQ(ext::split(body, 0, 4, true).quote_len, 128u);
   EXPECT_EQ(ext::split(zeros(140), 0, 4, true).ext_len, 0u) << "no valid header at 128";
+  const Bytes header_only = cat({zeros(128), structure({})});
+  EXPECT_EQ(ext::split(header_only, 0, 4, true).ext_len, 0u) << "a structure has at least one object";
 }
 
 TEST(Rfc4884Rules, PlanKeepsTheExtensionWholeOrNotAtAll) {
