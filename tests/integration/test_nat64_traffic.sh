@@ -90,6 +90,16 @@ assert_eq "first hop (gw)" "1 $LAB_GW6" "$(head -n 1 <<<"$hops")"
 # decrements): the next hop is the destination.
 assert_eq "second hop is the destination" "2 $LAB_S4_AS6" "$(sed -n 2p <<<"$hops")"
 assert_eq "two hops" 2 "$(grep -c . <<<"$hops")"
+lab_daemon_stop
+
+step "traceroute6 c6 -> [$LAB_S4_AS6] with --offload off: still one hop"
+nat64_start --offload off
+lab_ok "traceroute6" c6 traceroute -6 -n -q 1 -w 1 -m 8 "$LAB_S4_AS6"
+hops=$(traceroute_hops "$LAB_OUT")
+printf 'answered hops:\n%s\n' "$hops"
+assert_eq "first hop (gw)" "1 $LAB_GW6" "$(head -n 1 <<<"$hops")"
+assert_eq "second hop is the destination" "2 $LAB_S4_AS6" "$(sed -n 2p <<<"$hops")"
+assert_eq "two hops" 2 "$(grep -c . <<<"$hops")"
 
 lab_daemon_stop
 echo PASS
