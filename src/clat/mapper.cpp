@@ -83,7 +83,8 @@ xlat::Config xlat_config(const Mapping& m, uint16_t mtu) {
   c.mtu6 = mtu;
   c.self4 = kDummyIpv4;
   c.self6 = m.ipv6;
-  c.hop_change = 0;  // the host's own packets: no router hop in between (RFC 6877 §6.3)
+  c.hop_change = 0;                        // the host's own packets: no router hop in between (RFC 6877 §6.3)
+  c.answer_untranslatable_source = false;  // stale ports and foreign sources: silently, like a NAT
   return c;
 }
 

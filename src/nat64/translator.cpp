@@ -1,6 +1,9 @@
 #include "nat64/translator_impl.hpp"
 
+#include <algorithm>
+
 #include "addr/rfc6052.hpp"
+#include "common/bytes.hpp"
 #include "xlat/icmpv4_errors.hpp"
 #include "xlat/icmpv6_errors.hpp"
 
@@ -119,6 +122,43 @@ void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> 
   out.outcome = xlat::Outcome::Reply;
 }
 
+// RFC 6146 §3.1 translates TCP, UDP and ICMP only. Another protocol is refused the way the host it
+// was sent to would refuse it: ICMPv6 Parameter Problem, code 1 (unrecognized Next Header) pointing
+// at the Next Header octet that names it (RFC 4443 §3.4), from self6; ICMPv4 Destination
+// Unreachable, code 2 (protocol unreachable, RFC 1122 §3.2.2.1), from the pool4 address it was
+// sent to. An IPv4 packet not for a pool4 address is not the NAT64's to answer.
+void TranslatorImpl::unsupported(std::span<const uint8_t> pkt, bool v6, xlat::Output& out) {
+  const xlat::Config& x = settings_.xlat;
+  size_t n = 0;
+  if (v6) {
+    drop(xlat::DropReason::UnsupportedProtocol, out);
+    const std::span<const uint8_t> p = pkt.first(std::min(pkt.size(), 40 + size_t{load16(pkt.data() + 4)}));
+    xlat::Ipv6Chain c;
+    if (!x.send_icmp_errors || xlat::walk_ipv6_chain(p, c) != xlat::ChainStatus::Ok) return;
+    n = xlat::build_icmpv6_error(p, xlat::icmp6::kParamProblem, 1, static_cast<uint32_t>(c.next_header_off), x.self6,
+                                 out.data);
+    if (n) xlat::restore_quoted_hop_limit(out.data.first(n), x.hop_change);
+  } else {
+    const Ipv4Addr dst{{pkt[16], pkt[17], pkt[18], pkt[19]}};
+    if (!state_.pool4().contains(dst)) return drop(Nat64Drop::NotPool4, out);
+    drop(xlat::DropReason::UnsupportedProtocol, out);
+    if (!x.send_icmp_errors) return;
+    const std::span<const uint8_t> p = pkt.first(std::min<size_t>(pkt.size(), load16(pkt.data() + 2)));
+    n = xlat::icmpv4::build_error(p, xlat::icmpv4::kDestUnreachable, xlat::icmpv4::kProtocolUnreachable, 0, dst,
+                                  out.data);
+    if (n) xlat::icmpv4::restore_quoted_ttl(out.data.first(n), x.hop_change);
+  }
+  if (n == 0) return;
+  out.count = 1;
+  out.lens[0] = static_cast<uint16_t>(n);
+  out.outcome = xlat::Outcome::Reply;
+}
+
+void TranslatorImpl::parse_drop(xlat::DropReason reason, std::span<const uint8_t> pkt, bool v6, xlat::Output& out) {
+  if (reason == xlat::DropReason::UnsupportedProtocol) return unsupported(pkt, v6, out);
+  drop(reason, out);
+}
+
 void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out) {
   Tuple t;
   xlat::DropReason reason = xlat::DropReason::Malformed;
@@ -138,7 +178,7 @@ void TranslatorImpl::from_v6(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       return;
     }
     case Parse::Drop:
-      return drop(reason, out);
+      return parse_drop(reason, pkt, true, out);
   }
   const Ipv6Prefix& prefix = settings_.prefix;
   // §3.5 / RFC 6052: the destination must be an IPv4-embedded address of the NAT64 prefix, and (§3.1)
@@ -174,7 +214,7 @@ void TranslatorImpl::from_v4(std::span<const uint8_t> pkt, uint64_t now, xlat::O
       return;
     }
     case Parse::Drop:
-      return drop(reason, out);
+      return parse_drop(reason, pkt, false, out);
   }
   if (!state_.pool4().contains(t.addr4)) return drop(Nat64Drop::NotPool4, out);
   // RFC 6052 §3.1: the peer is about to be embedded in the prefix.

@@ -36,6 +36,10 @@ class TranslatorImpl final : public Translator {
   // address back through the IPv4 side of the state.
   void hairpin(std::span<const uint8_t> pkt, uint64_t now, xlat::Output& out);
   void refuse(Verdict v, const Tuple& t, std::span<const uint8_t> pkt, xlat::Output& out);
+  // §3.4 found a protocol other than TCP, UDP and ICMP: dropped, answered as Protocol Unreachable.
+  void unsupported(std::span<const uint8_t> pkt, bool v6, xlat::Output& out);
+  // A drop decided by §3.4 (Parse::Drop) with `reason`.
+  void parse_drop(xlat::DropReason reason, std::span<const uint8_t> pkt, bool v6, xlat::Output& out);
   void drop(Nat64Drop d, xlat::Output& out);
   void drop(xlat::DropReason r, xlat::Output& out);
   void hold(xlat::Output& out);  // Outcome::Held, counted as held

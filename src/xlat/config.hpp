@@ -46,6 +46,10 @@ struct Config {
   // Whether the translator itself emits ICMP errors (Time Exceeded, Fragmentation Needed / Packet
   // Too Big, Destination Unreachable for untranslatable addresses).
   bool send_icmp_errors = true;
+  // Whether a packet whose source has no mapping gets RFC 7915 §4.4 / §5.4's default error
+  // (Destination Unreachable, administratively prohibited) rather than a silent drop. A CLAT turns
+  // it off: a reply to a port the host no longer uses is dropped silently, as a NAT would.
+  bool answer_untranslatable_source = true;
 
   // Source addresses of ICMP errors the translator generates itself: self4 for ICMPv4 errors sent to
   // the IPv4 side, self6 for ICMPv6 errors sent to the IPv6 side.

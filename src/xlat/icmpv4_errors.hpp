@@ -19,6 +19,8 @@ inline constexpr uint8_t kParameterProblem = 12;
 
 // Destination Unreachable codes (RFC 792, RFC 1191, RFC 1812 §5.2.7.1).
 inline constexpr uint8_t kHostUnreachable = 1;
+inline constexpr uint8_t kProtocolUnreachable = 2;
+inline constexpr uint8_t kPortUnreachable = 3;
 inline constexpr uint8_t kFragmentationNeeded = 4;
 inline constexpr uint8_t kSourceRouteFailed = 5;
 inline constexpr uint8_t kAdminProhibited = 13;

@@ -59,6 +59,7 @@ ChainStatus walk_ipv6_chain(std::span<const uint8_t> pkt, Ipv6Chain& chain) {
         chain.routing_pending = true;
         chain.segments_left_off = off + 3;
       }
+      chain.next_header_off = off;
       nh = p[off];
       off += hlen;
       continue;
@@ -71,6 +72,7 @@ ChainStatus walk_ipv6_chain(std::span<const uint8_t> pkt, Ipv6Chain& chain) {
       chain.frag_offset = static_cast<uint16_t>(offm >> 3);
       chain.frag_more = (offm & 1) != 0;
       chain.frag_id = load32(p + off + 4);
+      chain.next_header_off = off;
       nh = p[off];
       off += 8;
       if (is_extension_header(nh)) {

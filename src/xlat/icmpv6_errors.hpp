@@ -29,6 +29,7 @@ struct Ipv6Chain {
   bool frag_more = false;        // M flag
   bool routing_pending = false;  // a Routing header with Segments Left != 0 (RFC 7915 §5.1)
   size_t segments_left_off = 0;  // offset of that header's Segments Left octet from the IPv6 header
+  size_t next_header_off = 6;    // offset of the Next Header octet that names `proto` (RFC 4443 §3.4 pointer)
 
   bool is_fragment() const { return has_frag && (frag_offset != 0 || frag_more); }
   bool first_fragment() const { return !has_frag || frag_offset == 0; }

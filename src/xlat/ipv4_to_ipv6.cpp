@@ -167,11 +167,19 @@ void reply_or_drop(std::span<const uint8_t> pkt, const Config& cfg, uint8_t type
   out.outcome = Outcome::Reply;
 }
 
+// RFC 7915 §4.4: a discarded packet for which neither RFC 7915 nor RFC 6146 names another answer
+// gets Destination Unreachable, code 13 (communication administratively prohibited).
+void refuse(std::span<const uint8_t> pkt, const Config& cfg, DropReason why, Output& out) {
+  reply_or_drop(pkt, cfg, icmpv4::kDestUnreachable, icmpv4::kAdminProhibited, 0, why, out);
+}
+
 void map_status_drop(std::span<const uint8_t> pkt, const Config& cfg, MapStatus st, bool may_reply, Output& out) {
   switch (st) {
     case MapStatus::Ok:
       return;
     case MapStatus::SrcUntranslatable:
+      // The source is on this side, so it can hear why (§4.4's default error).
+      if (may_reply && cfg.answer_untranslatable_source) return refuse(pkt, cfg, DropReason::SrcUntranslatable, out);
       set_drop(out, DropReason::SrcUntranslatable);
       return;
     case MapStatus::DstUntranslatable:
@@ -586,7 +594,11 @@ bool read_transport(const V4& h, const Config& cfg, Flow4& f4, bool& icmp_error,
     case kProtoIcmp: {
       // §4.2: the ICMPv6 checksum covers the whole message and a pseudo-header; a fragment holds
       // only part of it.
-      if (h.fragment()) return dropped(out, DropReason::FragmentedIcmp);
+      // §4.4 answers it (unless it is an ICMPv4 error, or not the first fragment: RFC 1812 §4.3.2.7).
+      if (h.fragment()) {
+        refuse({h.p, h.total}, cfg, DropReason::FragmentedIcmp, out);
+        return false;
+      }
       if (l4_len < kIcmpHdr) return dropped(out, DropReason::Malformed);
       // The ICMPv6 checksum is computed afresh, so a damaged ICMPv4 message must be caught here.
       if (checksum::fold(checksum::partial({l4, l4_len})) != 0xffff) return dropped(out, DropReason::BadChecksum);
@@ -607,9 +619,12 @@ bool read_transport(const V4& h, const Config& cfg, Flow4& f4, bool& icmp_error,
       if (l4_len < (h.proto == kProtoTcp ? kTcpHdr : kUdpHdr)) return dropped(out, DropReason::Malformed);
       f4.sport = load16(l4);
       f4.dport = load16(l4 + 2);
-      // §4.5: a zero UDP checksum can only be computed over the whole datagram.
-      if (h.proto == kProtoUdp && load16(l4 + 6) == 0 && (!cfg.compute_udp_zero_checksum || h.fragment()))
-        return dropped(out, DropReason::UdpZeroChecksum);
+      // §4.5: a zero UDP checksum can only be computed over the whole datagram. Dropped (by policy,
+      // or as a fragment) it is answered with §4.4's error.
+      if (h.proto == kProtoUdp && load16(l4 + 6) == 0 && (!cfg.compute_udp_zero_checksum || h.fragment())) {
+        refuse({h.p, h.total}, cfg, DropReason::UdpZeroChecksum, out);
+        return false;
+      }
       return true;
     default:
       // §4.5: other protocols are forwarded with Next Header = Protocol.

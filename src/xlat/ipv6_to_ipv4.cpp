@@ -84,6 +84,14 @@ void reply(std::span<const uint8_t> pkt, const Config& cfg, Output& out, uint8_t
   out.outcome = Outcome::Reply;
 }
 
+// RFC 7915 §5.4: a discarded packet for which neither RFC 7915 nor RFC 6146 names another answer
+// gets Destination Unreachable, code 1 (communication with destination administratively
+// prohibited), "unless the discarded packet is itself an ICMPv6 message": then it is just dropped.
+void refuse(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg, Output& out, DropReason why) {
+  if (c.proto == kIcmp6) return drop(out, why);
+  reply(pkt, cfg, out, icmp6::kDestUnreach, 1, 0, why);
+}
+
 uint8_t traffic_class(const uint8_t* ip6) { return static_cast<uint8_t>(((ip6[0] & 0x0f) << 4) | (ip6[1] >> 4)); }
 
 // RFC 7915 §5.1 TOS: copied from the Traffic Class, or the configured value.
@@ -392,6 +400,9 @@ bool check_header(std::span<const uint8_t> in, const Config& cfg, std::span<cons
   if (plen == 0 || 40 + plen > in.size()) return false;
   pkt = in.first(40 + plen);  // link-layer padding is ignored
   const uint8_t* ip6 = pkt.data();
+  // IPv4 has no equivalent of IPv6 multicast scopes; nothing here maps them. Checked first: no
+  // ICMPv6 error may answer a packet sent to a multicast address (RFC 4443 §2.4 (e.3)).
+  if (ip6[24] == 0xff) return dropped(out, DropReason::Multicast);
 
   switch (walk_ipv6_chain(pkt, c)) {
     case ChainStatus::Ok:
@@ -399,12 +410,11 @@ bool check_header(std::span<const uint8_t> in, const Config& cfg, std::span<cons
     case ChainStatus::Truncated:
     case ChainStatus::Malformed:
       return dropped(out, DropReason::Malformed);
-    // RFC 7915 §5.1.1: "the packet SHOULD be dropped and logged".
+    // RFC 7915 §5.1.1: "the packet SHOULD be dropped and logged"; §5.4 names the error.
     case ChainStatus::ExtAfterFragment:
-      return dropped(out, DropReason::UnsupportedProtocol);
+      refuse(pkt, c, cfg, out, DropReason::UnsupportedProtocol);
+      return false;
   }
-  // IPv4 has no equivalent of IPv6 multicast scopes; nothing here maps them.
-  if (ip6[24] == 0xff) return dropped(out, DropReason::Multicast);
   // RFC 7915 §5.1: an unexpired Routing header cannot be honoured once in IPv4.
   if (c.routing_pending) {
     reply(pkt, cfg, out, icmp6::kParamProblem, 0, static_cast<uint32_t>(c.segments_left_off), DropReason::SourceRouted);
@@ -428,7 +438,7 @@ struct Transport6 {
 };
 
 // §5.2 (ICMPv6) and §5.5 (TCP, UDP, others). false: `out` says why the packet is dropped.
-bool read_transport(std::span<const uint8_t> pkt, const Ipv6Chain& c, Transport6& t, Output& out) {
+bool read_transport(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Config& cfg, Transport6& t, Output& out) {
   const uint8_t* l4 = pkt.data() + c.l4_off;
   const size_t l4len = pkt.size() - c.l4_off;
   if (c.proto == kIcmp6) {
@@ -446,8 +456,12 @@ bool read_transport(std::span<const uint8_t> pkt, const Ipv6Chain& c, Transport6
     }
   } else if ((c.proto == kTcp || c.proto == kUdp) && c.first_fragment()) {
     if (l4len < (c.proto == kTcp ? size_t{20} : size_t{8})) return false;
-    // RFC 8200 §8.1: an IPv6 UDP checksum of zero is invalid (RFC 6935/6936 tunnels aside).
-    if (c.proto == kUdp && load16(l4 + 6) == 0) return false;
+    // RFC 8200 §8.1: an IPv6 UDP checksum of zero is invalid (RFC 6935/6936 tunnels aside); the
+    // translator discards it, and RFC 7915 §5.4 answers a discarded packet.
+    if (c.proto == kUdp && load16(l4 + 6) == 0) {
+      refuse(pkt, c, cfg, out, DropReason::UdpZeroChecksum);
+      return false;
+    }
     t.sport = load16(l4);
     t.dport = load16(l4 + 2);
   }
@@ -462,7 +476,10 @@ bool map_addresses(std::span<const uint8_t> pkt, const Ipv6Chain& c, const Confi
     case MapStatus::Ok:
       return true;
     case MapStatus::SrcUntranslatable:
-      return dropped(out, DropReason::SrcUntranslatable);
+      // The source is on this side, so it can hear why (RFC 7915 §5.4's default error).
+      if (!cfg.answer_untranslatable_source) return dropped(out, DropReason::SrcUntranslatable);
+      refuse(pkt, c, cfg, out, DropReason::SrcUntranslatable);
+      return false;
     case MapStatus::DstUntranslatable:
       reply(pkt, cfg, out, icmp6::kDestUnreach, 0, 0, DropReason::DstUntranslatable);
       return false;
@@ -514,7 +531,7 @@ void ipv6_to_ipv4(std::span<const uint8_t> in, const Config& cfg, Mapper& mapper
   Ipv6Chain c;
   if (!check_header(in, cfg, pkt, c, out)) return;
   Transport6 t;
-  if (!read_transport(pkt, c, t, out)) return;
+  if (!read_transport(pkt, c, cfg, t, out)) return;
   Flow6 f6;
   Flow4 f4;
   if (!map_addresses(pkt, c, cfg, mapper, t, f6, f4, out)) return;

@@ -380,14 +380,21 @@ TEST_F(V4to6, UdpZeroChecksumComputed) {
 
 TEST_F(V4to6, UdpZeroChecksumDroppedByPolicy) {
   cfg.compute_udp_zero_checksum = false;
-  run(ipv4(17, kSrc4, kDst4, udp(kSrc4, kDst4, 5000, 6000, pattern(77), true)));
-  expect_drop(DropReason::UdpZeroChecksum);
+  const Bytes in = ipv4(17, kSrc4, kDst4, udp(kSrc4, kDst4, 5000, 6000, pattern(77), true));
+  run(in);
+  // Dropped and answered with RFC 7915 §4.4's default error.
+  ASSERT_EQ(out.outcome, Outcome::Reply);
+  EXPECT_EQ(out.reason, DropReason::UdpZeroChecksum);
+  expect_icmpv4_error(pkt(), in, 3, 13, 0);
 }
 
 TEST_F(V4to6, UdpZeroChecksumFirstFragmentDropped) {
   const Bytes u = udp(kSrc4, kDst4, 5000, 6000, pattern(300), true);
-  run(ipv4(17, kSrc4, kDst4, Bytes(u.begin(), u.begin() + 200), {.mf = true}));
-  expect_drop(DropReason::UdpZeroChecksum);
+  const Bytes in = ipv4(17, kSrc4, kDst4, Bytes(u.begin(), u.begin() + 200), {.mf = true});
+  run(in);
+  ASSERT_EQ(out.outcome, Outcome::Reply);
+  EXPECT_EQ(out.reason, DropReason::UdpZeroChecksum);
+  expect_icmpv4_error(pkt(), in, 3, 13, 0);
 }
 
 // RFC 768 / RFC 8200 §8.1: a checksum that computes to 0 is sent as 0xffff (both update paths).
@@ -430,7 +437,9 @@ TEST_F(V4to6, MapperStatuses) {
   const Bytes in = ipv4(17, kSrc4, kDst4, datagram_udp(10));
   mapper.outer = MapStatus::SrcUntranslatable;
   run(in);
-  expect_drop(DropReason::SrcUntranslatable);
+  ASSERT_EQ(out.outcome, Outcome::Reply);
+  EXPECT_EQ(out.reason, DropReason::SrcUntranslatable);
+  expect_icmpv4_error(pkt(), in, 3, 13, 0);
 
   mapper.outer = MapStatus::DstUntranslatable;
   run(in);
@@ -447,6 +456,9 @@ TEST_F(V4to6, MapperStatuses) {
   cfg.send_icmp_errors = false;
   run(in);
   expect_drop(DropReason::Prohibited);
+  mapper.outer = MapStatus::SrcUntranslatable;
+  run(in);
+  expect_drop(DropReason::SrcUntranslatable);
   mapper.outer = MapStatus::DstUntranslatable;
   run(in);
   expect_drop(DropReason::DstUntranslatable);

@@ -120,7 +120,8 @@ TEST(Ipv6ToIpv4ExtHdr, FragmentFollowedByExtensionHeaderDropped) {
   Bytes in = ipv6(Ip6{}, 44, cat({fragment_header(60, 0, true, 1), opts_header(17), udp(1, 2, pattern(8))}));
   TestMapper m;
   Xlat6 r = run6(in, test_config(), m);
-  EXPECT_EQ(r.outcome, Outcome::Drop);
+  // RFC 7915 §5.1.1 drops it; §5.4 answers (refusals_test.cpp checks the bytes).
+  EXPECT_EQ(r.outcome, Outcome::Reply);
   EXPECT_EQ(r.reason, DropReason::UnsupportedProtocol);
 }
 

@@ -201,10 +201,26 @@ TEST(Ipv6ToIpv4, UntranslatableSourceDroppedSilently) {
   Ip6 h;
   h.src = "2001:db8:77::1";
   TestMapper m;
-  Xlat6 r = run6(udp_packet(h, 1, 2, 4), test_config(), m);
-  EXPECT_EQ(r.outcome, Outcome::Drop);
+  const Bytes in = udp_packet(h, 1, 2, 4);
+  Xlat6 r = run6(in, test_config(), m);
+  // RFC 7915 §5.4's default error back to the (IPv6) source; silent with send_icmp_errors off or
+  // for a CLAT (answer_untranslatable_source off).
+  ASSERT_EQ(r.outcome, Outcome::Reply);
   EXPECT_EQ(r.reason, DropReason::SrcUntranslatable);
-  EXPECT_TRUE(r.pkts.empty());
+  const Bytes& p = r.pkts.at(0);
+  EXPECT_EQ(p[40], 1);  // Destination Unreachable
+  EXPECT_EQ(p[41], 1);  // communication administratively prohibited
+  expect_addr6(p, 24, "2001:db8:77::1");
+  EXPECT_TRUE(std::equal(in.begin(), in.end(), p.begin() + 48));
+  EXPECT_TRUE(ipv6_icmp_checksum_ok(p));
+  for (bool clat : {false, true}) {
+    sixfour::xlat::Config c = test_config();
+    (clat ? c.answer_untranslatable_source : c.send_icmp_errors) = false;
+    r = run6(in, c, m);
+    EXPECT_EQ(r.outcome, Outcome::Drop);
+    EXPECT_EQ(r.reason, DropReason::SrcUntranslatable);
+    EXPECT_TRUE(r.pkts.empty());
+  }
 }
 
 TEST(Ipv6ToIpv4, UntranslatableDestinationRepliesNoRoute) {
@@ -307,8 +323,9 @@ TEST(Ipv6ToIpv4, UdpZeroChecksumDropped) {
   Bytes in = ipv6(Ip6{}, 17, udp(1, 2, pattern(8)));
   TestMapper m;
   Xlat6 r = run6(in, test_config(), m);
-  EXPECT_EQ(r.outcome, Outcome::Drop);
-  EXPECT_EQ(r.reason, DropReason::Malformed);
+  // Discarded; RFC 7915 §5.4 answers it (refusals_test.cpp checks the bytes).
+  EXPECT_EQ(r.outcome, Outcome::Reply);
+  EXPECT_EQ(r.reason, DropReason::UdpZeroChecksum);
 }
 
 // RFC 768: a translated checksum that computes to zero is sent as 0xffff.
