@@ -197,7 +197,7 @@ TEST(Ipv6ToIpv4, MulticastDestinationDropped) {
   EXPECT_EQ(r.reason, DropReason::Multicast);
 }
 
-TEST(Ipv6ToIpv4, UntranslatableSourceDroppedSilently) {
+TEST(Ipv6ToIpv4, UntranslatableSourceRepliesAdminProhibited) {
   Ip6 h;
   h.src = "2001:db8:77::1";
   TestMapper m;

@@ -287,3 +287,22 @@ TEST(Refusals64, IcmpErrorWithoutSessionSilent) {
 }
 
 }  // namespace
+
+namespace {
+
+// RFC 6146 §3.5.2.2 (only a SYN opens a TCP connection) and §3.5.3: from the IPv4 side, a TCP
+// segment other than a SYN, or an echo request, for a pool4 address without a BIB entry is dropped
+// silently (counted as no-bib); only UDP gets Port Unreachable (Nat64Udp.NoBibFromIpv4GetsPortUnreachable).
+TEST(Refusals64, TcpNonSynAndEchoWithoutBibSilent) {
+  Nat nat(lab_settings());
+  const Got ack = nat.run(tcp4("192.0.2.1", 80, "198.51.100.1", 6000, 0x10));
+  EXPECT_EQ(ack.outcome, Outcome::Drop);
+  EXPECT_TRUE(ack.pkts.empty());
+  const Got echo = nat.run(echo4("192.0.2.1", "198.51.100.1", 77, 1, false));
+  EXPECT_EQ(echo.outcome, Outcome::Drop);
+  EXPECT_TRUE(echo.pkts.empty());
+  EXPECT_EQ(nat.counter("drops.no-bib"), 2u);
+  EXPECT_EQ(nat.counter("icmp-errors-sent"), 0u);
+}
+
+}  // namespace
