@@ -37,6 +37,18 @@ std::string_view name(Nat64Drop d) {
   return "?";
 }
 
+namespace {
+
+// The `n`-byte ICMP error just built at the start of out.data goes back (nothing when n is 0).
+void send_back(size_t n, xlat::Output& out) {
+  if (n == 0) return;
+  out.count = 1;
+  out.lens[0] = static_cast<uint16_t>(n);
+  out.outcome = xlat::Outcome::Reply;
+}
+
+}  // namespace
+
 std::unique_ptr<State> State::create(const Settings& settings) { return std::make_unique<StateImpl>(settings); }
 
 std::unique_ptr<Translator> Translator::create(const Settings& settings, State& state) {
@@ -116,21 +128,24 @@ void TranslatorImpl::refuse(Verdict v, const Tuple& t, std::span<const uint8_t> 
     n = xlat::icmpv4::build_error(pkt, static_cast<uint8_t>(type4), static_cast<uint8_t>(code4), 0, t.addr4, out.data);
     if (n) xlat::icmpv4::restore_quoted_ttl(out.data.first(n), settings_.xlat.hop_change);
   }
-  if (n == 0) return;
-  out.count = 1;
-  out.lens[0] = static_cast<uint16_t>(n);
-  out.outcome = xlat::Outcome::Reply;
+  send_back(n, out);
 }
 
 // RFC 6146 §3.1 translates TCP, UDP and ICMP only. Another protocol is refused the way the host it
 // was sent to would refuse it: ICMPv6 Parameter Problem, code 1 (unrecognized Next Header) pointing
 // at the Next Header octet that names it (RFC 4443 §3.4), from self6; ICMPv4 Destination
 // Unreachable, code 2 (protocol unreachable, RFC 1122 §3.2.2.1), from the pool4 address it was
-// sent to. An IPv4 packet not for a pool4 address is not the NAT64's to answer.
+// sent to. A packet not for the prefix / a pool4 address is refused as any other such packet.
 void TranslatorImpl::unsupported(std::span<const uint8_t> pkt, bool v6, xlat::Output& out) {
   const xlat::Config& x = settings_.xlat;
   size_t n = 0;
   if (v6) {
+    Ipv6Addr dst;
+    std::copy_n(pkt.data() + 24, 16, dst.b.begin());
+    if (!settings_.prefix.contains(dst)) {  // not for the NAT64 either: xlat answers "no route"
+      mapper_.status = xlat::MapStatus::DstUntranslatable;
+      return translate6(pkt, out);
+    }
     drop(xlat::DropReason::UnsupportedProtocol, out);
     const std::span<const uint8_t> p = pkt.first(std::min(pkt.size(), 40 + size_t{load16(pkt.data() + 4)}));
     xlat::Ipv6Chain c;
@@ -148,10 +163,7 @@ void TranslatorImpl::unsupported(std::span<const uint8_t> pkt, bool v6, xlat::Ou
                                   out.data);
     if (n) xlat::icmpv4::restore_quoted_ttl(out.data.first(n), x.hop_change);
   }
-  if (n == 0) return;
-  out.count = 1;
-  out.lens[0] = static_cast<uint16_t>(n);
-  out.outcome = xlat::Outcome::Reply;
+  send_back(n, out);
 }
 
 void TranslatorImpl::parse_drop(xlat::DropReason reason, std::span<const uint8_t> pkt, bool v6, xlat::Output& out) {

@@ -230,6 +230,12 @@ TEST(Refusals64, UnknownProtocolFromIpv6GetsParameterProblem) {
   EXPECT_EQ(nat.counter("drops.unsupported-protocol"), 2u);
   EXPECT_EQ(nat.counter("icmp-errors-sent"), 2u);
   EXPECT_TRUE(nat.state->bib().empty());
+  // Outside the prefix: the usual answer to an untranslatable destination (no route).
+  const Bytes elsewhere = pb6::ipv6({.src = "2001:db8:1::5", .dst = "2001:db8:77::1"}, 132, pb6::pattern(16));
+  r = nat.run(elsewhere);
+  ASSERT_EQ(r.outcome, Outcome::Reply);
+  EXPECT_EQ(r.reason, DropReason::DstUntranslatable);
+  expect_icmpv6_error(r.pkt(), elsewhere, "2001:db8:ff::1", 1, 0);
 }
 
 // From the IPv4 side, to a pool4 address: Protocol Unreachable (3/2) from that address, as the
