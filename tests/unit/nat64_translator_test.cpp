@@ -145,6 +145,23 @@ TEST(Nat64Udp, SessionExpiresWithTheFakeClockAndTakesItsBibAlong) {
   EXPECT_EQ(events[3].time_ms, 401000u);
 }
 
+// RFC 6146 §3.5.1: a packet from the IPv4 side in an existing session refreshes its lifetime too
+// (RFC 4787 REQ-6 allows inbound refresh), to UDP_DEFAULT from that packet on.
+TEST(Nat64Udp, Ipv4PacketRefreshesTheSession) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);  // at 1000 ms
+  nat.now += 200000;
+  Got back = nat.run(udp4(kPeer4, 53, "198.51.100.1", port4));
+  ASSERT_EQ(back.outcome, Outcome::Forward);
+  EXPECT_EQ(rd16(back.pkt(), 42), 40000);
+  EXPECT_EQ(nat.state->sessions(nat.now).at(0).expires_in_ms, 300000u);
+  nat.state->expire(201000 + 300000 - 1);
+  EXPECT_EQ(nat.state->sessions(nat.now).size(), 1u);
+  nat.state->expire(201000 + 300000);
+  EXPECT_TRUE(nat.state->sessions(nat.now).empty());
+  EXPECT_TRUE(nat.state->bib().empty());
+}
+
 TEST(Nat64Udp, AddressDependentFiltering) {
   auto s = lab_settings();
   s.address_dependent_filtering = true;
@@ -200,6 +217,25 @@ TEST(Nat64Icmp, EchoIdentifierIsTranslatedBothWays) {
   EXPECT_TRUE(pb6::ipv6_icmp_checksum_ok(q));
   // An echo reply with an unknown identifier has no BIB: dropped silently.
   EXPECT_EQ(nat.run(echo4(kPeer4, "198.51.100.1", static_cast<uint16_t>(id4 + 1), 7, true)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
+}
+
+// RFC 6146 §3.5.3 / §4: every echo of the session (either way) sets its lifetime to ICMP_DEFAULT
+// (60 s); when it runs out the session and its BIB entry go, and the identifier is free again.
+TEST(Nat64Icmp, SessionExpiresAfterIcmpDefault) {
+  Nat nat(lab_settings());
+  const uint16_t id4 = rd16(nat.run(echo6(kHost, kPeer6, 0x1234, 1)).pkt(), 24);  // at 1000 ms
+  nat.now += 30000;
+  ASSERT_EQ(nat.run(echo4(kPeer4, "198.51.100.1", id4, 1, true)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.state->sessions(nat.now).at(0).expires_in_ms, 60000u);
+  nat.state->expire(31000 + 60000 - 1);
+  EXPECT_EQ(nat.counter("sessions.icmp"), 1u);
+  nat.state->expire(31000 + 60000);
+  EXPECT_EQ(nat.counter("sessions.icmp"), 0u);
+  EXPECT_EQ(nat.counter("bib.icmp"), 0u);
+  nat.now = 31000 + 60000;
+  // The late reply finds no BIB entry any more.
+  EXPECT_EQ(nat.run(echo4(kPeer4, "198.51.100.1", id4, 1, true)).outcome, Outcome::Drop);
   EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
 }
 
