@@ -229,17 +229,32 @@ bool StateImpl::session_allowed() const {
 void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) {
   reasm_.expire(now_ms);
   syns_.expire(now_ms, send_icmp4);
+  std::vector<std::array<uint8_t, kTcpProbeSize>> probes;
   for (auto& shp : shards_) {
     Shard& sh = *shp;
     std::lock_guard lock(sh.mu);
     for (List& l : sh.lists) {
       // Only the due heads are visited.
-      // RFC 6146 §3.5.2.2 lets an ESTABLISHED session that times out be probed first; this NAT64
-      // does not probe: the session is removed (the inside host's next packet, if not a SYN, is
-      // dropped and the connection has to be re-opened).
-      while (l.head && l.head->expires_ms <= now_ms) remove_session(sh, l.head, now_ms);
+      while (l.head && l.head->expires_ms <= now_ms) {
+        Session* s = l.head;
+        if (s->timer != Timer::TcpEst || s->tcp != TcpState::Established) {
+          remove_session(sh, s, now_ms);
+          continue;
+        }
+        // RFC 6146 §3.5.2.2 ESTABLISHED, the lifetime expires: a probe to the IPv4 endpoint and
+        // the state moves to TRANS (TCP_TRANS), so a live connection answers and comes back to
+        // ESTABLISHED while a dead one goes after TCP_TRANS. (Moved to the TcpTrans FIFO, whose
+        // due heads are visited after this one: its new expiry lies in the future.)
+        s->tcp = TcpState::Trans;
+        set_timer(sh, s, Timer::TcpTrans, now_ms);
+        if (send_icmp4) {
+          probes.emplace_back();
+          tcp_probe4(s->bib->addr4, s->bib->port4, s->remote4, s->rport, probes.back());
+        }
+      }
     }
   }
+  for (const auto& p : probes) send_icmp4(p);  // outside the shard locks
 }
 
 std::vector<BibInfo> StateImpl::bib() const {

@@ -1,5 +1,10 @@
 #include "nat64/tcp_state.hpp"
 
+#include <algorithm>
+
+#include "common/bytes.hpp"
+#include "common/checksum.hpp"
+
 namespace sixfour::nat64 {
 
 std::string_view name(TcpState s) {
@@ -45,10 +50,10 @@ TcpTransition tcp_transition(TcpState state, const TcpSegment& seg) {
       if (v6 && seg.syn) return {S::V6Init, L::Transitory};
       return {S::V6Init, L::Keep};
     case S::Established:
-      // ESTABLISHED: RST -> TRANS (short lifetime); FIN from one side -> that side's FIN RCV; any
-      // other packet refreshes TCP_EST.
+      // ESTABLISHED: RST -> TRANS (short lifetime); FIN from one side -> that side's FIN RCV with
+      // the lifetime unchanged (the RFC sets none for it); any other packet refreshes TCP_EST.
       if (seg.rst) return {S::Trans, L::Transitory};
-      if (seg.fin) return {v4 ? S::V4FinRcv : S::V6FinRcv, L::Established};
+      if (seg.fin) return {v4 ? S::V4FinRcv : S::V6FinRcv, L::Keep};
       return {S::Established, L::Established};
     case S::V4FinRcv:
       if (v6 && seg.fin) return {S::V4V6FinRcv, L::Transitory};
@@ -65,6 +70,27 @@ TcpTransition tcp_transition(TcpState state, const TcpSegment& seg) {
       return {S::Trans, L::Keep};
   }
   return {state, L::Keep};
+}
+
+void tcp_probe4(Ipv4Addr src, uint16_t sport, Ipv4Addr dst, uint16_t dport, std::span<uint8_t, kTcpProbeSize> out) {
+  std::fill(out.begin(), out.end(), uint8_t{0});
+  uint8_t* ip = out.data();
+  ip[0] = 0x45;
+  store16(ip + 2, static_cast<uint16_t>(kTcpProbeSize));
+  store16(ip + 6, 0x4000);  // DF
+  ip[8] = 64;
+  ip[9] = 6;
+  std::copy(src.b.begin(), src.b.end(), ip + 12);
+  std::copy(dst.b.begin(), dst.b.end(), ip + 16);
+  store16(ip + 10, checksum::finish(checksum::partial({ip, 20})));
+  uint8_t* tcp = ip + 20;
+  store16(tcp, sport);
+  store16(tcp + 2, dport);
+  // Sequence and acknowledgment numbers stay zero; data offset 5 words; ACK only; window 0.
+  tcp[12] = 0x50;
+  tcp[13] = 0x10;
+  const uint32_t sum = checksum::pseudo_header4(src.b.data(), dst.b.data(), 6, 20);
+  store16(tcp + 16, checksum::finish(checksum::partial({tcp, 20}, sum)));
 }
 
 }  // namespace sixfour::nat64

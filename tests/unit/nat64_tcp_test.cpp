@@ -44,8 +44,8 @@ TEST(Nat64TcpState, V6Init) {
 }
 
 TEST(Nat64TcpState, Established) {
-  expect(TcpState::Established, v4(FIN | ACK), TcpState::V4FinRcv, Lifetime::Established);
-  expect(TcpState::Established, v6(FIN | ACK), TcpState::V6FinRcv, Lifetime::Established);
+  expect(TcpState::Established, v4(FIN | ACK), TcpState::V4FinRcv, Lifetime::Keep);  // RFC 6146: no lifetime set
+  expect(TcpState::Established, v6(FIN | ACK), TcpState::V6FinRcv, Lifetime::Keep);
   expect(TcpState::Established, v4(RST), TcpState::Trans, Lifetime::Transitory);
   expect(TcpState::Established, v6(RST | ACK), TcpState::Trans, Lifetime::Transitory);
   expect(TcpState::Established, v6(ACK), TcpState::Established, Lifetime::Established);
@@ -264,6 +264,161 @@ TEST(Nat64Tcp, StaticBibAcceptsIpv4SynIntoV4Init) {
   ASSERT_EQ(synack.outcome, Outcome::Forward);
   EXPECT_EQ(pb6::rd16(synack.pkt(), 20), 8080);
   EXPECT_EQ(state_of(nat), "established");
+}
+
+// RFC 6146 §3.5.2.2 ESTABLISHED: a FIN moves to that side's FIN RCV without setting a lifetime;
+// in FIN RCV any other packet sets TCP_EST again.
+TEST(Nat64Tcp, FinLeavesTheLifetimeAsItWas) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));  // ESTABLISHED, TCP_EST from now
+  nat.now += 1000000;
+  ASSERT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, FIN | ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "v6-fin-rcv");
+  EXPECT_EQ(expires(nat), 7440000u - 1000000u);
+  ASSERT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "v6-fin-rcv");
+  EXPECT_EQ(expires(nat), 7440000u);
+  // A FIN RCV session whose TCP_EST runs out is removed, without a probe.
+  std::vector<Bytes> sent;
+  nat.state->expire(nat.now + 7440000, [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); });
+  EXPECT_EQ(state_of(nat), "sessions=0");
+  EXPECT_TRUE(sent.empty());
+}
+
+// RFC 6146 §3.5.2.2 ESTABLISHED, "if the lifetime expires": a probe (no data, sequence and
+// acknowledgment numbers zero, only ACK) goes to an endpoint — here the IPv4 peer, from the pool4
+// transport address — and the session moves to TRANS with TCP_TRANS. A live peer's answer brings it
+// back to ESTABLISHED; without one it goes after TCP_TRANS.
+TEST(Nat64Tcp, EstablishedTimeoutProbesAndMovesToTrans) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));
+  ASSERT_EQ(state_of(nat), "established");
+  std::vector<Bytes> sent;
+  auto collect = [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); };
+  nat.state->expire(nat.now + 7440000 - 1, collect);
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_TRUE(sent.empty());
+  nat.now += 7440000;
+  nat.state->expire(nat.now, collect);
+  EXPECT_EQ(state_of(nat), "trans");
+  EXPECT_EQ(expires(nat), 240000u);
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& probe = sent[0];
+  Bytes want = {0x45,
+                0,
+                0,
+                40,
+                0,
+                0,
+                0x40,
+                0,
+                64,
+                6,
+                0,
+                0,
+                198,
+                51,
+                100,
+                1,
+                192,
+                0,
+                2,
+                1,  // IPv4
+                static_cast<uint8_t>(port4 >> 8),
+                static_cast<uint8_t>(port4),
+                0,
+                80,  // ports
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0x50,
+                0x10,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0};  // seq, ack 0; ACK; window 0
+  ASSERT_EQ(probe.size(), want.size());
+  want[10] = probe[10];  // the checksums are checked below, the rest byte by byte
+  want[11] = probe[11];
+  want[36] = probe[36];
+  want[37] = probe[37];
+  EXPECT_EQ(probe, want);
+  EXPECT_TRUE(pb6::ipv4_header_checksum_ok(probe));
+  EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(probe));
+  // The peer is alive: its ACK passes and the session is ESTABLISHED again.
+  nat.now += 5;
+  Got ack = nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK));
+  ASSERT_EQ(ack.outcome, Outcome::Forward);
+  EXPECT_EQ(pb6::rd16(ack.pkt(), 42), 50000);
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_EQ(expires(nat), 7440000u);
+  // This time nobody answers: TRANS, then gone with its BIB entry after TCP_TRANS.
+  nat.now += 7440000;
+  nat.state->expire(nat.now, collect);
+  EXPECT_EQ(sent.size(), 2u);
+  EXPECT_EQ(state_of(nat), "trans");
+  nat.state->expire(nat.now + 240000 - 1, collect);
+  EXPECT_EQ(state_of(nat), "trans");
+  nat.state->expire(nat.now + 240000, collect);
+  EXPECT_EQ(state_of(nat), "sessions=0");
+  EXPECT_TRUE(nat.state->bib().empty());
+  EXPECT_EQ(sent.size(), 2u);
+}
+
+// RFC 6146 §3.5.2.2 CLOSED, "any other packet": a segment that is not a SYN, for which there is a
+// BIB entry but no session, is translated through the BIB entry (if the filtering lets it in) and
+// creates nothing; without a BIB entry it is dropped (Nat64Tcp.NonSynWithoutSessionIsDropped).
+TEST(Nat64Tcp, NonSynWithABibEntryButNoSessionIsTranslatedStatelessly) {
+  auto s = lab_settings();
+  s.statics.push_back(sixfour::nat64::parse_static("tcp,198.51.100.1#8080,2001:db8:1::80#80").value());
+  Nat nat(s);
+  // From the IPv4 side, through the static entry: every field of the result.
+  Got in = nat.run(tcp4(kPeer4, 44444, "198.51.100.1", 8080, ACK | RST));
+  ASSERT_EQ(in.outcome, Outcome::Forward);
+  const Bytes& q = in.pkt();
+  ASSERT_EQ(q.size(), 40u + 20);
+  EXPECT_EQ(q[6], 6);
+  EXPECT_EQ(q[7], 63);
+  EXPECT_EQ(v6at(q, 8), kPeer6);
+  EXPECT_EQ(v6at(q, 24), "2001:db8:1::80");
+  EXPECT_EQ(pb6::rd16(q, 40), 44444);
+  EXPECT_EQ(pb6::rd16(q, 42), 80);
+  EXPECT_EQ(q[40 + 13], ACK | RST);
+  Bytes l4(q.begin() + 40, q.end());
+  EXPECT_TRUE(v4to6test::v6_l4_checksum_ok({q.data() + 8, 16}, {q.data() + 24, 16}, 6, l4));
+  // From the IPv6 side: the source becomes the entry's pool4 transport address.
+  Got out = nat.run(tcp6("2001:db8:1::80", 80, kPeer6, 44444, FIN | ACK));
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  const Bytes& p = out.pkt();
+  ASSERT_EQ(p.size(), 20u + 20);
+  EXPECT_EQ(v4src(p), "198.51.100.1");
+  EXPECT_EQ(v4dst(p), kPeer4);
+  EXPECT_EQ(pb6::rd16(p, 20), 8080);
+  EXPECT_EQ(pb6::rd16(p, 22), 44444);
+  EXPECT_EQ(p[20 + 13], FIN | ACK);
+  EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(p));
+  EXPECT_TRUE(nat.state->sessions(nat.now).empty());  // still CLOSED: nothing was created
+
+  // A dynamic entry serves other peers the same way; address-dependent filtering keeps to peers the
+  // inside host has sent to.
+  auto adf = lab_settings();
+  adf.address_dependent_filtering = true;
+  Nat nat2(adf);
+  const uint16_t port4 = pb6::rd16(nat2.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  EXPECT_EQ(nat2.run(tcp6(kHost, 50000, "64:ff9b::cb00:7109", 80, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat2.run(tcp4(kPeer4, 81, "198.51.100.1", port4, ACK)).outcome, Outcome::Forward);  // known address
+  EXPECT_EQ(nat2.run(tcp4("203.0.113.77", 80, "198.51.100.1", port4, ACK)).outcome, Outcome::Drop);
+  EXPECT_EQ(nat2.counter("drops.no-session"), 1u);
+  EXPECT_EQ(nat2.state->sessions(nat2.now).size(), 1u);
 }
 
 }  // namespace

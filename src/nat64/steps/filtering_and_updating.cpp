@@ -7,10 +7,12 @@
 // filtering lets it create the session. Every packet refreshes its session's lifetime.
 //
 // TCP (§3.5.2): only a SYN creates a session; then the state machine of nat64/tcp_state.cpp decides
-// state and lifetime. An IPv4 SYN with no BIB entry (or refused by address-dependent filtering) is
-// "unsolicited": §3.5.2.2 says to store it for TCP_INCOMING_SYN seconds in case the inside host opens
-// the same connection (simultaneous open), then answer ICMP Port Unreachable. The translator stores
-// it in nat64/incoming_syn.hpp (not translated: once the inside host's SYN has created the session
+// state and lifetime. Any other segment without a session (§3.5.2.2 CLOSED, "any other packet") is
+// translated through its BIB entry if there is one and the filtering lets it in, creating nothing
+// (e.g. the last ACK or a RST after the session went); without a BIB entry it is dropped. An IPv4 SYN with no BIB entry
+// (or refused by address-dependent filtering) is "unsolicited": §3.5.2.2 says to store it for TCP_INCOMING_SYN seconds
+// in case the inside host opens the same connection (simultaneous open), then answer ICMP Port Unreachable. The
+// translator stores it in nat64/incoming_syn.hpp (not translated: once the inside host's SYN has created the session
 // (V6 INIT), the stored SYN is discarded and the peer's retransmission completes the simultaneous
 // open; otherwise expire() answers it). With drop_external_tcp_syn it is dropped at once, counted as
 // tcp-syn-dropped; when the store is full, counted as tcp-syn-unsolicited.
@@ -20,6 +22,24 @@
 #include "nat64/steps/steps.hpp"
 
 namespace sixfour::nat64 {
+
+namespace {
+
+// RFC 4787 §5 address-dependent filtering: has the inside host sent to `remote4` (any port) from
+// this BIB entry?
+bool peer_known(const Bib& b, Ipv4Addr remote4) {
+  for (const Session* o = b.sessions; o; o = o->bnext)
+    if (o->remote4 == remote4) return true;
+  return false;
+}
+
+// §3.5.2.2 CLOSED, a TCP segment other than a SYN with a BIB entry: translated with the BIB entry
+// and the peer, no session (the state stays CLOSED).
+Binding stateless(const Bib& b, Ipv4Addr remote4, uint16_t rport) {
+  return Binding{b.addr6, b.port6, b.addr4, b.port4, remote4, rport};
+}
+
+}  // namespace
 
 Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now) {
   switch (s->bib->proto) {
@@ -49,6 +69,10 @@ Verdict StateImpl::from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4A
   Bib* b = find6(sh, p, addr6, port6);
   Session* s = b ? find_session(sh, b, remote4, rport) : nullptr;
   if (!s) {
+    if (b && may_create && p == Proto::Tcp && !tcp->syn) {
+      out = stateless(*b, remote4, rport);
+      return Verdict::Ok;
+    }
     if (!creates) return Verdict::NoSession;
     if (!session_allowed()) return Verdict::SessionLimit;
     if (!b) {
@@ -86,16 +110,18 @@ Verdict StateImpl::from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr rem
   }
   Session* s = find_session(sh, b, remote4, rport);
   if (!s) {
-    if (!may_create || (p == Proto::Tcp && !syn)) return Verdict::NoSession;
-    if (settings_.address_dependent_filtering) {
-      // RFC 4787 §5 address-dependent filtering: the inside host must have sent to this peer address
-      // (from this BIB entry) before.
-      bool known = false;
-      for (const Session* o = b->sessions; o && !known; o = o->bnext) known = o->remote4 == remote4;
-      if (!known) {
-        if (syn) return settings_.drop_external_tcp_syn ? Verdict::SynDropped : Verdict::SynUnsolicited;
-        return Verdict::Filtered;
-      }
+    if (!may_create) return Verdict::NoSession;
+    // Address-dependent filtering: the inside host must have sent to this peer address (from this
+    // BIB entry) before.
+    const bool allowed = !settings_.address_dependent_filtering || peer_known(*b, remote4);
+    if (p == Proto::Tcp && !syn) {
+      if (!allowed) return Verdict::NoSession;
+      out = stateless(*b, remote4, rport);
+      return Verdict::Ok;
+    }
+    if (!allowed) {
+      if (syn) return settings_.drop_external_tcp_syn ? Verdict::SynDropped : Verdict::SynUnsolicited;
+      return Verdict::Filtered;
     }
     if (!session_allowed()) return Verdict::SessionLimit;
     s = add_session(sh, b, remote4, rport, now);
