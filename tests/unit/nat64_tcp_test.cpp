@@ -421,4 +421,37 @@ TEST(Nat64Tcp, NonSynWithABibEntryButNoSessionIsTranslatedStatelessly) {
   EXPECT_EQ(nat2.state->sessions(nat2.now).size(), 1u);
 }
 
+// RFC 6146 §3.5.2.2 V6 INIT and V4 INIT through the translator: packets other than the opening
+// SYN pass and change neither state nor lifetime (a V6 SYN retransmission in V6 INIT sets TCP_TRANS
+// again); when TCP_TRANS runs out the session goes (a dynamic BIB entry with it, a static one stays).
+TEST(Nat64Tcp, InitStatesPassOtherSegmentsAndExpireAfterTcpTrans) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);  // at 1000
+  nat.now += 100000;
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(nat), "v6-init");
+  EXPECT_EQ(expires(nat), 140000u);
+  EXPECT_EQ(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).outcome, Outcome::Forward);  // retransmission
+  EXPECT_EQ(expires(nat), 240000u);
+  nat.state->expire(nat.now + 240000 - 1);
+  EXPECT_EQ(state_of(nat), "v6-init");
+  nat.state->expire(nat.now + 240000);
+  EXPECT_EQ(state_of(nat), "sessions=0");
+  EXPECT_TRUE(nat.state->bib().empty());
+
+  auto s = lab_settings();
+  s.statics.push_back(sixfour::nat64::parse_static("tcp,198.51.100.1#8080,2001:db8:1::80#80").value());
+  Nat st(s);
+  ASSERT_EQ(st.run(tcp4(kPeer4, 44444, "198.51.100.1", 8080, SYN)).outcome, Outcome::Forward);  // at 1000
+  st.now += 100000;
+  EXPECT_EQ(st.run(tcp4(kPeer4, 44444, "198.51.100.1", 8080, SYN)).outcome, Outcome::Forward);  // retransmission
+  EXPECT_EQ(st.run(tcp6("2001:db8:1::80", 80, kPeer6, 44444, ACK)).outcome, Outcome::Forward);
+  EXPECT_EQ(state_of(st), "v4-init");
+  EXPECT_EQ(expires(st), 140000u);
+  st.state->expire(1000 + 240000);
+  EXPECT_EQ(state_of(st), "sessions=0");
+  EXPECT_EQ(st.state->bib().size(), 1u);  // the static entry stays
+}
+
 }  // namespace

@@ -239,6 +239,29 @@ TEST(Nat64Icmp, SessionExpiresAfterIcmpDefault) {
   EXPECT_EQ(nat.counter("drops.no-bib"), 1u);
 }
 
+// RFC 6146 §3.5.3: an ICMPv4 query to a pool4 identifier is filtered as UDP is (§3.5.1):
+// endpoint-independent filtering lets any peer create its session; address-dependent filtering
+// only peers the inside host has sent to (what the others get back: refusals.md).
+TEST(Nat64Icmp, QueriesFromIpv4AreFilteredAsUdp) {
+  Nat eif(lab_settings());
+  const uint16_t id4 = rd16(eif.run(echo6(kHost, kPeer6, 0x1234, 1)).pkt(), 24);
+  Got other = eif.run(echo4("203.0.113.9", "198.51.100.1", id4, 5, false));
+  ASSERT_EQ(other.outcome, Outcome::Forward);
+  EXPECT_EQ(other.pkt()[40], 128);  // Echo Request to the inside host
+  EXPECT_EQ(rd16(other.pkt(), 44), 0x1234);
+  EXPECT_EQ(v6at(other.pkt(), 8), "64:ff9b::cb00:7109");
+  EXPECT_EQ(eif.counter("sessions.icmp"), 2u);
+
+  auto s = lab_settings();
+  s.address_dependent_filtering = true;
+  Nat adf(s);
+  const uint16_t id = rd16(adf.run(echo6(kHost, kPeer6, 0x1234, 1)).pkt(), 24);
+  EXPECT_NE(adf.run(echo4("203.0.113.9", "198.51.100.1", id, 5, false)).outcome, Outcome::Forward);
+  EXPECT_EQ(adf.counter("drops.filtered"), 1u);
+  EXPECT_EQ(adf.counter("sessions.icmp"), 1u);
+  EXPECT_EQ(adf.run(echo4(kPeer4, "198.51.100.1", id, 1, true)).outcome, Outcome::Forward);
+}
+
 TEST(Nat64Static, StaticBibLetsTheIpv4SideStartAndNeverExpires) {
   auto s = lab_settings();
   s.statics.push_back(sixfour::nat64::parse_static("udp,198.51.100.1#5353,2001:db8:1::53#53").value());
