@@ -214,8 +214,10 @@ constexpr uint16_t kPlateaus[] = {65535, 32000, 17914, 8166, 4352, 2002, 1492, 1
 
 // RFC 7915 §4.2, Fragmentation Needed: maximum(1280, minimum(MTU + 20, MTU of the IPv6 next hop,
 // MTU of the IPv4 next hop + 20)); a zero MTU (a pre-RFC 1191 router) is replaced by the greatest
-// plateau less than the quoted packet's Total Length that is at least 1280.
-uint32_t packet_too_big_mtu(uint16_t field, uint16_t inner_total, const Config& cfg) {
+// plateau less than the quoted packet's Total Length that is at least 1280. "Taking into account
+// whether or not the packet in error includes a Fragment Header": a quoted IPv4 fragment stands for
+// an IPv6 packet that carried one, 8 bytes more than the 20 of the header difference.
+uint32_t packet_too_big_mtu(uint16_t field, uint16_t inner_total, bool inner_fragment, const Config& cfg) {
   uint32_t mtu4 = field;
   if (mtu4 == 0) {
     for (uint16_t p : kPlateaus) {
@@ -227,7 +229,8 @@ uint32_t packet_too_big_mtu(uint16_t field, uint16_t inner_total, const Config& 
     // No plateau qualifies: nothing better is known than the IPv6 minimum.
     if (mtu4 == 0) return kIpv6MinMtu;
   }
-  uint32_t mtu = std::min({mtu4 + 20, uint32_t{cfg.mtu6}, uint32_t{cfg.mtu4} + 20});
+  const uint32_t grow = 20 + (inner_fragment ? kFragHdr : 0);
+  uint32_t mtu = std::min({mtu4 + grow, uint32_t{cfg.mtu6}, uint32_t{cfg.mtu4} + grow});
   return std::max<uint32_t>(kIpv6MinMtu, mtu);
 }
 
@@ -260,7 +263,7 @@ int translate_pointer(uint8_t ptr4) {
   }
 }
 
-IcmpMap map_icmp_error(const uint8_t* icmp, uint16_t inner_total, const Config& cfg) {
+IcmpMap map_icmp_error(const uint8_t* icmp, uint16_t inner_total, bool inner_fragment, const Config& cfg) {
   IcmpMap m;
   const uint8_t type = icmp[0], code = icmp[1];
   switch (type) {
@@ -284,7 +287,7 @@ IcmpMap map_icmp_error(const uint8_t* icmp, uint16_t inner_total, const Config& 
           m.code = 4;
           break;
         case 4:  // fragmentation needed -> Packet Too Big
-          m = {true, kIcmp6PacketTooBig, 0, packet_too_big_mtu(load16(icmp + 6), inner_total, cfg)};
+          m = {true, kIcmp6PacketTooBig, 0, packet_too_big_mtu(load16(icmp + 6), inner_total, inner_fragment, cfg)};
           break;
         case 9:
         case 10:  // network/host administratively prohibited
@@ -350,7 +353,7 @@ bool read_quote(const V4& h, const Config& cfg, Quote4& q, Output& out) {
   q.ext = in4 + q.split.quote_len;
   const size_t in_avail = q.split.quote_len;
   // The type/code rows of §4.2 that say "silently drop" are decided before the quote is looked at.
-  if (!map_icmp_error(icmp, 0, cfg).ok) return dropped(out, DropReason::UntranslatableIcmp);
+  if (!map_icmp_error(icmp, 0, false, cfg).ok) return dropped(out, DropReason::UntranslatableIcmp);
 
   // The quoted packet: enough to be an IPv4 header with all its options.
   if (in_avail < kIpv4Hdr || (in4[0] >> 4) != 4) return dropped(out, DropReason::InnerPacket);
@@ -358,7 +361,7 @@ bool read_quote(const V4& h, const Config& cfg, Quote4& q, Output& out) {
   parse_fields(in4, ih);
   if (ih.ihl < kIpv4Hdr || ih.ihl > in_avail || ih.total < ih.ihl) return dropped(out, DropReason::InnerPacket);
 
-  q.m = map_icmp_error(icmp, static_cast<uint16_t>(ih.total), cfg);
+  q.m = map_icmp_error(icmp, static_cast<uint16_t>(ih.total), ih.fragment(), cfg);
   if (!q.m.ok) return dropped(out, DropReason::UntranslatableIcmp);
 
   q.l4 = in4 + ih.ihl;

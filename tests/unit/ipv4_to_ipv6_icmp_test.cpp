@@ -2,7 +2,9 @@
 // (the quoted packet inside ICMPv4 errors).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "ipv4_to_ipv6_fixture.hpp"
 
@@ -188,6 +190,93 @@ INSTANTIATE_TEST_SUITE_P(Rfc7915Sec4_2, PacketTooBigMtu,
                                            PtbRow{0, 9000, 9000, 9000, 8186},  // plateau 8166
                                            PtbRow{0, 1400, 9000, 9000, 1280},  // no plateau >= 1280
                                            PtbRow{0, 600, 9000, 9000, 1280}, PtbRow{0, 1500, 1500, 1280, 1280}));
+
+// Every RFC 1191 §7 plateau, both ways it can reach the translator (mtu4 = mtu6 = 65535, so only
+// the arithmetic and the 1280 floor limit the result):
+//  - as a router's Next-Hop MTU: Packet Too Big says plateau + 20, at least 1280;
+//  - as the quoted Total Length behind a zero MTU field: the greatest plateau below it that is
+//    at least 1280 (+ 20), else 1280; one byte more picks that plateau itself.
+constexpr uint16_t kRfc1191Plateaus[] = {68, 296, 508, 1006, 1492, 2002, 4352, 8166, 17914, 32000, 65535};
+
+uint32_t expected_from_zero_field(uint16_t inner_total) {
+  uint32_t best = 0;
+  for (uint16_t p : kRfc1191Plateaus)
+    if (p < inner_total && p >= 1280) best = p;
+  return best == 0 ? 1280 : std::min<uint32_t>(best + 20, 65535);
+}
+
+class Rfc1191Plateau : public V4to6, public ::testing::WithParamInterface<uint16_t> {
+ protected:
+  void SetUp() override {
+    cfg.mtu4 = 65535;
+    cfg.mtu6 = 65535;
+  }
+  // The error quotes only the first 28 bytes; the Total Length says how big the original was.
+  void run_frag_needed(uint16_t field, uint16_t inner_total) {
+    Bytes orig = original_udp(inner_total - 28);
+    orig.resize(28);
+    run(icmp_error(3, 4, field, orig));
+  }
+};
+TEST_P(Rfc1191Plateau, AsNextHopMtu) {
+  const uint16_t p = GetParam();
+  run_frag_needed(p, 65535);
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  expect_icmpv6_error(pkt(), 2, 0, std::max<uint32_t>(1280, std::min<uint32_t>(p + 20, 65535)));
+}
+TEST_P(Rfc1191Plateau, AsQuotedTotalLengthBehindZeroMtu) {
+  const uint16_t p = GetParam();
+  if (p < 28) GTEST_SKIP();
+  run_frag_needed(0, p);  // "less than the returned Total Length": the plateau below p
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  expect_icmpv6_error(pkt(), 2, 0, expected_from_zero_field(p));
+  if (p == 65535) return;
+  run_frag_needed(0, static_cast<uint16_t>(p + 1));  // p itself, when it is at least 1280
+  ASSERT_EQ(out.outcome, Outcome::Forward);
+  expect_icmpv6_error(pkt(), 2, 0, p >= 1280 ? p + 20u : 1280u);
+}
+INSTANTIATE_TEST_SUITE_P(Rfc7915Sec4_2, Rfc1191Plateau, ::testing::ValuesIn(kRfc1191Plateaus));
+
+// The values Packet Too Big must get exactly, byte for byte in the ICMPv6 header, at the edges of
+// each clamp: the 1280 floor (1259/1260/1261), mtu6 (equal, one over), mtu4 + 20.
+TEST_F(V4to6, FragmentationNeededBoundaryMtus) {
+  struct Case {
+    uint16_t field, mtu4, mtu6;
+    uint32_t want;
+  };
+  for (const Case& c : {Case{1259, 1500, 1500, 1280}, Case{1260, 1500, 1500, 1280}, Case{1261, 1500, 1500, 1281},
+                        Case{1479, 1500, 1500, 1499}, Case{1480, 1500, 1500, 1500}, Case{1481, 1500, 1500, 1500},
+                        Case{1480, 1400, 1500, 1420}, Case{1380, 1380, 9000, 1400}, Case{1, 1500, 1500, 1280}}) {
+    cfg.mtu4 = c.mtu4;
+    cfg.mtu6 = c.mtu6;
+    Bytes orig = original_udp(1600);
+    orig.resize(28);
+    run(icmp_error(3, 4, c.field, orig));
+    ASSERT_EQ(out.outcome, Outcome::Forward) << c.field;
+    auto p = pkt();
+    EXPECT_EQ(p[40], 2);
+    EXPECT_EQ(p[41], 0);
+    const uint8_t want[4] = {uint8_t(c.want >> 24), uint8_t(c.want >> 16), uint8_t(c.want >> 8), uint8_t(c.want)};
+    EXPECT_TRUE(std::equal(want, want + 4, p.begin() + 44)) << c.field << " " << c.mtu4 << " " << c.mtu6;
+    EXPECT_TRUE(v6_l4_checksum_ok(p.subspan(8, 16), p.subspan(24, 16), 58, p.subspan(40)));
+  }
+}
+
+// §4.2 "taking into account whether or not the packet in error includes a Fragment Header": a quoted
+// IPv4 fragment is an IPv6 packet with a Fragment header, 28 bytes longer than its IPv4 form.
+TEST_F(V4to6, FragmentationNeededAboutAFragmentAddsTheFragmentHeader) {
+  const Bytes u = udp(kDst4, kSrc4, 40000, 53, pattern(1500));
+  const Bytes orig = ipv4(17, kDst4, kSrc4, Bytes(u.begin(), u.begin() + 8), {.ttl = 17, .id = 0x4444, .mf = true});
+  for (auto [field, mtu4, want] : {std::tuple{1400, 1500, 1428u}, std::tuple{1480, 1500, 1500u},
+                                   std::tuple{1480, 1400, 1428u}, std::tuple{1200, 1500, 1280u}}) {
+    cfg.mtu4 = static_cast<uint16_t>(mtu4);
+    cfg.mtu6 = 1500;
+    run(icmp_error(3, 4, static_cast<uint32_t>(field), orig));
+    ASSERT_EQ(out.outcome, Outcome::Forward);
+    expect_icmpv6_error(pkt(), 2, 0, want);
+    EXPECT_EQ(pkt()[48 + 6], 44) << "the quote carries the Fragment header";
+  }
+}
 
 // §4.2 Time Exceeded (Type 11) -> Type 3, code unchanged.
 TEST_F(V4to6, TimeExceededCodesKept) {

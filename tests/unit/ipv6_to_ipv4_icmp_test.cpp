@@ -252,6 +252,53 @@ TEST(Ipv6ToIpv4Icmp, PacketTooBigMtuArithmetic) {
   }
 }
 
+// §5.2 at every RFC 1191 §7 plateau: an IPv6 router's Packet Too Big of plateau + 20 (the IPv6 form
+// of an IPv4 path of that MTU) becomes Fragmentation Needed with the plateau itself in the low 16
+// bits of the word (RFC 1191 §4: the high 16 bits stay zero); with an inner Fragment header, 8 less.
+// mtu4 and mtu6 are as large as they go, so only the arithmetic shows.
+TEST(Ipv6ToIpv4Icmp, PacketTooBigAtEveryRfc1191Plateau) {
+  for (uint32_t plateau : {68u, 296u, 508u, 1006u, 1492u, 2002u, 4352u, 8166u, 17914u, 32000u, 65515u}) {
+    auto cfg = test_config();
+    cfg.mtu4 = 65535;
+    cfg.mtu6 = 65535;
+    TestMapper m;
+    Xlat6 r = run6(icmp_error(2, 0, plateau + 20, inner_udp()), cfg, m);
+    ASSERT_EQ(r.outcome, Outcome::Forward) << plateau;
+    const Bytes& p = r.pkts.at(0);
+    const uint8_t want[4] = {0, 0, uint8_t(plateau >> 8), uint8_t(plateau)};
+    EXPECT_EQ(p[20], 3);
+    EXPECT_EQ(p[21], 4);
+    EXPECT_TRUE(std::equal(want, want + 4, p.begin() + 24)) << plateau;
+    EXPECT_TRUE(ipv4_l4_checksum_ok(p));
+  }
+}
+
+// The edges of each clamp of minimum(MTU - 20, mtu4, mtu6 - 20): the IPv6 minimum (1280 -> 1260, the
+// smallest IPv4 path an IPv6 path can be), one over it, mtu4 equal and one under, mtu6 - 20 equal and
+// one under, and an MTU beyond 16 bits.
+TEST(Ipv6ToIpv4Icmp, PacketTooBigBoundaryMtus) {
+  struct Case {
+    uint32_t adv;
+    uint16_t mtu4, mtu6;
+    uint16_t want;
+  };
+  for (const Case& c : {Case{1280, 1500, 1500, 1260}, Case{1281, 1500, 1500, 1261}, Case{1520, 1500, 1500, 1480},
+                        Case{1521, 1500, 9000, 1500}, Case{1520, 1500, 9000, 1500}, Case{1519, 1500, 9000, 1499},
+                        Case{1500, 9000, 1500, 1480}, Case{1499, 9000, 1500, 1479}, Case{0x10000, 65535, 65535, 65515},
+                        Case{0xffffffff, 65535, 65535, 65515}}) {
+    auto cfg = test_config();
+    cfg.mtu4 = c.mtu4;
+    cfg.mtu6 = c.mtu6;
+    TestMapper m;
+    Xlat6 r = run6(icmp_error(2, 0, c.adv, inner_udp()), cfg, m);
+    ASSERT_EQ(r.outcome, Outcome::Forward) << c.adv;
+    const Bytes& p = r.pkts.at(0);
+    EXPECT_EQ(rd16(p, 24), 0) << c.adv;
+    EXPECT_EQ(rd16(p, 26), c.want) << c.adv << " " << c.mtu4 << " " << c.mtu6;
+    EXPECT_TRUE(ipv4_l4_checksum_ok(p));
+  }
+}
+
 // §5.3: inner extension headers are removed.
 TEST(Ipv6ToIpv4Icmp, InnerExtensionHeadersRemoved) {
   Ip6 h{0, 0, 9, "2001:db8:64::c000:201", "2001:db8:1::5"};
