@@ -1,5 +1,7 @@
 #include "cli/daemon.hpp"
 
+#include <net/if.h>
+
 #include <fstream>
 
 #include <fmt/format.h>
@@ -49,6 +51,22 @@ std::string routes_text(bool asked, const io::RouteSet& routes) {
   std::vector<std::string> added;
   for (const auto& p : routes.added()) added.push_back(p.str());
   return "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
+}
+
+Result<HostSource> icmp_source_host(io::TranslatorLink& link) {
+  auto h = link.nl.default_route_address4(link.ifindex);
+  if (!h) return Error{fmt::format("icmp-source host: {} (give an address instead)", h.error())};
+  char name[IF_NAMESIZE] = {};
+  if (!::if_indextoname(static_cast<unsigned>(h->ifindex), name)) fmt::format_to(name, "#{}", h->ifindex);
+  return HostSource{h->addr, name};
+}
+
+std::string icmp_source_text(const xlat::Config& x, const IcmpSource& src, const std::string& ifname,
+                             std::string_view default_rule) {
+  const std::string how = src.kind == IcmpSource::Kind::Host      ? "icmp-source host: " + ifname
+                          : src.kind == IcmpSource::Kind::Address ? std::string("icmp-source")
+                                                                  : std::string(default_rule);
+  return fmt::format("own ICMP errors from {} and {} ({})", x.self4.str(), x.self6.str(), how);
 }
 
 std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload) {

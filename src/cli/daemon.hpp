@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "common/config_addr.hpp"
 #include "common/result.hpp"
 #include "io/dataplane/data_plane.hpp"
 #include "io/sys/daemon.hpp"
 #include "io/sys/netlink.hpp"
+#include "xlat/config.hpp"
 
 namespace sixfour::cli {
 
@@ -28,6 +30,19 @@ Status add_routes(io::RouteSet& routes, const std::vector<io::RoutePrefix>& want
 
 // "routes added: a, b" (or "none"), or "routes: none (--no-routes)".
 std::string routes_text(bool asked, const io::RouteSet& routes);
+
+// icmp-source host: the host's IPv4 address toward its IPv4 default route (not through the TUN)
+// and the name of that route's device; the error says why there is none.
+struct HostSource {
+  Ipv4Addr addr;
+  std::string ifname;
+};
+Result<HostSource> icmp_source_host(io::TranslatorLink& link);
+
+// The start line's "own ICMP errors from A and B (how)", `how` being "icmp-source host: IFACE",
+// "icmp-source" or the daemon's default rule.
+std::string icmp_source_text(const xlat::Config& x, const IcmpSource& src, const std::string& ifname,
+                             std::string_view default_rule);
 
 // "translating on TUN (mtu M, N workers, offloads X)".
 std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload);

@@ -96,7 +96,8 @@ std::string join_str(const auto& items) {
   return fmt::format("{}", fmt::join(out, ", "));
 }
 
-void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsigned queues, const io::RouteSet& r) {
+void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsigned queues, const io::RouteSet& r,
+                    const std::string& source) {
   const gateway::Steering& steer = cfg.steering;
   std::string v4 = "pool4 routed into the TUN";
   if (steer.shared)
@@ -105,11 +106,12 @@ void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsig
         "internal {} and nftables table inet {}",
         steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
         gateway::table_name(steer.tun));
-  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}", tun.name(), queues, queues == 1 ? "" : "s",
-               nat64::describe(cfg.nat64.settings), v4, join_str(r.added()));
+  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}; {}", tun.name(), queues, queues == 1 ? "" : "s",
+               nat64::describe(cfg.nat64.settings), v4, join_str(r.added()), source);
 }
 
 int run_gateway(const gateway::GatewayConfig& cfg) {
+  nat64::Settings settings = cfg.nat64.settings;
   io::Daemon d(kWho);
   const gateway::Steering& steer = cfg.steering;
   // A table left by a run that was killed would otherwise keep steering (and it names our TUN).
@@ -125,7 +127,14 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   if (int rc = add_gateway_routes(d, cfg, **link, routes); rc != 0) return rc;
   if (auto st = install_host_stages(d, steer); !st) return d.fail(st.error());
 
-  auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), cfg.nat64.settings, (*link)->tun, false);
+  std::string source_if;
+  if (cfg.nat64.icmp_source.kind == IcmpSource::Kind::Host) {
+    auto h = icmp_source_host(**link);
+    if (!h) return d.fail(h.error());
+    nat64::use_icmp_source(settings, h->addr);
+    source_if = h->ifname;
+  }
+  auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, (*link)->tun, false);
   if (auto st = nat.start(); !st) return d.fail(st.error());
   auto dns = io::Dns64Server::start(cfg.dns64);
   if (!dns) return d.fail(dns.error());
@@ -137,7 +146,8 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   commands.add("dns64-stats", [&dns_srv] { return dns_srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
-  log_nat64_line(cfg, (*link)->tun, queues, routes);
+  log_nat64_line(cfg, (*link)->tun, queues, routes,
+                 icmp_source_text(settings.xlat, cfg.nat64.icmp_source, source_if, "pool4"));
   std::vector<std::string> notes;
   for (const std::string& w : cfg.nat64.warnings) notes.push_back("note: " + w);
   return d.run(fmt::format("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}",

@@ -29,6 +29,7 @@ std::vector<io::RoutePrefix> wanted_routes(const nat64::Settings& s) {
 }
 
 int run_nat64(const nat64::DaemonConfig& cfg) {
+  nat64::Settings settings = cfg.settings;
   io::Daemon d(kWho);
   const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
   auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
@@ -40,16 +41,25 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
     if (!st) return d.fail(st.error());
   }
 
+  std::string source_if;
+  if (cfg.icmp_source.kind == IcmpSource::Kind::Host) {
+    auto h = icmp_source_host(**link);
+    if (!h) return d.fail(h.error());
+    nat64::use_icmp_source(settings, h->addr);
+    source_if = h->ifname;
+  }
+
   // The daemon (and its State) exists before the control socket answers questions about it.
   const io::Tun& tun = (*link)->tun;
-  auto& plane = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), cfg.settings, tun, cfg.log_sessions);
+  auto& plane = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, tun, cfg.log_sessions);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   if (auto st = d.serve_control(cfg.control, nat64_commands(plane)); !st) return d.fail(st.error());
 
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
-  return d.run(fmt::format("{}: {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), warn),
+  return d.run(fmt::format("{}: {}; {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes),
+                           icmp_source_text(settings.xlat, cfg.icmp_source, source_if, "pool4"), warn),
                forwarding_warnings());
 }
 

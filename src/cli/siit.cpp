@@ -50,6 +50,7 @@ Result<std::vector<io::RoutePrefix>> wanted_routes(const siit::Settings& s, io::
 }  // namespace
 
 int run_siit(const siit::DaemonConfig& cfg) {
+  siit::Settings settings = cfg.settings;  // before the daemon: its stages keep a reference
   io::Daemon d("sixfour siit");
   const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
   auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
@@ -63,8 +64,16 @@ int run_siit(const siit::DaemonConfig& cfg) {
     if (!st) return d.fail(st.error());
   }
 
+  std::string source_if;
+  if (cfg.icmp_source.kind == IcmpSource::Kind::Host) {
+    auto h = icmp_source_host(**link);
+    if (!h) return d.fail(h.error());
+    siit::use_icmp_source(settings, h->addr);
+    source_if = h->ifname;
+  }
+
   const io::Tun& tun = (*link)->tun;
-  auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), cfg.settings, tun);
+  auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), settings, tun);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   CommandTable commands;
   commands.add("stats", [&plane] { return io::to_json(plane.stats()); });
@@ -72,8 +81,10 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  return d.run(fmt::format("{}: {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           siit::describe(cfg.settings), route_text),
+  const std::string source =
+      icmp_source_text(settings.xlat, cfg.icmp_source, source_if, settings.rfc6791.empty() ? "192.0.0.8" : "rfc6791");
+  return d.run(fmt::format("{}: {}; {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+                           siit::describe(cfg.settings), route_text, source),
                forwarding_warnings());
 }
 

@@ -17,4 +17,31 @@ Status set_rfc6052_prefix(const Given<std::string>& g, std::string_view key, Ipv
   return Ok{};
 }
 
+std::string IcmpSource::str() const {
+  switch (kind) {
+    case Kind::Host:
+      return "host";
+    case Kind::Address:
+      return addr.str();
+    default:
+      return "";
+  }
+}
+
+Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSource& dst) {
+  if (!g.has()) return Ok{};
+  const std::string& v = *g.value;
+  if (v == "host") {
+    dst = {IcmpSource::Kind::Host, {}};
+    return Ok{};
+  }
+  auto a = Ipv4Addr::parse(v);
+  if (!a) return Error{fail(g.file, key, v, "must be host or an IPv4 address")};
+  const uint8_t first = a->b[0];
+  if (first == 0 || first == 127 || is_multicast(*a) || is_limited_broadcast(*a))
+    return Error{fail(g.file, key, v, "must be a unicast address another host can send to")};
+  dst = {IcmpSource::Kind::Address, *a};
+  return Ok{};
+}
+
 }  // namespace sixfour

@@ -1,6 +1,7 @@
 // Validation steps that parse addresses, shared by the config modules (see config_input.hpp for the
 // plain ones).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,21 @@ namespace sixfour {
 // An RFC 6052 translation prefix (length 32, 40, 48, 56, 64 or 96); `dst` is left alone when the
 // value was not given.
 Status set_rfc6052_prefix(const Given<std::string>& g, std::string_view key, Ipv6Prefix& dst);
+
+// `icmp-source` of the TUN translators: where the ICMPv4 errors the translator makes itself come
+// from. Default: the daemon's own rule (an RFC 6791 address, 192.0.0.8, a pool4 address); Host:
+// the host's IPv4 address toward the IPv4 side, found by the daemon when it starts; Address: that
+// address.
+struct IcmpSource {
+  enum class Kind : uint8_t { Default, Host, Address };
+  Kind kind = Kind::Default;
+  Ipv4Addr addr{};          // Kind::Address
+  std::string str() const;  // "host", the address, or "" for Kind::Default
+};
+inline constexpr std::string_view kIcmpSourceHelp =
+    "source of the ICMPv4 errors the translator makes itself: an IPv4 address, or host = the primary IPv4 "
+    "address of the interface of the host's IPv4 default route, found at start";
+// "host", or a unicast IPv4 address (not in 0.0.0.0/8 or 127.0.0.0/8, not multicast or broadcast).
+Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSource& dst);
 
 }  // namespace sixfour

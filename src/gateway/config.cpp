@@ -41,6 +41,7 @@ constexpr Setting<In> kSettings[] = {
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
+    text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
 };
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel
@@ -302,6 +303,7 @@ Status set_nat64(const ConfigInput& in, const HostFacts& host, GatewayConfig& ou
   n.offload = in.offload;
   n.mtu = in.mtu;
   n.allow_non_global = in.allow_non_global;
+  n.icmp_source = in.icmp_source;
   n.control.set(in.control.has() ? *in.control.value : default_control_path(st.tun), in.control.file);
 
   std::optional<PortRange> ports_given;
@@ -412,6 +414,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   in.mtu.set(std::to_string(n.xlat.mtu6));
   in.allow_non_global.set(n.allow_non_global);
   in.control.set(c.control);
+  if (c.nat64.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.nat64.icmp_source.str());
   return in;
 }
 

@@ -43,6 +43,7 @@ constexpr Setting<In> kSettings[] = {
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
+    text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
 };
 
 Status set_pool4(const Given<std::vector<std::string>>& g, Settings& s) {
@@ -124,7 +125,7 @@ Status set_daemon_options(const ConfigInput& in, DaemonConfig& out) {
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return st;
   set_bool(in.log_sessions, out.log_sessions);
-  return Ok{};
+  return set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source);
 }
 
 }  // namespace
@@ -178,10 +179,16 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   if (auto st = set_daemon_options(in, out); !st) return Error{st.error()};
 
   // The translator's own addresses (self_address_rule): the NAT64 owns its pool4 addresses, so
-  // its ICMPv4 errors come from one of them and replies to them come back to it (RFC 6146 §3.5).
-  s.xlat.self4 = s.pool4.front().prefix.addr;
-  s.xlat.self6 = rfc6052::embed(s.prefix, s.xlat.self4);
+  // by default its ICMPv4 errors come from one of them and replies to them come back to it
+  // (RFC 6146 §3.5).
+  use_icmp_source(
+      s, out.icmp_source.kind == IcmpSource::Kind::Address ? out.icmp_source.addr : s.pool4.front().prefix.addr);
   return out;
+}
+
+void use_icmp_source(Settings& s, Ipv4Addr self4) {
+  s.xlat.self4 = self4;
+  s.xlat.self6 = rfc6052::embed(s.prefix, self4);
 }
 
 std::string pool4_text(const Pool4Entry& p) {
@@ -213,6 +220,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.control.set(c.control);
   in.log_sessions.set(c.log_sessions);
   in.offload.set(c.offload ? "auto" : "off");
+  if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());
   return in;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
 #include "common/settings.hpp"
@@ -34,6 +35,7 @@ struct ConfigInput {
   Given<std::string> control;
   Given<std::string> offload;  // "auto" | "off"
   Given<bool> log_sessions;
+  Given<std::string> icmp_source;  // "host" | IPv4 address
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -59,6 +61,9 @@ struct DaemonConfig {
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon
   // says so when it starts), e.g. "udp-timeout 2 s is below RFC 6146's 120 s".
   std::vector<std::string> warnings;
+  // icmp-source: Host is resolved by the daemon when it starts (use_icmp_source); until then
+  // settings.xlat.self4/self6 hold the default rule's addresses.
+  IcmpSource icmp_source;
 };
 
 inline constexpr unsigned kMaxWorkers = 256;  // MAX_TAP_QUEUES in the Linux TUN driver
@@ -79,8 +84,14 @@ std::string render_toml(const DaemonConfig& cfg);
 std::string pool4_text(const Pool4Entry& p);
 
 inline constexpr std::string_view self_address_rule =
-    "ICMP errors the translator generates itself come from the first pool4 address (IPv4 side) "
-    "and from that address embedded in the prefix (IPv6 side).";
+    "ICMP errors the translator generates itself come from the --icmp-source address if given "
+    "(host: the primary IPv4 address of the interface of the host's IPv4 default route, found at "
+    "start), else the first pool4 address (IPv4 side), and from that address embedded in the "
+    "prefix (IPv6 side).";
+
+// Makes `self4` the translator's IPv4 source and self6 = prefix + self4 (self_address_rule); the
+// daemon calls it with the address icmp-source host resolved to.
+void use_icmp_source(Settings& s, Ipv4Addr self4);
 
 // "prefix 2001:db8:64::/96; pool4 203.0.113.1 ports 1024-65535; static tcp 203.0.113.1#8080 <-> "
 // "[2001:db8:6::2]#80; endpoint-independent filtering"

@@ -33,6 +33,7 @@ constexpr Setting<In> kSettings[] = {
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
+    text("icmp-source", &In::icmp_source, "ADDR|host", "first --rfc6791 address, else 192.0.0.8", kIcmpSourceHelp),
 };
 
 Status set_eam(const Given<std::vector<std::string>>& g, Settings& s) {
@@ -56,9 +57,11 @@ Status set_rfc6791(const Given<std::vector<std::string>>& g, Settings& s) {
   return Ok{};
 }
 
+}  // namespace
+
 // The translator's own addresses (see self_address_rule).
-void set_self_addresses(Settings& s) {
-  s.xlat.self4 = s.rfc6791.empty() ? Ipv4Addr{{192, 0, 0, 8}} : s.rfc6791.front().addr;
+void use_icmp_source(Settings& s, Ipv4Addr self4) {
+  s.xlat.self4 = self4;
   if (s.pool6) {
     s.xlat.self6 = rfc6052::embed(*s.pool6, s.xlat.self4);
   } else if (auto m = s.eam.to_v6(s.xlat.self4)) {
@@ -67,8 +70,6 @@ void set_self_addresses(Settings& s) {
     s.xlat.self6 = rfc6052::embed(rfc6052::kWellKnownPrefix, Ipv4Addr{{192, 0, 0, 8}});
   }
 }
-
-}  // namespace
 
 SettingTable<ConfigInput> settings() { return kSettings; }
 
@@ -119,7 +120,10 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   if (auto st = set_choice(in.offload, "offload", "auto", "off", out.offload); !st) return Error{st.error()};
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
-  set_self_addresses(s);
+  if (auto st = set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source); !st) return Error{st.error()};
+  use_icmp_source(s, out.icmp_source.kind == IcmpSource::Kind::Address ? out.icmp_source.addr
+                     : s.rfc6791.empty()                               ? Ipv4Addr{{192, 0, 0, 8}}
+                                                                       : s.rfc6791.front().addr);
   return out;
 }
 
@@ -140,6 +144,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
   in.offload.set(c.offload ? "auto" : "off");
+  if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());
   return in;
 }
 

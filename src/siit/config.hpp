@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
 #include "common/settings.hpp"
@@ -29,7 +30,8 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
-  Given<std::string> offload;  // "auto" | "off"
+  Given<std::string> offload;      // "auto" | "off"
+  Given<std::string> icmp_source;  // "host" | IPv4 address
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -51,6 +53,9 @@ struct DaemonConfig {
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
   std::string control;  // unix socket path
+  // icmp-source: Host is resolved by the daemon when it starts (use_icmp_source); until then
+  // settings.xlat.self4/self6 hold the default rule's addresses.
+  IcmpSource icmp_source;
 };
 
 inline constexpr unsigned kMaxWorkers = 256;  // MAX_TAP_QUEUES in the Linux TUN driver
@@ -69,10 +74,17 @@ std::string render_toml(const DaemonConfig& cfg);
 
 // Text of the rule that picks the translator's own addresses (used in --help).
 inline constexpr std::string_view self_address_rule =
-    "ICMP errors the translator generates itself come from self4 = the first address of the first "
-    "--rfc6791 prefix if given, else 192.0.0.8 (RFC 7600); and from self6 = pool6 + self4 "
-    "(RFC 6052) when --pool6 is set, else the IPv6 side of the first EAM entry whose IPv4 prefix "
-    "contains self4, else 64:ff9b::c000:8.";
+    "ICMP errors the translator generates itself come from self4 = the --icmp-source address if "
+    "given (host: the primary IPv4 address of the interface of the host's IPv4 default route, found "
+    "at start), else the first address of the first --rfc6791 prefix if given, else 192.0.0.8 "
+    "(RFC 7600); and from self6 = pool6 + self4 (RFC 6052) when --pool6 is set, else the IPv6 side "
+    "of the first EAM entry whose IPv4 prefix contains self4, else 64:ff9b::c000:8. Without "
+    "--rfc6791, self4 is also the source of translated ICMPv6 errors from IPv6 routers that have "
+    "no IPv4 address.";
+
+// Makes `self4` the translator's IPv4 source and derives self6 from it (self_address_rule); the
+// daemon calls it with the address icmp-source host resolved to.
+void use_icmp_source(Settings& s, Ipv4Addr self4);
 
 // "pool6 2001:db8:64::/96; EAM 2001:db8:6::/120 <-> 192.0.2.0/24; RFC 6791 pool 198.51.100.0/28"
 std::string describe(const Settings& s);

@@ -367,3 +367,35 @@ TEST(Nat64Config, PrintConfigRoundTrips) {
   EXPECT_FALSE(again->offload);
   EXPECT_EQ(again->warnings, c->warnings);
 }
+
+// icmp-source: an address replaces the pool4 address as self4, self6 = prefix + self4; "host"
+// keeps the default until the daemon resolves it.
+TEST(Nat64Config, IcmpSource) {
+  auto in = parse_toml("prefix = \"2001:db8:64::/96\"\npool4 = [\"203.0.113.1\"]\nicmp-source = \"198.51.100.1\"\n",
+                       "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto r = validate(*in);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->settings.xlat.self4.str(), "198.51.100.1");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "2001:db8:64::c633:6401");
+  const auto rt =
+      configtest::print_config_round_trip(*in, parse_toml, validate, [](const auto& c) { return render_toml(c); });
+  ASSERT_TRUE(rt.again);
+  EXPECT_EQ(rt.again->settings.xlat.self4.str(), "198.51.100.1");
+
+  ConfigInput host = *in;
+  host.icmp_source.set("host");
+  r = validate(host);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->icmp_source.kind, IcmpSource::Kind::Host);
+  EXPECT_EQ(r->settings.xlat.self4.str(), "203.0.113.1");
+  Settings s = r->settings;
+  use_icmp_source(s, Ipv4Addr{{192, 0, 2, 7}});
+  EXPECT_EQ(s.xlat.self6.str(), "2001:db8:64::c000:207");
+
+  ConfigInput bad = *in;
+  bad.icmp_source.set("0.1.2.3");
+  r = validate(bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "--icmp-source \"0.1.2.3\": must be a unicast address another host can send to");
+}

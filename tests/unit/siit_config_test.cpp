@@ -346,3 +346,48 @@ TEST(SiitConfig, PrintConfigLeavesUnsetDefaultsAsComments) {
   ASSERT_TRUE(f) << f.error();
   EXPECT_FALSE(f->workers.has());
 }
+
+// icmp-source: an address replaces self4 (the RFC 6791 pool still serves untranslatable sources)
+// and self6 follows it; "host" is left to the daemon, which resolves it at start.
+TEST(SiitConfig, IcmpSourceAddress) {
+  ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}, {"rfc6791", "203.0.113.16/28"}});
+  in.icmp_source.set("198.51.100.1");
+  auto r = validate(in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->icmp_source.kind, IcmpSource::Kind::Address);
+  EXPECT_EQ(r->settings.xlat.self4.str(), "198.51.100.1");
+  EXPECT_EQ(r->settings.xlat.self6.str(), "2001:db8:64::c633:6401");
+  EXPECT_EQ(r->settings.rfc6791.front().str(), "203.0.113.16/28");
+  EXPECT_THAT(render_toml(*r), HasSubstr("\nicmp-source = \"198.51.100.1\"\n"));
+}
+
+TEST(SiitConfig, IcmpSourceHostKeepsTheDefaultUntilResolved) {
+  ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}});
+  in.icmp_source.set("host");
+  auto r = validate(in);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->icmp_source.kind, IcmpSource::Kind::Host);
+  EXPECT_EQ(r->settings.xlat.self4.str(), "192.0.0.8");
+  EXPECT_THAT(render_toml(*r), HasSubstr("\nicmp-source = \"host\"\n"));
+  auto again = parse_toml(render_toml(*r), "printed.toml");
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(validate(*again)->icmp_source.kind, IcmpSource::Kind::Host);
+  // What the daemon does with the address it found.
+  Settings s = r->settings;
+  use_icmp_source(s, Ipv4Addr{{198, 51, 100, 1}});
+  EXPECT_EQ(s.xlat.self4.str(), "198.51.100.1");
+  EXPECT_EQ(s.xlat.self6.str(), "2001:db8:64::c633:6401");
+}
+
+TEST(SiitConfig, IcmpSourceErrorsNameTheValue) {
+  for (const char* bad : {"hostname", "2001:db8::1", "0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255"}) {
+    ConfigInput in = cli({{"pool6", "2001:db8:64::/96"}});
+    in.icmp_source.set(bad);
+    const std::string e = error_of(in);
+    EXPECT_THAT(e, StartsWith(std::string("--icmp-source \"") + bad + "\": must be ")) << e;
+    expect_one_line(e);
+  }
+  auto t = parse_toml("pool6 = \"2001:db8:64::/96\"\nicmp-source = \"10.0.0.300\"\n", "x.toml");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_THAT(error_of(*t), HasSubstr("x.toml: icmp-source \"10.0.0.300\": must be host or an IPv4 address"));
+}

@@ -203,6 +203,8 @@ std::string Nat64Daemon::stats_json() const {
   const uint64_t up = plane_.uptime_seconds();
 
   Json j = {{"tun", tun_.name()}, {"workers", workers}, {"offloads", tun_.offload_names()}, {"uptime_seconds", up}};
+  const xlat::Config& x = settings_.xlat;
+  j["icmp_source"] = {{"ipv4", x.self4.str()}, {"ipv6", x.self6.str()}};
   translator_json(j, total, io_total);
   Json& state = j["state"] = Json::object();
   if (state_) state_->visit_counters([&](std::string_view name, uint64_t v) { state[std::string(name)] = v; });

@@ -35,6 +35,8 @@ StatsSnapshot SiitDaemon::stats() const {
   s.tun = tun.name();
   s.offloads = tun.offload_names();
   s.uptime_seconds = plane_.uptime_seconds();
+  s.icmp_source4 = settings_.xlat.self4.str();
+  s.icmp_source6 = settings_.xlat.self6.str();
   s.workers.resize(tun.queues());
   for (size_t q = 0; q < tun.queues(); ++q) published_[q].load(s.workers[q]);
   s.io = plane_.io();

@@ -73,6 +73,7 @@ std::string to_json(const StatsSnapshot& s) {
   const IoCounters io = s.io_total();
   Json j = {
       {"tun", s.tun}, {"workers", s.workers.size()}, {"offloads", s.offloads}, {"uptime_seconds", s.uptime_seconds}};
+  if (!s.icmp_source4.empty()) j["icmp_source"] = {{"ipv4", s.icmp_source4}, {"ipv6", s.icmp_source6}};
   j.update(counters_json(t, io));
   Json& drops = j["drops"] = Json::object();
   for (size_t i = 0; i < t.drops.size(); ++i)

@@ -76,6 +76,9 @@ struct StatsSnapshot {
   std::string tun;
   std::string offloads = "none";  // Tun::offload_names()
   uint64_t uptime_seconds = 0;
+  // Sources of the ICMP errors the translator makes itself (xlat::Config::self4/self6), shown as
+  // "icmp_source": {"ipv4", "ipv6"} when set.
+  std::string icmp_source4, icmp_source6;
   std::vector<siit::Counters> workers;
   std::vector<IoCounters> io;
 

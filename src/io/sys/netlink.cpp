@@ -212,7 +212,7 @@ namespace {
 
 struct RouteQuery {
   const RoutePrefix* want;
-  int exclude;
+  int exclude = 0;
   bool found = false;
 };
 
@@ -248,6 +248,81 @@ Result<bool> Netlink::has_specific_route(const RoutePrefix& p, int exclude_ifind
   auto st = dump(RTM_GETROUTE, p.family, route_cb, &q);
   if (!st) return Error{fmt::format("route dump: {}", st.error())};
   return q.found;
+}
+
+namespace {
+
+struct DefaultRoute4 {
+  int exclude = 0;
+  bool found = false;
+  uint32_t metric = 0;
+  int oif = 0;
+  bool has_prefsrc = false;
+  Ipv4Addr prefsrc;
+};
+
+int default_route4_cb(const nlmsghdr* nlh, void* data) {
+  auto* q = static_cast<DefaultRoute4*>(data);
+  auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (rtm->rtm_family != AF_INET || rtm->rtm_type != RTN_UNICAST || rtm->rtm_dst_len != 0) return MNL_CB_OK;
+  const nlattr* tb[RTA_MAX + 1] = {};
+  mnl_attr_parse(nlh, sizeof(rtmsg), route_attr_cb, tb);
+  const uint32_t table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+  if (table != RT_TABLE_MAIN || !tb[RTA_OIF]) return MNL_CB_OK;
+  const int oif = static_cast<int>(mnl_attr_get_u32(tb[RTA_OIF]));
+  const uint32_t metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+  if (oif == q->exclude || (q->found && metric >= q->metric)) return MNL_CB_OK;
+  q->found = true;
+  q->metric = metric;
+  q->oif = oif;
+  q->has_prefsrc = tb[RTA_PREFSRC] && mnl_attr_get_payload_len(tb[RTA_PREFSRC]) >= 4;
+  if (q->has_prefsrc) std::memcpy(q->prefsrc.b.data(), mnl_attr_get_payload(tb[RTA_PREFSRC]), 4);
+  return MNL_CB_OK;
+}
+
+struct PrimaryAddress4 {
+  int ifindex = 0;
+  bool found = false;
+  Ipv4Addr addr;
+};
+
+int addr_attr_cb(const nlattr* attr, void* data) {
+  auto** tb = static_cast<const nlattr**>(data);
+  if (mnl_attr_type_valid(attr, IFA_MAX) < 0) return MNL_CB_OK;
+  tb[mnl_attr_get_type(attr)] = attr;
+  return MNL_CB_OK;
+}
+
+int primary_address4_cb(const nlmsghdr* nlh, void* data) {
+  auto* q = static_cast<PrimaryAddress4*>(data);
+  auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (q->found || ifa->ifa_family != AF_INET || static_cast<int>(ifa->ifa_index) != q->ifindex) return MNL_CB_OK;
+  if (ifa->ifa_scope != RT_SCOPE_UNIVERSE || (ifa->ifa_flags & IFA_F_SECONDARY) != 0) return MNL_CB_OK;
+  const nlattr* tb[IFA_MAX + 1] = {};
+  mnl_attr_parse(nlh, sizeof(ifaddrmsg), addr_attr_cb, tb);
+  const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+  if (!a || mnl_attr_get_payload_len(a) < 4) return MNL_CB_OK;
+  std::memcpy(q->addr.b.data(), mnl_attr_get_payload(a), 4);
+  q->found = true;
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<Netlink::HostAddress4> Netlink::default_route_address4(int exclude_ifindex) {
+  DefaultRoute4 r;
+  r.exclude = exclude_ifindex;
+  if (auto st = dump(RTM_GETROUTE, AF_INET, default_route4_cb, &r); !st)
+    return Error{fmt::format("route dump: {}", st.error())};
+  if (!r.found) return Error{"the host has no IPv4 default route"};
+  if (r.has_prefsrc) return HostAddress4{r.prefsrc, r.oif};
+  PrimaryAddress4 a;
+  a.ifindex = r.oif;
+  if (auto st = dump(RTM_GETADDR, AF_INET, primary_address4_cb, &a); !st)
+    return Error{fmt::format("address dump: {}", st.error())};
+  if (!a.found)
+    return Error{fmt::format("the device of the IPv4 default route (index {}) has no global IPv4 address", r.oif)};
+  return HostAddress4{a.addr, r.oif};
 }
 
 namespace {

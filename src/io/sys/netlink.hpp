@@ -48,6 +48,16 @@ class Netlink {
   // knows where `p` is (the default route does not count).
   Result<bool> has_specific_route(const RoutePrefix& p, int exclude_ifindex);
 
+  // The host's own IPv4 address toward the IPv4 side (icmp-source host): of the IPv4 default
+  // routes of the main table not through `exclude_ifindex` (the TUN), the one of lowest metric; its
+  // preferred source (RTA_PREFSRC) if it names one, else the primary (first, not secondary) global
+  // address of its device. `ifindex` is that device.
+  struct HostAddress4 {
+    Ipv4Addr addr;
+    int ifindex = 0;
+  };
+  Result<HostAddress4> default_route_address4(int exclude_ifindex);
+
   // `addr`/`prefix_len` on interface `ifindex` (as `ip addr add ADDR/LEN dev IFACE`). Adding one
   // that is there already, or removing one that is gone (with its device), is not an error.
   Status add_address4(int ifindex, Ipv4Addr addr, uint8_t prefix_len);
