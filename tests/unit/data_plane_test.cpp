@@ -310,3 +310,42 @@ TEST(DataPlane, TrainGoesOutBeforeTheSuperPacketReadAfterIt) {
   EXPECT_EQ(p.q.written[0].hdr.gso_type, off::kGsoUdpL4);
   EXPECT_EQ(p.q.written[1].hdr.gso_type, off::kGsoTcpV4);
 }
+
+// RFC 7915 §4 for a GSO super-packet with DF=0 (offload::classify sends it to Segment): each
+// 1500-byte segment would be 1520 bytes of IPv6, over lowest-ipv6-mtu, so each leaves as IPv6
+// fragments of at most 1280 bytes, exactly as the same segment read on its own would.
+TEST(DataPlane, DfClearSuperPacketLeavesAsIpv6FragmentsOfEachSegment) {
+  Plane p;
+  Bytes in = v4to6test::ipv4(6, kPeer4, kHost4, v4to6test::tcp(kPeer4, kHost4, 443, 40000, v4to6test::pattern(4320)),
+                             {.df = false});
+  const uint32_t s =
+      sixfour::checksum::pseudo_header4(in.data() + 12, in.data() + 16, 6, static_cast<uint32_t>(in.size() - 20));
+  pb6::wr16(in, 36, sixfour::checksum::fold(s));
+  off::VnetHdr h;
+  h.flags = off::kFlagNeedsCsum;
+  h.gso_type = off::kGsoTcpV4;
+  h.gso_size = 1440;
+  h.hdr_len = 40;
+  h.csum_start = 20;
+  h.csum_offset = 16;
+  ASSERT_EQ(off::classify(in, h, p.s.xlat), off::Path::Segment);
+  p.q.push(in, h);
+  p.batch();
+  EXPECT_EQ(p.io.segmented, 1u);
+  EXPECT_EQ(p.io.segments, 3u);
+  ASSERT_EQ(p.q.written.size(), 6u);  // three segments, two fragments each
+  Bytes data;
+  for (size_t i = 0; i < p.q.written.size(); ++i) {
+    const Bytes& w = p.q.written[i].pkt;
+    EXPECT_TRUE(zero(p.q.written[i].hdr));
+    EXPECT_LE(w.size(), 1280u) << i;
+    ASSERT_EQ(w[0] >> 4, 6);
+    ASSERT_EQ(w[6], 44) << "Fragment header in piece " << i;
+    const bool first = (pb6::rd16(w, 42) & 0xfff8) == 0;
+    EXPECT_EQ(first, i % 2 == 0);
+    data.insert(data.end(), w.begin() + 48 + (first ? 20 : 0), w.end());  // past the TCP header
+  }
+  EXPECT_EQ(p.q.written[0].pkt.size(), 1280u);
+  EXPECT_TRUE(std::equal(data.begin(), data.end(), in.begin() + 40, in.end()));
+  EXPECT_EQ(data.size(), 4320u);
+}

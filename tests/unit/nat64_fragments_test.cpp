@@ -158,4 +158,63 @@ TEST(Nat64Fragments, FragmentedEchoIsTranslatedWhole) {
   EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(r.pkt()));  // the ICMPv4 checksum over the whole message
 }
 
+// RFC 7915 §4 for every way a DF=0 IPv4 datagram reaches the NAT64's IPv6 side: each piece it
+// leaves as is an IPv6 fragment of at most lowest-ipv6-mtu (1280) bytes with a Fragment header,
+// the pieces are contiguous, 8-byte aligned, the last without M, and together they carry the
+// datagram byte for byte (the UDP header patched for the session, the data untouched).
+void expect_ipv6_fragments_of(const Got& r, const Bytes& full4) {
+  ASSERT_EQ(r.outcome, Outcome::Forward);
+  const size_t l4 = full4.size() - 20;
+  ASSERT_GE(r.pkts.size(), (40 + l4 + 1279) / 1280);
+  size_t next = 0;
+  for (size_t i = 0; i < r.pkts.size(); ++i) {
+    const Bytes& f = r.pkts[i];
+    EXPECT_LE(f.size(), 1280u) << "fragment " << i;
+    ASSERT_EQ(f[6], 44) << "fragment " << i;
+    EXPECT_EQ(rd16(f, 4), f.size() - 40);
+    EXPECT_EQ(f[40], 17);
+    const uint16_t off_m = rd16(f, 42);
+    EXPECT_EQ(static_cast<size_t>(off_m >> 3) * 8, next) << "fragment " << i;
+    EXPECT_EQ((off_m & 1) != 0, i + 1 < r.pkts.size()) << "M flag of fragment " << i;
+    const size_t len = f.size() - 48;
+    if (i + 1 < r.pkts.size()) {
+      EXPECT_EQ(len % 8, 0u);
+    }
+    // The data after the UDP header is carried unchanged.
+    for (size_t k = std::max<size_t>(next, 8); k < next + len; ++k)
+      ASSERT_EQ(f[48 + k - next], full4[20 + k]) << "byte " << k << " of fragment " << i;
+    next += len;
+  }
+  EXPECT_EQ(next, l4);
+}
+
+TEST(Nat64Fragments, UnfragmentedDfClearReplyLeavesAsIpv6Fragments) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
+  // 1400 bytes of IPv4 with DF=0: 1420 in IPv6, over 1280.
+  const Bytes full = udp4(kPeer4, 53, "198.51.100.1", port4, v4to6test::pattern(1372));
+  ASSERT_EQ(full[6] & 0x40, 0);
+  Got r = nat.run(full);
+  ASSERT_EQ(r.pkts.size(), 2u);
+  expect_ipv6_fragments_of(r, full);
+  EXPECT_EQ(r.pkts[0].size(), 1280u);
+  EXPECT_EQ(r.pkts[1].size(), 48u + 1380 - 1232);
+  // DF=1: one Fragmentation Needed instead (RFC 7915 §4.1), never fragments.
+  const Bytes df =
+      v4to6test::ipv4(17, pb6::a4(kPeer4), pb6::a4("198.51.100.1"), Bytes(full.begin() + 20, full.end()), {.df = true});
+  EXPECT_EQ(nat.run(df).pkts.size(), 1u);
+  EXPECT_EQ(nat.run(df).pkt()[6], 17) << "1420 bytes fit the 1500-byte TUN: no Fragment header";
+}
+
+TEST(Nat64Fragments, ReassembledDatagramLeavesAsIpv6Fragments) {
+  Nat nat(lab_settings());
+  const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
+  const Bytes full = udp4(kPeer4, 53, "198.51.100.1", port4, v4to6test::pattern(3000));
+  EXPECT_EQ(nat.run(frag4(full, 0, 1480, true)).outcome, Outcome::Held);
+  EXPECT_EQ(nat.run(frag4(full, 1480, 1480, true)).outcome, Outcome::Held);
+  Got r = nat.run(frag4(full, 2960, full.size() - 20 - 2960, false));
+  ASSERT_EQ(r.pkts.size(), 3u);
+  expect_ipv6_fragments_of(r, full);
+}
+
 }  // namespace

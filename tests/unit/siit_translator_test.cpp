@@ -366,3 +366,80 @@ TEST(SiitCounters, PlusEqualsAddsEveryField) {
   EXPECT_EQ(a.hairpinned, 66u);
   for (size_t i = 0; i < a.drops.size(); ++i) EXPECT_EQ(a.drops[i], 101 * i) << i;
 }
+
+namespace {
+
+// IPv6 UDP of `data` bytes from A to B through pool6 (hairpinned); with `fragment`, as the first
+// fragment (M=1) of a larger datagram, identification 0x00c0ffee.
+std::vector<uint8_t> big_udp6(size_t data, bool fragment) {
+  const Ipv6Addr src = v6("2001:db8:a::1"), dst = v6("2001:db8:64::192.0.2.2");
+  const size_t fh = fragment ? 8 : 0;
+  std::vector<uint8_t> p(40 + fh + 8 + data, 0);
+  p[0] = 0x60;
+  store16(&p[4], static_cast<uint16_t>(fh + 8 + data));
+  p[6] = fragment ? 44 : 17;
+  p[7] = 64;
+  std::copy(src.b.begin(), src.b.end(), p.begin() + 8);
+  std::copy(dst.b.begin(), dst.b.end(), p.begin() + 24);
+  if (fragment) {
+    p[40] = 17;
+    store16(&p[42], 1);  // offset 0, M
+    store16(&p[44], 0x00c0);
+    store16(&p[46], 0xffee);
+  }
+  uint8_t* u = &p[40 + fh];
+  store16(u, 12345);
+  store16(u + 2, 53);
+  store16(u + 4, static_cast<uint16_t>(8 + data + (fragment ? 1000 : 0)));
+  for (size_t i = 0; i < data; ++i) u[8 + i] = static_cast<uint8_t>(i * 7);
+  uint32_t sum = checksum::pseudo_header6(src.b.data(), dst.b.data(), 17, static_cast<uint32_t>(8 + data));
+  store16(u + 6, checksum::finish(checksum::partial(std::span<const uint8_t>(u, 8 + data), sum)));
+  return p;
+}
+
+}  // namespace
+
+// RFC 7915 §4 on the second pass of a hairpinned packet: an IPv6 fragment becomes an IPv4 fragment
+// (DF=0, §5.1.1), whose IPv6 translation must fit lowest-ipv6-mtu (1280): a 1496-byte fragment
+// leaves as two, each with a Fragment header, contiguous, and the data unchanged.
+TEST(SiitTranslator, HairpinnedFragmentIsSplitToLowestIpv6Mtu) {
+  Harness h;
+  const auto in = big_udp6(1440, true);  // 8 + 1440 = 1448 bytes after the Fragment header
+  ASSERT_EQ(in.size(), 1496u);
+  h.run(in);
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  ASSERT_EQ(h.out.count, 2);
+  EXPECT_EQ(h.t.counters().hairpinned, 1u);
+  size_t next = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    auto f = h.out.packet(i);
+    EXPECT_LE(f.size(), 1280u);
+    ASSERT_EQ(f[6], 44);
+    EXPECT_EQ(dst6(f), v6("2001:db8:b::2"));
+    EXPECT_EQ(load16(&f[4]), f.size() - 40);
+    EXPECT_EQ(f[40], 17);
+    EXPECT_EQ(size_t{load16(&f[42])} & ~size_t{7}, next);
+    EXPECT_EQ(load16(&f[42]) & 1, 1) << "the datagram goes on after the original fragment";
+    EXPECT_EQ(load16(&f[46]), 0xffee) << "identification: the low 16 bits of the original";
+    for (size_t k = std::max<size_t>(next, 8); k < next + f.size() - 48; ++k)
+      ASSERT_EQ(f[48 + k - next], in[48 + k]) << k;
+    next += f.size() - 48;
+  }
+  EXPECT_EQ(next, 1448u);
+  EXPECT_EQ(h.out.packet(0).size(), 1280u);
+}
+
+// An unfragmented IPv6 packet over 1280 bytes crosses the IPv4 pass with DF=1 (§5.1: over 1260
+// bytes) and leaves whole: the IPv6 sender did not allow fragmentation, and it fits the TUN.
+TEST(SiitTranslator, HairpinnedUnfragmentedPacketIsNotSplit) {
+  Harness h;
+  const auto in = big_udp6(1352, false);
+  ASSERT_EQ(in.size(), 1400u);
+  h.run(in);
+  ASSERT_EQ(h.out.outcome, Outcome::Forward);
+  ASSERT_EQ(h.out.count, 1);
+  auto p = h.out.packet(0);
+  EXPECT_EQ(p.size(), 1400u);
+  EXPECT_EQ(p[6], 17);
+  EXPECT_EQ(h.t.counters().hairpinned, 1u);
+}
