@@ -53,19 +53,38 @@ std::string routes_text(bool asked, const io::RouteSet& routes) {
   return "routes added: " + (added.empty() ? std::string("none") : fmt::format("{}", fmt::join(added, ", ")));
 }
 
-Result<HostSource> icmp_source_host(io::TranslatorLink& link) {
+namespace {
+
+Result<std::string> host_source(io::TranslatorLink& link, const std::function<void(Ipv4Addr)>& use) {
   auto h = link.nl.default_route_address4(link.ifindex);
   if (!h) return Error{fmt::format("icmp-source host: {} (give an address instead)", h.error())};
   char name[IF_NAMESIZE] = {};
   if (!::if_indextoname(static_cast<unsigned>(h->ifindex), name)) fmt::format_to(name, "#{}", h->ifindex);
-  return HostSource{h->addr, name};
+  use(h->addr);
+  return std::string(name);
 }
 
-std::string icmp_source_text(const xlat::Config& x, const IcmpSource& src, const std::string& ifname,
-                             std::string_view default_rule) {
-  const std::string how = src.kind == IcmpSource::Kind::Host      ? "icmp-source host: " + ifname
-                          : src.kind == IcmpSource::Kind::Address ? std::string("icmp-source")
-                                                                  : std::string(default_rule);
+Status accept_local(const std::string& tun) {
+  const std::string path = fmt::format("/proc/sys/net/ipv4/conf/{}/accept_local", tun);
+  std::ofstream f(path);
+  if (!(f << "1\n") || !f.flush()) return Error{fmt::format("icmp-source: cannot write {}", path)};
+  return Ok{};
+}
+
+}  // namespace
+
+Result<std::string> apply_icmp_source(io::TranslatorLink& link, const IcmpSource& src, std::string_view default_rule,
+                                      const std::function<void(Ipv4Addr)>& use, const xlat::Config& x) {
+  std::string how(default_rule);
+  if (src.kind == IcmpSource::Kind::Host) {
+    auto ifname = host_source(link, use);
+    if (!ifname) return Error{ifname.error()};
+    how = "icmp-source host: " + *ifname;
+  } else if (src.kind == IcmpSource::Kind::Address) {
+    how = "icmp-source";
+  }
+  if (src.kind != IcmpSource::Kind::Default)
+    if (auto st = accept_local(link.tun.name()); !st) return Error{st.error()};
   return fmt::format("own ICMP errors from {} and {} ({})", x.self4.str(), x.self6.str(), how);
 }
 

@@ -2,6 +2,7 @@
 // (io/sys/daemon.hpp): the TUN device and its netlink socket, the routes into it, and the parts of
 // their start lines that read the same.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,18 +32,14 @@ Status add_routes(io::RouteSet& routes, const std::vector<io::RoutePrefix>& want
 // "routes added: a, b" (or "none"), or "routes: none (--no-routes)".
 std::string routes_text(bool asked, const io::RouteSet& routes);
 
-// icmp-source host: the host's IPv4 address toward its IPv4 default route (not through the TUN)
-// and the name of that route's device; the error says why there is none.
-struct HostSource {
-  Ipv4Addr addr;
-  std::string ifname;
-};
-Result<HostSource> icmp_source_host(io::TranslatorLink& link);
-
-// The start line's "own ICMP errors from A and B (how)", `how` being "icmp-source host: IFACE",
-// "icmp-source" or the daemon's default rule.
-std::string icmp_source_text(const xlat::Config& x, const IcmpSource& src, const std::string& ifname,
-                             std::string_view default_rule);
+// icmp-source at start. Host: the host's IPv4 address toward its IPv4 default route (not through
+// the TUN) is found and handed to `use` (siit::use_icmp_source, nat64::use_icmp_source). Host or
+// an address: the TUN accepts packets with a source address of this host (accept_local), which
+// the translator's errors from such an address are when they re-enter the kernel through it.
+// Returns the start line's "own ICMP errors from A and B (how)", read from `x` once `use` ran,
+// `how` being "icmp-source host: IFACE", "icmp-source" or `default_rule`.
+Result<std::string> apply_icmp_source(io::TranslatorLink& link, const IcmpSource& src, std::string_view default_rule,
+                                      const std::function<void(Ipv4Addr)>& use, const xlat::Config& x);
 
 // "translating on TUN (mtu M, N workers, offloads X)".
 std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload);

@@ -127,13 +127,10 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   if (int rc = add_gateway_routes(d, cfg, **link, routes); rc != 0) return rc;
   if (auto st = install_host_stages(d, steer); !st) return d.fail(st.error());
 
-  std::string source_if;
-  if (cfg.nat64.icmp_source.kind == IcmpSource::Kind::Host) {
-    auto h = icmp_source_host(**link);
-    if (!h) return d.fail(h.error());
-    nat64::use_icmp_source(settings, h->addr);
-    source_if = h->ifname;
-  }
+  auto source = apply_icmp_source(
+      **link, cfg.nat64.icmp_source, "pool4", [&settings](Ipv4Addr a) { nat64::use_icmp_source(settings, a); },
+      settings.xlat);
+  if (!source) return d.fail(source.error());
   auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, (*link)->tun, false);
   if (auto st = nat.start(); !st) return d.fail(st.error());
   auto dns = io::Dns64Server::start(cfg.dns64);
@@ -146,8 +143,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   commands.add("dns64-stats", [&dns_srv] { return dns_srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
-  log_nat64_line(cfg, (*link)->tun, queues, routes,
-                 icmp_source_text(settings.xlat, cfg.nat64.icmp_source, source_if, "pool4"));
+  log_nat64_line(cfg, (*link)->tun, queues, routes, *source);
   std::vector<std::string> notes;
   for (const std::string& w : cfg.nat64.warnings) notes.push_back("note: " + w);
   return d.run(fmt::format("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}",

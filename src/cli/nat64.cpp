@@ -41,13 +41,10 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
     if (!st) return d.fail(st.error());
   }
 
-  std::string source_if;
-  if (cfg.icmp_source.kind == IcmpSource::Kind::Host) {
-    auto h = icmp_source_host(**link);
-    if (!h) return d.fail(h.error());
-    nat64::use_icmp_source(settings, h->addr);
-    source_if = h->ifname;
-  }
+  auto source = apply_icmp_source(
+      **link, cfg.icmp_source, "pool4", [&settings](Ipv4Addr a) { nat64::use_icmp_source(settings, a); },
+      settings.xlat);
+  if (!source) return d.fail(source.error());
 
   // The daemon (and its State) exists before the control socket answers questions about it.
   const io::Tun& tun = (*link)->tun;
@@ -58,8 +55,7 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
   return d.run(fmt::format("{}: {}; {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes),
-                           icmp_source_text(settings.xlat, cfg.icmp_source, source_if, "pool4"), warn),
+                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), *source, warn),
                forwarding_warnings());
 }
 

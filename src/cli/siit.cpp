@@ -64,13 +64,10 @@ int run_siit(const siit::DaemonConfig& cfg) {
     if (!st) return d.fail(st.error());
   }
 
-  std::string source_if;
-  if (cfg.icmp_source.kind == IcmpSource::Kind::Host) {
-    auto h = icmp_source_host(**link);
-    if (!h) return d.fail(h.error());
-    siit::use_icmp_source(settings, h->addr);
-    source_if = h->ifname;
-  }
+  auto source = apply_icmp_source(
+      **link, cfg.icmp_source, settings.rfc6791.empty() ? "192.0.0.8" : "rfc6791",
+      [&settings](Ipv4Addr a) { siit::use_icmp_source(settings, a); }, settings.xlat);
+  if (!source) return d.fail(source.error());
 
   const io::Tun& tun = (*link)->tun;
   auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), settings, tun);
@@ -81,10 +78,8 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  const std::string source =
-      icmp_source_text(settings.xlat, cfg.icmp_source, source_if, settings.rfc6791.empty() ? "192.0.0.8" : "rfc6791");
   return d.run(fmt::format("{}: {}; {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           siit::describe(cfg.settings), route_text, source),
+                           siit::describe(cfg.settings), route_text, *source),
                forwarding_warnings());
 }
 
