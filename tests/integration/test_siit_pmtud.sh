@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Path MTU discovery across `sixfour siit` (RFC 7915 §4.2 / §5.2): a link narrower than both
 # endpoints think turns into ICMPv4 Fragmentation Needed <-> ICMPv6 Packet Too Big with the MTU
-# adjusted by the 20-byte header difference, and large transfers still complete.
+# adjusted by the 20-byte header difference, and large transfers still complete; the translator's
+# own Fragmentation Needed comes from the host's address with --icmp-source host.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -70,5 +71,16 @@ step "s4 -> c6: the largest echo that fits the learned 1380 (1352 bytes of paylo
 lab_ok "ping -s 1352 from s4" s4 ping -n -c 3 -i 0.2 -W 2 -Mdo -s 1352 "$LAB_C6_AS4"
 assert_eq "replies to 1380-byte IPv4 echo requests (1400 bytes in IPv6)" 3 "$(ping_received "$LAB_OUT")"
 
+lab_daemon_stop
+
+# --- The translator's own Fragmentation Needed, from the host's address (--icmp-source host).
+step "--mtu 1400 --icmp-source host: s4's DF=1 1400-byte echo -> Fragmentation Needed 1380 from $LAB_GW4"
+lab_exec gw ip route add default via "$LAB_S4" dev eth-s4
+lab_exec s4 ip route flush cache
+lab_siit_start --mtu 1400 --icmp-source host
+assert_match "start line names the source" \
+  "own ICMP errors from $LAB_GW4 and 2001:db8:64::c633:6401 \(icmp-source host: eth-s4\)" "$(cat "$LAB_DAEMON_LOG")"
+lab_run s4 ping -n -c 1 -W 1 -Mdo -s 1372 "$LAB_C6_AS4" || true
+assert_match "ping: Fragmentation Needed from the host's address" "From $LAB_GW4 .*mtu ?[=:]? ?1380" "$LAB_OUT"
 lab_daemon_stop
 echo PASS
