@@ -10,7 +10,8 @@ namespace sixfour::nat64 {
 
 namespace {
 
-constexpr size_t kOverhead = 256;  // per datagram: bookkeeping charged against the budget
+constexpr size_t kOverhead = 256;         // per datagram: bookkeeping charged against the budget
+constexpr size_t kFirstHeadersMax = 128;  // first fragment's headers kept (part of kOverhead)
 uint16_t ld16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 void st16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -23,6 +24,8 @@ struct Reassembler::Datagram {
   uint64_t serial = 0;
   uint64_t deadline = 0;
   std::vector<uint8_t> header;                      // from the offset-0 fragment
+  std::vector<uint8_t> first_headers;               // the offset-0 fragment's headers as received
+  uint32_t first_len = 0;                           // and how much data it carried (Time Exceeded quotes both)
   std::vector<uint8_t> data;                        // the fragmentable part, by offset
   std::vector<std::pair<uint32_t, uint32_t>> have;  // received [begin, end) ranges
   uint32_t total = 0;                               // known once the last fragment arrived
@@ -61,8 +64,15 @@ uint64_t Reassembler::expire_locked(uint64_t now) {
     auto it = map_.find(fifo_.front().second);
     if (it != map_.end() && it->second->serial == fifo_.front().first) {
       if (it->second->deadline > now) break;
-      // RFC 791 / RFC 8200 §4.5 would send Time Exceeded (reassembly) when the first fragment came;
-      // this reassembler has no way to send packets on its own and drops silently.
+      // RFC 792 / RFC 8200 §4.5: Time Exceeded (fragment reassembly) when the first fragment came;
+      // expire() hands that fragment out to whoever can send the error.
+      const Datagram& d = *it->second;
+      if (!d.first_headers.empty() && timed_out_firsts_.size() < kPendingMax) {
+        std::vector<uint8_t> q = d.first_headers;
+        const size_t n = std::min<size_t>(d.first_len, kFirstQuote - std::min(kFirstQuote, q.size()));
+        q.insert(q.end(), d.data.begin(), d.data.begin() + static_cast<long>(n));
+        timed_out_firsts_.push_back(std::move(q));
+      }
       discard(it);
       ++n;
     }
@@ -72,14 +82,22 @@ uint64_t Reassembler::expire_locked(uint64_t now) {
   return n;
 }
 
-uint64_t Reassembler::expire(uint64_t now_ms) {
-  std::lock_guard lock(mu_);
-  return expire_locked(now_ms);
+uint64_t Reassembler::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& first_fragment) {
+  std::vector<std::vector<uint8_t>> firsts;
+  uint64_t n = 0;
+  {
+    std::lock_guard lock(mu_);
+    n = expire_locked(now_ms);
+    firsts.swap(timed_out_firsts_);
+  }
+  if (first_fragment)
+    for (const auto& f : firsts) first_fragment(f);
+  return n;
 }
 
 Reassembler::Status Reassembler::add(const Key& k, std::span<const uint8_t> header, uint32_t offset,
                                      std::span<const uint8_t> data, bool more, uint64_t now, std::span<uint8_t> out,
-                                     size_t& len) {
+                                     size_t& len, std::span<const uint8_t> as_received) {
   const uint32_t end = offset + static_cast<uint32_t>(data.size());
   // Every fragment but the last carries a multiple of 8 bytes; nothing reaches past 65535.
   if ((more && data.size() % 8 != 0) || data.empty() || end > 65535 - header.size()) return Status::Malformed;
@@ -120,7 +138,14 @@ Reassembler::Status Reassembler::add(const Key& k, std::span<const uint8_t> head
   bytes_ += grow;
   std::memcpy(d.data.data() + offset, data.data(), data.size());
   d.have.emplace_back(offset, end);
-  if (offset == 0) d.header.assign(header.begin(), header.end());
+  if (offset == 0) {
+    d.header.assign(header.begin(), header.end());
+    // Its headers as received, for the Time Exceeded that quotes the fragment (within kOverhead).
+    const size_t hdr = as_received.size() - data.size();
+    if (hdr <= kFirstHeadersMax)
+      d.first_headers.assign(as_received.begin(), as_received.begin() + static_cast<long>(hdr));
+    d.first_len = static_cast<uint32_t>(data.size());
+  }
   if (!more) {
     d.have_last = true;
     d.total = end;
@@ -162,8 +187,8 @@ Reassembler::Status Reassembler::add4(std::span<const uint8_t> pkt, uint64_t now
   uint8_t h[20];
   std::memcpy(h, pkt.data(), 20);
   h[0] = 0x45;
-  Status s =
-      add(k, {h, 20}, uint32_t{frag & 0x1fffu} * 8, pkt.subspan(ihl, total - ihl), (frag & 0x2000) != 0, now, out, len);
+  Status s = add(k, {h, 20}, uint32_t{frag & 0x1fffu} * 8, pkt.subspan(ihl, total - ihl), (frag & 0x2000) != 0, now,
+                 out, len, pkt.first(total));
   if (s == Status::Complete) {
     st16(out.data() + 2, static_cast<uint16_t>(len));
     st16(out.data() + 6, 0);
@@ -201,7 +226,7 @@ Reassembler::Status Reassembler::add6(std::span<const uint8_t> pkt, uint64_t now
   h[45] = static_cast<uint8_t>(c.frag_id >> 16);
   h[46] = static_cast<uint8_t>(c.frag_id >> 8);
   h[47] = static_cast<uint8_t>(c.frag_id);
-  Status s = add(k, {h, 48}, uint32_t{c.frag_offset} * 8, pkt.subspan(c.l4_off), c.frag_more, now, out, len);
+  Status s = add(k, {h, 48}, uint32_t{c.frag_offset} * 8, pkt.subspan(c.l4_off), c.frag_more, now, out, len, pkt);
   if (s == Status::Complete) st16(out.data() + 4, static_cast<uint16_t>(len - 40));
   return s;
 }

@@ -11,6 +11,7 @@
 // are the exception, not the hot path; the per-datagram buffers are allocated here).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,13 @@ class Reassembler {
   Status add6(std::span<const uint8_t> pkt, uint64_t now_ms, std::span<uint8_t> out, size_t& len);
 
   // Discards datagrams older than the timeout (only the due ones are looked at). Returns how many.
-  uint64_t expire(uint64_t now_ms);
+  // `first_fragment` receives, for each discarded datagram whose first fragment had arrived (also
+  // those discarded meanwhile by add*(), up to kPendingMax), that fragment as received (its headers
+  // and data, at most kFirstQuote bytes): RFC 792 / RFC 8200 §4.5 answer it with Time Exceeded,
+  // code 1.
+  uint64_t expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& first_fragment = {});
+  static constexpr size_t kFirstQuote = 1232;  // what an ICMPv6 error can quote (1280 - 48)
+  static constexpr size_t kPendingMax = 64;
 
   uint64_t bytes_held() const;
   uint64_t datagrams_held() const;
@@ -60,7 +67,7 @@ class Reassembler {
     size_t operator()(const Key& k) const;
   };
   Status add(const Key& k, std::span<const uint8_t> header, uint32_t offset, std::span<const uint8_t> data, bool more,
-             uint64_t now, std::span<uint8_t> out, size_t& len);
+             uint64_t now, std::span<uint8_t> out, size_t& len, std::span<const uint8_t> as_received);
   void discard(std::unordered_map<Key, std::unique_ptr<Datagram>, KeyHash>::iterator it);
   uint64_t expire_locked(uint64_t now);
 
@@ -71,6 +78,7 @@ class Reassembler {
   uint64_t serial_ = 0;
   uint64_t bytes_ = 0;
   uint64_t timed_out_ = 0;
+  std::vector<std::vector<uint8_t>> timed_out_firsts_;  // first fragments of timed-out datagrams, not yet handed out
 };
 
 }  // namespace sixfour::nat64

@@ -3,6 +3,8 @@
 #include <random>
 
 #include "addr/rfc6052.hpp"
+#include "xlat/icmpv4_errors.hpp"
+#include "xlat/icmpv6_errors.hpp"
 
 namespace sixfour::nat64 {
 
@@ -226,9 +228,32 @@ bool StateImpl::session_allowed() const {
   return settings_.max_sessions == 0 || total_sessions_.load(std::memory_order_relaxed) < settings_.max_sessions;
 }
 
-void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) {
-  reasm_.expire(now_ms);
-  syns_.expire(now_ms, send_icmp4);
+void StateImpl::reassembly_timed_out(std::span<const uint8_t> first,
+                                     const std::function<void(std::span<const uint8_t>)>& send) {
+  if (!send || !settings_.xlat.send_icmp_errors || first.size() < 20) return;
+  std::array<uint8_t, 1280> buf;
+  size_t n = 0;
+  if ((first[0] >> 4) == 4) {
+    // The NAT64 is the host a fragment for a pool4 address was sent to: it answers from there.
+    const Ipv4Addr dst{{first[16], first[17], first[18], first[19]}};
+    if (!pool_.contains(dst)) return;
+    n = xlat::icmpv4::build_error(first, xlat::icmpv4::kTimeExceeded, 1, 0, dst, buf);
+    if (n) xlat::icmpv4::restore_quoted_ttl({buf.data(), n}, settings_.xlat.hop_change);
+  } else if (first.size() >= 40) {
+    Ipv6Addr dst;
+    std::copy_n(first.data() + 24, 16, dst.b.begin());
+    if (!settings_.prefix.contains(dst)) return;
+    n = xlat::build_icmpv6_error(first, xlat::icmp6::kTimeExceeded, 1, 0, settings_.xlat.self6, buf);
+    if (n) xlat::restore_quoted_hop_limit({buf.data(), n}, settings_.xlat.hop_change);
+  }
+  if (n == 0) return;
+  reasm_answered_.fetch_add(1, std::memory_order_relaxed);
+  send({buf.data(), n});
+}
+
+void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) {
+  reasm_.expire(now_ms, [&](std::span<const uint8_t> first) { reassembly_timed_out(first, send_icmp); });
+  syns_.expire(now_ms, send_icmp);
   std::vector<std::array<uint8_t, kTcpProbeSize>> probes;
   for (auto& shp : shards_) {
     Shard& sh = *shp;
@@ -247,14 +272,14 @@ void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const
         // due heads are visited after this one: its new expiry lies in the future.)
         s->tcp = TcpState::Trans;
         set_timer(sh, s, Timer::TcpTrans, now_ms);
-        if (send_icmp4) {
+        if (send_icmp) {
           probes.emplace_back();
           tcp_probe4(s->bib->addr4, s->bib->port4, s->remote4, s->rport, probes.back());
         }
       }
     }
   }
-  for (const auto& p : probes) send_icmp4(p);  // outside the shard locks
+  for (const auto& p : probes) send_icmp(p);  // outside the shard locks
 }
 
 std::vector<BibInfo> StateImpl::bib() const {
@@ -316,6 +341,7 @@ void StateImpl::visit_counters(const std::function<void(std::string_view, uint64
   f("incoming-syn.overflow", syns_.overflowed());
   f("fragments.bytes", reasm_.bytes_held());
   f("fragments.timed-out", reasm_.timed_out());
+  f("fragments.time-exceeded-sent", reasm_answered_.load(std::memory_order_relaxed));
 }
 
 }  // namespace sixfour::nat64

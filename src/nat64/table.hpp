@@ -99,7 +99,7 @@ class StateImpl final : public State {
   explicit StateImpl(const Settings& s);
   ~StateImpl() override;
 
-  void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) override;
+  void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) override;
   using State::expire;
   std::vector<BibInfo> bib() const override;
   std::vector<SessionInfo> sessions(uint64_t now_ms) const override;
@@ -168,6 +168,11 @@ class StateImpl final : public State {
   static Binding binding(const Session& s);
   bool session_allowed() const;
 
+  // RFC 792 / RFC 8200 §4.5: the Time Exceeded (code 1) for a datagram whose reassembly timed out,
+  // quoting its first fragment `first`, handed to `send` (nothing with errors off, or for a datagram
+  // that was not addressed to the NAT64: a pool4 address, the prefix).
+  void reassembly_timed_out(std::span<const uint8_t> first, const std::function<void(std::span<const uint8_t>)>& send);
+
   // Shared by the steps in filtering_and_updating.cpp.
   Verdict refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now);
 
@@ -180,6 +185,7 @@ class StateImpl final : public State {
   std::atomic<uint64_t> total_sessions_{0};
   Reassembler reasm_;
   IncomingSyns syns_;
+  std::atomic<uint64_t> reasm_answered_{0};  // Time Exceeded sent for timed-out reassemblies
 };
 
 }  // namespace sixfour::nat64

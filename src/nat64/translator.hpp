@@ -48,10 +48,12 @@ class State {
   // Reclaims expired sessions (and BIB entries left without sessions); called about once a second
   // by the daemon from a housekeeping thread. Cost proportional to what expires.
   // Unsolicited IPv4 SYNs stored for TCP_INCOMING_SYN (RFC 6146 §3.5.2.2) whose time is up are
-  // answered with ICMPv4 Port Unreachable, and an ESTABLISHED TCP session whose TCP_EST runs out is
-  // probed (§3.5.2.2: an empty ACK to its IPv4 peer) as it moves to TRANS: `send_icmp4` receives
-  // each such IPv4 packet (to be written to the IPv4 side); the one-argument form discards them.
-  virtual void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp4) = 0;
+  // answered with ICMPv4 Port Unreachable; an ESTABLISHED TCP session whose TCP_EST runs out is
+  // probed (§3.5.2.2: an empty ACK to its IPv4 peer) as it moves to TRANS; and a datagram whose
+  // reassembly timed out after its first fragment came is answered with Time Exceeded, code 1
+  // (RFC 792, RFC 8200 §4.5; ICMPv4 or ICMPv6). `send_icmp` receives each such packet (IPv4 or
+  // IPv6, to be written to the TUN like a translated one); the one-argument form discards them.
+  virtual void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) = 0;
   void expire(uint64_t now_ms) { expire(now_ms, {}); }
 
   virtual std::vector<BibInfo> bib() const = 0;

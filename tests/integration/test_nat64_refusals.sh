@@ -3,7 +3,8 @@
 # (docs/conformance/refusals.md): UDP from the IPv4 side to a pool4 port without a BIB entry (ICMP
 # Port Unreachable from the pool4 address), a protocol other than TCP/UDP/ICMP from either side
 # (ICMPv6 Parameter Problem code 1 pointing at Next Header; ICMPv4 Protocol Unreachable), and a
-# Routing header with Segments Left > 0 (RFC 7915 §5.1). Crafted with tests/lab/refuse.py.
+# Routing header with Segments Left > 0 (RFC 7915 §5.1), and a datagram whose reassembly times out
+# (RFC 8200 §4.5: Time Exceeded, code 1). Crafted with tests/lab/refuse.py.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -46,6 +47,13 @@ refuse c6 routing6 "$LAB_C6" "$LAB_S4_AS6"
 assert_eq "Parameter Problem from the NAT64" "error 4 0 43 from $SELF6" "$LAB_OUT"
 assert_gt "drops.source-routed counts it" "$before" "$(nat64_stat source-routed)"
 assert_eq "still no BIB entry" "" "$(nat64_rows bib)"
+
+step "c6 -> s4, a first fragment whose datagram is never completed: Time Exceeded, code 1"
+before=$(nat64_stat fragments.time-exceeded-sent)
+refuse c6 firstfrag6 "$LAB_C6" "$LAB_S4_AS6"
+# RFC 8200 §4.5: fragment reassembly time exceeded, after the 2 s reassembly timeout.
+assert_eq "Time Exceeded from the NAT64" "error 3 1 0 from $SELF6" "$LAB_OUT"
+assert_gt "fragments.time-exceeded-sent counts it" "$before" "$(nat64_stat fragments.time-exceeded-sent)"
 
 lab_daemon_stop
 echo PASS

@@ -4,6 +4,9 @@
   refuse.py extfrag6 SRC DST   IPv6 first fragment whose Fragment header is followed by
                                Destination Options (RFC 7915 §5.1.1)
   refuse.py proto6 SRC DST     IPv6 with Next Header 132 (SCTP), 16 bytes of payload
+  refuse.py firstfrag6 SRC DST the first fragment (M = 1) of an IPv6/UDP datagram whose other
+                               fragments never come (RFC 8200 §4.5: Time Exceeded after the
+                               reassembly timeout; waits 6 s instead of 2)
   refuse.py udpzero4 SRC DST   IPv4/UDP first fragment (MF) with checksum 0 (RFC 7915 §4.5)
   refuse.py proto4 SRC DST     IPv4 protocol 132, 16 bytes of payload
 
@@ -47,6 +50,9 @@ def build(kind, src, dst):
         frag = bytes([60, 0, 0, 1]) + struct.pack("!I", 0x5f64)  # offset 0, M = 1
         dest_opts = bytes([17, 0, 1, 4, 0, 0, 0, 0])
         return 6, ipv6(src, dst, 44, frag + dest_opts + udp(40000, 9, data))
+    if kind == "firstfrag6":
+        frag = bytes([17, 0, 0, 1]) + struct.pack("!I", 0x5f65)  # offset 0, M = 1
+        return 6, ipv6(src, dst, 44, frag + udp(40000, 9, data, checksum=0xbeef)[:8] + data)
     if kind == "proto6":
         return 6, ipv6(src, dst, 132, data)
     if kind == "udpzero4":
@@ -67,7 +73,7 @@ def main():
         rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
         tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
         tx.sendto(pkt, (dst, 0))
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + (6 if kind == "firstfrag6" else 2)
     while (left := deadline - time.monotonic()) > 0:
         if not select.select([rx], [], [], left)[0]:
             break

@@ -122,6 +122,85 @@ TEST(Nat64Fragments, BudgetIsEnforced) {
   EXPECT_EQ(nat.counter("fragments.bytes"), 0u);
 }
 
+// RFC 8200 §4.5: a datagram not reassembled in time, whose first fragment came, is answered with
+// ICMPv6 Time Exceeded, code 1 (fragment reassembly time exceeded), quoting that fragment as
+// received; from self6, handed to expire()'s sender. Counted as fragments.time-exceeded-sent.
+TEST(Nat64Fragments, TimeoutAnswersTheFirstFragmentWithTimeExceeded) {
+  Nat nat(lab_settings());
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
+  const Bytes first = frag6(full, 0, 512, true);
+  EXPECT_EQ(nat.run(first).outcome, Outcome::Held);
+  std::vector<Bytes> sent;
+  const auto collect = [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); };
+  nat.state->expire(nat.now + 1999, collect);
+  EXPECT_TRUE(sent.empty());
+  nat.state->expire(nat.now + 2000, collect);
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& e = sent[0];
+  ASSERT_EQ(e.size(), 48 + first.size());
+  EXPECT_EQ(pb6::rd32(e, 0), 0x60000000u);
+  EXPECT_EQ(rd16(e, 4), 8 + first.size());
+  EXPECT_EQ(e[6], 58);
+  EXPECT_EQ(e[7], 64);
+  EXPECT_EQ(v6at(e, 8), "2001:db8:ff::1");
+  EXPECT_EQ(v6at(e, 24), kHost);
+  EXPECT_EQ(e[40], 3);  // Time Exceeded
+  EXPECT_EQ(e[41], 1);  // fragment reassembly time exceeded
+  EXPECT_EQ(pb6::rd32(e, 44), 0u);
+  EXPECT_TRUE(pb6::ipv6_icmp_checksum_ok(e));
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), e.begin() + 48));
+  EXPECT_EQ(nat.counter("fragments.time-exceeded-sent"), 1u);
+  EXPECT_EQ(nat.counter("fragments.timed-out"), 1u);
+}
+
+// RFC 792: the IPv4 counterpart, from the pool4 address the datagram was sent to (the NAT64 is that
+// host), even when the datagram timed out while another fragment was being added.
+TEST(Nat64Fragments, Ipv4TimeoutAnsweredFromThePool4Address) {
+  Nat nat(lab_settings());
+  const Bytes full = udp4(kPeer4, 53, "198.51.100.1", 7000, v4to6test::pattern(600));
+  const Bytes first = frag4(full, 0, 304, true);
+  EXPECT_EQ(nat.run(first).outcome, Outcome::Held);
+  nat.now += 2500;  // the next fragment (another datagram) finds the first one due and drops it
+  EXPECT_EQ(nat.run(frag4(full, 0, 304, true, 0x4343)).outcome, Outcome::Held);
+  std::vector<Bytes> sent;
+  nat.state->expire(nat.now, [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); });
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& e = sent[0];
+  ASSERT_EQ(e.size(), 28 + first.size());
+  EXPECT_EQ(v4src(e), "198.51.100.1");
+  EXPECT_EQ(v4dst(e), kPeer4);
+  EXPECT_EQ(e[8], 64);
+  EXPECT_EQ(e[9], 1);
+  EXPECT_TRUE(pb6::ipv4_header_checksum_ok(e));
+  EXPECT_EQ(e[20], 11);  // Time Exceeded
+  EXPECT_EQ(e[21], 1);   // fragment reassembly time exceeded
+  EXPECT_EQ(v4to6test::raw_sum({e.data() + 20, e.size() - 20}), 0xffffu);
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), e.begin() + 28));
+}
+
+// No first fragment, errors off, or a datagram not for the NAT64: dropped silently.
+TEST(Nat64Fragments, TimeoutSilentWithoutFirstFragmentOrErrors) {
+  const Bytes full = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1000));
+  std::vector<Bytes> sent;
+  const auto collect = [&](std::span<const uint8_t> p) { sent.emplace_back(p.begin(), p.end()); };
+  {
+    Nat nat(lab_settings());
+    nat.run(frag6(full, 512, 488, false));  // only the last fragment
+    nat.run(frag4(udp4(kPeer4, 53, "198.51.100.9", 7000, v4to6test::pattern(600)), 0, 304, true));  // not pool4
+    nat.state->expire(nat.now + 2000, collect);
+    EXPECT_EQ(nat.counter("fragments.timed-out"), 2u);
+  }
+  {
+    nat64::Settings s = lab_settings();
+    s.xlat.send_icmp_errors = false;
+    Nat nat(s);
+    nat.run(frag6(full, 0, 512, true));
+    nat.state->expire(nat.now + 2000, collect);
+    EXPECT_EQ(nat.counter("fragments.timed-out"), 1u);
+  }
+  EXPECT_TRUE(sent.empty());
+}
+
 TEST(Nat64Fragments, Ipv4ReplyFragmentsFindTheSession) {
   Nat nat(lab_settings());
   const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);

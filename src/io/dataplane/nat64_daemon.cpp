@@ -170,10 +170,11 @@ void Nat64Daemon::housekeeping() {
     if (r < 0 && errno != EINTR) break;
     if (r > 0) break;  // stop_fd_
     // RFC 6146 §3.5.2.2: stored unsolicited SYNs whose TCP_INCOMING_SYN ran out are answered with
-    // ICMP Port Unreachable, written into the TUN like any translated IPv4 packet.
-    state_->expire(now_ms(), [this](std::span<const uint8_t> icmp4) {
+    // ICMP Port Unreachable, idle ESTABLISHED sessions probed, timed-out reassemblies answered with
+    // Time Exceeded (RFC 792, RFC 8200 §4.5): written into the TUN like any translated packet.
+    state_->expire(now_ms(), [this](std::span<const uint8_t> icmp) {
       uint8_t vnet[xlat::offload::kVnetHdrLen] = {};  // no offload metadata
-      iovec iov[2] = {{vnet, sizeof vnet}, {const_cast<uint8_t*>(icmp4.data()), icmp4.size()}};
+      iovec iov[2] = {{vnet, sizeof vnet}, {const_cast<uint8_t*>(icmp.data()), icmp.size()}};
       const int n = tun_.vnet_hdr() ? 2 : 1;
       [[maybe_unused]] ssize_t w = ::writev(tun_.fd(0), tun_.vnet_hdr() ? iov : iov + 1, n);
     });
