@@ -34,6 +34,8 @@ constexpr Setting<In> kSettings[] = {
     number("tcp-est-timeout", &In::tcp_est_timeout, "S", "7440", "established TCP session lifetime in seconds"),
     number("tcp-trans-timeout", &In::tcp_trans_timeout, "S", "240", "transitory TCP session lifetime in seconds"),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, at least 1280"),
+    number("lowest-ipv6-mtu", &In::lowest_ipv6_mtu, "N", "1280",
+           "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU"),
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
@@ -172,6 +174,10 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
+  if (auto st = set_uint(in.lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
+                         s.xlat.lowest_ipv6_mtu);
+      !st)
+    return Error{st.error()};
   // The kernel forwards each packet into the TUN and out again, a decrement each way: the
   // translator gives one back, so the host is one hop (xlat::Config::hop_change).
   s.xlat.hop_change = 1;
@@ -214,6 +220,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.tcp_est_timeout.set(std::to_string(s.timeouts.tcp_established));
   in.tcp_trans_timeout.set(std::to_string(s.timeouts.tcp_transitory));
   in.mtu.set(std::to_string(s.xlat.mtu6));
+  in.lowest_ipv6_mtu.set(std::to_string(s.xlat.lowest_ipv6_mtu));
   in.allow_non_global.set(s.allow_non_global);
   in.routes.set(c.routes);
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));

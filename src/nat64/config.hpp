@@ -29,6 +29,7 @@ struct ConfigInput {
   Given<std::string> tcp_est_timeout;
   Given<std::string> tcp_trans_timeout;
   Given<std::string> mtu;
+  Given<std::string> lowest_ipv6_mtu;
   Given<bool> allow_non_global;
   Given<bool> routes;
   Given<std::string> workers;

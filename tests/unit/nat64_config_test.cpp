@@ -38,6 +38,8 @@ ConfigInput cli(std::initializer_list<std::pair<const char*, const char*>> kv) {
       in.tcp_trans_timeout.set(v);
     else if (key == "mtu")
       in.mtu.set(v);
+    else if (key == "lowest-ipv6-mtu")
+      in.lowest_ipv6_mtu.set(v);
     else if (key == "workers")
       in.workers.set(v);
     else if (key == "control")
@@ -222,6 +224,18 @@ TEST(Nat64Config, TimeoutsBelowRfcMinimumsAreWarnings) {
   EXPECT_TRUE(ok->warnings.empty());
 }
 
+// RFC 7915 §4: DF=0 IPv4 packets are fragmented to fit the lowest IPv6 MTU, 1280 unless the
+// operator knows better.
+TEST(Nat64Config, LowestIpv6Mtu) {
+  auto d = validate(cli({{"pool4", "203.0.113.1"}}));
+  ASSERT_TRUE(d.ok()) << d.error();
+  EXPECT_EQ(d->settings.xlat.lowest_ipv6_mtu, 1280);
+  auto r = validate(cli({{"pool4", "203.0.113.1"}, {"lowest-ipv6-mtu", "1480"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->settings.xlat.lowest_ipv6_mtu, 1480);
+  EXPECT_THAT(render_toml(*r), HasSubstr("lowest-ipv6-mtu = 1480"));
+}
+
 TEST(Nat64Config, BadNumbers) {
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"udp-timeout", "0"}})), StartsWith("--udp-timeout \"0\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"icmp-timeout", "abc"}})),
@@ -229,6 +243,8 @@ TEST(Nat64Config, BadNumbers) {
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"tcp-est-timeout", "-5"}})),
               StartsWith("--tcp-est-timeout \"-5\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"mtu", "1279"}})), StartsWith("--mtu \"1279\": "));
+  EXPECT_EQ(error_of(cli({{"pool4", "203.0.113.1"}, {"lowest-ipv6-mtu", "1279"}})),
+            "--lowest-ipv6-mtu \"1279\": must be a number from 1280 to 65535");
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "0"}})), StartsWith("--workers \"0\": "));
   EXPECT_THAT(error_of(cli({{"pool4", "203.0.113.1"}, {"workers", "257"}})), StartsWith("--workers \"257\": "));
   EXPECT_EQ(error_of(cli({{"pool4", "203.0.113.1"}, {"offload", "yes"}})), "--offload \"yes\": must be auto or off");

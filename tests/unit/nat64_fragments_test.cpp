@@ -285,6 +285,20 @@ TEST(Nat64Fragments, UnfragmentedDfClearReplyLeavesAsIpv6Fragments) {
   EXPECT_EQ(nat.run(df).pkt()[6], 17) << "1420 bytes fit the 1500-byte TUN: no Fragment header";
 }
 
+// --lowest-ipv6-mtu 1500: the operator says every IPv6 link takes 1500, so the same 1400-byte DF=0
+// reply leaves whole, without a Fragment header (RFC 8021: no atomic fragments).
+TEST(Nat64Fragments, LowestIpv6MtuRaisesTheFragmentingThreshold) {
+  auto s = lab_settings();
+  s.xlat.lowest_ipv6_mtu = 1500;
+  Nat nat(s);
+  const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
+  const Bytes full = udp4(kPeer4, 53, "198.51.100.1", port4, v4to6test::pattern(1372));
+  Got r = nat.run(full);
+  ASSERT_EQ(r.pkts.size(), 1u);
+  EXPECT_EQ(r.pkt().size(), 1420u);
+  EXPECT_EQ(r.pkt()[6], 17);
+}
+
 TEST(Nat64Fragments, ReassembledDatagramLeavesAsIpv6Fragments) {
   Nat nat(lab_settings());
   const uint16_t port4 = rd16(nat.run(udp6(kHost, 40000, kPeer6, 53)).pkt(), 20);
