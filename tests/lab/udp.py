@@ -58,15 +58,15 @@ def send(addr, port, size, df0, timeout):
             break
         except socket.timeout:
             continue
+        except ConnectionRefusedError:  # before OSError, of which it is a subclass
+            print(f"sent={len(payload)} refused (ICMP port unreachable)")
+            return 3
         except OSError as e:
             # A Packet Too Big / Fragmentation Needed came back: the kernel knows the smaller
             # path MTU now (and fragments an IPv6 datagram at the source); send again.
             if e.errno != errno.EMSGSIZE:
                 raise
             continue
-        except ConnectionRefusedError:
-            print(f"sent={len(payload)} refused (ICMP port unreachable)")
-            return 3
     ok = got == payload
     print(f"sent={len(payload)} recv={len(got)} match={'yes' if ok else 'no'} "
           f"sha256={hashlib.sha256(got).hexdigest()}")
