@@ -92,6 +92,7 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
       {"IPv4 sent", "out4"},
       {"IPv6 sent", "out6"},
       {"ICMP errors sent", "icmp-errors-sent"},
+      {"ICMP errors rate-limited", "icmp-errors-limited"},
       {"hairpinned", "hairpinned"},
       {"dropped", "dropped"},
       {"read errors", "read_errors"},

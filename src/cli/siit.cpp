@@ -94,6 +94,7 @@ std::string format_siit_stats(const nlohmann::json& doc) {
       {"IPv4 sent", "out4"},
       {"IPv6 sent", "out6"},
       {"ICMP errors sent", "icmp_errors_sent"},
+      {"ICMP errors rate-limited", "icmp_errors_limited"},
       {"hairpinned", "hairpinned"},
       {"dropped", "dropped"},
       {"read errors", "read_errors"},

@@ -30,6 +30,7 @@ struct ConfigInput {
   Given<std::string> tcp_trans_timeout;
   Given<std::string> mtu;
   Given<std::string> lowest_ipv6_mtu;
+  Given<std::string> icmp_rate;
   Given<bool> allow_non_global;
   Given<bool> routes;
   Given<std::string> workers;

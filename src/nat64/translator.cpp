@@ -270,7 +270,11 @@ bool TranslatorImpl::reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t 
   return false;
 }
 
-void TranslatorImpl::account(const xlat::Output& out) {
+void TranslatorImpl::account(xlat::Output& out) {
+  if (!xlat::admit_error(icmp_limit_, now_ms_, out)) {
+    ++c_.icmp_errors_limited;
+    return;  // counted under its reason already
+  }
   if (out.outcome == xlat::Outcome::Reply) {
     ++c_.icmp_errors_sent;
     return;
@@ -289,6 +293,7 @@ void TranslatorImpl::account(const xlat::Output& out) {
 
 void TranslatorImpl::translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) {
   out.count = 0;
+  now_ms_ = now_ms;
   const uint8_t version = in.empty() ? 0 : in[0] >> 4;
   if (version == 6) {
     ++c_.in6;
@@ -308,6 +313,7 @@ void TranslatorImpl::visit_counters(const std::function<void(std::string_view, u
   f("out4", c_.out4);
   f("out6", c_.out6);
   f("icmp-errors-sent", c_.icmp_errors_sent);
+  f("icmp-errors-limited", c_.icmp_errors_limited);
   f("hairpinned", c_.hairpinned);
   f("held", c_.held);
   f("fragments-held", c_.fragments_held);

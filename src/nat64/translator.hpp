@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nat64/settings.hpp"
+#include "xlat/icmp_rate_limit.hpp"
 #include "xlat/verdict.hpp"
 
 namespace sixfour::nat64 {
@@ -79,7 +80,11 @@ class Translator {
   // "held" (and "fragments-held"), not as a drop.
   virtual void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) = 0;
 
-  // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent", "hairpinned", "held",
+  // The ICMP errors this translator makes itself go through `limit` (default: unlimited).
+  virtual void limit_icmp_errors(const xlat::IcmpRateLimit& limit) = 0;
+
+  // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent",
+  // "icmp-errors-limited", "hairpinned", "held",
   // "drops.<reason>" (xlat reasons and NAT64 ones: "no-bib", "filtered", "pool4-exhausted",
   // "fragment-budget", ...). Names are stable: stats JSON and tests use them.
   virtual void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const = 0;

@@ -13,7 +13,8 @@ namespace sixfour::nat64 {
 
 struct Counters {
   uint64_t in4 = 0, in6 = 0, out4 = 0, out6 = 0, icmp_errors_sent = 0, hairpinned = 0;
-  uint64_t held = 0;  // kept for later (Outcome::Held): fragments held for reassembly, stored SYNs
+  uint64_t icmp_errors_limited = 0;  // errors not sent: over the rate limit
+  uint64_t held = 0;                 // kept for later (Outcome::Held): fragments held for reassembly, stored SYNs
   uint64_t fragments_held = 0, reassembled = 0;
   std::array<uint64_t, static_cast<size_t>(xlat::DropReason::Count_)> drops{};
   std::array<uint64_t, static_cast<size_t>(Nat64Drop::Count_)> nat64_drops{};
@@ -24,6 +25,7 @@ class TranslatorImpl final : public Translator {
   TranslatorImpl(const Settings& s, StateImpl& state);
   void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
+  void limit_icmp_errors(const xlat::IcmpRateLimit& limit) override { icmp_limit_ = limit; }
 
  private:
   // Each leaves `out` complete (Forward/Reply/Drop/Held) with the drop counted; account() counts the rest.
@@ -42,8 +44,8 @@ class TranslatorImpl final : public Translator {
   void parse_drop(xlat::DropReason reason, std::span<const uint8_t> pkt, bool v6, xlat::Output& out);
   void drop(Nat64Drop d, xlat::Output& out);
   void drop(xlat::DropReason r, xlat::Output& out);
-  void hold(xlat::Output& out);  // Outcome::Held, counted as held
-  void account(const xlat::Output& out);
+  void hold(xlat::Output& out);     // Outcome::Held, counted as held
+  void account(xlat::Output& out);  // after the rate limit
   // Feeds a fragment to the shared reassembler; true (and the datagram in reasm_) when complete.
   bool reassemble(std::span<const uint8_t> pkt, bool v6, uint64_t now, xlat::Output& out, size_t& len);
 
@@ -55,6 +57,8 @@ class TranslatorImpl final : public Translator {
   StateImpl& state_;
   SessionMapper mapper_;
   Counters c_;
+  xlat::IcmpRateLimit icmp_limit_;
+  uint64_t now_ms_ = 0;  // of the packet being translated (the rate limit's clock)
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
   std::vector<uint8_t> reasm_ = std::vector<uint8_t>(kScratchSize);
 };

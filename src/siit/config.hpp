@@ -25,6 +25,7 @@ struct ConfigInput {
   Given<std::vector<std::string>> rfc6791;  // IPv4 prefixes
   Given<std::string> mtu;
   Given<std::string> lowest_ipv6_mtu;
+  Given<std::string> icmp_rate;
   Given<bool> allow_non_global;
   Given<std::string> udp_zero_checksum;  // "compute" | "drop"
   Given<bool> routes;

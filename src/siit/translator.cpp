@@ -49,6 +49,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
     ++counters_.in4;
     mapper_.set_hairpin(false);
     xlat::ipv4_to_ipv6(in, settings_.xlat, mapper_, out);
+    if (!xlat::admit_error(icmp_limit_, now_ms_, out)) ++counters_.icmp_errors_limited;
     account(counters_, out);
     return;
   }
@@ -87,6 +88,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
       out.payload_in_place = in_place;
       mapper_.set_hairpin(false);
       if (out.outcome == xlat::Outcome::Forward) ++counters_.hairpinned;
+      if (!xlat::admit_error(icmp_limit_, now_ms_, out)) ++counters_.icmp_errors_limited;
       if (out.outcome == xlat::Outcome::Reply) {
         // An ICMPv4 error about the intermediate IPv4 packet (e.g. its TTL ran out): it is addressed
         // to the sender's EAM IPv4 address, so it is sent on the IPv4 side, from where it routes
@@ -99,6 +101,7 @@ void Translator::translate(std::span<const uint8_t> in, xlat::Output& out) {
       }
     }
   }
+  if (!xlat::admit_error(icmp_limit_, now_ms_, out)) ++counters_.icmp_errors_limited;
   account(counters_, out);
 }
 

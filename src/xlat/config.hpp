@@ -51,6 +51,14 @@ struct Config {
   // it off: a reply to a port the host no longer uses is dropped silently, as a NAT would.
   bool answer_untranslatable_source = true;
 
+  // RFC 4443 §2.4 (f) / RFC 1812 §4.3.2.8: at most this many ICMP errors a second made by the
+  // translator itself, over all its workers, in bursts of at most icmp_errors_burst (0: no limit;
+  // the daemons default to 1000 and 50, as the Linux kernel's own limits). Fragmentation Needed and
+  // Packet Too Big are never limited (xlat/icmp_rate_limit.hpp).
+  uint32_t icmp_errors_per_second = 0;
+  static constexpr uint32_t kDefaultIcmpRate = 1000;  // what the daemons' icmp-rate defaults to
+  uint32_t icmp_errors_burst = 50;
+
   // Source addresses of ICMP errors the translator generates itself: self4 for ICMPv4 errors sent to
   // the IPv4 side, self6 for ICMPv6 errors sent to the IPv6 side.
   Ipv4Addr self4{{192, 0, 0, 8}};  // RFC 7600 IPv4 dummy address

@@ -10,6 +10,10 @@
   refuse.py udpzero4 SRC DST   IPv4/UDP first fragment (MF) with checksum 0 (RFC 7915 §4.5)
   refuse.py proto4 SRC DST     IPv4 protocol 132, 16 bytes of payload
 
+  refuse.py KIND SRC DST --flood N   N copies back to back, then counts the errors that come back
+                               within 1 s of the last: prints "sent N errors K in T s" (T: the
+                               time the N took to send), exit 0
+
 Each packet is written header by header and sent through a raw socket as it is; then the script
 waits up to 2 s for an ICMP / ICMPv6 error quoting it (recognised by a marker in the payload) and
 prints "error TYPE CODE PARAM from ADDR" (PARAM: the 32-bit word after the checksum), or
@@ -62,9 +66,37 @@ def build(kind, src, dst):
     sys.exit(f"unknown kind {kind}")
 
 
+def is_error_about_us(icmp, version):
+    if len(icmp) < 8 or MARK not in icmp[8:]:
+        return False
+    return not ((version == 6 and icmp[0] >= 128) or (version == 4 and icmp[0] not in (3, 11, 12)))
+
+
+def flood(version, pkt, dst, count):
+    family = socket.AF_INET6 if version == 6 else socket.AF_INET
+    rx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_ICMPV6 if version == 6 else socket.IPPROTO_ICMP)
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    tx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    got = 0
+    start = time.monotonic()
+    for _ in range(count):
+        tx.sendto(pkt, (dst, 0))
+    took = time.monotonic() - start
+    deadline = time.monotonic() + 1
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([rx], [], [], left)[0]:
+            break
+        msg = rx.recv(65535)
+        got += is_error_about_us(msg if version == 6 else msg[(msg[0] & 0x0F) * 4:], version)
+    print(f"sent {count} errors {got} in {took:.3f} s")
+    return 0
+
+
 def main():
     kind, src, dst = sys.argv[1:4]
     version, pkt = build(kind, src, dst)
+    if len(sys.argv) > 5 and sys.argv[4] == "--flood":
+        return flood(version, pkt, dst, int(sys.argv[5]))
     if version == 6:
         rx = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
         tx = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -79,9 +111,7 @@ def main():
             break
         msg, addr = rx.recvfrom(65535)
         icmp = msg if version == 6 else msg[(msg[0] & 0x0F) * 4:]
-        if len(icmp) < 8 or MARK not in icmp[8:]:
-            continue
-        if (version == 6 and icmp[0] >= 128) or (version == 4 and icmp[0] not in (3, 11, 12)):
+        if not is_error_about_us(icmp, version):
             continue
         param = struct.unpack("!I", icmp[4:8])[0]
         print(f"error {icmp[0]} {icmp[1]} {param} from {addr[0]}")

@@ -83,7 +83,7 @@ TEST(JsonWriters, SiitStatsExactText) {
   s.offloads = "vnet_hdr,tso";
   s.uptime_seconds = 42;
   siit::Counters a, b;
-  a.in4 = 1, a.in6 = 2, a.out4 = 3, a.out6 = 4, a.icmp_errors_sent = 5, a.hairpinned = 6;
+  a.in4 = 1, a.in6 = 2, a.out4 = 3, a.out6 = 4, a.icmp_errors_sent = 5, a.icmp_errors_limited = 12, a.hairpinned = 6;
   for (size_t i = 0; i < a.drops.size(); ++i) a.drops[i] = i;
   b.in4 = 10, b.drops[1] = 7;
   s.workers = {a, b};
@@ -94,15 +94,15 @@ TEST(JsonWriters, SiitStatsExactText) {
   // Sums first, then "drops" by reason (the offload one last), then each worker.
   const std::string want =
       R"json({"tun":"siit\"0","workers":2,"offloads":"vnet_hdr,tso","uptime_seconds":42)json"
-      R"json(,"in4":11,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"hairpinned":6,"dropped":123)json"
+      R"json(,"in4":11,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"icmp_errors_limited":12,"hairpinned":6,"dropped":123)json"
       R"json(,"read_errors":1,"write_errors":2,"wakeups":3,"super_packets":4,"segmented":5,"segments":6,"csum_finished":7,"udp_trains":8,"udp_coalesced":9)json"
       R"json(,"drops":{"malformed":0)json"
       R"json(,"bad-checksum":8,"unsupported-protocol":2,"untranslatable-icmp":3,"src-untranslatable":4,"dst-untranslatable":5,"prohibited":6,"ttl-expired":7)json"
       R"json(,"too-big":8,"source-routed":9,"udp-zero-checksum":10,"fragmented-icmp":11)json"
       R"json(,"inner-packet":12,"multicast":13,"no-space":14,"offload-malformed":11})json"
-      R"json(,"per_worker":[{"in4":1,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"hairpinned":6,"dropped":116)json"
+      R"json(,"per_worker":[{"in4":1,"in6":2,"out4":3,"out6":4,"icmp_errors_sent":5,"icmp_errors_limited":12,"hairpinned":6,"dropped":116)json"
       R"json(,"read_errors":1,"write_errors":2,"wakeups":3,"super_packets":4,"segmented":5,"segments":6,"csum_finished":7,"udp_trains":8,"udp_coalesced":9})json"
-      R"json(,{"in4":10,"in6":0,"out4":0,"out6":0,"icmp_errors_sent":0,"hairpinned":0,"dropped":7)json"
+      R"json(,{"in4":10,"in6":0,"out4":0,"out6":0,"icmp_errors_sent":0,"icmp_errors_limited":0,"hairpinned":0,"dropped":7)json"
       R"json(,"read_errors":0,"write_errors":0,"wakeups":0,"super_packets":0,"segmented":0,"segments":0,"csum_finished":0,"udp_trains":0,"udp_coalesced":0}]})json"
       "\n";
   EXPECT_EQ(to_json(s), want);

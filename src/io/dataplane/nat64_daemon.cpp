@@ -127,6 +127,8 @@ Status Nat64Daemon::start() {
   for (size_t q = 0; q < tun_.queues(); ++q) {
     auto t = nat64::Translator::create(settings_, *state_);
     if (!t) return Error{"cannot create a NAT64 translator"};
+    t->limit_icmp_errors(xlat::IcmpRateLimit::share(
+        settings_.xlat.icmp_errors_per_second, settings_.xlat.icmp_errors_burst, static_cast<unsigned>(tun_.queues())));
     publish(published_[q], *t);
     workers.push_back(std::make_unique<Nat64Worker>(std::move(t), published_[q]));
   }

@@ -1,14 +1,26 @@
 #include "io/dataplane/siit_daemon.hpp"
 
+#include <chrono>
+
 #include "siit/translator.hpp"
 
 namespace sixfour::io {
 
 namespace {
 
+uint64_t monotonic_ms() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 class SiitWorker final : public DataPlane::Worker {
  public:
-  SiitWorker(const siit::Settings& s, PublishedCounters& pub) : translator_(s), pub_(pub) {}
+  SiitWorker(const siit::Settings& s, unsigned workers, PublishedCounters& pub) : translator_(s), pub_(pub) {
+    translator_.limit_icmp_errors(
+        xlat::IcmpRateLimit::share(s.xlat.icmp_errors_per_second, s.xlat.icmp_errors_burst, workers));
+  }
+  // One clock read per wake-up, for the ICMP error rate limit.
+  void begin_batch() override { translator_.set_now(monotonic_ms()); }
   void translate(std::span<const uint8_t> in, xlat::Output& out) override { translator_.translate(in, out); }
   void publish() override { pub_.publish(translator_.counters()); }
 
@@ -25,7 +37,8 @@ SiitDaemon::SiitDaemon(const siit::Settings& settings, const Tun& tun)
 Status SiitDaemon::start() {
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   for (size_t q = 0; q < plane_.tun().queues(); ++q)
-    workers.push_back(std::make_unique<SiitWorker>(settings_, published_[q]));
+    workers.push_back(
+        std::make_unique<SiitWorker>(settings_, static_cast<unsigned>(plane_.tun().queues()), published_[q]));
   return plane_.start(std::move(workers));
 }
 

@@ -28,6 +28,8 @@ void TranslatorImpl::hairpin(std::span<const uint8_t> pkt, uint64_t now, xlat::O
   hairpin_pass_ = false;
   if (out.outcome == xlat::Outcome::Forward) {
     ++c_.hairpinned;
+  } else if (out.outcome == xlat::Outcome::Reply && !xlat::admit_error(icmp_limit_, now, out)) {
+    ++c_.icmp_errors_limited;
   } else if (out.outcome == xlat::Outcome::Reply) {
     // An ICMPv4 error about the intermediate IPv4 packet (e.g. its TTL ran out): it is addressed to
     // the sender's pool4 address, so it goes out on the IPv4 side and routes back in from there.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The ICMP errors `sixfour siit` makes itself are held to --icmp-rate (RFC 4443 §2.4 (f)): c6 floods
+# the translator with 400 packets it must refuse (a Fragment header followed by Destination Options,
+# answered with Destination Unreachable code 1), one worker so that one bucket sees them all; at
+# most the burst (50) plus the rate times the time taken come back, the rest are counted as
+# rate-limited, and nothing is lost from the counts. With --icmp-rate 0 every one is answered.
+set -euo pipefail
+SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
+export SIXFOUR
+# shellcheck source=../lab/lab.sh
+source "$(dirname "$0")/../lab/lab.sh"
+trap lab_down EXIT
+
+N=400
+RATE=10
+flood() { lab_ok "flood of $N from c6" c6 "$LAB_PY" "$LAB_HOME/refuse.py" extfrag6 "$LAB_C6" "$LAB_S4_AS6" --flood "$N"; }
+
+lab_up
+lab_siit_start --workers 1 --icmp-rate "$RATE"
+
+step "c6 floods: $N refused packets, --icmp-rate $RATE"
+flood
+read -r _ sent _ got _ took _ <<<"$LAB_OUT"
+assert_eq "all sent" "$N" "$sent"
+stats=$(lab_stats)
+answered=$(lab_stat icmp_errors_sent "$stats")
+limited=$(lab_stat icmp_errors_limited "$stats")
+max=$(awk -v t="$took" -v r="$RATE" 'BEGIN { printf "%d", 50 + r * (t + 1) + 1 }')
+echo "answered $answered, limited $limited, received $got, allowed at most $max"
+assert_ge "the burst was answered" 50 "$answered"
+[[ $answered -le $max ]] || fail "$answered errors sent, more than the $max the rate allows"
+assert_eq "every refused packet is either answered or limited" "$N" $((answered + limited))
+assert_eq "c6 received what was sent" "$answered" "$got"
+lab_daemon_stop
+
+step "--icmp-rate 0: no limit"
+lab_siit_start --workers 1 --icmp-rate 0
+flood
+read -r _ _ _ got _ <<<"$LAB_OUT"
+assert_eq "every one answered" "$N" "$(lab_stat icmp_errors_sent)"
+assert_eq "none limited" 0 "$(lab_stat icmp_errors_limited)"
+assert_eq "c6 received them all" "$N" "$got"
+
+lab_daemon_stop
+echo PASS
