@@ -42,6 +42,9 @@ constexpr Setting<In> kSettings[] = {
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
+    number("icmp-rate", &In::icmp_rate, "N", "1000",
+           "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
+           "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited"),
 };
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel
@@ -304,6 +307,7 @@ Status set_nat64(const ConfigInput& in, const HostFacts& host, GatewayConfig& ou
   n.mtu = in.mtu;
   n.allow_non_global = in.allow_non_global;
   n.icmp_source = in.icmp_source;
+  n.icmp_rate = in.icmp_rate;
   n.control.set(in.control.has() ? *in.control.value : default_control_path(st.tun), in.control.file);
 
   std::optional<PortRange> ports_given;
@@ -415,6 +419,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   in.allow_non_global.set(n.allow_non_global);
   in.control.set(c.control);
   if (c.nat64.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.nat64.icmp_source.str());
+  in.icmp_rate.set(std::to_string(n.xlat.icmp_errors_per_second));
   return in;
 }
 

@@ -44,6 +44,7 @@ struct ConfigInput {
   Given<bool> allow_non_global;
   Given<std::string> control;
   Given<std::string> icmp_source;  // as for `sixfour nat64`
+  Given<std::string> icmp_rate;    // as for `sixfour nat64`
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.

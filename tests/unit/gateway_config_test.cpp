@@ -363,6 +363,7 @@ offload = "off"
 mtu = 1400
 allow-non-global = true
 control = "/tmp/gw.sock"
+icmp-rate = 20
 )",
                       "gw.toml");
   ASSERT_TRUE(f) << f.error();
@@ -384,6 +385,7 @@ control = "/tmp/gw.sock"
   EXPECT_FALSE(c->nat64.offload);
   EXPECT_EQ(c->nat64.settings.xlat.mtu6, 1400);
   EXPECT_TRUE(c->nat64.settings.allow_non_global);
+  EXPECT_EQ(c->nat64.settings.xlat.icmp_errors_per_second, 20u);
   EXPECT_EQ(c->control, "/tmp/gw.sock");
   EXPECT_EQ(c->dns64.control, "/tmp/gw.sock");
 }
