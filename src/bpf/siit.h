@@ -1,0 +1,47 @@
+/* Shared by siit.bpf.c (the eBPF program) and its C++ loader/tests: the layout of the program's
+ * configuration map and the indices of its counter map. Plain C, fixed-width fields only. */
+#ifndef SIXFOUR_BPF_SIIT_H
+#define SIXFOUR_BPF_SIIT_H
+
+#include <linux/types.h>
+
+/* Element 0 of the `siit_config` array map. `enabled` 0 (the zeroed map after loading) punts
+ * everything: the loader writes the configuration before any packet may be translated. */
+struct siit_config {
+  __u8 pool6[12];  /* the /96 pool6 prefix (RFC 6052): the IPv4 address is the last 32 bits */
+  __u8 enabled;    /* 0: punt everything (PUNT_NO_CONFIG) */
+  __s8 hop_change; /* xlat::Config::hop_change: -1 router, 0 CLAT, +1 TUN daemons (TTL = hop + 1) */
+  __u8 reset_tos;  /* xlat::Config::reset_tos: TOS = new_tos instead of the Traffic Class */
+  __u8 new_tos;
+  __u8 strict_wkp; /* pool6 is 64:ff9b::/96 with the RFC 6052 §3.1 check on: punt (slice 1) */
+  __u8 pad;
+  __u16 mtu4;      /* xlat::Config::mtu4: a translation larger than this is punted */
+  __u32 ident_key; /* key of the Identification generator (random, set by the loader) */
+};
+
+/* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */
+enum siit_counter {
+  SIIT_HIT = 0,            /* translated */
+  SIIT_PUNT_NO_CONFIG,     /* the configuration was not written */
+  SIIT_PUNT_NOT_IPV6,      /* not an IPv6 packet (or not version 6) */
+  SIIT_PUNT_MALFORMED,     /* truncated, padded, Payload Length 0, short transport header */
+  SIIT_PUNT_EXT_HEADER,    /* an IPv6 extension header other than Fragment */
+  SIIT_PUNT_FRAGMENT,      /* an IPv6 Fragment header */
+  SIIT_PUNT_HOP_LIMIT,     /* Hop Limit <= 1, or it would expire in the translator */
+  SIIT_PUNT_PROTOCOL,      /* neither TCP, UDP nor ICMPv6 */
+  SIIT_PUNT_ICMP_ERROR,    /* an ICMPv6 error (its quoted packet is translated too) */
+  SIIT_PUNT_ICMP_OTHER,    /* an ICMPv6 informational message other than echo */
+  SIIT_PUNT_UDP_ZERO_CSUM, /* UDP with a zero checksum (RFC 8200 §8.1) */
+  SIIT_PUNT_OUTSIDE_POOL6, /* a source or destination not under pool6 (or multicast) */
+  SIIT_PUNT_WKP,           /* pool6 is the well-known prefix with the §3.1 check on */
+  SIIT_PUNT_TOO_BIG,       /* the translation exceeds mtu4 (Packet Too Big or fragmenting) */
+  SIIT_PUNT_HELPER,        /* a helper refused before the packet was changed */
+  SIIT_DROP_HELPER,        /* a helper failed after the packet was changed: dropped */
+  SIIT_COUNTERS            /* the number of counters */
+};
+
+/* What the program returns for a translated packet in slice 1 (TC_ACT_PIPE): distinct from the
+ * punt verdict TC_ACT_OK. A later slice redirects instead. */
+#define SIIT_VERDICT_HIT 3
+
+#endif
