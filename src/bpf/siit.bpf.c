@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The stateless IPv6 -> IPv4 fast path (RFC 7915 §5), a tc program. It translates only the common
- * case, byte for byte as src/xlat/ipv6_to_ipv4.cpp does: no extension headers, TCP, UDP with a
- * checksum, ICMPv6 echo; source and destination under one /96 pool6. Everything else is returned
+/* The stateless fast path, two tc programs: IPv6 -> IPv4 (`siit_6to4`, RFC 7915 §5) and IPv4 ->
+ * IPv6 (`siit_4to6`, §4). Each translates only the common case, byte for byte as
+ * src/xlat/ipv6_to_ipv4.cpp and ipv4_to_ipv6.cpp do: no extension headers or options, no fragments,
+ * TCP, UDP with a checksum, ICMP echo; addresses under one /96 pool6. Everything else is returned
  * unchanged with TC_ACT_OK (the daemon's slow path), its reason counted. docs/fast-path.md. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -38,6 +39,7 @@ struct {
 } siit_ident SEC(".maps");
 
 #define ETH_LEN 14
+#define IP6_MIN_MTU 1280
 #define IP6_LEN 40
 #define IP4_LEN 20
 #define PROTO_ICMP4 1
@@ -47,6 +49,8 @@ struct {
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 #define IP4_DF 0x4000
+#define ICMP4_ECHO_REPLY 0
+#define ICMP4_ECHO_REQUEST 8
 /* RFC 7915 §5.1: a translation of at most 1260 bytes leaves with DF=0 (as the C++ translator). */
 #define DF_THRESHOLD 1260
 
@@ -107,19 +111,33 @@ static __always_inline __u32 next_header_punt(__u8 nh) {
   }
 }
 
-/* The checks on the transport header (0: translatable); *ck_off is its checksum's offset. */
-static __always_inline __u32 transport_punt(struct __sk_buff* skb, __u8 nh, __u32 plen, __u32* ck_off, __u8 l4[8]) {
-  __u32 need = nh == PROTO_TCP ? 20 : 8;
-  if (plen < need || bpf_skb_load_bytes(skb, ETH_LEN + IP6_LEN, l4, 8) < 0) return SIIT_PUNT_MALFORMED;
-  if (nh == PROTO_TCP) {
+/* Why an ICMPv6 message cannot take the fast path (0: an echo, it can). */
+static __always_inline __u32 icmp6_punt(__u8 type) {
+  if (type < 128) return SIIT_PUNT_ICMP_ERROR;
+  return type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY ? 0 : SIIT_PUNT_ICMP_OTHER;
+}
+
+/* Why an ICMPv4 message cannot take the fast path (0: an echo, it can). */
+static __always_inline __u32 icmp4_punt(__u8 type) {
+  if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12) return SIIT_PUNT_ICMP_ERROR;
+  return type == ICMP4_ECHO_REQUEST || type == ICMP4_ECHO_REPLY ? 0 : SIIT_PUNT_ICMP_OTHER;
+}
+
+/* The checks on the transport header of `len` bytes after an IP header of `ip_len` (0: translatable);
+ * *ck_off is its checksum's offset, `l4` its first 8 bytes. */
+static __always_inline __u32 transport_punt(struct __sk_buff* skb, __u8 proto, __u32 ip_len, __u32 len, __u32* ck_off,
+                                            __u8 l4[8]) {
+  __u32 need = proto == PROTO_TCP ? 20 : 8;
+  if (len < need || bpf_skb_load_bytes(skb, ETH_LEN + ip_len, l4, 8) < 0) return SIIT_PUNT_MALFORMED;
+  if (proto == PROTO_TCP) {
     *ck_off = 16;
-  } else if (nh == PROTO_UDP) {
+  } else if (proto == PROTO_UDP) {
     *ck_off = 6;
+    /* IPv6 forbids it (RFC 8200 §8.1); the translator computes one over the whole IPv4 datagram. */
     if (l4[6] == 0 && l4[7] == 0) return SIIT_PUNT_UDP_ZERO_CSUM;
   } else {
     *ck_off = 2;
-    if (l4[0] < 128) return SIIT_PUNT_ICMP_ERROR;
-    if (l4[0] != ICMP6_ECHO_REQUEST && l4[0] != ICMP6_ECHO_REPLY) return SIIT_PUNT_ICMP_OTHER;
+    return ip_len == IP6_LEN ? icmp6_punt(l4[0]) : icmp4_punt(l4[0]);
   }
   return 0;
 }
@@ -190,22 +208,20 @@ static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l
   return bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
 }
 
-/* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
-static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* l4, __u32 ck_off,
-                                   const struct siit_config* cfg) {
-  __u8 o[IP4_LEN];
-  build_ip4(o, h, cfg);
-  __s64 diff = l4_diff(h, o, l4);
+/* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built and the transport
+ * checksum difference known: the protocol changed, the header, EtherType and (ICMP) the new `type`
+ * stored, the transport checksum at `ck_off` updated. */
+static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len, int icmp,
+                                  int udp, __u8 type, __u32 ck_off, __s64 diff) {
   if (diff < 0) return punt(SIIT_PUNT_HELPER);
-  if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0) < 0) return punt(SIIT_PUNT_HELPER);
+  if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
   /* From here on the packet is changed: a failing helper drops it. */
-  __u64 flags = h[6] == PROTO_ICMP6 ? 0 : BPF_F_PSEUDO_HDR;
-  if (h[6] == PROTO_UDP) flags |= BPF_F_MARK_MANGLED_0;
-  __u16 eth_type = bpf_htons(ETH_P_IP);
-  __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
-  if (bpf_skb_store_bytes(skb, ETH_LEN, o, IP4_LEN, 0) < 0 || bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0) < 0 ||
-      (h[6] == PROTO_ICMP6 && bpf_skb_store_bytes(skb, ETH_LEN + IP4_LEN, &type, 1, 0) < 0) ||
-      bpf_l4_csum_replace(skb, ETH_LEN + IP4_LEN + ck_off, 0, (__u32)diff, flags) < 0) {
+  __u64 flags = icmp ? 0 : BPF_F_PSEUDO_HDR;
+  if (udp) flags |= BPF_F_MARK_MANGLED_0;
+  __u16 eth_type = bpf_htons(eth_proto);
+  if (bpf_skb_store_bytes(skb, ETH_LEN, ip, ip_len, 0) < 0 || bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0) < 0 ||
+      (icmp && bpf_skb_store_bytes(skb, ETH_LEN + ip_len, &type, 1, 0) < 0) ||
+      bpf_l4_csum_replace(skb, ETH_LEN + ip_len + ck_off, 0, (__u32)diff, flags) < 0) {
     count(SIIT_DROP_HELPER);
     return TC_ACT_SHOT;
   }
@@ -213,19 +229,132 @@ static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const _
   return SIIT_VERDICT_HIT;
 }
 
-SEC("tc")
-int siit_6to4(struct __sk_buff* skb) {
+/* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
+static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* l4, __u32 ck_off,
+                                   const struct siit_config* cfg) {
+  __u8 o[IP4_LEN];
+  build_ip4(o, h, cfg);
+  __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
+  return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4));
+}
+
+/* The configuration if a packet of EtherType `proto` may be translated; else NULL, its punt counted
+ * (`other`: the reason for another protocol). */
+static __always_inline const struct siit_config* config_for(struct __sk_buff* skb, __u16 proto, __u32 other) {
   __u32 zero = 0;
   const struct siit_config* cfg = bpf_map_lookup_elem(&siit_config, &zero);
-  if (!cfg || !cfg->enabled) return punt(SIIT_PUNT_NO_CONFIG);
-  if (skb->protocol != bpf_htons(ETH_P_IPV6)) return punt(SIIT_PUNT_NOT_IPV6);
+  if (!cfg || !cfg->enabled) {
+    count(SIIT_PUNT_NO_CONFIG);
+    return 0;
+  }
+  if (skb->protocol != bpf_htons(proto)) {
+    count(other);
+    return 0;
+  }
+  return cfg;
+}
+
+SEC("tc")
+int siit_6to4(struct __sk_buff* skb) {
+  const struct siit_config* cfg = config_for(skb, ETH_P_IPV6, SIIT_PUNT_NOT_IPV6);
+  if (!cfg) return TC_ACT_OK;
   __u8 h[IP6_LEN];
   if (bpf_skb_load_bytes(skb, ETH_LEN, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
   __u32 why = header_punt(h, skb->len, cfg);
   if (why) return punt(why);
   __u8 l4[8];
   __u32 ck_off = 0;
-  why = transport_punt(skb, h[6], (__u32)h[4] << 8 | h[5], &ck_off, l4);
+  why = transport_punt(skb, h[6], IP6_LEN, (__u32)h[4] << 8 | h[5], &ck_off, l4);
   if (why) return punt(why);
   return rewrite(skb, h, l4, ck_off, cfg);
+}
+
+/* ---- IPv4 -> IPv6 (RFC 7915 §4) ---------------------------------------------------------------- */
+
+static __always_inline int multicast_or_broadcast(const __u8* a) {
+  return (a[0] & 0xf0) == 0xe0 || (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+}
+
+/* The largest translation xlat's plan_fragments() sends whole: DF=1 up to mtu6, DF=0 up to
+ * lowest_ipv6_mtu (both at least 1280); beyond them the slow path answers or fragments. */
+static __always_inline __u32 limit6(const struct siit_config* cfg, int df) {
+  __u32 mtu6 = cfg->mtu6 < IP6_MIN_MTU ? IP6_MIN_MTU : cfg->mtu6;
+  if (df) return mtu6;
+  __u32 low = cfg->lowest_mtu6 < mtu6 ? cfg->lowest_mtu6 : mtu6;
+  return low < IP6_MIN_MTU ? IP6_MIN_MTU : low;
+}
+
+/* Every check of the IPv4 header against the configuration (0: translatable). */
+static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, const struct siit_config* cfg) {
+  __u32 total = (__u32)h[2] << 8 | h[3];
+  __u32 frag = (__u32)h[6] << 8 | h[7];
+  if ((h[0] >> 4) != 4) return SIIT_PUNT_NOT_IPV4;
+  if ((h[0] & 0x0f) != 5) return (h[0] & 0x0f) < 5 ? SIIT_PUNT_MALFORMED : SIIT_PUNT_IP4_OPTIONS;
+  /* As the translator: a bad header checksum is dropped there; link-layer padding is left to it. */
+  if (total < IP4_LEN || skb_len != ETH_LEN + total || ip4_checksum((const __u16*)h) != 0) return SIIT_PUNT_MALFORMED;
+  if (frag & 0x3fff) return SIIT_PUNT_FRAGMENT; /* MF or a fragment offset */
+  if (multicast_or_broadcast(h + 16)) return SIIT_PUNT_MULTICAST;
+  if (h[8] <= 1 || (int)h[8] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
+  if (h[9] != PROTO_TCP && h[9] != PROTO_UDP && h[9] != PROTO_ICMP4) return SIIT_PUNT_PROTOCOL;
+  if (cfg->strict_wkp) return SIIT_PUNT_WKP;
+  if (IP6_LEN + total - IP4_LEN > limit6(cfg, frag & IP4_DF)) return SIIT_PUNT_TOO_BIG;
+  return 0;
+}
+
+/* RFC 7915 §4.1: the IPv6 header for IPv4 header `h`, both addresses embedded in pool6. */
+static __always_inline void build_ip6(__u8* o, const __u8* h, const struct siit_config* cfg) {
+  __u32 plen = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
+  __u8 tc = cfg->reset_tc ? 0 : h[1];
+  int hop = (int)h[8] + cfg->hop_change;
+  o[0] = 0x60 | tc >> 4;
+  o[1] = (__u8)(tc << 4); /* Flow Label 0 */
+  o[2] = 0;
+  o[3] = 0;
+  o[4] = plen >> 8;
+  o[5] = plen & 0xff;
+  o[6] = h[9] == PROTO_ICMP4 ? PROTO_ICMP6 : h[9];
+  o[7] = (__u8)(hop > 255 ? 255 : hop);
+  __builtin_memcpy(o + 8, cfg->pool6, 12);
+  __builtin_memcpy(o + 20, h + 12, 4);
+  __builtin_memcpy(o + 24, cfg->pool6, 12);
+  __builtin_memcpy(o + 36, h + 16, 4);
+}
+
+/* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses;
+ * ICMP gains the ICMPv6 pseudo-header and changes type (RFC 7915 §4.2). */
+static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8* l4) {
+  if (h[9] != PROTO_ICMP4) return bpf_csum_diff((__be32*)(h + 12), 8, (__be32*)(o + 8), 32, 0);
+  __u8 from[4] = {l4[0], l4[1], 0, 0};
+  __u8 to[44] = {};
+  __builtin_memcpy(to, o + 8, 32);
+  to[34] = o[4]; /* the upper-layer length: the Payload Length */
+  to[35] = o[5];
+  to[39] = PROTO_ICMP6;
+  to[40] = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
+  to[41] = l4[1];
+  return bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+}
+
+/* Rewrites the packet: IPv4 -> IPv6 header (20 bytes more), transport checksum, ICMP type, EtherType. */
+static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* l4, __u32 ck_off,
+                                     const struct siit_config* cfg) {
+  __u8 o[IP6_LEN];
+  build_ip6(o, h, cfg);
+  __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
+  return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4));
+}
+
+SEC("tc")
+int siit_4to6(struct __sk_buff* skb) {
+  const struct siit_config* cfg = config_for(skb, ETH_P_IP, SIIT_PUNT_NOT_IPV4);
+  if (!cfg) return TC_ACT_OK;
+  __u8 h[IP4_LEN];
+  if (bpf_skb_load_bytes(skb, ETH_LEN, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  __u32 why = header4_punt(h, skb->len, cfg);
+  if (why) return punt(why);
+  __u8 l4[8];
+  __u32 ck_off = 0;
+  why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, l4);
+  if (why) return punt(why);
+  return rewrite46(skb, h, l4, ck_off, cfg);
 }

@@ -1,116 +1,28 @@
-// The eBPF stateless fast path (src/bpf/siit.bpf.c) run with BPF_PROG_TEST_RUN on the packet kinds
-// the xlat tests build, each output compared byte for byte with the C++ translator's (siit::Translator
-// with the same pool6 and hop_change). Built only with SIXFOUR_BPF; skipped unless root and BPF loads.
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <gtest/gtest.h>
-#include <linux/pkt_cls.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "addr/rfc6052.hpp"
+// The eBPF stateless fast path, IPv6 -> IPv4 (siit_6to4 in src/bpf/siit.bpf.c), run with
+// BPF_PROG_TEST_RUN on the packet kinds the xlat tests build, each output compared byte for byte with
+// the C++ translator's (siit::Translator with the same pool6 and hop_change). Built only with
+// SIXFOUR_BPF; skipped unless root and BPF loads. The other direction: bpf_siit46_test.cpp.
+#include "bpf_siit_fixture.hpp"
 #include "packet_builder6.hpp"
-#include "siit.h"
-#include "siit.skel.h"
-#include "siit/translator.hpp"
 
 using namespace pb6;
 using namespace sixfour;
 
 namespace {
 
-constexpr const char* kPool6 = "2001:db8:64::/96";
 constexpr const char* kSrc = "2001:db8:64::c633:6405";  // 198.51.100.5
 constexpr const char* kDst = "2001:db8:64::cb00:7107";  // 203.0.113.7
-constexpr size_t kEth = 14;
 
-struct SkelDeleter {
-  void operator()(siit_bpf* s) const { siit_bpf::destroy(s); }
-};
-
-struct RunResult {
-  int verdict = -1;
-  Bytes out;  // without the Ethernet header
-  uint16_t ethertype = 0;
-};
-
-class BpfSiit : public ::testing::Test {
+class BpfSiit : public bpftest::SiitFixture {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root";
-    libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
-    skel_.reset(siit_bpf::open_and_load());
-    if (!skel_) GTEST_SKIP() << "the BPF program does not load here: " << std::strerror(errno);
-    settings_.pool6 = rfc6052::parse_prefix(kPool6).value();
-    settings_.xlat.hop_change = 1;  // the TUN daemons: TTL = Hop Limit + 1 (docs/fast-path.md)
-    configure(true);
-  }
-
-  void configure(bool enabled, bool strict_wkp = false) {
-    siit_config cfg{};
-    cfg.strict_wkp = strict_wkp ? 1 : 0;
-    std::memcpy(cfg.pool6, settings_.pool6->addr.b.data(), 12);
-    cfg.enabled = enabled ? 1 : 0;
-    cfg.hop_change = settings_.xlat.hop_change;
-    cfg.mtu4 = settings_.xlat.mtu4;
-    cfg.ident_key = 0x5eed1234;
-    const uint32_t key = 0;
-    ASSERT_EQ(bpf_map__update_elem(skel_->maps.siit_config, &key, sizeof key, &cfg, sizeof cfg, BPF_ANY), 0);
-  }
-
-  // The packet behind an Ethernet header (tc programs see one under test_run), through the program.
-  RunResult run(const Bytes& ip6) {
-    Bytes frame{2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd};
-    put(frame, ip6);
-    Bytes out(frame.size() + 256);
-    bpf_test_run_opts opts{};
-    opts.sz = sizeof opts;
-    opts.data_in = frame.data();
-    opts.data_size_in = static_cast<uint32_t>(frame.size());
-    opts.data_out = out.data();
-    opts.data_size_out = static_cast<uint32_t>(out.size());
-    opts.repeat = 1;
-    RunResult r;
-    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.siit_6to4), &opts), 0) << std::strerror(errno);
-    if (opts.data_size_out < kEth) return r;
-    r.verdict = static_cast<int>(opts.retval);
-    r.ethertype = rd16(out, 12);
-    r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
-    return r;
-  }
-
-  uint64_t counter(uint32_t idx) {
-    std::vector<uint64_t> v(static_cast<size_t>(libbpf_num_possible_cpus()));
-    EXPECT_EQ(bpf_map__lookup_elem(skel_->maps.siit_counters, &idx, sizeof idx, v.data(), v.size() * 8, 0), 0);
-    uint64_t sum = 0;
-    for (uint64_t x : v) sum += x;
-    return sum;
-  }
-
-  // What the C++ translator makes of `ip6` (it must forward exactly one packet).
-  Bytes cxx(const Bytes& ip6) {
-    siit::Translator t(settings_);
-    std::vector<uint8_t> buf(ip6.size() + 4096);
-    xlat::Output o;
-    o.data = buf;
-    t.translate(ip6, o);
-    EXPECT_EQ(o.outcome, xlat::Outcome::Forward);
-    EXPECT_EQ(o.count, 1);
-    if (o.outcome != xlat::Outcome::Forward || o.count != 1) return {};
-    return Bytes(buf.begin(), buf.begin() + o.lens[0]);
-  }
+  bpftest::RunResult run(const Bytes& ip6) { return SiitFixture::run(skel_->progs.siit_6to4, 0x86dd, ip6); }
 
   // The program translates `ip6` exactly as the C++ translator does. The Identification comes from
   // each one's own generator, so the C++ output takes the program's before comparing (with its
   // header checksum recomputed; the program's own checksums are verified from scratch).
   void expect_identical(const Bytes& ip6) {
     const uint64_t hits = counter(SIIT_HIT);
-    const RunResult r = run(ip6);
+    const bpftest::RunResult r = run(ip6);
     ASSERT_EQ(r.verdict, SIIT_VERDICT_HIT);
     EXPECT_EQ(counter(SIIT_HIT), hits + 1);
     EXPECT_EQ(r.ethertype, 0x0800);
@@ -129,17 +41,8 @@ class BpfSiit : public ::testing::Test {
 
   // The program leaves `ip6` untouched, returns TC_ACT_OK and counts `reason`.
   void expect_punt(const Bytes& ip6, uint32_t reason) {
-    const uint64_t before = counter(reason), hits = counter(SIIT_HIT);
-    const RunResult r = run(ip6);
-    EXPECT_EQ(r.verdict, TC_ACT_OK);
-    EXPECT_EQ(r.ethertype, 0x86dd);
-    EXPECT_EQ(r.out, ip6);
-    EXPECT_EQ(counter(reason), before + 1);
-    EXPECT_EQ(counter(SIIT_HIT), hits);
+    SiitFixture::expect_punt(skel_->progs.siit_6to4, 0x86dd, ip6, reason);
   }
-
-  std::unique_ptr<siit_bpf, SkelDeleter> skel_;
-  siit::Settings settings_;
 };
 
 Ip6 hdr(uint8_t hlim = 64, uint8_t tc = 0) {

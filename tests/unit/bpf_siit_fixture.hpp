@@ -1,0 +1,127 @@
+// Shared by the tests of the eBPF stateless fast path (src/bpf/siit.bpf.c, both directions): loads
+// the skeleton, writes its configuration from siit::Settings, runs a program with BPF_PROG_TEST_RUN
+// behind a 14-byte Ethernet header, reads the counters, and asks the C++ translator for the packet it
+// makes. Skips unless root and BPF loads.
+#pragma once
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+#include <linux/pkt_cls.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "addr/rfc6052.hpp"
+#include "siit.h"
+#include "siit.skel.h"
+#include "siit/translator.hpp"
+
+namespace bpftest {
+
+using Frame = std::vector<uint8_t>;
+
+inline constexpr size_t kEth = 14;
+inline constexpr const char* kPool6 = "2001:db8:64::/96";
+
+struct SkelDeleter {
+  void operator()(siit_bpf* s) const { siit_bpf::destroy(s); }
+};
+
+struct RunResult {
+  int verdict = -1;
+  Frame out;  // without the Ethernet header
+  uint16_t ethertype = 0;
+};
+
+class SiitFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root";
+    libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
+    skel_.reset(siit_bpf::open_and_load());
+    if (!skel_) GTEST_SKIP() << "the BPF program does not load here: " << std::strerror(errno);
+    settings_.pool6 = sixfour::rfc6052::parse_prefix(kPool6).value();
+    settings_.xlat.hop_change = 1;  // the TUN daemons: TTL = Hop Limit + 1 (docs/fast-path.md)
+    configure(true);
+  }
+
+  // The program's configuration from settings_.
+  void configure(bool enabled, bool strict_wkp = false) {
+    siit_config cfg{};
+    cfg.strict_wkp = strict_wkp ? 1 : 0;
+    std::memcpy(cfg.pool6, settings_.pool6->addr.b.data(), 12);
+    cfg.enabled = enabled ? 1 : 0;
+    cfg.hop_change = settings_.xlat.hop_change;
+    cfg.reset_tc = settings_.xlat.reset_traffic_class ? 1 : 0;
+    cfg.mtu4 = settings_.xlat.mtu4;
+    cfg.mtu6 = settings_.xlat.mtu6;
+    cfg.lowest_mtu6 = settings_.xlat.lowest_ipv6_mtu;
+    cfg.ident_key = 0x5eed1234;
+    const uint32_t key = 0;
+    ASSERT_EQ(bpf_map__update_elem(skel_->maps.siit_config, &key, sizeof key, &cfg, sizeof cfg, BPF_ANY), 0);
+  }
+
+  // The packet behind an Ethernet header of `ethertype` (tc programs see one under test_run),
+  // through `prog`.
+  RunResult run(const bpf_program* prog, uint16_t ethertype, const Frame& ip) {
+    Frame frame{
+        2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8), static_cast<uint8_t>(ethertype)};
+    frame.insert(frame.end(), ip.begin(), ip.end());
+    Frame out(frame.size() + 256);
+    bpf_test_run_opts opts{};
+    opts.sz = sizeof opts;
+    opts.data_in = frame.data();
+    opts.data_size_in = static_cast<uint32_t>(frame.size());
+    opts.data_out = out.data();
+    opts.data_size_out = static_cast<uint32_t>(out.size());
+    opts.repeat = 1;
+    RunResult r;
+    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts), 0) << std::strerror(errno);
+    if (opts.data_size_out < kEth) return r;
+    r.verdict = static_cast<int>(opts.retval);
+    r.ethertype = static_cast<uint16_t>(out[12] << 8 | out[13]);
+    r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
+    return r;
+  }
+
+  uint64_t counter(uint32_t idx) {
+    std::vector<uint64_t> v(static_cast<size_t>(libbpf_num_possible_cpus()));
+    EXPECT_EQ(bpf_map__lookup_elem(skel_->maps.siit_counters, &idx, sizeof idx, v.data(), v.size() * 8, 0), 0);
+    uint64_t sum = 0;
+    for (uint64_t x : v) sum += x;
+    return sum;
+  }
+
+  // What the C++ translator makes of `ip` (it must forward exactly one packet).
+  Frame cxx(const Frame& ip) {
+    sixfour::siit::Translator t(settings_);
+    std::vector<uint8_t> buf(ip.size() + 4096);
+    sixfour::xlat::Output o;
+    o.data = buf;
+    t.translate(ip, o);
+    EXPECT_EQ(o.outcome, sixfour::xlat::Outcome::Forward);
+    EXPECT_EQ(o.count, 1);
+    if (o.outcome != sixfour::xlat::Outcome::Forward || o.count != 1) return {};
+    return Frame(buf.begin(), buf.begin() + o.lens[0]);
+  }
+
+  // `prog` leaves `ip` (of `ethertype`) untouched, returns TC_ACT_OK and counts `reason`.
+  void expect_punt(const bpf_program* prog, uint16_t ethertype, const Frame& ip, uint32_t reason) {
+    const uint64_t before = counter(reason), hits = counter(SIIT_HIT);
+    const RunResult r = run(prog, ethertype, ip);
+    EXPECT_EQ(r.verdict, TC_ACT_OK);
+    EXPECT_EQ(r.ethertype, ethertype);
+    EXPECT_EQ(r.out, ip);
+    EXPECT_EQ(counter(reason), before + 1);
+    EXPECT_EQ(counter(SIIT_HIT), hits);
+  }
+
+  std::unique_ptr<siit_bpf, SkelDeleter> skel_;
+  sixfour::siit::Settings settings_;
+};
+
+}  // namespace bpftest
