@@ -44,4 +44,14 @@ Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSo
   return Ok{};
 }
 
+Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,
+                             xlat::Config& x) {
+  if (auto st = set_uint(lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
+                         x.lowest_ipv6_mtu);
+      !st)
+    return st;
+  x.icmp_errors_per_second = xlat::Config::kDefaultIcmpRate;
+  return set_uint(icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000", x.icmp_errors_per_second);
+}
+
 }  // namespace sixfour

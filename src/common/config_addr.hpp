@@ -8,6 +8,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"
 #include "common/result.hpp"
+#include "xlat/config.hpp"
 
 namespace sixfour {
 
@@ -30,5 +31,13 @@ inline constexpr std::string_view kIcmpSourceHelp =
     "address of the interface of the host's IPv4 default route, found at start";
 // "host", or a unicast IPv4 address (not in 0.0.0.0/8 or 127.0.0.0/8, not multicast or broadcast).
 Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSource& dst);
+
+inline constexpr std::string_view kIcmpRateHelp =
+    "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
+    "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited";
+// `lowest-ipv6-mtu` (1280..65535) and `icmp-rate` (0..1000000, default
+// xlat::Config::kDefaultIcmpRate) of the TUN translators, into their xlat::Config.
+Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,
+                             xlat::Config& x);
 
 }  // namespace sixfour

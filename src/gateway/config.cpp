@@ -42,9 +42,7 @@ constexpr Setting<In> kSettings[] = {
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
-    number("icmp-rate", &In::icmp_rate, "N", "1000",
-           "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
-           "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited"),
+    number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
 };
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel

@@ -34,9 +34,7 @@ constexpr Setting<In> kSettings[] = {
     number("tcp-est-timeout", &In::tcp_est_timeout, "S", "7440", "established TCP session lifetime in seconds"),
     number("tcp-trans-timeout", &In::tcp_trans_timeout, "S", "240", "transitory TCP session lifetime in seconds"),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, at least 1280"),
-    number("icmp-rate", &In::icmp_rate, "N", "1000",
-           "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
-           "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited"),
+    number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
     number("lowest-ipv6-mtu", &In::lowest_ipv6_mtu, "N", "1280",
            "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU"),
     flag("allow-non-global", &In::allow_non_global,
@@ -177,15 +175,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
-  if (auto st = set_uint(in.lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
-                         s.xlat.lowest_ipv6_mtu);
-      !st)
-    return Error{st.error()};
-  s.xlat.icmp_errors_per_second = xlat::Config::kDefaultIcmpRate;
-  if (auto st = set_uint(in.icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000",
-                         s.xlat.icmp_errors_per_second);
-      !st)
-    return Error{st.error()};
+  if (auto st = set_translator_limits(in.lowest_ipv6_mtu, in.icmp_rate, s.xlat); !st) return Error{st.error()};
   // The kernel forwards each packet into the TUN and out again, a decrement each way: the
   // translator gives one back, so the host is one hop (xlat::Config::hop_change).
   s.xlat.hop_change = 1;

@@ -21,9 +21,7 @@ constexpr Setting<In> kSettings[] = {
     list("rfc6791", &In::rfc6791, "PREFIX", "",
          "RFC 6791 IPv4 pool for ICMPv6 errors whose source cannot be translated"),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, both families, at least 1280"),
-    number("icmp-rate", &In::icmp_rate, "N", "1000",
-           "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
-           "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited"),
+    number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
     number("lowest-ipv6-mtu", &In::lowest_ipv6_mtu, "N", "1280",
            "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU"),
     flag("allow-non-global", &In::allow_non_global,
@@ -106,15 +104,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   // The kernel forwards each packet into the TUN and out again, a decrement each way: the
   // translator gives one back, so the host is one hop (xlat::Config::hop_change).
   s.xlat.hop_change = 1;
-  if (auto st = set_uint(in.lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
-                         s.xlat.lowest_ipv6_mtu);
-      !st)
-    return Error{st.error()};
-  s.xlat.icmp_errors_per_second = xlat::Config::kDefaultIcmpRate;
-  if (auto st = set_uint(in.icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000",
-                         s.xlat.icmp_errors_per_second);
-      !st)
-    return Error{st.error()};
+  if (auto st = set_translator_limits(in.lowest_ipv6_mtu, in.icmp_rate, s.xlat); !st) return Error{st.error()};
   set_bool(in.allow_non_global, s.allow_non_global_wkp);
   if (auto st =
           set_choice(in.udp_zero_checksum, "udp-zero-checksum", "compute", "drop", s.xlat.compute_udp_zero_checksum);
