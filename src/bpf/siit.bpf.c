@@ -38,7 +38,11 @@ struct {
   __type(value, __u32);
 } siit_ident SEC(".maps");
 
-#define ETH_LEN 14
+/* The link-layer header in front of the IP header: 14 (Ethernet) where BPF_PROG_TEST_RUN runs the
+ * programs, 0 on the TUN (no link-layer header). Set by the loader before loading (read-only data:
+ * the verifier treats it as the constant it is). */
+const volatile __u32 l2_len = 14;
+
 #define IP6_MIN_MTU 1280
 #define IP6_LEN 40
 #define IP4_LEN 20
@@ -124,12 +128,16 @@ static __always_inline __u32 icmp4_punt(__u8 type) {
 }
 
 /* The checks on the transport header of `len` bytes after an IP header of `ip_len` (0: translatable);
- * *ck_off is its checksum's offset, `l4` its first 8 bytes. */
+ * *ck_off is its checksum's offset, *hdr_len the TCP header's length (0 for the others), `l4` its
+ * first 8 bytes (16 for TCP). */
 static __always_inline __u32 transport_punt(struct __sk_buff* skb, __u8 proto, __u32 ip_len, __u32 len, __u32* ck_off,
-                                            __u8 l4[8]) {
+                                            __u32* hdr_len, __u8 l4[16]) {
   __u32 need = proto == PROTO_TCP ? 20 : 8;
-  if (len < need || bpf_skb_load_bytes(skb, ETH_LEN + ip_len, l4, 8) < 0) return SIIT_PUNT_MALFORMED;
+  if (len < need || bpf_skb_load_bytes(skb, l2_len + ip_len, l4, 8) < 0) return SIIT_PUNT_MALFORMED;
   if (proto == PROTO_TCP) {
+    if (bpf_skb_load_bytes(skb, l2_len + ip_len + 8, l4 + 8, 8) < 0) return SIIT_PUNT_MALFORMED;
+    *hdr_len = (__u32)(l4[12] >> 4) * 4;
+    if (*hdr_len < 20 || *hdr_len > len) return SIIT_PUNT_MALFORMED;
     *ck_off = 16;
   } else if (proto == PROTO_UDP) {
     *ck_off = 6;
@@ -147,13 +155,26 @@ static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, const str
   __u32 plen = (__u32)h[4] << 8 | h[5];
   if ((h[0] >> 4) != 6) return SIIT_PUNT_NOT_IPV6;
   /* Payload Length 0 is a Jumbogram; link-layer padding is left to the slow path. */
-  if (plen == 0 || skb_len != ETH_LEN + IP6_LEN + plen) return SIIT_PUNT_MALFORMED;
+  if (plen == 0 || skb_len != l2_len + IP6_LEN + plen) return SIIT_PUNT_MALFORMED;
   __u32 why = next_header_punt(h[6]);
   if (why) return why;
   if (h[7] <= 1 || (int)h[7] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
   if (h[24] == 0xff || !under_pool6(h + 8, cfg) || !under_pool6(h + 24, cfg)) return SIIT_PUNT_OUTSIDE_POOL6;
   if (cfg->strict_wkp) return SIIT_PUNT_WKP;
-  if (IP4_LEN + plen > cfg->mtu4) return SIIT_PUNT_TOO_BIG;
+  return 0;
+}
+
+/* The size checks of a 6 -> 4 translation with `plen` bytes of payload, `tcp_len` of them the TCP
+ * header (0: not TCP), as the translator's offload classify() decides them (0: translatable). An
+ * ordinary packet must fit mtu4. A GSO super-packet (TCP only) keeps its segment size through
+ * bpf_skb_change_proto: each translated segment must be over 1260 bytes (DF=1, as the whole packet
+ * gets; smaller ones would get DF=0 one by one) and fit mtu4, the whole one an IPv4 Total Length. */
+static __always_inline __u32 size_punt64(struct __sk_buff* skb, __u32 plen, __u32 tcp_len,
+                                         const struct siit_config* cfg) {
+  __u32 gso = skb->gso_size;
+  if (!gso || plen <= tcp_len + gso) return IP4_LEN + plen > cfg->mtu4 ? SIIT_PUNT_TOO_BIG : 0;
+  __u32 seg = IP4_LEN + tcp_len + gso;
+  if (!tcp_len || seg <= DF_THRESHOLD || seg > cfg->mtu4 || IP4_LEN + plen > 0xffff) return SIIT_PUNT_GSO;
   return 0;
 }
 
@@ -212,21 +233,23 @@ static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l
  * checksum difference known: the protocol changed, the header, EtherType and (ICMP) the new `type`
  * stored, the transport checksum at `ck_off` updated. */
 static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len, int icmp,
-                                  int udp, __u8 type, __u32 ck_off, __s64 diff) {
+                                  int udp, __u8 type, __u32 ck_off, __s64 diff, const struct siit_config* cfg) {
   if (diff < 0) return punt(SIIT_PUNT_HELPER);
   if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 flags = icmp ? 0 : BPF_F_PSEUDO_HDR;
   if (udp) flags |= BPF_F_MARK_MANGLED_0;
   __u16 eth_type = bpf_htons(eth_proto);
-  if (bpf_skb_store_bytes(skb, ETH_LEN, ip, ip_len, 0) < 0 || bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0) < 0 ||
-      (icmp && bpf_skb_store_bytes(skb, ETH_LEN + ip_len, &type, 1, 0) < 0) ||
-      bpf_l4_csum_replace(skb, ETH_LEN + ip_len + ck_off, 0, (__u32)diff, flags) < 0) {
+  if (bpf_skb_store_bytes(skb, l2_len, ip, ip_len, 0) < 0 ||
+      (l2_len == ETH_HLEN && bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0) < 0) ||
+      (icmp && bpf_skb_store_bytes(skb, l2_len + ip_len, &type, 1, 0) < 0) ||
+      bpf_l4_csum_replace(skb, l2_len + ip_len + ck_off, 0, (__u32)diff, flags) < 0) {
     count(SIIT_DROP_HELPER);
     return TC_ACT_SHOT;
   }
   count(SIIT_HIT);
-  return SIIT_VERDICT_HIT;
+  /* On the TUN: back into the stack as if the daemon had written it (docs/fast-path.md). */
+  return cfg->redirect_ifindex ? (int)bpf_redirect(cfg->redirect_ifindex, BPF_F_INGRESS) : SIIT_VERDICT_HIT;
 }
 
 /* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
@@ -235,7 +258,8 @@ static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const _
   __u8 o[IP4_LEN];
   build_ip4(o, h, cfg);
   __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
-  return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4));
+  return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4),
+                cfg);
 }
 
 /* The configuration if a packet of EtherType `proto` may be translated; else NULL, its punt counted
@@ -254,19 +278,24 @@ static __always_inline const struct siit_config* config_for(struct __sk_buff* sk
   return cfg;
 }
 
+/* IPv6 -> IPv4, or TC_ACT_OK with the reason counted. */
+static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct siit_config* cfg) {
+  __u8 h[IP6_LEN];
+  if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  __u32 why = header_punt(h, skb->len, cfg);
+  if (why) return punt(why);
+  __u8 l4[16];
+  __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
+  why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
+  if (!why) why = size_punt64(skb, plen, tcp_len, cfg);
+  if (why) return punt(why);
+  return rewrite(skb, h, l4, ck_off, cfg);
+}
+
 SEC("tc")
 int siit_6to4(struct __sk_buff* skb) {
   const struct siit_config* cfg = config_for(skb, ETH_P_IPV6, SIIT_PUNT_NOT_IPV6);
-  if (!cfg) return TC_ACT_OK;
-  __u8 h[IP6_LEN];
-  if (bpf_skb_load_bytes(skb, ETH_LEN, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = header_punt(h, skb->len, cfg);
-  if (why) return punt(why);
-  __u8 l4[8];
-  __u32 ck_off = 0;
-  why = transport_punt(skb, h[6], IP6_LEN, (__u32)h[4] << 8 | h[5], &ck_off, l4);
-  if (why) return punt(why);
-  return rewrite(skb, h, l4, ck_off, cfg);
+  return cfg ? xlat_6to4(skb, cfg) : TC_ACT_OK;
 }
 
 /* ---- IPv4 -> IPv6 (RFC 7915 §4) ---------------------------------------------------------------- */
@@ -291,14 +320,26 @@ static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, const st
   if ((h[0] >> 4) != 4) return SIIT_PUNT_NOT_IPV4;
   if ((h[0] & 0x0f) != 5) return (h[0] & 0x0f) < 5 ? SIIT_PUNT_MALFORMED : SIIT_PUNT_IP4_OPTIONS;
   /* As the translator: a bad header checksum is dropped there; link-layer padding is left to it. */
-  if (total < IP4_LEN || skb_len != ETH_LEN + total || ip4_checksum((const __u16*)h) != 0) return SIIT_PUNT_MALFORMED;
+  if (total < IP4_LEN || skb_len != l2_len + total || ip4_checksum((const __u16*)h) != 0) return SIIT_PUNT_MALFORMED;
   if (frag & 0x3fff) return SIIT_PUNT_FRAGMENT; /* MF or a fragment offset */
   if (multicast_or_broadcast(h + 16)) return SIIT_PUNT_MULTICAST;
   if (h[8] <= 1 || (int)h[8] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
   if (h[9] != PROTO_TCP && h[9] != PROTO_UDP && h[9] != PROTO_ICMP4) return SIIT_PUNT_PROTOCOL;
   if (cfg->strict_wkp) return SIIT_PUNT_WKP;
-  if (IP6_LEN + total - IP4_LEN > limit6(cfg, frag & IP4_DF)) return SIIT_PUNT_TOO_BIG;
   return 0;
+}
+
+/* The size checks of a 4 -> 6 translation of IPv4 header `h`, `tcp_len` bytes of TCP header (0: not
+ * TCP), as classify() decides them (0: translatable): the translation, or for a GSO super-packet
+ * (TCP only) each translated segment, must fit limit6() (larger: Fragmentation Needed or fragments,
+ * the slow path's work). */
+static __always_inline __u32 size_punt46(struct __sk_buff* skb, const __u8* h, __u32 tcp_len,
+                                         const struct siit_config* cfg) {
+  __u32 payload = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
+  __u32 limit = limit6(cfg, h[6] & (IP4_DF >> 8));
+  __u32 gso = skb->gso_size;
+  if (!gso || payload <= tcp_len + gso) return IP6_LEN + payload > limit ? SIIT_PUNT_TOO_BIG : 0;
+  return !tcp_len || IP6_LEN + tcp_len + gso > limit ? SIIT_PUNT_GSO : 0;
 }
 
 /* RFC 7915 §4.1: the IPv6 header for IPv4 header `h`, both addresses embedded in pool6. */
@@ -341,20 +382,41 @@ static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const
   __u8 o[IP6_LEN];
   build_ip6(o, h, cfg);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
-  return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4));
+  return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
+                cfg);
+}
+
+/* IPv4 -> IPv6, or TC_ACT_OK with the reason counted. */
+static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct siit_config* cfg) {
+  __u8 h[IP4_LEN];
+  if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  __u32 why = header4_punt(h, skb->len, cfg);
+  if (why) return punt(why);
+  __u8 l4[16];
+  __u32 ck_off = 0, tcp_len = 0;
+  why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
+  if (!why) why = size_punt46(skb, h, tcp_len, cfg);
+  if (why) return punt(why);
+  return rewrite46(skb, h, l4, ck_off, cfg);
 }
 
 SEC("tc")
 int siit_4to6(struct __sk_buff* skb) {
   const struct siit_config* cfg = config_for(skb, ETH_P_IP, SIIT_PUNT_NOT_IPV4);
-  if (!cfg) return TC_ACT_OK;
-  __u8 h[IP4_LEN];
-  if (bpf_skb_load_bytes(skb, ETH_LEN, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = header4_punt(h, skb->len, cfg);
-  if (why) return punt(why);
-  __u8 l4[8];
-  __u32 ck_off = 0;
-  why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, l4);
-  if (why) return punt(why);
-  return rewrite46(skb, h, l4, ck_off, cfg);
+  return cfg ? xlat_4to6(skb, cfg) : TC_ACT_OK;
+}
+
+/* ---- On the TUN ------------------------------------------------------------------------------ */
+
+/* Attached at the egress of the daemon's TUN, where the kernel routes both families: a translation
+ * is redirected into the TUN's ingress (the stack routes it as if the daemon had written it), a
+ * punt goes on to the TUN queue and the daemon. */
+SEC("tc")
+int siit_tun(struct __sk_buff* skb) {
+  __u32 zero = 0;
+  const struct siit_config* cfg = bpf_map_lookup_elem(&siit_config, &zero);
+  if (!cfg || !cfg->enabled) return punt(SIIT_PUNT_NO_CONFIG);
+  if (skb->protocol == bpf_htons(ETH_P_IPV6)) return xlat_6to4(skb, cfg);
+  if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
+  return punt(SIIT_PUNT_NOT_IPV6);
 }

@@ -13,12 +13,13 @@ struct siit_config {
   __s8 hop_change; /* xlat::Config::hop_change: -1 router, 0 CLAT, +1 TUN daemons (TTL = hop + 1) */
   __u8 reset_tos;  /* xlat::Config::reset_tos: TOS = new_tos instead of the Traffic Class */
   __u8 new_tos;
-  __u8 strict_wkp;   /* pool6 is 64:ff9b::/96 with the RFC 6052 §3.1 check on: punt (slices 1-2) */
-  __u8 reset_tc;     /* xlat::Config::reset_traffic_class: 4 -> 6 Traffic Class 0 instead of the TOS */
-  __u16 mtu4;        /* xlat::Config::mtu4: a 6 -> 4 translation larger than this is punted */
-  __u32 ident_key;   /* key of the Identification generator (random, set by the loader) */
-  __u16 mtu6;        /* xlat::Config::mtu6: a 4 -> 6 translation larger than this is punted */
-  __u16 lowest_mtu6; /* xlat::Config::lowest_ipv6_mtu: the limit of a DF=0 4 -> 6 translation */
+  __u8 strict_wkp;        /* pool6 is 64:ff9b::/96 with the RFC 6052 §3.1 check on: punt (slices 1-2) */
+  __u8 reset_tc;          /* xlat::Config::reset_traffic_class: 4 -> 6 Traffic Class 0 instead of the TOS */
+  __u16 mtu4;             /* xlat::Config::mtu4: a 6 -> 4 translation larger than this is punted */
+  __u32 ident_key;        /* key of the Identification generator (random, set by the loader) */
+  __u16 mtu6;             /* xlat::Config::mtu6: a 4 -> 6 translation larger than this is punted */
+  __u16 lowest_mtu6;      /* xlat::Config::lowest_ipv6_mtu: the limit of a DF=0 4 -> 6 translation */
+  __u32 redirect_ifindex; /* a hit: bpf_redirect(this, BPF_F_INGRESS) (the TUN); 0: SIIT_VERDICT_HIT */
 };
 
 /* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */
@@ -43,11 +44,13 @@ enum siit_counter {
   SIIT_PUNT_NOT_IPV4,    /* not an IPv4 packet (or not version 4) */
   SIIT_PUNT_IP4_OPTIONS, /* IPv4 options (IHL > 5) */
   SIIT_PUNT_MULTICAST,   /* an IPv4 multicast or limited broadcast destination */
-  SIIT_COUNTERS          /* the number of counters */
+  /* Added by slice 3 (on the TUN). */
+  SIIT_PUNT_GSO, /* a GSO super-packet the translator sends otherwise (UDP, segments too small or big) */
+  SIIT_COUNTERS  /* the number of counters */
 };
 
-/* What the programs return for a translated packet in slices 1-2 (TC_ACT_PIPE): distinct from the
- * punt verdict TC_ACT_OK. A later slice redirects instead. */
+/* What the programs return for a translated packet when no redirect_ifindex is configured (tests:
+ * TC_ACT_PIPE), distinct from the punt verdict TC_ACT_OK. */
 #define SIIT_VERDICT_HIT 3
 
 #endif

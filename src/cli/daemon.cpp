@@ -138,4 +138,23 @@ std::string CounterTable::row(const std::string& label, const std::string& key) 
   return out + '\n';
 }
 
+std::string format_fast_path(const std::map<std::string, std::string>& kv) {
+  auto at = [&kv](const std::string& key) {
+    auto it = kv.find(key);
+    return it == kv.end() ? std::string() : it->second;
+  };
+  const std::string state = at("fast_path.state");
+  if (state.empty()) return "";
+  if (state != "on") return fmt::format("fast path: off ({})\n", at("fast_path.reason"));
+  std::string out = "fast path: eBPF on the TUN\n";
+  const std::string prefix = "fast_path.counters.";
+  out += fmt::format("  {:<22}{:>16}\n", "translated in kernel", at(prefix + "hit"));
+  out += "  to the daemon, by reason:\n";
+  for (auto it = kv.lower_bound(prefix); it != kv.end() && it->first.starts_with(prefix); ++it) {
+    const std::string name = it->first.substr(prefix.size());
+    if (name != "hit" && it->second != "0") out += fmt::format("    {:<20}{:>16}\n", name, it->second);
+  }
+  return out;
+}
+
 }  // namespace sixfour::cli

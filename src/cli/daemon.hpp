@@ -51,6 +51,11 @@ std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
 // kernel on the TUN device and, unless they are for this host, the kernel must forward them.
 std::vector<std::string> forwarding_warnings();
 
+// The "fast path" lines of `siit stats` / `nat64 stats` from a flattened stats reply: state, packets
+// translated in the kernel, and those handed to the daemon by reason (nonzero ones); "" if the
+// reply has no fast_path member.
+std::string format_fast_path(const std::map<std::string, std::string>& kv);
+
 // The counters table `siit stats` and `nat64 stats` print from a flattened stats reply: a title
 // ("TUN: N workers, offloads X, up 0h01m02s"), a header ("total", "worker 0", ...; per-worker
 // columns only with more than one worker) and one row per counter.

@@ -11,6 +11,7 @@
 #include "cli/daemon_options.hpp"
 #include "io/dataplane/siit_daemon.hpp"
 #include "io/dataplane/stats.hpp"
+#include "io/fastpath/siit_fast_path.hpp"
 #include "io/sys/control.hpp"
 #include "io/sys/daemon.hpp"
 
@@ -47,6 +48,35 @@ Result<std::vector<io::RoutePrefix>> wanted_routes(const siit::Settings& s, io::
   return want;
 }
 
+// The eBPF fast path as a daemon stage: attached when asked and possible (detached on stop, before
+// the TUN closes), else why not.
+struct FastPathStage {
+  std::unique_ptr<io::SiitFastPath> path;
+  std::string off_reason;
+  io::FastPathStats stats() const {
+    if (path) return path->stats();
+    io::FastPathStats s;
+    s.reason = off_reason;
+    return s;
+  }
+  std::string text() const { return path ? "fast path eBPF" : "fast path off (" + off_reason + ")"; }
+};
+
+// Why it is off goes into the start line (fast path off (REASON)).
+FastPathStage start_fast_path(bool asked, const siit::Settings& s, int ifindex) {
+  FastPathStage st;
+  if (!asked) {
+    st.off_reason = "--fast-path off";
+    return st;
+  }
+  auto p = io::SiitFastPath::attach(s, ifindex);
+  if (p)
+    st.path = std::move(p.value());
+  else
+    st.off_reason = p.error();
+  return st;
+}
+
 }  // namespace
 
 int run_siit(const siit::DaemonConfig& cfg) {
@@ -70,16 +100,21 @@ int run_siit(const siit::DaemonConfig& cfg) {
   if (!source) return d.fail(source.error());
 
   const io::Tun& tun = (*link)->tun;
+  const FastPathStage& fast = d.keep(start_fast_path(cfg.fast_path, settings, (*link)->ifindex));
   auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), settings, tun);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   CommandTable commands;
-  commands.add("stats", [&plane] { return io::to_json(plane.stats()); });
+  commands.add("stats", [&plane, &fast] {
+    io::StatsSnapshot s = plane.stats();
+    s.fast_path = fast.stats();
+    return io::to_json(s);
+  });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  return d.run(fmt::format("{}: {}; {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           siit::describe(cfg.settings), route_text, *source),
+  return d.run(fmt::format("{}: {}; {}; {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+                           siit::describe(cfg.settings), route_text, *source, fast.text()),
                forwarding_warnings());
 }
 
@@ -113,6 +148,7 @@ std::string format_siit_stats(const nlohmann::json& doc) {
   }
   const std::string malformed(io::kOffloadMalformed);
   out += fmt::format("  {:<22}{:>16}\n", malformed, get("drops." + malformed));
+  out += format_fast_path(m);
   return out;
 }
 

@@ -35,6 +35,10 @@ Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSo
 inline constexpr std::string_view kIcmpRateHelp =
     "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
     "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited";
+inline constexpr std::string_view kFastPathHelp =
+    "eBPF fast path: auto = translate the common packets in the kernel (a tc program on the TUN) and "
+    "the rest in the daemon, falling back to the daemon alone (one log line says why) where it cannot "
+    "load; off = every packet through the daemon";
 // `lowest-ipv6-mtu` (1280..65535) and `icmp-rate` (0..1000000, default
 // xlat::Config::kDefaultIcmpRate) of the TUN translators, into their xlat::Config.
 Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,

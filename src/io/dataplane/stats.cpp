@@ -79,6 +79,11 @@ std::string to_json(const StatsSnapshot& s) {
   for (size_t i = 0; i < t.drops.size(); ++i)
     drops[std::string(xlat::name(static_cast<xlat::DropReason>(i)))] = t.drops[i];
   drops[std::string(kOffloadMalformed)] = io.offload_malformed;
+  if (s.fast_path) {
+    Json& fp = j["fast_path"] = {{"state", s.fast_path->on ? "on" : "off"}, {"reason", s.fast_path->reason}};
+    Json& c = fp["counters"] = Json::object();
+    for (const auto& [name, value] : s.fast_path->counters) c[name] = value;
+  }
   Json& per = j["per_worker"] = Json::array();
   for (size_t w = 0; w < s.workers.size(); ++w)
     per.push_back(counters_json(s.workers[w], w < s.io.size() ? s.io[w] : IoCounters{}));

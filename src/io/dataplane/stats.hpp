@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/json_write.hpp"
 #include "common/result.hpp"
+#include "io/fastpath/siit_fast_path.hpp"
 #include "siit/translator.hpp"
 
 namespace sixfour::io {
@@ -81,6 +83,8 @@ struct StatsSnapshot {
   std::string icmp_source4, icmp_source6;
   std::vector<siit::Counters> workers;
   std::vector<IoCounters> io;
+  // The eBPF fast path, shown as "fast_path": {"state", "reason", "counters"} when set.
+  std::optional<FastPathStats> fast_path;
 
   siit::Counters total() const;
   IoCounters io_total() const;
