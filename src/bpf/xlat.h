@@ -93,4 +93,119 @@ static __always_inline int multicast_or_broadcast(const __u8* a) {
   return (a[0] & 0xf0) == 0xe0 || (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
 }
 
+/* ---- Shared with nat64.bpf.c (siit.bpf.c keeps its own copies for now) ------------------------- */
+
+/* xlat's keyed_bijection16(): counter value `x` -> an Identification, 65536 distinct consecutive
+ * values, not predictable without `key` (RFC 6864 §4.1, RFC 7739). */
+static __always_inline __u16 ident_bijection(__u32 x, __u32 key) {
+  x = (x ^ key) & 0xffff;
+  x = (x * 0x9e37 + (key >> 16)) & 0xffff;
+  x ^= x >> 7;
+  x = (x * 0x6b4d) & 0xffff;
+  x ^= x >> 9;
+  return (__u16)x;
+}
+
+/* The checks of an IPv6 header `h` that need no configuration but `hop_change` (0: translatable):
+ * version, Payload Length against the frame, next header, Hop Limit, a multicast destination. */
+static __always_inline __u32 ip6_header_punt(const __u8* h, __u32 skb_len, int hop_change) {
+  __u32 plen = (__u32)h[4] << 8 | h[5];
+  if ((h[0] >> 4) != 6) return SIIT_PUNT_NOT_IPV6;
+  /* Payload Length 0 is a Jumbogram; link-layer padding is left to the slow path. */
+  if (plen == 0 || skb_len != l2_len + IP6_LEN + plen) return SIIT_PUNT_MALFORMED;
+  __u32 why = next_header_punt(h[6]);
+  if (why) return why;
+  if (h[7] <= 1 || (int)h[7] + hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
+  if (h[24] == 0xff) return SIIT_PUNT_OUTSIDE_POOL6;
+  return 0;
+}
+
+/* The same for an IPv4 header `h`: version, options, Total Length against the frame, the header
+ * checksum, fragments, a multicast or broadcast destination, TTL, the protocol. */
+static __always_inline __u32 ip4_header_punt(const __u8* h, __u32 skb_len, int hop_change) {
+  __u32 total = (__u32)h[2] << 8 | h[3];
+  __u32 frag = (__u32)h[6] << 8 | h[7];
+  if ((h[0] >> 4) != 4) return SIIT_PUNT_NOT_IPV4;
+  if ((h[0] & 0x0f) != 5) return (h[0] & 0x0f) < 5 ? SIIT_PUNT_MALFORMED : SIIT_PUNT_IP4_OPTIONS;
+  if (total < IP4_LEN || skb_len != l2_len + total || ip4_checksum((const __u16*)h) != 0) return SIIT_PUNT_MALFORMED;
+  if (frag & 0x3fff) return SIIT_PUNT_FRAGMENT; /* MF or a fragment offset */
+  if (multicast_or_broadcast(h + 16)) return SIIT_PUNT_MULTICAST;
+  if (h[8] <= 1 || (int)h[8] + hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
+  if (h[9] != PROTO_TCP && h[9] != PROTO_UDP && h[9] != PROTO_ICMP4) return SIIT_PUNT_PROTOCOL;
+  return 0;
+}
+
+/* The size checks of a 6 -> 4 translation with `plen` bytes of payload, `tcp_len` of them the TCP
+ * header (0: not TCP), as the translator's offload classify() decides them (0: translatable): an
+ * ordinary packet must fit mtu4; a GSO super-packet (TCP only) keeps its segment size, each
+ * translated segment must be over 1260 bytes (DF=1) and fit mtu4, the whole one an IPv4 Total Length. */
+static __always_inline __u32 size_punt_6to4(struct __sk_buff* skb, __u32 plen, __u32 tcp_len, __u32 mtu4) {
+  __u32 gso = skb->gso_size;
+  if (!gso || plen <= tcp_len + gso) return IP4_LEN + plen > mtu4 ? SIIT_PUNT_TOO_BIG : 0;
+  __u32 seg = IP4_LEN + tcp_len + gso;
+  if (!tcp_len || seg <= DF_THRESHOLD || seg > mtu4 || IP4_LEN + plen > 0xffff) return SIIT_PUNT_GSO;
+  return 0;
+}
+
+/* The size checks of a 4 -> 6 translation of IPv4 header `h` (0: translatable): the translation, or
+ * each translated segment of a GSO super-packet (TCP only), must fit what xlat's plan_fragments()
+ * sends whole: DF=1 up to mtu6, DF=0 up to lowest_mtu6 (both at least 1280). */
+static __always_inline __u32 size_punt_4to6(struct __sk_buff* skb, const __u8* h, __u32 tcp_len, __u32 mtu6,
+                                            __u32 lowest_mtu6) {
+  __u32 payload = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
+  __u32 limit = mtu6 < IP6_MIN_MTU ? IP6_MIN_MTU : mtu6;
+  if (!(h[6] & (IP4_DF >> 8))) {
+    limit = lowest_mtu6 < limit ? lowest_mtu6 : limit;
+    limit = limit < IP6_MIN_MTU ? IP6_MIN_MTU : limit;
+  }
+  __u32 gso = skb->gso_size;
+  if (!gso || payload <= tcp_len + gso) return IP6_LEN + payload > limit ? SIIT_PUNT_TOO_BIG : 0;
+  return !tcp_len || IP6_LEN + tcp_len + gso > limit ? SIIT_PUNT_GSO : 0;
+}
+
+/* RFC 7915 §5.1: the IPv4 header `o` for IPv6 header `h` with addresses `src4`, `dst4` (4 bytes each,
+ * network order) and Identification `id`; the TOS is `tos` (< 0: the Traffic Class). */
+static __always_inline void fill_ip4(__u8* o, const __u8* h, const __u8* src4, const __u8* dst4, int hop_change,
+                                     int tos, __u16 id) {
+  __u32 plen = (__u32)h[4] << 8 | h[5];
+  __u16 total = (__u16)(IP4_LEN + plen);
+  __u16 flags = total > DF_THRESHOLD ? IP4_DF : 0;
+  int ttl = (int)h[7] + hop_change;
+  o[0] = 0x45;
+  o[1] = tos >= 0 ? (__u8)tos : (__u8)((h[0] & 0x0f) << 4 | h[1] >> 4);
+  o[2] = total >> 8;
+  o[3] = total & 0xff;
+  o[4] = id >> 8;
+  o[5] = id & 0xff;
+  o[6] = flags >> 8;
+  o[7] = 0;
+  o[8] = (__u8)(ttl > 255 ? 255 : ttl);
+  o[9] = h[6] == PROTO_ICMP6 ? PROTO_ICMP4 : h[6];
+  o[10] = 0;
+  o[11] = 0;
+  __builtin_memcpy(o + 12, src4, 4);
+  __builtin_memcpy(o + 16, dst4, 4);
+  __u16 ck = ip4_checksum((const __u16*)o);
+  __builtin_memcpy(o + 10, &ck, 2);
+}
+
+/* RFC 7915 §4.1: the IPv6 header `o` for IPv4 header `h` with addresses `src6`, `dst6` (16 bytes
+ * each); Traffic Class the TOS (0 with `reset_tc`), Flow Label 0. */
+static __always_inline void fill_ip6(__u8* o, const __u8* h, const __u8* src6, const __u8* dst6, int hop_change,
+                                     int reset_tc) {
+  __u32 plen = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
+  __u8 tc = reset_tc ? 0 : h[1];
+  int hop = (int)h[8] + hop_change;
+  o[0] = 0x60 | tc >> 4;
+  o[1] = (__u8)(tc << 4);
+  o[2] = 0;
+  o[3] = 0;
+  o[4] = plen >> 8;
+  o[5] = plen & 0xff;
+  o[6] = h[9] == PROTO_ICMP4 ? PROTO_ICMP6 : h[9];
+  o[7] = (__u8)(hop > 255 ? 255 : hop);
+  __builtin_memcpy(o + 8, src6, 16);
+  __builtin_memcpy(o + 24, dst6, 16);
+}
+
 #endif
