@@ -169,6 +169,8 @@ Session* StateImpl::add_session(Shard& sh, Bib* b, Ipv4Addr r, uint16_t rport, u
 
 void StateImpl::remove_session(Shard& sh, Session* s, uint64_t now) {
   Bib* b = s->bib;
+  // Out of the fast path's maps before its pool4 port (remove_bib) can be handed out again.
+  if (published(*s)) sink_->withdraw(fast_view(*s));
   log(LogEvent::Kind::SessionRemoved, *b, s, now);
   List& l = sh.lists[static_cast<size_t>(s->timer)];
   (s->prev ? s->prev->next : l.head) = s->next;
@@ -262,6 +264,7 @@ void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const
       // Only the due heads are visited.
       while (l.head && l.head->expires_ms <= now_ms) {
         Session* s = l.head;
+        if (kept_by_fast_path(sh, s, now_ms)) continue;
         if (s->timer != Timer::TcpEst || s->tcp != TcpState::Established) {
           remove_session(sh, s, now_ms);
           continue;
@@ -271,6 +274,7 @@ void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const
         // ESTABLISHED while a dead one goes after TCP_TRANS. (Moved to the TcpTrans FIFO, whose
         // due heads are visited after this one: its new expiry lies in the future.)
         s->tcp = TcpState::Trans;
+        sync_fast(*s, true);  // back to the daemon until it is ESTABLISHED again
         set_timer(sh, s, Timer::TcpTrans, now_ms);
         if (send_icmp) {
           probes.emplace_back();
@@ -280,6 +284,30 @@ void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const
     }
   }
   for (const auto& p : probes) send_icmp(p);  // outside the shard locks
+}
+
+FastSession StateImpl::fast_view(const Session& s) const {
+  const Bib& b = *s.bib;
+  return FastSession{number6(b.proto), b.addr6, b.port6,   rfc6052::embed(settings_.prefix, s.remote4),
+                     b.addr4,          b.port4, s.remote4, s.rport};
+}
+
+void StateImpl::sync_fast(const Session& s, bool was) {
+  if (!sink_ || fast_kind(s) == was || pool_.contains(s.remote4)) return;
+  if (was)
+    sink_->withdraw(fast_view(s));
+  else
+    sink_->publish(fast_view(s));
+}
+
+bool StateImpl::kept_by_fast_path(Shard& sh, Session* s, uint64_t now) {
+  if (!published(*s)) return false;
+  const std::optional<uint64_t> idle = sink_->idle_ms(fast_view(*s));
+  if (!idle || *idle >= timeout_ms(s->timer)) return false;
+  // A full lifetime from now (not from the fast path's last packet): the FIFO stays ordered, and
+  // the session goes at most one lifetime late.
+  set_timer(sh, s, s->timer, now);
+  return true;
 }
 
 std::vector<BibInfo> StateImpl::bib() const {

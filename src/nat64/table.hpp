@@ -101,6 +101,7 @@ class StateImpl final : public State {
 
   void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) override;
   using State::expire;
+  void set_session_sink(SessionSink* sink) override { sink_ = sink; }
   std::vector<BibInfo> bib() const override;
   std::vector<SessionInfo> sessions(uint64_t now_ms) const override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
@@ -176,6 +177,18 @@ class StateImpl final : public State {
   // Shared by the steps in filtering_and_updating.cpp.
   Verdict refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now);
 
+  // The fast path (sink_): a session of a kind it may serve (UDP, ICMP, TCP ESTABLISHED) is
+  // published unless hairpinned (its peer a pool4 address: RFC 6146 §3.8 stays in the daemon).
+  static bool fast_kind(const Session& s) { return s.bib->proto != Proto::Tcp || s.tcp == TcpState::Established; }
+  bool published(const Session& s) const { return sink_ && fast_kind(s) && !pool_.contains(s.remote4); }
+  FastSession fast_view(const Session& s) const;
+  // After a change of `s` that may have changed fast_kind() (`was` its value before): publishes or
+  // withdraws it.
+  void sync_fast(const Session& s, bool was);
+  // A due session the fast path serves and translated a packet of within its lifetime: its timer is
+  // rearmed (true) instead of it expiring.
+  bool kept_by_fast_path(Shard& sh, Session* s, uint64_t now);
+
   const Settings settings_;
   const uint64_t secret_;
   Pool4 pool_;
@@ -186,6 +199,7 @@ class StateImpl final : public State {
   Reassembler reasm_;
   IncomingSyns syns_;
   std::atomic<uint64_t> reasm_answered_{0};  // Time Exceeded sent for timed-out reassemblies
+  SessionSink* sink_ = nullptr;
 };
 
 }  // namespace sixfour::nat64

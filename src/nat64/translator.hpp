@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nat64/session_sink.hpp"
 #include "nat64/settings.hpp"
 #include "xlat/icmp_rate_limit.hpp"
 #include "xlat/verdict.hpp"
@@ -56,6 +57,10 @@ class State {
   // IPv6, to be written to the TUN like a translated one); the one-argument form discards them.
   virtual void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) = 0;
   void expire(uint64_t now_ms) { expire(now_ms, {}); }
+
+  // The fast path the sessions it may serve are published to (nat64/session_sink.hpp); nullptr (the
+  // default): none. Set before the first packet; `sink` must outlive the State.
+  virtual void set_session_sink(SessionSink* sink) = 0;
 
   virtual std::vector<BibInfo> bib() const = 0;
   virtual std::vector<SessionInfo> sessions(uint64_t now_ms) const = 0;

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The stateful fast path (RFC 6146 with RFC 7915 headers), one tc program `nat64_tun` at the egress
+ * of the daemon's TUN: a packet of a session the daemon published (exact 5-tuple, either direction)
+ * is translated in place, byte for byte as src/nat64/translator.cpp does, and redirected into the
+ * TUN's ingress; everything else (new flows, TCP SYN/FIN/RST, fragments, options, extension headers,
+ * ICMP errors, hairpinning, ...) goes on unchanged to the TUN queue and the daemon, its reason
+ * counted. The daemon is the only writer of the session maps. docs/fast-path.md. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+
+// libbpf's helpers need the uapi types above first.
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "nat64.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct nat64_config);
+} nat64_config SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, NAT64_COUNTERS);
+  __type(key, __u32);
+  __type(value, __u64);
+} nat64_counters SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u32);
+} nat64_ident SEC(".maps");
+
+/* The published sessions (the loader sizes them before loading; entries allocated on update). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct nat64_key6);
+  __type(value, struct nat64_val6);
+} nat64_sessions6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct nat64_key4);
+  __type(value, struct nat64_val4);
+} nat64_sessions4 SEC(".maps");
+
+/* The link-layer header in front of the IP header: 14 under BPF_PROG_TEST_RUN, 0 on the TUN. */
+const volatile __u32 l2_len = 14;
+
+static __always_inline int count(__u32 idx) {
+  __u64* v = bpf_map_lookup_elem(&nat64_counters, &idx);
+  if (v) *v += 1;
+  return idx;
+}
+
+static __always_inline int punt(__u32 reason) {
+  count(reason);
+  return TC_ACT_OK;
+}
+
+#include "xlat.h"
+
+static __always_inline __u16 next_ident(__u32 key) {
+  __u32 zero = 0;
+  __u32* c = bpf_map_lookup_elem(&nat64_ident, &zero);
+  return ident_bijection(c ? __sync_fetch_and_add(c, 1) : 0, key);
+}
+
+static __always_inline void touch(__u64* last_seen) {
+  __u64 now = bpf_ktime_get_coarse_ns();
+  if (now - *last_seen > NAT64_LAST_SEEN_GRAIN_NS) *last_seen = now;
+}
+
+/* A translated packet's transport rewrite: where the checksum is, the checksum differences of the
+ * pseudo-header (addresses, BPF_F_PSEUDO_HDR) and of the rest (ports or ICMP type and identifier),
+ * and the new transport bytes: ports at 0 (4 bytes), or the ICMP type at 0 and identifier at 4. */
+struct l4_rewrite {
+  __u32 ck_off;
+  int icmp;
+  int udp;
+  __s64 pseudo_diff;
+  __s64 data_diff;
+  __u8 ports[4]; /* TCP/UDP: the new source and destination ports */
+  __u8 type;     /* ICMP: the new type */
+  __u8 ident[2]; /* ICMP: the new identifier */
+};
+
+/* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built: the protocol
+ * changed, header, EtherType and transport bytes stored, the checksum updated, redirected. */
+static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len,
+                                  const struct l4_rewrite* r, const struct nat64_config* cfg) {
+  if (r->pseudo_diff < 0 || r->data_diff < 0) return punt(SIIT_PUNT_HELPER);
+  if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
+  /* From here on the packet is changed: a failing helper drops it. */
+  __u64 mangled = r->udp ? BPF_F_MARK_MANGLED_0 : 0;
+  __u16 eth_type = bpf_htons(eth_proto);
+  __u32 l4 = l2_len + ip_len;
+  int err = bpf_skb_store_bytes(skb, l2_len, ip, ip_len, 0);
+  if (!err && l2_len == ETH_HLEN) err = bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0);
+  if (!err && r->icmp) err = bpf_skb_store_bytes(skb, l4, &r->type, 1, 0);
+  if (!err && r->icmp) err = bpf_skb_store_bytes(skb, l4 + 4, r->ident, 2, 0);
+  if (!err && !r->icmp) err = bpf_skb_store_bytes(skb, l4, r->ports, 4, 0);
+  /* The pseudo-header's part goes into a CHECKSUM_PARTIAL seed too, the ports' part does not (the
+   * device or the stack sums the segment later), see inet_proto_csum_replace_by_diff(). */
+  if (!err && r->pseudo_diff)
+    err = bpf_l4_csum_replace(skb, l4 + r->ck_off, 0, (__u32)r->pseudo_diff, BPF_F_PSEUDO_HDR | mangled);
+  if (!err) err = bpf_l4_csum_replace(skb, l4 + r->ck_off, 0, (__u32)r->data_diff, mangled);
+  if (err) {
+    count(SIIT_DROP_HELPER);
+    return TC_ACT_SHOT;
+  }
+  count(SIIT_HIT);
+  return cfg->redirect_ifindex ? (int)bpf_redirect(cfg->redirect_ifindex, BPF_F_INGRESS) : SIIT_VERDICT_HIT;
+}
+
+/* ---- IPv6 -> IPv4 ------------------------------------------------------------------------------ */
+
+/* The session of IPv6 packet `h` with transport header `l4`, or NULL. */
+static __always_inline struct nat64_val6* session6(const __u8* h, const __u8* l4) {
+  struct nat64_key6 k = {};
+  __builtin_memcpy(k.src, h + 8, 16);
+  __builtin_memcpy(k.dst, h + 24, 16);
+  if (h[6] == PROTO_ICMP6) {
+    __builtin_memcpy(&k.sport, l4 + 4, 2); /* the identifier */
+  } else {
+    __builtin_memcpy(&k.sport, l4, 2);
+    __builtin_memcpy(&k.dport, l4 + 2, 2);
+  }
+  k.proto = h[6];
+  return bpf_map_lookup_elem(&nat64_sessions6, &k);
+}
+
+/* The transport rewrite 6 -> 4 (RFC 7915 §5.2 and the session's ports or identifier). */
+static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const __u8* o, const __u8* l4,
+                                    const struct nat64_val6* v) {
+  r->icmp = h[6] == PROTO_ICMP6;
+  r->udp = h[6] == PROTO_UDP;
+  if (!r->icmp) {
+    __builtin_memcpy(r->ports, &v->sport, 2);
+    __builtin_memcpy(r->ports + 2, &v->dport, 2);
+    r->pseudo_diff = bpf_csum_diff((__be32*)(h + 8), 32, (__be32*)(o + 12), 8, 0);
+    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->ports, 4, 0);
+    return;
+  }
+  __u32 plen = (__u32)h[4] << 8 | h[5];
+  __u8 from[48] = {};
+  __u8 to[8] = {};
+  r->type = l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY;
+  __builtin_memcpy(r->ident, &v->sport, 2);
+  __builtin_memcpy(from, h + 8, 32);
+  from[34] = plen >> 8;
+  from[35] = plen & 0xff;
+  from[39] = PROTO_ICMP6;
+  from[40] = l4[0];
+  from[41] = l4[1];
+  from[44] = l4[4];
+  from[45] = l4[5];
+  to[0] = r->type;
+  to[1] = l4[1];
+  to[4] = r->ident[0];
+  to[5] = r->ident[1];
+  r->pseudo_diff = 0;
+  r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+}
+
+static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_config* cfg) {
+  __u8 h[IP6_LEN];
+  if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  __u32 why = ip6_header_punt(h, skb->len, cfg->hop_change);
+  if (why) return punt(why);
+  __u8 l4[16];
+  __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
+  why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
+  if (why) return punt(why);
+  if (h[6] == PROTO_TCP && (l4[13] & 0x07)) return punt(NAT64_PUNT_TCP_FLAGS); /* FIN, SYN, RST */
+  struct nat64_val6* v = session6(h, l4);
+  if (!v) return punt(NAT64_PUNT_NO_SESSION);
+  why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
+  if (why) return punt(why);
+  __u8 o[IP4_LEN];
+  fill_ip4(o, h, v->src, v->dst, cfg->hop_change, cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
+  struct l4_rewrite r = {.ck_off = ck_off};
+  l4_6to4(&r, h, o, l4, v);
+  touch(&v->last_seen_ns);
+  return commit(skb, ETH_P_IP, o, IP4_LEN, &r, cfg);
+}
+
+/* ---- IPv4 -> IPv6 ------------------------------------------------------------------------------ */
+
+static __always_inline struct nat64_val4* session4(const __u8* h, const __u8* l4) {
+  struct nat64_key4 k = {};
+  __builtin_memcpy(k.src, h + 12, 4);
+  __builtin_memcpy(k.dst, h + 16, 4);
+  if (h[9] == PROTO_ICMP4) {
+    __builtin_memcpy(&k.dport, l4 + 4, 2); /* the identifier */
+  } else {
+    __builtin_memcpy(&k.sport, l4, 2);
+    __builtin_memcpy(&k.dport, l4 + 2, 2);
+  }
+  k.proto = h[9];
+  return bpf_map_lookup_elem(&nat64_sessions4, &k);
+}
+
+/* The transport rewrite 4 -> 6 (RFC 7915 §4.2 and the session's ports or identifier). */
+static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const __u8* o, const __u8* l4,
+                                    const struct nat64_val4* v) {
+  r->icmp = h[9] == PROTO_ICMP4;
+  r->udp = h[9] == PROTO_UDP;
+  if (!r->icmp) {
+    __builtin_memcpy(r->ports, &v->sport, 2);
+    __builtin_memcpy(r->ports + 2, &v->dport, 2);
+    r->pseudo_diff = bpf_csum_diff((__be32*)(h + 12), 8, (__be32*)(o + 8), 32, 0);
+    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->ports, 4, 0);
+    return;
+  }
+  __u8 from[8] = {};
+  __u8 to[48] = {};
+  r->type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
+  __builtin_memcpy(r->ident, &v->dport, 2);
+  from[0] = l4[0];
+  from[1] = l4[1];
+  from[4] = l4[4];
+  from[5] = l4[5];
+  __builtin_memcpy(to, o + 8, 32);
+  to[34] = o[4]; /* the upper-layer length: the Payload Length */
+  to[35] = o[5];
+  to[39] = PROTO_ICMP6;
+  to[40] = r->type;
+  to[41] = l4[1];
+  to[44] = r->ident[0];
+  to[45] = r->ident[1];
+  r->pseudo_diff = 0;
+  r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+}
+
+static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_config* cfg) {
+  __u8 h[IP4_LEN];
+  if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  __u32 why = ip4_header_punt(h, skb->len, cfg->hop_change);
+  if (why) return punt(why);
+  __u8 l4[16];
+  __u32 ck_off = 0, tcp_len = 0;
+  why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
+  if (why) return punt(why);
+  if (h[9] == PROTO_TCP && (l4[13] & 0x07)) return punt(NAT64_PUNT_TCP_FLAGS);
+  struct nat64_val4* v = session4(h, l4);
+  if (!v) return punt(NAT64_PUNT_NO_SESSION);
+  why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
+  if (why) return punt(why);
+  __u8 o[IP6_LEN];
+  fill_ip6(o, h, v->src, v->dst, cfg->hop_change, cfg->reset_tc);
+  struct l4_rewrite r = {.ck_off = ck_off};
+  l4_4to6(&r, h, o, l4, v);
+  touch(&v->last_seen_ns);
+  return commit(skb, ETH_P_IPV6, o, IP6_LEN, &r, cfg);
+}
+
+/* Attached at the egress of the daemon's TUN, where the kernel routes both families. */
+SEC("tc")
+int nat64_tun(struct __sk_buff* skb) {
+  __u32 zero = 0;
+  const struct nat64_config* cfg = bpf_map_lookup_elem(&nat64_config, &zero);
+  if (!cfg || !cfg->enabled) return punt(SIIT_PUNT_NO_CONFIG);
+  if (skb->protocol == bpf_htons(ETH_P_IPV6)) return xlat_6to4(skb, cfg);
+  if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
+  return punt(SIIT_PUNT_NOT_IPV6);
+}

@@ -1,0 +1,41 @@
+// The BPF side of the stateful fast path (only where it is built): the configuration element of
+// src/bpf/nat64.bpf.c made from nat64::Settings, and the session publisher writing its two hash
+// maps. Shared by the loader (nat64_fast_path.cpp) and the BPF_PROG_TEST_RUN tests.
+#pragma once
+#include <cstdint>
+#include <optional>
+
+#include "nat64.h"
+#include "nat64/session_sink.hpp"
+#include "nat64/settings.hpp"
+
+namespace sixfour::io {
+
+// `redirect_ifindex` 0 = return SIIT_VERDICT_HIT (tests), else redirect a hit into that device's
+// ingress; `ident_key` keys the Identification generator.
+nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifindex, uint32_t ident_key);
+
+// The map entries of a session: what a packet from the IPv6 side (key6) and one from the IPv4 side
+// (key4) are matched with, and what they leave with.
+struct Nat64Entries {
+  nat64_key6 key6;
+  nat64_val6 val6;
+  nat64_key4 key4;
+  nat64_val4 val4;
+};
+Nat64Entries nat64_bpf_entries(const nat64::FastSession& s);
+
+// Writes the program's `nat64_sessions6` and `nat64_sessions4` maps (file descriptors, not owned).
+// A session the maps have no room for stays on the slow path.
+class BpfSessionSink final : public nat64::SessionSink {
+ public:
+  BpfSessionSink(int map6_fd, int map4_fd) : map6_(map6_fd), map4_(map4_fd) {}
+  void publish(const nat64::FastSession& s) override;
+  void withdraw(const nat64::FastSession& s) override;
+  std::optional<uint64_t> idle_ms(const nat64::FastSession& s) override;
+
+ private:
+  int map6_, map4_;
+};
+
+}  // namespace sixfour::io

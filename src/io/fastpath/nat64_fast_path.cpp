@@ -1,0 +1,180 @@
+#include "io/fastpath/nat64_fast_path.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <random>
+
+#ifdef SIXFOUR_HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "io/fastpath/nat64_bpf.hpp"
+#include "io/fastpath/tc_hook.hpp"
+#include "nat64.skel.h"
+#endif
+
+namespace sixfour::io {
+
+const std::vector<std::string>& nat64_fast_path_counter_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v = fast_path_counter_names();
+    v.insert(v.end(), {"no_session", "tcp_flags"});
+    return v;
+  }();
+  return names;
+}
+
+#ifdef SIXFOUR_HAVE_BPF
+
+nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifindex, uint32_t ident_key) {
+  nat64_config cfg{};
+  cfg.enabled = 1;
+  cfg.hop_change = s.xlat.hop_change;
+  cfg.reset_tos = s.xlat.reset_tos ? 1 : 0;
+  cfg.new_tos = s.xlat.new_tos;
+  cfg.reset_tc = s.xlat.reset_traffic_class ? 1 : 0;
+  cfg.mtu4 = s.xlat.mtu4;
+  cfg.ident_key = ident_key;
+  cfg.mtu6 = s.xlat.mtu6;
+  cfg.lowest_mtu6 = s.xlat.lowest_ipv6_mtu;
+  cfg.redirect_ifindex = redirect_ifindex;
+  return cfg;
+}
+
+namespace {
+
+void put_port(__be16& field, uint16_t port) {
+  const uint8_t b[2] = {static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port)};
+  std::memcpy(&field, b, 2);
+}
+
+}  // namespace
+
+Nat64Entries nat64_bpf_entries(const nat64::FastSession& s) {
+  Nat64Entries e{};
+  const bool icmp = s.proto == 58;
+  std::memcpy(e.key6.src, s.addr6.b.data(), 16);
+  std::memcpy(e.key6.dst, s.remote6.b.data(), 16);
+  put_port(e.key6.sport, s.port6);
+  put_port(e.key6.dport, icmp ? 0 : s.rport);
+  e.key6.proto = s.proto;
+  std::memcpy(e.val6.src, s.addr4.b.data(), 4);
+  std::memcpy(e.val6.dst, s.remote4.b.data(), 4);
+  put_port(e.val6.sport, s.port4);
+  put_port(e.val6.dport, icmp ? 0 : s.rport);
+
+  std::memcpy(e.key4.src, s.remote4.b.data(), 4);
+  std::memcpy(e.key4.dst, s.addr4.b.data(), 4);
+  put_port(e.key4.sport, icmp ? 0 : s.rport);
+  put_port(e.key4.dport, s.port4);
+  e.key4.proto = icmp ? 1 : s.proto;
+  std::memcpy(e.val4.src, s.remote6.b.data(), 16);
+  std::memcpy(e.val4.dst, s.addr6.b.data(), 16);
+  put_port(e.val4.sport, icmp ? 0 : s.rport);
+  put_port(e.val4.dport, s.port6);
+  return e;
+}
+
+void BpfSessionSink::publish(const nat64::FastSession& s) {
+  const Nat64Entries e = nat64_bpf_entries(s);
+  // Both directions or neither: a full map leaves the session to the daemon.
+  if (bpf_map_update_elem(map6_, &e.key6, &e.val6, BPF_ANY) != 0) return;
+  if (bpf_map_update_elem(map4_, &e.key4, &e.val4, BPF_ANY) != 0) bpf_map_delete_elem(map6_, &e.key6);
+}
+
+void BpfSessionSink::withdraw(const nat64::FastSession& s) {
+  const Nat64Entries e = nat64_bpf_entries(s);
+  bpf_map_delete_elem(map6_, &e.key6);
+  bpf_map_delete_elem(map4_, &e.key4);
+}
+
+std::optional<uint64_t> BpfSessionSink::idle_ms(const nat64::FastSession& s) {
+  Nat64Entries e = nat64_bpf_entries(s);
+  uint64_t last = 0;
+  if (bpf_map_lookup_elem(map6_, &e.key6, &e.val6) == 0) last = e.val6.last_seen_ns;
+  if (bpf_map_lookup_elem(map4_, &e.key4, &e.val4) == 0 && e.val4.last_seen_ns > last) last = e.val4.last_seen_ns;
+  if (last == 0) return std::nullopt;
+  // The program's clock: bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE.
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  const uint64_t now = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return now > last ? (now - last) / 1000000u : 0;
+}
+
+struct SkelDeleter {
+  void operator()(nat64_bpf* s) const { nat64_bpf::destroy(s); }
+};
+
+struct Nat64FastPath::Impl {  // destroyed bottom-up: detached first, the program last
+  std::unique_ptr<nat64_bpf, SkelDeleter> skel;
+  std::unique_ptr<BpfSessionSink> sink;
+  TcEgressHook hook;
+};
+
+namespace {
+
+// Each published session takes one entry per map; without max_sessions, room for this many.
+constexpr uint32_t kDefaultMapEntries = 1u << 18;
+
+uint32_t random_key() {
+  std::random_device rd;
+  return static_cast<uint32_t>(rd());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex) {
+  libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
+  auto impl = std::make_unique<Impl>();
+  impl->skel.reset(nat64_bpf::open());
+  if (!impl->skel) return Error{libbpf_error("opening the eBPF program", errno)};
+  impl->skel->rodata->l2_len = 0;  // the TUN has no link-layer header
+  const uint32_t entries = s.max_sessions ? s.max_sessions : kDefaultMapEntries;
+  bpf_map__set_max_entries(impl->skel->maps.nat64_sessions6, entries);
+  bpf_map__set_max_entries(impl->skel->maps.nat64_sessions4, entries);
+  if (int err = nat64_bpf::load(impl->skel.get()); err) return Error{libbpf_error("loading the eBPF program", err)};
+  const nat64_config cfg = nat64_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
+  const uint32_t zero = 0;
+  if (bpf_map__update_elem(impl->skel->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY) != 0)
+    return Error{libbpf_error("configuring the eBPF program", errno)};
+  impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
+                                                bpf_map__fd(impl->skel->maps.nat64_sessions4));
+  if (auto st = impl->hook.attach(ifindex, bpf_program__fd(impl->skel->progs.nat64_tun)); !st) return Error{st.error()};
+  return std::unique_ptr<Nat64FastPath>(new Nat64FastPath(std::move(impl)));
+}
+
+nat64::SessionSink& Nat64FastPath::sink() { return *impl_->sink; }
+
+FastPathStats Nat64FastPath::stats() const {
+  FastPathStats st;
+  st.on = true;
+  const auto& names = nat64_fast_path_counter_names();
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
+  for (uint32_t i = 0; i < NAT64_COUNTERS && i < names.size(); ++i) {
+    uint64_t sum = 0;
+    if (bpf_map__lookup_elem(impl_->skel->maps.nat64_counters, &i, sizeof i, per_cpu.data(), per_cpu.size() * 8, 0) ==
+        0)
+      for (uint64_t v : per_cpu) sum += v;
+    st.counters.emplace_back(names[i], sum);
+  }
+  return st;
+}
+
+#else  // built without the eBPF fast path
+
+struct Nat64FastPath::Impl {};
+
+Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings&, int) {
+  return Error{"this sixfour was built without the eBPF fast path (SIXFOUR_BPF=OFF)"};
+}
+
+nat64::SessionSink& Nat64FastPath::sink() { __builtin_unreachable(); }
+FastPathStats Nat64FastPath::stats() const { return {}; }
+
+#endif
+
+Nat64FastPath::Nat64FastPath(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Nat64FastPath::~Nat64FastPath() = default;
+
+}  // namespace sixfour::io

@@ -1,0 +1,56 @@
+#ifdef SIXFOUR_HAVE_BPF
+#include "io/fastpath/tc_hook.hpp"
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "io/sys/errno_text.hpp"
+
+namespace sixfour::io {
+
+std::string libbpf_error(const char* what, int err) {
+  return fmt::format("{}: {}", what, errno_text(err < 0 ? -err : err));
+}
+
+namespace {
+
+bpf_tc_opts filter_opts(int prog_fd, uint32_t flags) {
+  bpf_tc_opts opts{};
+  opts.sz = sizeof opts;
+  opts.handle = 1;
+  opts.priority = 1;
+  opts.prog_fd = prog_fd;
+  opts.flags = flags;
+  return opts;
+}
+
+}  // namespace
+
+Status TcEgressHook::attach(int ifindex, int prog_fd) {
+  hook_.sz = sizeof hook_;
+  hook_.ifindex = ifindex;
+  hook_.attach_point = BPF_TC_EGRESS;
+  int err = bpf_tc_hook_create(&hook_);
+  if (err && err != -EEXIST) return Error{libbpf_error("adding the clsact qdisc", err)};
+  created_qdisc_ = err == 0;
+  bpf_tc_opts opts = filter_opts(prog_fd, BPF_TC_F_REPLACE);
+  if ((err = bpf_tc_attach(&hook_, &opts)) != 0) return Error{libbpf_error("attaching the eBPF program", err)};
+  attached_ = true;
+  return Ok{};
+}
+
+TcEgressHook::~TcEgressHook() {
+  if (attached_) {
+    bpf_tc_opts opts = filter_opts(0, 0);
+    bpf_tc_detach(&hook_, &opts);
+  }
+  if (created_qdisc_) {
+    hook_.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
+    bpf_tc_hook_destroy(&hook_);
+  }
+}
+
+}  // namespace sixfour::io
+
+#endif

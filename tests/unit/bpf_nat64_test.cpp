@@ -1,0 +1,272 @@
+// The eBPF stateful fast path (nat64_tun in src/bpf/nat64.bpf.c): sessions are established through
+// the C++ NAT64 (nat64::State + Translator), published into the program's maps by the same
+// io::BpfSessionSink the daemon uses, then packets of both directions run through the program with
+// BPF_PROG_TEST_RUN and are compared byte for byte with what the C++ translator makes of them.
+// Punts: the packet unchanged, TC_ACT_OK, its reason counted. Skipped unless root and BPF loads.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/pkt_cls.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "io/fastpath/nat64_bpf.hpp"
+#include "nat64.skel.h"
+#include "nat64_fixture.hpp"
+
+using namespace nat64test;
+
+namespace {
+
+constexpr const char* kHost = "2001:db8:1::5";
+constexpr const char* kPeer6 = "64:ff9b::cb00:7107";  // 203.0.113.7
+constexpr const char* kPeer4 = "203.0.113.7";
+constexpr const char* kPool4 = "198.51.100.1";
+constexpr size_t kEth = 14;
+
+struct SkelDeleter {
+  void operator()(nat64_bpf* s) const { nat64_bpf::destroy(s); }
+};
+
+struct TestRun {
+  int verdict = -1;
+  Bytes out;  // without the Ethernet header
+  uint16_t ethertype = 0;
+};
+
+class BpfNat64 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root";
+    libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
+    skel_.reset(nat64_bpf::open_and_load());
+    if (!skel_) GTEST_SKIP() << "the BPF program does not load here: " << std::strerror(errno);
+    nat64::Settings s = lab_settings(kPool4);
+    s.xlat.hop_change = 1;  // the TUN daemons (docs/fast-path.md)
+    const nat64_config cfg = io::nat64_bpf_config(s, 0, 0x5eed1234);
+    const uint32_t zero = 0;
+    ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY), 0);
+    sink_ = std::make_unique<io::BpfSessionSink>(bpf_map__fd(skel_->maps.nat64_sessions6),
+                                                 bpf_map__fd(skel_->maps.nat64_sessions4));
+    nat_ = std::make_unique<Nat>(s);
+    nat_->state->set_session_sink(sink_.get());
+  }
+
+  TestRun run(const Bytes& ip) {
+    const uint16_t ethertype = (ip.at(0) >> 4) == 6 ? 0x86dd : 0x0800;
+    Bytes frame{
+        2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8), static_cast<uint8_t>(ethertype)};
+    frame.insert(frame.end(), ip.begin(), ip.end());
+    Bytes out(frame.size() + 256);
+    bpf_test_run_opts opts{};
+    opts.sz = sizeof opts;
+    opts.data_in = frame.data();
+    opts.data_size_in = static_cast<uint32_t>(frame.size());
+    opts.data_out = out.data();
+    opts.data_size_out = static_cast<uint32_t>(out.size());
+    opts.repeat = 1;
+    TestRun r;
+    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.nat64_tun), &opts), 0) << std::strerror(errno);
+    if (opts.data_size_out < kEth) return r;
+    r.verdict = static_cast<int>(opts.retval);
+    r.ethertype = static_cast<uint16_t>(out[12] << 8 | out[13]);
+    r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
+    return r;
+  }
+
+  uint64_t counter(uint32_t idx) {
+    std::vector<uint64_t> v(static_cast<size_t>(libbpf_num_possible_cpus()));
+    EXPECT_EQ(bpf_map__lookup_elem(skel_->maps.nat64_counters, &idx, sizeof idx, v.data(), v.size() * 8, 0), 0);
+    uint64_t sum = 0;
+    for (uint64_t x : v) sum += x;
+    return sum;
+  }
+
+  // The C++ NAT64's one translated packet (this also moves its state, e.g. a SYN).
+  Bytes cxx(const Bytes& ip) {
+    const Got g = nat_->run(ip);
+    EXPECT_EQ(g.outcome, xlat::Outcome::Forward);
+    EXPECT_EQ(g.pkts.size(), 1u);
+    return g.pkts.empty() ? Bytes{} : g.pkts[0];
+  }
+
+  // The program translates `ip` exactly as the C++ NAT64 does (the IPv4 Identification comes from
+  // each one's generator: the C++ output takes the program's, its header checksum recomputed; the
+  // program's checksums are verified from scratch).
+  void expect_identical(const Bytes& ip) {
+    const uint64_t hits = counter(SIIT_HIT);
+    const TestRun r = run(ip);
+    ASSERT_EQ(r.verdict, SIIT_VERDICT_HIT);
+    EXPECT_EQ(counter(SIIT_HIT), hits + 1);
+    Bytes want = cxx(ip);
+    ASSERT_EQ(want.size(), r.out.size());
+    if ((ip[0] >> 4) == 6) {
+      EXPECT_EQ(r.ethertype, 0x0800);
+      EXPECT_TRUE(pb6::ipv4_header_checksum_ok(r.out));
+      EXPECT_TRUE(pb6::ipv4_l4_checksum_ok(r.out));
+      want[4] = r.out[4];
+      want[5] = r.out[5];
+      pb6::wr16(want, 10, 0);
+      pb6::wr16(want, 10, static_cast<uint16_t>(~pb6::fold(pb6::naive_sum(want.data(), 20))));
+    } else {
+      EXPECT_EQ(r.ethertype, 0x86dd);
+      const std::span<const uint8_t> o(r.out);
+      EXPECT_TRUE(v4to6test::v6_l4_checksum_ok(o.subspan(8, 16), o.subspan(24, 16), r.out[6], o.subspan(40)));
+    }
+    for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(r.out[i], want[i]) << "first difference at byte " << i;
+  }
+
+  // The program leaves `ip` untouched, returns TC_ACT_OK and counts `reason`.
+  void expect_punt(const Bytes& ip, uint32_t reason) {
+    const uint64_t before = counter(reason), hits = counter(SIIT_HIT);
+    const TestRun r = run(ip);
+    EXPECT_EQ(r.verdict, TC_ACT_OK);
+    EXPECT_EQ(r.out, ip);
+    EXPECT_EQ(counter(reason), before + 1);
+    EXPECT_EQ(counter(SIIT_HIT), hits);
+  }
+
+  // Whether the maps hold `s`'s entries (both directions).
+  bool in_maps(uint8_t proto, uint16_t port6, uint16_t port4, uint16_t rport) {
+    nat64::FastSession s{
+        proto, Ipv6Addr::parse(kHost).value(),  port6, Ipv6Addr::parse(kPeer6).value(), Ipv4Addr::parse(kPool4).value(),
+        port4, Ipv4Addr::parse(kPeer4).value(), rport};
+    io::Nat64Entries e = io::nat64_bpf_entries(s);
+    const bool six =
+        bpf_map__lookup_elem(skel_->maps.nat64_sessions6, &e.key6, sizeof e.key6, &e.val6, sizeof e.val6, 0) == 0;
+    const bool four =
+        bpf_map__lookup_elem(skel_->maps.nat64_sessions4, &e.key4, sizeof e.key4, &e.val4, sizeof e.val4, 0) == 0;
+    EXPECT_EQ(six, four);
+    return six && four;
+  }
+
+  // The pool4 port (or identifier) the C++ NAT64 gave an IPv6 packet's session.
+  static uint16_t port4_of(const Bytes& v4) { return v4to6test::rd16(v4, v4.at(9) == 1 ? 24 : 20); }
+
+  std::unique_ptr<nat64_bpf, SkelDeleter> skel_;
+  std::unique_ptr<io::BpfSessionSink> sink_;
+  std::unique_ptr<Nat> nat_;
+};
+
+Bytes tcp6_data(uint16_t sport, uint16_t dport, uint8_t flags, size_t len) {
+  Bytes l4 = pb6::tcp(sport, dport, pb6::pattern(len, 0x11));
+  l4[13] = flags;
+  Bytes p = pb6::ipv6({.src = kHost, .dst = kPeer6}, 6, l4);
+  pb6::fill_checksum6(p, 40, 6, 16);
+  return p;
+}
+
+Bytes tcp4_data(uint16_t sport, uint16_t dport, uint8_t flags, size_t len, bool df = true) {
+  Bytes t = v4to6test::tcp(a4(kPeer4), a4(kPool4), sport, dport, v4to6test::pattern(len, 3));
+  t[13] = flags;
+  t[16] = t[17] = 0;
+  v4to6test::wr16(t, 16,
+                  v4to6test::cksum(t, v4to6test::pseudo4(a4(kPeer4), a4(kPool4), 6, static_cast<uint16_t>(t.size()))));
+  return v4to6test::ipv4(6, a4(kPeer4), a4(kPool4), t, {.tos = 0x28, .df = df});
+}
+
+TEST_F(BpfNat64, UdpBothDirectionsIdenticalToTheTranslator) {
+  const Bytes first = udp6(kHost, 40000, kPeer6, 53, pb6::pattern(20));
+  const uint16_t port4 = port4_of(cxx(first));  // creates and publishes the session
+  EXPECT_TRUE(in_maps(17, 40000, port4, 53));
+  expect_identical(udp6(kHost, 40000, kPeer6, 53, pb6::pattern(33, 0x40)));
+  expect_identical(udp6(kHost, 40000, kPeer6, 53, pb6::pattern(1400, 0x41)));  // DF=1 once translated
+  expect_identical(udp6(kHost, 40000, kPeer6, 53, pb6::pattern(20), 2));       // Hop Limit 2
+  expect_identical(udp4(kPeer4, 53, kPool4, port4, v4to6test::pattern(48, 9)));
+  expect_identical(udp4(kPeer4, 53, kPool4, port4, v4to6test::pattern(20, 9), 2));  // TTL 2
+}
+
+TEST_F(BpfNat64, IcmpEchoBothDirectionsIdenticalToTheTranslator) {
+  const uint16_t id4 = port4_of(cxx(echo6(kHost, kPeer6, 0x4d2, 1)));
+  EXPECT_TRUE(in_maps(58, 0x4d2, id4, 0));
+  expect_identical(echo6(kHost, kPeer6, 0x4d2, 2));
+  expect_identical(echo4(kPeer4, kPool4, id4, 2, true));
+  expect_identical(echo4(kPeer4, kPool4, id4, 3, false));  // a request from the peer, same identifier
+  expect_identical(echo6(kHost, kPeer6, 0x4d2, 3, true));
+}
+
+TEST_F(BpfNat64, TcpOnlyOnceEstablishedAndWithoutSynFinRst) {
+  const uint16_t port4 = port4_of(cxx(tcp6(kHost, 40001, kPeer6, 443, 0x02)));  // SYN: V6 INIT
+  EXPECT_FALSE(in_maps(6, 40001, port4, 443));
+  expect_punt(tcp6_data(40001, 443, 0x10, 0), NAT64_PUNT_NO_SESSION);
+  cxx(tcp4(kPeer4, 443, kPool4, port4, 0x12));  // SYN+ACK: ESTABLISHED
+  EXPECT_TRUE(in_maps(6, 40001, port4, 443));
+  expect_identical(tcp6_data(40001, 443, 0x10, 0));
+  expect_identical(tcp6_data(40001, 443, 0x18, 1000));
+  expect_identical(tcp4_data(443, port4, 0x18, 1400));
+  expect_identical(tcp4_data(443, port4, 0x10, 300, false));
+  expect_punt(tcp6(kHost, 40001, kPeer6, 443, 0x02), NAT64_PUNT_TCP_FLAGS);
+  expect_punt(tcp6_data(40001, 443, 0x14, 0), NAT64_PUNT_TCP_FLAGS);  // RST
+  expect_punt(tcp4_data(443, port4, 0x11, 0), NAT64_PUNT_TCP_FLAGS);  // FIN
+  cxx(tcp6_data(40001, 443, 0x11, 0));                                // the daemon sees a FIN: V6 FIN RCV
+  EXPECT_FALSE(in_maps(6, 40001, port4, 443));
+  expect_punt(tcp4_data(443, port4, 0x10, 0), NAT64_PUNT_NO_SESSION);
+}
+
+TEST_F(BpfNat64, RstAndProbeWithdrawUntilEstablishedAgain) {
+  const uint16_t port4 = port4_of(cxx(tcp6(kHost, 40002, kPeer6, 80, 0x02)));
+  cxx(tcp4(kPeer4, 80, kPool4, port4, 0x12));
+  ASSERT_TRUE(in_maps(6, 40002, port4, 80));
+  cxx(tcp4_data(80, port4, 0x04, 0));  // RST: TRANS
+  EXPECT_FALSE(in_maps(6, 40002, port4, 80));
+  cxx(tcp6_data(40002, 80, 0x10, 10));  // traffic again: ESTABLISHED
+  EXPECT_TRUE(in_maps(6, 40002, port4, 80));
+  // TCP_EST runs out with no fast-path traffic: probed, TRANS, withdrawn; TCP_TRANS later: gone.
+  nat_->now += 7441 * 1000;
+  nat_->state->expire(nat_->now);
+  EXPECT_FALSE(in_maps(6, 40002, port4, 80));
+  EXPECT_EQ(nat_->counter("sessions.tcp"), 1u);
+}
+
+TEST_F(BpfNat64, ExpiryKeepsSessionsTheFastPathServes) {
+  const uint16_t served = port4_of(cxx(udp6(kHost, 40010, kPeer6, 53)));
+  const uint16_t idle = port4_of(cxx(udp6(kHost, 40011, kPeer6, 53)));
+  expect_identical(udp6(kHost, 40010, kPeer6, 53));  // the fast path's traffic: last seen now
+  nat_->now += 301 * 1000;
+  nat_->state->expire(nat_->now);
+  EXPECT_EQ(nat_->counter("sessions.udp"), 1u);
+  EXPECT_TRUE(in_maps(17, 40010, served, 53));
+  EXPECT_FALSE(in_maps(17, 40011, idle, 53));  // expired: out of the maps before its port is reused
+  expect_punt(udp4(kPeer4, 53, kPool4, idle), NAT64_PUNT_NO_SESSION);
+}
+
+TEST_F(BpfNat64, Punts) {
+  const uint16_t port4 = port4_of(cxx(udp6(kHost, 40020, kPeer6, 53)));
+  expect_punt(udp6(kHost, 40021, kPeer6, 53), NAT64_PUNT_NO_SESSION);   // another source port
+  expect_punt(udp4(kPeer4, 54, kPool4, port4), NAT64_PUNT_NO_SESSION);  // another peer port
+  expect_punt(udp6(kHost, 40020, kPeer6, 53, {1, 2, 3}, 1), SIIT_PUNT_HOP_LIMIT);
+  expect_punt(udp4(kPeer4, 53, kPool4, port4, {4, 5, 6}, 1), SIIT_PUNT_HOP_LIMIT);
+  expect_punt(udp6(kHost, 40020, kPeer6, 53, pb6::pattern(1500)), SIIT_PUNT_TOO_BIG);
+  // Hairpinning (RFC 6146 §3.8): the C++ NAT64 makes sessions for it, none is published.
+  const Got hp = nat_->run(udp6(kHost, 40030, "64:ff9b::c633:6401", port4));
+  EXPECT_EQ(hp.outcome, xlat::Outcome::Forward);
+  expect_punt(udp6(kHost, 40030, "64:ff9b::c633:6401", port4), NAT64_PUNT_NO_SESSION);
+  // A fragment of the session's flow.
+  Bytes frag = pb6::ipv6({.src = kHost, .dst = kPeer6}, 44, [] {
+    Bytes b = pb6::fragment_header(17, 0, true, 7);
+    pb6::put(b, pb6::udp(40020, 53, pb6::pattern(16)));
+    return b;
+  }());
+  expect_punt(frag, SIIT_PUNT_FRAGMENT);
+  expect_punt(v4to6test::ipv4(17, a4(kPeer4), a4(kPool4),
+                              v4to6test::udp(a4(kPeer4), a4(kPool4), 53, port4, Bytes{1, 2}), {.mf = true}),
+              SIIT_PUNT_FRAGMENT);
+  expect_punt(
+      v4to6test::ipv4(17, a4(kPeer4), a4(kPool4), v4to6test::udp(a4(kPeer4), a4(kPool4), 53, port4, Bytes{1, 2}, true)),
+      SIIT_PUNT_UDP_ZERO_CSUM);
+  // An ICMP error about the session's flow.
+  expect_punt(v4to6test::ipv4(1, a4(kPeer4), a4(kPool4), v4to6test::icmp4(3, 3, 0, pb6::pattern(28))),
+              SIIT_PUNT_ICMP_ERROR);
+}
+
+TEST_F(BpfNat64, NothingWithoutConfiguration) {
+  const uint32_t zero = 0;
+  const nat64_config off{};
+  ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_config, &zero, sizeof zero, &off, sizeof off, BPF_ANY), 0);
+  cxx(udp6(kHost, 40040, kPeer6, 53));
+  expect_punt(udp6(kHost, 40040, kPeer6, 53), SIIT_PUNT_NO_CONFIG);
+}
+
+}  // namespace
