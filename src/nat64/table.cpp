@@ -99,7 +99,11 @@ unsigned StateImpl::shard6(Proto p, const Ipv6Addr& a, uint16_t port) const {
       for (auto& [b, si] : it->second)
         if (b->proto == p && b->addr6 == a && b->port6 == port) return si;
   }
-  return static_cast<unsigned>(key6(secret_ ^ 0x6, p, a, port) % shards_.size());
+  return nat64::shard6(sharding(), number6(p), a, port);
+}
+
+unsigned shard6(const State::Sharding& s, uint8_t proto, const Ipv6Addr& addr, uint16_t port) {
+  return static_cast<unsigned>(StateImpl::key6(s.seed6, proto_of(proto), addr, port) % s.shards);
 }
 
 Bib* StateImpl::find6(Shard& sh, Proto p, const Ipv6Addr& a, uint16_t port) const {

@@ -1,0 +1,26 @@
+/* Shared by tun_steer.bpf.c (the TUN queue steering program) and its C++ loader and tests: the
+ * program's configuration, written into its read-only data before it is loaded. Plain C. */
+#ifndef SIXFOUR_BPF_TUN_STEER_H
+#define SIXFOUR_BPF_TUN_STEER_H
+
+#include <linux/types.h>
+
+/* How the program finds the flow of a packet (docs/offload.md, "One flow, one worker"). */
+enum tun_steer_mode {
+  /* Stateless (siit): a hash of the unordered pair of ports (the ICMP echo identifier for both),
+   * the same for a packet and for its translated reply whoever opened the flow. */
+  TUN_STEER_PORTS = 0,
+  /* Stateful (nat64, gateway): the shard of the NAT64 tables the packet's BIB entry lives in,
+   * nat64::State::sharding(): from the IPv6 side a keyed hash of the source transport address, from
+   * the IPv4 side Pool4::shard_of(destination transport address). A dynamic BIB entry takes a pool4
+   * port of its IPv6 side's shard, so both directions of a flow give the same shard. */
+  TUN_STEER_NAT64_SHARD = 1,
+};
+
+struct tun_steer_config {
+  __u64 seed6;  /* TUN_STEER_NAT64_SHARD: the seed of the IPv6 side's shard hash */
+  __u32 shards; /* TUN_STEER_NAT64_SHARD: the number of shards (at least 1) */
+  __u32 mode;   /* enum tun_steer_mode */
+};
+
+#endif

@@ -1,0 +1,30 @@
+// One flow, one worker: a TUN steering program (TUNSETSTEERINGEBPF, src/bpf/tun_steer.bpf.c) that
+// makes the kernel queue both directions of a flow on the same TUN queue, so the reply to a packet is
+// read by the worker that translated the packet instead of waking a second, sleeping one (a ping, a
+// TCP handshake). Without it the kernel picks a queue from each packet's own flow hash, which differs
+// between a packet and its translated reply (docs/offload.md, "One flow, one worker").
+//
+// The program is set once for the device and freed with it. Where it cannot be (a build without
+// eBPF, no CAP_BPF, an old kernel) the kernel's own queue selection stays: never an error.
+#pragma once
+#include <cstdint>
+
+#include "io/sys/tun.hpp"
+
+namespace sixfour::io {
+
+struct TunSteering {
+  enum class Kind {
+    Ports,       // stateless (siit): the unordered pair of ports (ICMP echo: the identifier)
+    Nat64Shard,  // stateful (nat64, gateway): the packet's NAT64 table shard (nat64::State::sharding)
+  };
+  Kind kind = Kind::Ports;
+  uint64_t seed6 = 0;   // Nat64Shard: nat64::State::Sharding::seed6
+  unsigned shards = 1;  // Nat64Shard: nat64::State::Sharding::shards
+};
+
+// Sets the steering program on `tun` when it has more than one queue, and logs one line saying what
+// was done or why not. True when the program is in place.
+bool steer_flows(const Tun& tun, const TunSteering& how);
+
+}  // namespace sixfour::io
