@@ -68,7 +68,10 @@ bool steer_flows(const Tun& tun, const TunSteering& how) {
 
 #else
 
-bool steer_flows(const Tun&, const TunSteering&) { return false; }
+bool steer_flows(const Tun& tun, const TunSteering&) {
+  if (tun.queues() > 1) spdlog::info("flow steering off (built without eBPF): the kernel spreads packets");
+  return false;
+}
 
 #endif
 
