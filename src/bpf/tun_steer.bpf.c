@@ -22,6 +22,14 @@ char LICENSE[] SEC("license") = "GPL";
 /* Written by the loader between open and load (read-only to the program). */
 const volatile struct tun_steer_config steer_config = {.shards = 1};
 
+/* Static BIB entries (its size set by the loader before load, filled after). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1);
+  __type(key, struct tun_steer_static);
+  __type(value, __u32);
+} steer_statics SEC(".maps");
+
 #define IP4_FRAGMENT 0x3fff /* MF or a fragment offset */
 #define NEXTHDR_FRAGMENT 44
 #define ICMP4_ECHO_REPLY 0
@@ -68,10 +76,16 @@ static __always_inline int port_pair(__u16 a, __u16 b) {
   return fold16(lo << 16 | hi);
 }
 
-/* nat64::StateImpl::key6 (hash_bytes over address, port big-endian, proto, one zero byte), modulo
- * the shards: StateImpl::shard6 for a dynamic BIB entry. */
+/* nat64::StateImpl::shard6: a static BIB entry's shard, else StateImpl::key6 (hash_bytes over
+ * address, port big-endian, proto, one zero byte) modulo the shards. */
 static __always_inline int shard6(const struct ipv6hdr* ip6, __u16 port, __u8 proto) {
   const __u32 n = steer_config.shards ? steer_config.shards : 1;
+  if (steer_config.statics) {
+    struct tun_steer_static key = {.port6 = port, .proto = proto};
+    __builtin_memcpy(key.addr6, &ip6->saddr, 16);
+    const __u32* shard = bpf_map_lookup_elem(&steer_statics, &key);
+    if (shard) return (int)(*shard % n);
+  }
   const __u64 p = proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2; /* nat64::Proto */
   __u64 w[2];
   __builtin_memcpy(w, &ip6->saddr, 16);

@@ -18,9 +18,20 @@ enum tun_steer_mode {
 };
 
 struct tun_steer_config {
-  __u64 seed6;  /* TUN_STEER_NAT64_SHARD: the seed of the IPv6 side's shard hash */
-  __u32 shards; /* TUN_STEER_NAT64_SHARD: the number of shards (at least 1) */
-  __u32 mode;   /* enum tun_steer_mode */
+  __u64 seed6;   /* TUN_STEER_NAT64_SHARD: the seed of the IPv6 side's shard hash */
+  __u32 shards;  /* TUN_STEER_NAT64_SHARD: the number of shards (at least 1) */
+  __u32 mode;    /* enum tun_steer_mode */
+  __u32 statics; /* TUN_STEER_NAT64_SHARD: entries in `steer_statics` (0: not looked up) */
+  __u32 pad;
+};
+
+/* TUN_STEER_NAT64_SHARD: a static BIB entry's IPv6 transport address; its value (__u32) is the
+ * entry's shard, that of its IPv4 side, which the hash of the IPv6 side does not give. */
+struct tun_steer_static {
+  __u8 addr6[16];
+  __u16 port6; /* host byte order */
+  __u8 proto;  /* 6, 17 or 58 */
+  __u8 pad;
 };
 
 #endif

@@ -99,11 +99,18 @@ unsigned StateImpl::shard6(Proto p, const Ipv6Addr& a, uint16_t port) const {
       for (auto& [b, si] : it->second)
         if (b->proto == p && b->addr6 == a && b->port6 == port) return si;
   }
-  return nat64::shard6(sharding(), number6(p), a, port);
+  return nat64::shard6(secret_ ^ 0x6, pool_.shards(), number6(p), a, port);
 }
 
-unsigned shard6(const State::Sharding& s, uint8_t proto, const Ipv6Addr& addr, uint16_t port) {
-  return static_cast<unsigned>(StateImpl::key6(s.seed6, proto_of(proto), addr, port) % s.shards);
+unsigned shard6(uint64_t seed6, unsigned shards, uint8_t proto, const Ipv6Addr& addr, uint16_t port) {
+  return static_cast<unsigned>(StateImpl::key6(seed6, proto_of(proto), addr, port) % shards);
+}
+
+State::Sharding StateImpl::sharding() const {
+  Sharding s{secret_ ^ 0x6, pool_.shards(), {}};
+  for (const auto& [key, slot] : static6_)
+    for (const auto& [b, si] : slot) s.statics.push_back({number6(b->proto), b->addr6, b->port6, si});
+  return s;
 }
 
 Bib* StateImpl::find6(Shard& sh, Proto p, const Ipv6Addr& a, uint16_t port) const {

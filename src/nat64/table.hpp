@@ -105,7 +105,7 @@ class StateImpl final : public State {
   std::vector<BibInfo> bib() const override;
   std::vector<SessionInfo> sessions(uint64_t now_ms) const override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
-  Sharding sharding() const override { return {secret_ ^ 0x6, pool_.shards()}; }
+  Sharding sharding() const override;
 
   // §3.5 for a packet from the IPv6 side (source = inside endpoint, destination = peer). `tcp` is set
   // for TCP. `may_create` false = lookup only (ICMP errors: they never create or refresh state).

@@ -68,19 +68,26 @@ class State {
   virtual void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const = 0;
 
   // How a packet's shard is found without the tables, for a TUN steering program that keeps both
-  // directions of a flow on one worker (io/sys/tun_steering.hpp): from the IPv6 side,
-  // shard6(seed6, proto, source address, source port); from the IPv4 side, Pool4::shard_of(destination
-  // address, destination port); ICMP echo: the identifier is the port. Static BIB entries are the
-  // exception (their shard is their IPv4 side's).
+  // directions of a flow on one worker (io/sys/tun_steering.hpp): from the IPv6 side, the shard of
+  // a static BIB entry for its source transport address, else shard6(seed6, shards, proto, source
+  // address, source port); from the IPv4 side, Pool4::shard_of(destination address, destination
+  // port). ICMP echo: the identifier is the port.
+  struct StaticShard {
+    uint8_t proto = 0;  // 6, 17 or 58
+    Ipv6Addr addr6;
+    uint16_t port6 = 0;
+    unsigned shard = 0;
+  };
   struct Sharding {
     uint64_t seed6 = 0;
     unsigned shards = 1;
+    std::vector<StaticShard> statics;
   };
   virtual Sharding sharding() const = 0;
 };
 
-// The shard of a dynamic BIB entry's IPv6 transport address (proto 6, 17 or 58) under `s`.
-unsigned shard6(const State::Sharding& s, uint8_t proto, const Ipv6Addr& addr, uint16_t port);
+// The shard of a dynamic BIB entry for the IPv6 transport address (addr, port), proto 6, 17 or 58.
+unsigned shard6(uint64_t seed6, unsigned shards, uint8_t proto, const Ipv6Addr& addr, uint16_t port);
 
 // Per worker (not thread-safe); workers share one State.
 class Translator {

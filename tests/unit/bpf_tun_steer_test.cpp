@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "io/sys/tun_steering.hpp"
 #include "nat64/pool4.hpp"
 #include "nat64_fixture.hpp"
 #include "tun_steer.h"
@@ -43,12 +44,16 @@ class BpfTunSteer : public ::testing::Test {
   }
 
   void load(uint32_t mode, uint64_t seed6, unsigned shards) {
-    skel_.reset(tun_steer_bpf::open());
-    if (!skel_) return;
-    skel_->rodata->steer_config.mode = mode;
-    skel_->rodata->steer_config.seed6 = seed6;
-    skel_->rodata->steer_config.shards = shards;
-    if (tun_steer_bpf::load(skel_.get()) != 0) skel_.reset();
+    io::TunSteering how;
+    how.kind = mode == TUN_STEER_NAT64_SHARD ? io::TunSteering::Kind::Nat64Shard : io::TunSteering::Kind::Ports;
+    how.nat64.seed6 = seed6;
+    how.nat64.shards = shards;
+    load(how);
+  }
+  void load(const io::TunSteering& how) {
+    std::string err;
+    skel_.reset(io::load_tun_steer(how, err));
+    EXPECT_TRUE(err.empty()) << err;
   }
 
   // The program's return value for the IP packet `ip` (behind the 14-byte Ethernet header that
@@ -134,16 +139,17 @@ TEST_F(BpfTunSteer, Nat64ShardMatchesTheCxxFunctions) {
   Nat nat(lab_settings("198.51.100.0/30"));
   const nat64::State::Sharding sh = nat.state->sharding();
   ASSERT_GE(sh.shards, 2u);
-  load(TUN_STEER_NAT64_SHARD, sh.seed6, sh.shards);
+  load({io::TunSteering::Kind::Nat64Shard, sh});
   ASSERT_TRUE(skel_);
   std::mt19937 rng(11);
   for (unsigned i = 0; i < 300; ++i) {
     const std::string src = nth6("2001:db8:1::", static_cast<unsigned>(rng()));
     const Ipv6Addr a = Ipv6Addr::parse(src).value();
     const auto port = static_cast<uint16_t>(rng());
-    EXPECT_EQ(run(udp6(src.c_str(), port, "64:ff9b::cb00:7107", 53)), nat64::shard6(sh, 17, a, port));
-    EXPECT_EQ(run(tcp6(src.c_str(), port, "64:ff9b::cb00:7107", 80, 0x02)), nat64::shard6(sh, 6, a, port));
-    EXPECT_EQ(run(echo6(src.c_str(), "64:ff9b::cb00:7107", port, 1)), nat64::shard6(sh, 58, a, port));
+    EXPECT_EQ(run(udp6(src.c_str(), port, "64:ff9b::cb00:7107", 53)), nat64::shard6(sh.seed6, sh.shards, 17, a, port));
+    EXPECT_EQ(run(tcp6(src.c_str(), port, "64:ff9b::cb00:7107", 80, 0x02)),
+              nat64::shard6(sh.seed6, sh.shards, 6, a, port));
+    EXPECT_EQ(run(echo6(src.c_str(), "64:ff9b::cb00:7107", port, 1)), nat64::shard6(sh.seed6, sh.shards, 58, a, port));
   }
   const nat64::Pool4 pool(nat.settings.pool4, sh.shards, 1);
   for (unsigned i = 0; i < 300; ++i) {
@@ -157,7 +163,7 @@ TEST_F(BpfTunSteer, Nat64ShardMatchesTheCxxFunctions) {
 TEST_F(BpfTunSteer, Nat64BothDirectionsThroughTheTranslatorGiveOneShard) {
   Nat nat(lab_settings());
   const nat64::State::Sharding sh = nat.state->sharding();
-  load(TUN_STEER_NAT64_SHARD, sh.seed6, sh.shards);
+  load({io::TunSteering::Kind::Nat64Shard, sh});
   ASSERT_TRUE(skel_);
   std::vector<int> per(2, 0);
   for (unsigned i = 0; i < 64; ++i) {
@@ -180,6 +186,30 @@ TEST_F(BpfTunSteer, Nat64BothDirectionsThroughTheTranslatorGiveOneShard) {
   }
   EXPECT_GE(per[0], 16);
   EXPECT_GE(per[1], 16);
+}
+
+TEST_F(BpfTunSteer, Nat64StaticBibEntriesGoByTheirIpv4Side) {
+  nat64::Settings s = lab_settings();
+  s.statics.push_back(nat64::parse_static("tcp,198.51.100.1#8080,2001:db8:6::2#80").value());
+  s.statics.push_back(nat64::parse_static("udp,198.51.100.1#7003,2001:db8:6::3#7003").value());
+  s.statics.push_back(nat64::parse_static("icmp,198.51.100.1#77,2001:db8:6::3#7").value());
+  Nat nat(s);
+  const nat64::State::Sharding sh = nat.state->sharding();
+  ASSERT_EQ(sh.statics.size(), 3u);
+  load({io::TunSteering::Kind::Nat64Shard, sh});
+  ASSERT_TRUE(skel_);
+  const nat64::Pool4 pool(nat.settings.pool4, sh.shards, 1);
+  const Ipv4Addr pool4 = Ipv4Addr::parse("198.51.100.1").value();
+  for (uint16_t rport = 5000; rport < 5032; ++rport) {
+    // The IPv4 peer opens; the inside server answers from its static transport address.
+    const uint32_t v4 = run(tcp4(kPeer4, rport, "198.51.100.1", 8080, 0x02));
+    EXPECT_EQ(v4, pool.shard_of(pool4, 8080));
+    EXPECT_EQ(run(tcp6("2001:db8:6::2", 80, "64:ff9b::cb00:7107", rport, 0x12)), v4);
+    EXPECT_EQ(run(udp6("2001:db8:6::3", 7003, "64:ff9b::cb00:7107", rport)),
+              run(udp4(kPeer4, rport, "198.51.100.1", 7003)));
+    EXPECT_EQ(run(echo6("2001:db8:6::3", "64:ff9b::cb00:7107", 7, rport, true)),
+              run(echo4(kPeer4, "198.51.100.1", 77, rport, false)));
+  }
 }
 
 }  // namespace

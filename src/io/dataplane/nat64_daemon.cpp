@@ -124,8 +124,7 @@ Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sess
 Status Nat64Daemon::start() {
   state_ = nat64::State::create(settings_);
   if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
-  const nat64::State::Sharding sharding = state_->sharding();
-  steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, sharding.seed6, sharding.shards});
+  steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   for (size_t q = 0; q < tun_.queues(); ++q) {
     auto t = nat64::Translator::create(settings_, *state_);

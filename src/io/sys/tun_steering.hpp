@@ -7,24 +7,34 @@
 // The program is set once for the device and freed with it. Where it cannot be (a build without
 // eBPF, no CAP_BPF, an old kernel) the kernel's own queue selection stays: never an error.
 #pragma once
-#include <cstdint>
+#include <string>
 
 #include "io/sys/tun.hpp"
+#include "nat64/translator.hpp"
+
+#ifdef SIXFOUR_HAVE_BPF
+struct tun_steer_bpf;
+#endif
 
 namespace sixfour::io {
 
 struct TunSteering {
   enum class Kind {
     Ports,       // stateless (siit): the unordered pair of ports (ICMP echo: the identifier)
-    Nat64Shard,  // stateful (nat64, gateway): the packet's NAT64 table shard (nat64::State::sharding)
+    Nat64Shard,  // stateful (nat64, gateway): the packet's NAT64 table shard (`nat64` below)
   };
   Kind kind = Kind::Ports;
-  uint64_t seed6 = 0;   // Nat64Shard: nat64::State::Sharding::seed6
-  unsigned shards = 1;  // Nat64Shard: nat64::State::Sharding::shards
+  nat64::State::Sharding nat64;  // Nat64Shard: nat64::State::sharding()
 };
 
 // Sets the steering program on `tun` when it has more than one queue, and logs one line saying what
 // was done or why not. True when the program is in place.
 bool steer_flows(const Tun& tun, const TunSteering& how);
+
+#ifdef SIXFOUR_HAVE_BPF
+// The program loaded and configured for `how` (static BIB entries in its map), ready to be set on a
+// device; nullptr with `err` saying which step failed. Free it with tun_steer_bpf::destroy().
+tun_steer_bpf* load_tun_steer(const TunSteering& how, std::string& err);
+#endif
 
 }  // namespace sixfour::io
