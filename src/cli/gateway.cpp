@@ -97,7 +97,7 @@ std::string join_str(const auto& items) {
 }
 
 void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsigned queues, const io::RouteSet& r,
-                    const std::string& source) {
+                    const std::string& source, const std::string& fast) {
   const gateway::Steering& steer = cfg.steering;
   std::string v4 = "pool4 routed into the TUN";
   if (steer.shared)
@@ -106,8 +106,8 @@ void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsig
         "internal {} and nftables table inet {}",
         steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
         gateway::table_name(steer.tun));
-  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}; {}", tun.name(), queues, queues == 1 ? "" : "s",
-               nat64::describe(cfg.nat64.settings), v4, join_str(r.added()), source);
+  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}; {}; {}", tun.name(), queues,
+               queues == 1 ? "" : "s", nat64::describe(cfg.nat64.settings), v4, join_str(r.added()), source, fast);
 }
 
 int run_gateway(const gateway::GatewayConfig& cfg) {
@@ -131,7 +131,9 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
       **link, cfg.nat64.icmp_source, "pool4", [&settings](Ipv4Addr a) { nat64::use_icmp_source(settings, a); },
       settings.xlat);
   if (!source) return d.fail(source.error());
+  const auto& fast = d.keep(start_fast_path<io::Nat64FastPath>(cfg.nat64.fast_path, settings, (*link)->ifindex));
   auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, (*link)->tun, false);
+  use_fast_path(nat, fast);
   if (auto st = nat.start(); !st) return d.fail(st.error());
   auto dns = io::Dns64Server::start(cfg.dns64);
   if (!dns) return d.fail(dns.error());
@@ -143,7 +145,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   commands.add("dns64-stats", [&dns_srv] { return dns_srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
-  log_nat64_line(cfg, (*link)->tun, queues, routes, *source);
+  log_nat64_line(cfg, (*link)->tun, queues, routes, *source, fast.text());
   std::vector<std::string> notes;
   for (const std::string& w : cfg.nat64.warnings) notes.push_back("note: " + w);
   return d.run(fmt::format("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}",

@@ -9,8 +9,10 @@
 #include "cli/command.hpp"
 #include "cli/daemon.hpp"
 #include "cli/daemon_options.hpp"
+#include "cli/fast_path_stage.hpp"
 #include "cli/nat64_query.hpp"
 #include "io/dataplane/nat64_daemon.hpp"
+#include "io/fastpath/nat64_fast_path.hpp"
 #include "io/sys/daemon.hpp"
 #include "nat64/config.hpp"
 
@@ -48,14 +50,16 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
 
   // The daemon (and its State) exists before the control socket answers questions about it.
   const io::Tun& tun = (*link)->tun;
+  const auto& fast = d.keep(start_fast_path<io::Nat64FastPath>(cfg.fast_path, settings, (*link)->ifindex));
   auto& plane = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, tun, cfg.log_sessions);
+  use_fast_path(plane, fast);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   if (auto st = d.serve_control(cfg.control, nat64_commands(plane)); !st) return d.fail(st.error());
 
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
-  return d.run(fmt::format("{}: {}; {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
-                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), *source, warn),
+  return d.run(fmt::format("{}: {}; {}; {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+                           nat64::describe(cfg.settings), routes_text(cfg.routes, routes), *source, fast.text(), warn),
                forwarding_warnings());
 }
 

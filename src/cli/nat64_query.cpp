@@ -57,6 +57,10 @@ std::string format_bib(const nlohmann::json& doc) {
 
 }  // namespace
 
+void use_fast_path(io::Nat64Daemon& d, const FastPathStage<io::Nat64FastPath>& fast) {
+  d.set_fast_path(fast.path ? &fast.path->sink() : nullptr, [&fast] { return fast.stats(); });
+}
+
 CommandTable nat64_commands(const io::Nat64Daemon& nat64) {
   CommandTable t;
   t.add("stats", [&nat64] { return nat64.stats_json(); });
@@ -123,7 +127,7 @@ std::string format_nat64_stats(const std::map<std::string, std::string>& m) {
   out += "state (BIB, sessions, pool4):\n";
   for (const auto& [key, v] : m)
     if (key.rfind("state.", 0) == 0) out += fmt::format("  {:<24}{:>14}\n", key.substr(6), v);
-  return out;
+  return out + format_fast_path(m);
 }
 
 int print_nat64_sessions(const std::string& who, const std::string& path, bool json) {

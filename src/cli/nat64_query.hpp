@@ -7,8 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/fast_path_stage.hpp"
 #include "common/control_protocol.hpp"
 #include "io/dataplane/nat64_daemon.hpp"
+#include "io/fastpath/nat64_fast_path.hpp"
 
 namespace sixfour::cli {
 
@@ -26,6 +28,10 @@ struct Nat64Queries {
 
 // Adds subcommand `name` to `parent` with --json, --tun NAME and --control PATH (exclusive).
 CLI::App* add_nat64_query(CLI::App* parent, const char* name, const char* what, const char* default_tun, Nat64Query& q);
+
+// Hands `fast` (attached or not) to the daemon before it starts: the sink its State publishes
+// sessions to, and the "fast_path" member of its stats. `fast` must outlive the daemon.
+void use_fast_path(io::Nat64Daemon& d, const FastPathStage<io::Nat64FastPath>& fast);
 
 // The control commands of a running NAT64 (stats, sessions, bib), answered by `nat64`.
 CommandTable nat64_commands(const io::Nat64Daemon& nat64);

@@ -9,6 +9,7 @@
 #include "cli/command.hpp"
 #include "cli/daemon.hpp"
 #include "cli/daemon_options.hpp"
+#include "cli/fast_path_stage.hpp"
 #include "io/dataplane/siit_daemon.hpp"
 #include "io/dataplane/stats.hpp"
 #include "io/fastpath/siit_fast_path.hpp"
@@ -48,35 +49,6 @@ Result<std::vector<io::RoutePrefix>> wanted_routes(const siit::Settings& s, io::
   return want;
 }
 
-// The eBPF fast path as a daemon stage: attached when asked and possible (detached on stop, before
-// the TUN closes), else why not.
-struct FastPathStage {
-  std::unique_ptr<io::SiitFastPath> path;
-  std::string off_reason;
-  io::FastPathStats stats() const {
-    if (path) return path->stats();
-    io::FastPathStats s;
-    s.reason = off_reason;
-    return s;
-  }
-  std::string text() const { return path ? "fast path eBPF" : "fast path off (" + off_reason + ")"; }
-};
-
-// Why it is off goes into the start line (fast path off (REASON)).
-FastPathStage start_fast_path(bool asked, const siit::Settings& s, int ifindex) {
-  FastPathStage st;
-  if (!asked) {
-    st.off_reason = "--fast-path off";
-    return st;
-  }
-  auto p = io::SiitFastPath::attach(s, ifindex);
-  if (p)
-    st.path = std::move(p.value());
-  else
-    st.off_reason = p.error();
-  return st;
-}
-
 }  // namespace
 
 int run_siit(const siit::DaemonConfig& cfg) {
@@ -100,7 +72,7 @@ int run_siit(const siit::DaemonConfig& cfg) {
   if (!source) return d.fail(source.error());
 
   const io::Tun& tun = (*link)->tun;
-  const FastPathStage& fast = d.keep(start_fast_path(cfg.fast_path, settings, (*link)->ifindex));
+  const auto& fast = d.keep(start_fast_path<io::SiitFastPath>(cfg.fast_path, settings, (*link)->ifindex));
   auto& plane = d.stage<io::SiitDaemon>(io::calls_stop<io::SiitDaemon>(), settings, tun);
   if (auto st = plane.start(); !st) return d.fail(st.error());
   CommandTable commands;

@@ -35,7 +35,8 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
-  Given<std::string> offload;  // "auto" | "off"
+  Given<std::string> offload;    // "auto" | "off"
+  Given<std::string> fast_path;  // "auto" | "off"
   Given<bool> log_sessions;
   Given<std::string> icmp_source;  // "host" | IPv4 address
 };
@@ -58,6 +59,9 @@ struct DaemonConfig {
   // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/sys/tun.hpp): "auto" uses
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
+  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp): "auto" attaches it where it loads and
+  // falls back to the TUN path (saying why) where it does not; "off" never tries.
+  bool fast_path = true;
   std::string control;  // unix socket path
   bool log_sessions = false;
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon

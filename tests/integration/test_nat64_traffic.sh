@@ -66,10 +66,13 @@ assert_match "human BIB: a dynamic UDP entry" "udp +$LAB_C6#[0-9]+ +$N64_POOL4#[
 rows=$(nat64_rows bib)
 assert_line "JSON BIB: a dynamic TCP entry" "^tcp $LAB_C6 [0-9]+ $N64_POOL4 [0-9]+ false [0-9]+" "$rows"
 stats=$(nat64_stats)
+# The eBPF fast path (on by default) translates most packets of established flows in the kernel:
+# its hits count with the daemon's own.
+read -r fast_hits _ <<<"$(nat64_fast_counts "$stats")"
 assert_ge "in6" 10 "$(nat64_stat in6 "$stats")"
 assert_ge "out4" 10 "$(nat64_stat out4 "$stats")"
-assert_ge "in4" 10 "$(nat64_stat in4 "$stats")"
-assert_ge "out6" 10 "$(nat64_stat out6 "$stats")"
+assert_ge "in4 (+ fast path hits)" 10 $(($(nat64_stat in4 "$stats") + fast_hits))
+assert_ge "out6 (+ fast path hits)" 10 $(($(nat64_stat out6 "$stats") + fast_hits))
 assert_ge "state: UDP sessions" 1 "$(nat64_stat sessions.udp "$stats")"
 assert_ge "state: TCP BIB entries" 1 "$(nat64_stat bib.tcp "$stats")"
 

@@ -125,6 +125,7 @@ Status Nat64Daemon::start() {
   state_ = nat64::State::create(settings_);
   if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
   steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
+  state_->set_session_sink(sink_);
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   for (size_t q = 0; q < tun_.queues(); ++q) {
     auto t = nat64::Translator::create(settings_, *state_);
@@ -213,6 +214,7 @@ std::string Nat64Daemon::stats_json() const {
   translator_json(j, total, io_total);
   Json& state = j["state"] = Json::object();
   if (state_) state_->visit_counters([&](std::string_view name, uint64_t v) { state[std::string(name)] = v; });
+  if (fast_stats_) fast_path_json(j, fast_stats_());
   Json& per_worker = j["per_worker"] = Json::array();
   for (size_t w = 0; w < workers; ++w) {
     Json one = Json::object();

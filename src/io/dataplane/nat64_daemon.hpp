@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,6 +18,7 @@
 #include "io/sys/fd.hpp"
 #include "io/dataplane/stats.hpp"
 #include "io/sys/tun.hpp"
+#include "nat64/session_sink.hpp"
 #include "nat64/settings.hpp"
 #include "nat64/translator.hpp"
 
@@ -31,6 +33,14 @@ class Nat64Daemon {
   Nat64Daemon(const Nat64Daemon&) = delete;
   Nat64Daemon& operator=(const Nat64Daemon&) = delete;
   ~Nat64Daemon() { stop(); }
+
+  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp), set before start(): the State publishes
+  // sessions to `sink` (nullptr: none; it must outlive the daemon), and stats shows `stats()` as
+  // "fast_path".
+  void set_fast_path(nat64::SessionSink* sink, std::function<FastPathStats()> stats) {
+    sink_ = sink;
+    fast_stats_ = std::move(stats);
+  }
 
   Status start();  // the shared State, one Translator and thread per TUN queue, housekeeping
   void stop();     // wakes every thread and joins them (idempotent)
@@ -58,6 +68,8 @@ class Nat64Daemon {
   nat64::Settings settings_;
   const Tun& tun_;
   std::unique_ptr<nat64::State> state_;
+  nat64::SessionSink* sink_ = nullptr;
+  std::function<FastPathStats()> fast_stats_;
   std::unique_ptr<Published[]> published_;
   Fd stop_fd_;  // eventfd: readable once stop() is called (housekeeping)
   std::thread housekeeping_;

@@ -68,6 +68,12 @@ Json counters_json(const siit::Counters& c, const IoCounters& io) {
 
 }  // namespace
 
+void fast_path_json(Json& out, const FastPathStats& fp) {
+  Json& j = out["fast_path"] = {{"state", fp.on ? "on" : "off"}, {"reason", fp.reason}};
+  Json& c = j["counters"] = Json::object();
+  for (const auto& [name, value] : fp.counters) c[name] = value;
+}
+
 std::string to_json(const StatsSnapshot& s) {
   const siit::Counters t = s.total();
   const IoCounters io = s.io_total();
@@ -79,11 +85,7 @@ std::string to_json(const StatsSnapshot& s) {
   for (size_t i = 0; i < t.drops.size(); ++i)
     drops[std::string(xlat::name(static_cast<xlat::DropReason>(i)))] = t.drops[i];
   drops[std::string(kOffloadMalformed)] = io.offload_malformed;
-  if (s.fast_path) {
-    Json& fp = j["fast_path"] = {{"state", s.fast_path->on ? "on" : "off"}, {"reason", s.fast_path->reason}};
-    Json& c = fp["counters"] = Json::object();
-    for (const auto& [name, value] : s.fast_path->counters) c[name] = value;
-  }
+  if (s.fast_path) fast_path_json(j, *s.fast_path);
   Json& per = j["per_worker"] = Json::array();
   for (size_t w = 0; w < s.workers.size(); ++w)
     per.push_back(counters_json(s.workers[w], w < s.io.size() ? s.io[w] : IoCounters{}));

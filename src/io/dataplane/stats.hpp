@@ -94,4 +94,7 @@ uint64_t total_drops(const siit::Counters& c);
 
 std::string to_json(const StatsSnapshot& s);
 
+// Adds "fast_path": {"state", "reason", "counters"} to a stats object.
+void fast_path_json(Json& out, const FastPathStats& fp);
+
 }  // namespace sixfour::io

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The eBPF fast path of `sixfour nat64` (docs/fast-path.md, "Stateful"): ping, UDP echo on one
+# flow, and a TCP download and upload checked by sha256, first with the fast path on (the default:
+# after a flow's first packets, the kernel translates them, as the hit counter shows), then the
+# same checks with --fast-path off (no counters, every packet through the daemon).
+set -euo pipefail
+SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
+export SIXFOUR
+# shellcheck source=../lab/lab.sh
+source "$(dirname "$0")/../lab/lab.sh"
+# shellcheck source=../lab/nat64.sh
+source "$(dirname "$0")/../lab/nat64.sh"
+trap lab_down EXIT
+
+lab_up
+www=$LAB_DIR/www
+mkdir -p "$www"
+head -c 8388608 /dev/urandom >"$www/big.bin"
+want=$(sha256sum <"$www/big.bin" | cut -d' ' -f1)
+lab_bg s4 udp4 "$LAB_PY" -u "$LAB_HOME/udp.py" serve "$LAB_S4" 7000
+lab_bg s4 httpd4 "$LAB_PY" "$LAB_HOME/httpd.py" "$LAB_S4" 80 "$www"
+lab_wait_port s4 udp "$LAB_S4" 7000
+lab_wait_port s4 tcp "$LAB_S4" 80
+
+# fast_path_member KEY: "state" or "reason" of the stats' "fast_path" member.
+fast_path_member() {
+  nat64_query stats | "$LAB_PY" -c 'import json, sys; print(json.load(sys.stdin)["fast_path"][sys.argv[1]])' "$1"
+}
+
+# share WHAT BEFORE AFTER: prints and returns (in $hits / $punts) the packets between two
+# nat64_fast_counts.
+hits=0 punts=0
+share() {
+  local b_h b_p a_h a_p
+  read -r b_h b_p <<<"$2"
+  read -r a_h a_p <<<"$3"
+  hits=$((a_h - b_h)) punts=$((a_p - b_p))
+  printf 'fast path, %s: %d translated in the kernel, %d to the daemon (%d%% hits)\n' "$1" "$hits" "$punts" \
+    $((hits + punts > 0 ? 100 * hits / (hits + punts) : 0))
+}
+
+# checks MODE: the traffic checks, the same for both modes; MODE "on" also asserts the hit shares.
+checks() {
+  local mode=$1 before
+  step "[$mode] ICMP echo c6 -> [$LAB_S4_AS6], 20 requests"
+  before=$(nat64_fast_counts)
+  lab_ok "ping from c6" c6 ping -n -c 20 -i 0.05 -W 2 "$LAB_S4_AS6"
+  assert_eq "echo replies" 20 "$(ping_received "$LAB_OUT")"
+  share ping "$before" "$(nat64_fast_counts)"
+  # The first request creates the session (the daemon), every later packet is the kernel's.
+  [[ $mode == on ]] && assert_ge "ping: packets translated in the kernel (of 40)" 36 "$hits"
+
+  step "[$mode] UDP echo c6 -> [$LAB_S4_AS6]:7000, 20 datagrams on one flow"
+  before=$(nat64_fast_counts)
+  lab_ok "UDP echo" c6 "$LAB_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[1], 7000))
+for i in range(20):
+    data = bytes([i]) * (1 + 60 * i)
+    s.send(data)
+    assert s.recv(65535) == data, "echo differs"
+print("20 echoes match")' "$LAB_S4_AS6"
+  share udp "$before" "$(nat64_fast_counts)"
+  [[ $mode == on ]] && assert_ge "UDP: packets translated in the kernel (of 40)" 36 "$hits"
+
+  step "[$mode] TCP: GET and POST 8 MiB"
+  local curl_opts=(-g -sS --max-time 60)
+  before=$(nat64_fast_counts)
+  lab_ok "curl big.bin" c6 curl "${curl_opts[@]}" -o "$LAB_DIR/got.bin" -w '%{http_code} %{size_download}\n' \
+    "http://[$LAB_S4_AS6]/big.bin"
+  assert_eq "HTTP status and size" "200 8388608" "$LAB_OUT"
+  assert_eq "sha256 of the download" "$want" "$(sha256sum <"$LAB_DIR/got.bin" | cut -d' ' -f1)"
+  share "TCP download" "$before" "$(nat64_fast_counts)"
+  [[ $mode == on ]] && assert_ge "TCP download: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
+  before=$(nat64_fast_counts)
+  lab_ok "curl upload" c6 curl "${curl_opts[@]}" --data-binary "@$www/big.bin" \
+    -H 'Content-Type: application/octet-stream' "http://[$LAB_S4_AS6]/upload"
+  assert_eq "sha256 and length seen by s4" "$want 8388608" "$LAB_OUT"
+  share "TCP upload" "$before" "$(nat64_fast_counts)"
+  [[ $mode == on ]] && assert_ge "TCP upload: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
+  lab_expect_rc "closed port 81: the RST crosses (connection refused)" 7 c6 curl "${curl_opts[@]}" --max-time 5 \
+    "http://[$LAB_S4_AS6]:81/"
+  return 0
+}
+
+step "fast path on (the default)"
+nat64_start
+assert_match "start line" "; fast path eBPF" "$(head -n 1 "$LAB_DAEMON_LOG")"
+assert_eq "stats: fast_path.state" on "$(fast_path_member state)"
+lab_ok "the tc program on the TUN's egress" gw tc filter show dev "$LAB_TUN" egress
+assert_match "tc filter" "nat64_tun" "$LAB_OUT"
+checks on
+stats=$(nat64_stats)
+read -r total_hits _ <<<"$(nat64_fast_counts "$stats")"
+assert_gt "stats: fast_path.counters.hit" 100 "$total_hits"
+assert_ge "the daemon still made the sessions (UDP)" 1 "$(nat64_stat sessions.udp "$stats")"
+assert_ge "the daemon saw the TCP handshakes (in6)" 10 "$(nat64_stat in6 "$stats")"
+lab_ok "sixfour nat64 stats" gw "$SIXFOUR" nat64 stats --control "$LAB_CTL"
+assert_match "text stats: the fast path" "fast path: eBPF on the TUN" "$LAB_OUT"
+assert_match "text stats: the hits" "translated in kernel +$total_hits" "$LAB_OUT"
+lab_daemon_stop
+
+step "fast path off"
+nat64_start --fast-path off
+assert_match "start line" "; fast path off \\(--fast-path off\\)" "$(head -n 1 "$LAB_DAEMON_LOG")"
+lab_ok "no tc program on the TUN" gw tc filter show dev "$LAB_TUN" egress
+assert_eq "tc filter" "" "$LAB_OUT"
+checks off
+assert_eq "stats: fast_path.state" off "$(fast_path_member state)"
+assert_eq "stats: fast_path.reason" "--fast-path off" "$(fast_path_member reason)"
+stats=$(nat64_stats)
+assert_eq "stats: no fast path counters" "0 0" "$(nat64_fast_counts "$stats")"
+lab_daemon_stop
+echo PASS
