@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "io/fastpath/nat64_bpf.hpp"
+#include "io/fastpath/nat64_fast_path.hpp"
 #include "nat64.skel.h"
 #include "nat64_fixture.hpp"
 
@@ -267,6 +268,16 @@ TEST_F(BpfNat64, NothingWithoutConfiguration) {
   ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_config, &zero, sizeof zero, &off, sizeof off, BPF_ANY), 0);
   cxx(udp6(kHost, 40040, kPeer6, 53));
   expect_punt(udp6(kHost, 40040, kPeer6, 53), SIIT_PUNT_NO_CONFIG);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BpfNat64Names, OneNamePerCounter) {
+  EXPECT_EQ(io::nat64_fast_path_counter_names().size(), size_t{NAT64_COUNTERS});
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_NO_SESSION], "no_session");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_TCP_FLAGS], "tcp_flags");
 }
 
 }  // namespace

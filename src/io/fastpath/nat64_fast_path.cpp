@@ -149,15 +149,7 @@ nat64::SessionSink& Nat64FastPath::sink() { return *impl_->sink; }
 FastPathStats Nat64FastPath::stats() const {
   FastPathStats st;
   st.on = true;
-  const auto& names = nat64_fast_path_counter_names();
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
-  for (uint32_t i = 0; i < NAT64_COUNTERS && i < names.size(); ++i) {
-    uint64_t sum = 0;
-    if (bpf_map__lookup_elem(impl_->skel->maps.nat64_counters, &i, sizeof i, per_cpu.data(), per_cpu.size() * 8, 0) ==
-        0)
-      for (uint64_t v : per_cpu) sum += v;
-    st.counters.emplace_back(names[i], sum);
-  }
+  st.counters = sum_per_cpu(impl_->skel->maps.nat64_counters, nat64_fast_path_counter_names());
   return st;
 }
 

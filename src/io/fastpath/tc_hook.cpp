@@ -27,6 +27,18 @@ bpf_tc_opts filter_opts(int prog_fd, uint32_t flags) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, uint64_t>> sum_per_cpu(const bpf_map* map, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    uint64_t sum = 0;
+    if (bpf_map__lookup_elem(map, &i, sizeof i, per_cpu.data(), per_cpu.size() * 8, 0) == 0)
+      for (uint64_t v : per_cpu) sum += v;
+    out.emplace_back(names[i], sum);
+  }
+  return out;
+}
+
 Status TcEgressHook::attach(int ifindex, int prog_fd) {
   hook_.sz = sizeof hook_;
   hook_.ifindex = ifindex;

@@ -3,7 +3,10 @@
 #pragma once
 #include <bpf/libbpf.h>
 
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -11,6 +14,9 @@ namespace sixfour::io {
 
 // "WHAT: strerror" for a libbpf return value or errno (either sign).
 std::string libbpf_error(const char* what, int err);
+
+// A per-CPU array of counters summed over the CPUs, element i named names[i].
+std::vector<std::pair<std::string, uint64_t>> sum_per_cpu(const bpf_map* map, const std::vector<std::string>& names);
 
 class TcEgressHook {
  public:
