@@ -22,6 +22,16 @@ lab_bg s4 httpd4 "$LAB_PY" "$LAB_HOME/httpd.py" "$LAB_S4" 80 "$www"
 lab_wait_port s4 udp "$LAB_S4" 7000
 lab_wait_port s4 tcp "$LAB_S4" 80
 
+# start_line: the daemon's start line, once written (it follows the TUN and the routes).
+start_line() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q "translating on" "$LAB_DAEMON_LOG" && break
+    sleep 0.1
+  done
+  grep -m 1 "translating on" "$LAB_DAEMON_LOG" || true
+}
+
 # fast_path_member KEY: "state" or "reason" of the stats' "fast_path" member.
 fast_path_member() {
   nat64_query stats | "$LAB_PY" -c 'import json, sys; print(json.load(sys.stdin)["fast_path"][sys.argv[1]])' "$1"
@@ -87,7 +97,7 @@ print("20 echoes match")' "$LAB_S4_AS6"
 
 step "fast path on (the default)"
 nat64_start
-assert_match "start line" "; fast path eBPF" "$(head -n 1 "$LAB_DAEMON_LOG")"
+assert_match "start line" "; fast path eBPF" "$(start_line)"
 assert_eq "stats: fast_path.state" on "$(fast_path_member state)"
 lab_ok "the tc program on the TUN's egress" gw tc filter show dev "$LAB_TUN" egress
 assert_match "tc filter" "nat64_tun" "$LAB_OUT"
@@ -104,7 +114,7 @@ lab_daemon_stop
 
 step "fast path off"
 nat64_start --fast-path off
-assert_match "start line" "; fast path off \\(--fast-path off\\)" "$(head -n 1 "$LAB_DAEMON_LOG")"
+assert_match "start line" "; fast path off \\(--fast-path off\\)" "$(start_line)"
 lab_ok "no tc program on the TUN" gw tc filter show dev "$LAB_TUN" egress
 assert_eq "tc filter" "" "$LAB_OUT"
 checks off
