@@ -55,6 +55,10 @@ step "control commands at the default path for --tun"
 lab_expect_rc "no daemon on another TUN's path" 1 gw "$SIXFOUR" gateway stats --tun other0
 lab_ok "sessions via --control" gw "$SIXFOUR" gateway sessions --control "$GW_CTL"
 assert_match "a UDP session from the pool4 address" "udp +$LAB_C6#[0-9]+ +192.0.2.1#[0-9]+ +198.51.100.2#7000" "$LAB_OUT"
+lab_ok "stats via --control" gw "$SIXFOUR" gateway stats --control "$GW_CTL"
+# The eBPF fast path (on by default): the replies of the flows above were translated in the kernel.
+assert_match "the NAT64's fast path" "fast path: eBPF on the TUN" "$LAB_OUT"
+assert_match "replies translated in the kernel" "translated in kernel +[1-9]" "$LAB_OUT"
 
 step "SIGTERM"
 lab_daemon_stop
