@@ -260,13 +260,23 @@ constexpr Block4 kNonGlobal4[] = {
     {0xf0000000, 4},   // 240.0.0.0/4      reserved (RFC 1112), includes 255.255.255.255 (RFC 919)
 };
 
+// The registry marks these two inside 192.0.0.0/24 as globally reachable: PCP anycast (RFC 7723)
+// and TURN anycast (RFC 8155).
+constexpr uint32_t kGlobalInNonGlobal4[] = {0xc0000009, 0xc000000a};
+
 }  // namespace
+
+std::vector<GlobalRule4> global_rules4() {
+  std::vector<GlobalRule4> out;
+  for (const auto& blk : kNonGlobal4) out.push_back({Ipv4Prefix{Ipv4Addr::from_u32(blk.net), blk.len}, false});
+  for (uint32_t v : kGlobalInNonGlobal4) out.push_back({Ipv4Prefix{Ipv4Addr::from_u32(v), 32}, true});
+  return out;
+}
 
 bool is_global(Ipv4Addr a) {
   uint32_t v = a.to_u32();
-  // The registry marks these two inside 192.0.0.0/24 as globally reachable: PCP anycast
-  // (RFC 7723) and TURN anycast (RFC 8155).
-  if (v == 0xc0000009 || v == 0xc000000a) return true;
+  for (uint32_t g : kGlobalInNonGlobal4)
+    if (v == g) return true;
   for (const auto& blk : kNonGlobal4) {
     if (((v ^ blk.net) & mask32(blk.len)) == 0) return false;
   }

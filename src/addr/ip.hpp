@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -70,6 +71,14 @@ struct IpPrefix {
 // 192.0.0/24, 192.0.2/24, 192.88.99/24, 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/4,
 // 240/4, 255.255.255.255).
 bool is_global(Ipv4Addr a);
+// What is_global() decides, as prefixes (the longest match wins; no match: global): the IANA
+// blocks not globally reachable, and the exceptions inside them that are. For tables that do the
+// same lookup elsewhere (the eBPF fast path).
+struct GlobalRule4 {
+  Ipv4Prefix prefix;
+  bool global = false;
+};
+std::vector<GlobalRule4> global_rules4();
 bool is_multicast(Ipv4Addr a);          // 224.0.0.0/4
 bool is_multicast(const Ipv6Addr& a);   // ff00::/8
 bool is_limited_broadcast(Ipv4Addr a);  // 255.255.255.255

@@ -30,6 +30,30 @@ struct {
   __type(value, __u64);
 } siit_counters SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SIIT_EAM_MAX);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct siit_lpm6_key);
+  __type(value, struct siit_eam);
+} siit_eam6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SIIT_EAM_MAX);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct siit_lpm4_key);
+  __type(value, struct siit_eam);
+} siit_eam4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SIIT_GLOBAL4_MAX);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct siit_lpm4_key);
+  __type(value, __u8);
+} siit_global4 SEC(".maps");
+
 /* The Identification counter, shared by every CPU. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -70,15 +94,125 @@ static __always_inline __u16 next_ident(__u32 key) {
   return (__u16)x;
 }
 
-static __always_inline int under_pool6(const __u8* a, const struct siit_config* cfg) {
+/* ---- Addresses: RFC 7757 EAM first, then RFC 6052 pool6 (as siit/mapper.cpp) ------------------- */
+
+static __always_inline __u64 load_be64(const __u8* p) {
+  __u64 v;
+  __builtin_memcpy(&v, p, 8);
+  return bpf_be64_to_cpu(v);
+}
+
+static __always_inline void store_be64(__u8* p, __u64 v) {
+  v = bpf_cpu_to_be64(v);
+  __builtin_memcpy(p, &v, 8);
+}
+
+static __always_inline __u32 low_mask(__u32 bits) { return bits >= 32 ? 0xffffffffu : (1u << bits) - 1; }
+
+/* The EAM IPv4 address of IPv6 address `a` into `out` (1), or 0 if no entry covers it: the IPv4
+ * suffix is the IPv6 suffix's first bits (addr/eam.cpp). */
+static __always_inline int eam_to_v4(const __u8* a, __u8* out) {
+  struct siit_lpm6_key k = {.prefixlen = 128};
+  __builtin_memcpy(k.addr, a, 16);
+  const struct siit_eam* e = bpf_map_lookup_elem(&siit_eam6, &k);
+  if (!e) return 0;
+  __u32 v4;
+  __builtin_memcpy(&v4, e->v4, 4);
+  __u32 s4 = 32 - e->v4_len, end = e->v6_len + s4;
+  if (s4 && e->v4_len <= 32 && end <= 128) {
+    __u64 hi = load_be64(a), lo = load_be64(a + 8), bits;
+    if (end <= 64)
+      bits = hi >> (64 - end);
+    else if (e->v6_len >= 64)
+      bits = lo >> (128 - end);
+    else
+      bits = hi << (end - 64) | lo >> (128 - end);
+    v4 = bpf_htonl(bpf_ntohl(v4) | ((__u32)bits & low_mask(s4)));
+  }
+  __builtin_memcpy(out, &v4, 4);
+  return 1;
+}
+
+/* The EAM IPv6 address of IPv4 address `a` into `out` (1), or 0: the IPv4 suffix right after the
+ * IPv6 prefix, the rest of the IPv6 suffix zero. */
+static __always_inline int eam_to_v6(const __u8* a, __u8* out) {
+  struct siit_lpm4_key k = {.prefixlen = 32};
+  __builtin_memcpy(k.addr, a, 4);
+  const struct siit_eam* e = bpf_map_lookup_elem(&siit_eam4, &k);
+  if (!e) return 0;
+  __u64 hi = load_be64(e->v6), lo = load_be64(e->v6 + 8);
+  __u32 s4 = 32 - e->v4_len, end = e->v6_len + s4, v4;
+  __builtin_memcpy(&v4, a, 4);
+  if (s4 && e->v4_len <= 32 && end <= 128) {
+    __u64 bits = bpf_ntohl(v4) & low_mask(s4);
+    if (end <= 64) {
+      hi |= bits << (64 - end);
+    } else if (e->v6_len >= 64) {
+      lo |= bits << (128 - end);
+    } else {
+      hi |= bits >> (end - 64);
+      lo |= bits << (128 - end);
+    }
+  }
+  store_be64(out, hi);
+  store_be64(out + 8, lo);
+  return 1;
+}
+
+/* RFC 6052 §3.1 with 64:ff9b::/96: only globally reachable IPv4 addresses may be embedded. */
+static __always_inline int allowed4(const __u8* a, const struct siit_config* cfg) {
+  if (!cfg->strict_wkp) return 1;
+  struct siit_lpm4_key k = {.prefixlen = 32};
+  __builtin_memcpy(k.addr, a, 4);
+  const __u8* global = bpf_map_lookup_elem(&siit_global4, &k);
+  return !global || *global;
+}
+
+enum { MAP_NONE = 0, MAP_EAM, MAP_POOL6, MAP_FORBIDDEN };
+
+/* IPv6 address `a` -> IPv4 `out`: MAP_EAM, MAP_POOL6 (/96: its last 32 bits), MAP_FORBIDDEN (under
+ * pool6 but §3.1 forbids it) or MAP_NONE. */
+static __always_inline int to_v4(const __u8* a, __u8* out, const struct siit_config* cfg) {
+  if (eam_to_v4(a, out)) return MAP_EAM;
+  if (!cfg->has_pool6) return MAP_NONE;
   int same = 1;
 #pragma unroll
   for (int i = 0; i < 12; i++) same &= a[i] == cfg->pool6[i];
-  return same;
+  if (!same) return MAP_NONE;
+  __builtin_memcpy(out, a + 12, 4);
+  return allowed4(out, cfg) ? MAP_POOL6 : MAP_FORBIDDEN;
+}
+
+/* IPv4 address `a` -> IPv6 `out`, the same outcomes. */
+static __always_inline int to_v6(const __u8* a, __u8* out, const struct siit_config* cfg) {
+  if (eam_to_v6(a, out)) return MAP_EAM;
+  if (!cfg->has_pool6) return MAP_NONE;
+  if (!allowed4(a, cfg)) return MAP_FORBIDDEN;
+  __builtin_memcpy(out, cfg->pool6, 12);
+  __builtin_memcpy(out + 12, a, 4);
+  return MAP_POOL6;
+}
+
+static __always_inline __u32 map_punt(int how) {
+  return how == MAP_NONE ? SIIT_PUNT_OUTSIDE_POOL6 : how == MAP_FORBIDDEN ? SIIT_PUNT_WKP : 0;
+}
+
+/* The IPv4 addresses of IPv6 header `h` into a4 (source, destination), or why not. RFC 7757 §4: a
+ * destination reached through pool6 whose IPv4 address is an EAM's is hairpinned back to IPv6 by
+ * the translator, which the slow path does. */
+static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struct siit_config* cfg) {
+  if (h[24] == 0xff) return SIIT_PUNT_OUTSIDE_POOL6; /* multicast */
+  __u32 why = map_punt(to_v4(h + 8, a4, cfg));
+  if (why) return why;
+  int dst = to_v4(h + 24, a4 + 4, cfg);
+  if ((why = map_punt(dst))) return why;
+  __u8 back[16];
+  if (dst == MAP_POOL6 && eam_to_v6(a4 + 4, back)) return SIIT_PUNT_HAIRPIN;
+  return 0;
 }
 
 /* Every check of the IPv6 header against the configuration (0: translatable). */
-static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, const struct siit_config* cfg) {
+static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, __u8* a4, const struct siit_config* cfg) {
   __u32 plen = (__u32)h[4] << 8 | h[5];
   if ((h[0] >> 4) != 6) return SIIT_PUNT_NOT_IPV6;
   /* Payload Length 0 is a Jumbogram; link-layer padding is left to the slow path. */
@@ -86,9 +220,7 @@ static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, const str
   __u32 why = next_header_punt(h[6]);
   if (why) return why;
   if (h[7] <= 1 || (int)h[7] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
-  if (h[24] == 0xff || !under_pool6(h + 8, cfg) || !under_pool6(h + 24, cfg)) return SIIT_PUNT_OUTSIDE_POOL6;
-  if (cfg->strict_wkp) return SIIT_PUNT_WKP;
-  return 0;
+  return addresses_punt(h, a4, cfg);
 }
 
 /* The size checks of a 6 -> 4 translation with `plen` bytes of payload, `tcp_len` of them the TCP
@@ -105,8 +237,8 @@ static __always_inline __u32 size_punt64(struct __sk_buff* skb, __u32 plen, __u3
   return 0;
 }
 
-/* RFC 7915 §5.1: the IPv4 header for IPv6 header `h`. */
-static __always_inline void build_ip4(__u8* o, const __u8* h, const struct siit_config* cfg) {
+/* RFC 7915 §5.1: the IPv4 header for IPv6 header `h`, addresses `a4`. */
+static __always_inline void build_ip4(__u8* o, const __u8* h, const __u8* a4, const struct siit_config* cfg) {
   __u32 plen = (__u32)h[4] << 8 | h[5];
   __u16 total = (__u16)(IP4_LEN + plen);
   __u16 id = next_ident(cfg->ident_key);
@@ -124,8 +256,7 @@ static __always_inline void build_ip4(__u8* o, const __u8* h, const struct siit_
   o[9] = h[6] == PROTO_ICMP6 ? PROTO_ICMP4 : h[6];
   o[10] = 0;
   o[11] = 0;
-  __builtin_memcpy(o + 12, h + 20, 4); /* the IPv4 addresses: the last 32 bits (RFC 6052 /96) */
-  __builtin_memcpy(o + 16, h + 36, 4);
+  __builtin_memcpy(o + 12, a4, 8);
   __u16 ck = ip4_checksum((const __u16*)o);
   __builtin_memcpy(o + 10, &ck, 2);
 }
@@ -171,10 +302,10 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
 }
 
 /* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
-static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* l4, __u32 ck_off,
+static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* a4, const __u8* l4, __u32 ck_off,
                                    const struct siit_config* cfg) {
   __u8 o[IP4_LEN];
-  build_ip4(o, h, cfg);
+  build_ip4(o, h, a4, cfg);
   __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
   return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4),
                 cfg);
@@ -200,14 +331,15 @@ static __always_inline const struct siit_config* config_for(struct __sk_buff* sk
 static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct siit_config* cfg) {
   __u8 h[IP6_LEN];
   if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = header_punt(h, skb->len, cfg);
+  __u8 a4[8];
+  __u32 why = header_punt(h, skb->len, a4, cfg);
   if (why) return punt(why);
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt64(skb, plen, tcp_len, cfg);
   if (why) return punt(why);
-  return rewrite(skb, h, l4, ck_off, cfg);
+  return rewrite(skb, h, a4, l4, ck_off, cfg);
 }
 
 SEC("tc")
@@ -228,7 +360,7 @@ static __always_inline __u32 limit6(const struct siit_config* cfg, int df) {
 }
 
 /* Every check of the IPv4 header against the configuration (0: translatable). */
-static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, const struct siit_config* cfg) {
+static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, __u8* a6, const struct siit_config* cfg) {
   __u32 total = (__u32)h[2] << 8 | h[3];
   __u32 frag = (__u32)h[6] << 8 | h[7];
   if ((h[0] >> 4) != 4) return SIIT_PUNT_NOT_IPV4;
@@ -239,8 +371,8 @@ static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, const st
   if (multicast_or_broadcast(h + 16)) return SIIT_PUNT_MULTICAST;
   if (h[8] <= 1 || (int)h[8] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
   if (h[9] != PROTO_TCP && h[9] != PROTO_UDP && h[9] != PROTO_ICMP4) return SIIT_PUNT_PROTOCOL;
-  if (cfg->strict_wkp) return SIIT_PUNT_WKP;
-  return 0;
+  __u32 why = map_punt(to_v6(h + 12, a6, cfg));
+  return why ? why : map_punt(to_v6(h + 16, a6 + 16, cfg));
 }
 
 /* The size checks of a 4 -> 6 translation of IPv4 header `h`, `tcp_len` bytes of TCP header (0: not
@@ -256,8 +388,8 @@ static __always_inline __u32 size_punt46(struct __sk_buff* skb, const __u8* h, _
   return !tcp_len || IP6_LEN + tcp_len + gso > limit ? SIIT_PUNT_GSO : 0;
 }
 
-/* RFC 7915 §4.1: the IPv6 header for IPv4 header `h`, both addresses embedded in pool6. */
-static __always_inline void build_ip6(__u8* o, const __u8* h, const struct siit_config* cfg) {
+/* RFC 7915 §4.1: the IPv6 header for IPv4 header `h`, addresses `a6`. */
+static __always_inline void build_ip6(__u8* o, const __u8* h, const __u8* a6, const struct siit_config* cfg) {
   __u32 plen = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
   __u8 tc = cfg->reset_tc ? 0 : h[1];
   int hop = (int)h[8] + cfg->hop_change;
@@ -269,10 +401,7 @@ static __always_inline void build_ip6(__u8* o, const __u8* h, const struct siit_
   o[5] = plen & 0xff;
   o[6] = h[9] == PROTO_ICMP4 ? PROTO_ICMP6 : h[9];
   o[7] = (__u8)(hop > 255 ? 255 : hop);
-  __builtin_memcpy(o + 8, cfg->pool6, 12);
-  __builtin_memcpy(o + 20, h + 12, 4);
-  __builtin_memcpy(o + 24, cfg->pool6, 12);
-  __builtin_memcpy(o + 36, h + 16, 4);
+  __builtin_memcpy(o + 8, a6, 32);
 }
 
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses;
@@ -291,10 +420,10 @@ static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8*
 }
 
 /* Rewrites the packet: IPv4 -> IPv6 header (20 bytes more), transport checksum, ICMP type, EtherType. */
-static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* l4, __u32 ck_off,
+static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* a6, const __u8* l4, __u32 ck_off,
                                      const struct siit_config* cfg) {
   __u8 o[IP6_LEN];
-  build_ip6(o, h, cfg);
+  build_ip6(o, h, a6, cfg);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
                 cfg);
@@ -304,14 +433,15 @@ static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const
 static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct siit_config* cfg) {
   __u8 h[IP4_LEN];
   if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = header4_punt(h, skb->len, cfg);
+  __u8 a6[32];
+  __u32 why = header4_punt(h, skb->len, a6, cfg);
   if (why) return punt(why);
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0;
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt46(skb, h, tcp_len, cfg);
   if (why) return punt(why);
-  return rewrite46(skb, h, l4, ck_off, cfg);
+  return rewrite46(skb, h, a6, l4, ck_off, cfg);
 }
 
 SEC("tc")

@@ -20,7 +20,32 @@ struct siit_config {
   __u16 mtu6;             /* xlat::Config::mtu6: a 4 -> 6 translation larger than this is punted */
   __u16 lowest_mtu6;      /* xlat::Config::lowest_ipv6_mtu: the limit of a DF=0 4 -> 6 translation */
   __u32 redirect_ifindex; /* a hit: bpf_redirect(this, BPF_F_INGRESS) (the TUN); 0: SIIT_VERDICT_HIT */
+  __u8 has_pool6;         /* 0: no pool6, the EAM table alone maps addresses */
+  __u8 pad_[3];
 };
+
+/* RFC 7757 EAM entries: LPM-trie maps `siit_eam6` (keyed by the IPv6 prefix) and `siit_eam4` (by the
+ * IPv4 prefix), the same value in both; the longest match wins in each direction (addr/eam.hpp). */
+struct siit_lpm6_key {
+  __u32 prefixlen;
+  __u8 addr[16];
+};
+struct siit_lpm4_key {
+  __u32 prefixlen;
+  __u8 addr[4];
+};
+struct siit_eam {
+  __u8 v6[16]; /* the IPv6 prefix, host bits zero */
+  __u8 v4[4];  /* the IPv4 prefix, host bits zero */
+  __u8 v6_len;
+  __u8 v4_len;
+  __u8 pad_[2];
+};
+#define SIIT_EAM_MAX 16384 /* entries per trie */
+
+/* `siit_global4` (LPM trie, value __u8 1 = globally reachable, 0 = not): RFC 6052 §3.1's check of
+ * 64:ff9b::/96, filled from addr/ip.hpp's global_rules4(); no match = global. */
+#define SIIT_GLOBAL4_MAX 64
 
 /* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */
 enum siit_counter {
@@ -45,8 +70,9 @@ enum siit_counter {
   SIIT_PUNT_IP4_OPTIONS, /* IPv4 options (IHL > 5) */
   SIIT_PUNT_MULTICAST,   /* an IPv4 multicast or limited broadcast destination */
   /* Added by slice 3 (on the TUN). */
-  SIIT_PUNT_GSO, /* a GSO super-packet the translator sends otherwise (UDP, segments too small or big) */
-  SIIT_COUNTERS  /* the number of counters */
+  SIIT_PUNT_GSO,     /* a GSO super-packet the translator sends otherwise (UDP, segments too small or big) */
+  SIIT_PUNT_HAIRPIN, /* RFC 7757 §4: the IPv4 destination is an EAM's, translated back to IPv6 */
+  SIIT_COUNTERS      /* the number of counters */
 };
 
 /* What the programs return for a translated packet when no redirect_ifindex is configured (tests:

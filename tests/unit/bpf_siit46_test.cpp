@@ -128,9 +128,32 @@ TEST_F(BpfSiit46, PuntsEverythingUnconfigured) {
   configure(false);
   expect_punt(udp4(20), SIIT_PUNT_NO_CONFIG);
 }
-TEST_F(BpfSiit46, PuntsStrictWellKnownPrefix) {
-  configure(true, true);
+// 64:ff9b::/96 with RFC 6052 §3.1's check: TEST-NET addresses are not global (the daemon refuses
+// them), 192.0.0.9 and .10 are.
+TEST_F(BpfSiit46, WellKnownPrefixTranslatesOnlyGlobalAddresses) {
+  settings_.pool6 = sixfour::rfc6052::kWellKnownPrefix;
+  configure(true);
   expect_punt(udp4(20), SIIT_PUNT_WKP);
+  const A4 a{192, 0, 0, 9}, b{192, 0, 0, 10};
+  expect_identical(ipv4(17, a, b, udp(a, b, 40000, 53, pattern(20))));
+}
+
+// RFC 7757 EAM before pool6 (siit/mapper.cpp), also with IPv6 suffixes longer than the IPv4 ones.
+TEST_F(BpfSiit46, EamMapsAddresses) {
+  for (const char* e :
+       {"2001:db8:6::/120=192.0.2.0/24", "2001:db8:7::/112=198.51.100.0/24", "2001:db8:8::/60=203.0.113.0/24"})
+    ASSERT_TRUE(settings_.eam.add(sixfour::EamTable::parse(e).value()));
+  configure(true);
+  const A4 c{192, 0, 2, 2}, s7{198, 51, 100, 171}, s8{203, 0, 113, 123};
+  for (const A4& dst : {c, s7, s8}) expect_identical(ipv4(17, kSrc4, dst, udp(kSrc4, dst, 40000, 53, pattern(20))));
+  const Bytes out = run(ipv4(17, c, s8, udp(c, s8, 1, 2, pattern(4)))).out;
+  const Bytes want_src{0x20, 0x01, 0x0d, 0xb8, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  const Bytes want_dst{0x20, 0x01, 0x0d, 0xb8, 0, 8, 0, 7, 0xb0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(Bytes(out.begin() + 8, out.begin() + 24), want_src);
+  EXPECT_EQ(Bytes(out.begin() + 24, out.begin() + 40), want_dst);
+  settings_.pool6.reset();  // EAM alone: an address no entry covers is the slow path's
+  configure(true);
+  expect_punt(udp4(20, {}, A4{192, 88, 99, 1}), SIIT_PUNT_OUTSIDE_POOL6);
 }
 
 }  // namespace

@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "addr/rfc6052.hpp"
-#include "siit.h"
-#include "siit.skel.h"
+#include "io/fastpath/siit_bpf_config.hpp"
 #include "siit/translator.hpp"
 
 namespace bpftest {
@@ -49,20 +48,14 @@ class SiitFixture : public ::testing::Test {
     configure(true);
   }
 
-  // The program's configuration from settings_.
-  void configure(bool enabled, bool strict_wkp = false) {
-    siit_config cfg{};
-    cfg.strict_wkp = strict_wkp ? 1 : 0;
-    std::memcpy(cfg.pool6, settings_.pool6->addr.b.data(), 12);
-    cfg.enabled = enabled ? 1 : 0;
-    cfg.hop_change = settings_.xlat.hop_change;
-    cfg.reset_tc = settings_.xlat.reset_traffic_class ? 1 : 0;
-    cfg.mtu4 = settings_.xlat.mtu4;
-    cfg.mtu6 = settings_.xlat.mtu6;
-    cfg.lowest_mtu6 = settings_.xlat.lowest_ipv6_mtu;
-    cfg.ident_key = 0x5eed1234;
+  // The program's maps from settings_ as the daemon writes them (io/fastpath/siit_bpf_config.hpp);
+  // `enabled` false leaves the program unconfigured.
+  void configure(bool enabled) {
+    ASSERT_TRUE(sixfour::io::write_siit_maps(skel_.get(), settings_, 0, 0x5eed1234));
+    if (enabled) return;
+    const siit_config off{};
     const uint32_t key = 0;
-    ASSERT_EQ(bpf_map__update_elem(skel_->maps.siit_config, &key, sizeof key, &cfg, sizeof cfg, BPF_ANY), 0);
+    ASSERT_EQ(bpf_map__update_elem(skel_->maps.siit_config, &key, sizeof key, &off, sizeof off, BPF_ANY), 0);
   }
 
   // The packet behind an Ethernet header of `ethertype` (tc programs see one under test_run),

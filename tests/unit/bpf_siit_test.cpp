@@ -133,10 +133,73 @@ TEST_F(BpfSiit, PuntsEverythingUnconfigured) {
   configure(false);
   expect_punt(udp6(20), SIIT_PUNT_NO_CONFIG);
 }
-// 64:ff9b::/96 with RFC 6052 §3.1's non-global check is left to the daemon in this slice.
-TEST_F(BpfSiit, PuntsStrictWellKnownPrefix) {
-  configure(true, true);
-  expect_punt(udp6(20), SIIT_PUNT_WKP);
+// 64:ff9b::/96 with RFC 6052 §3.1's check (siit_global4): TEST-NET addresses are not global, the
+// daemon refuses them; 192.0.0.9 and .10 are the registry's global exceptions inside 192.0.0.0/24.
+TEST_F(BpfSiit, WellKnownPrefixTranslatesOnlyGlobalAddresses) {
+  settings_.pool6 = sixfour::rfc6052::kWellKnownPrefix;
+  configure(true);
+  Ip6 h = hdr();
+  h.src = "64:ff9b::c633:6405";
+  h.dst = "64:ff9b::cb00:7107";
+  expect_punt(udp6(20, h), SIIT_PUNT_WKP);
+  h.src = "64:ff9b::c000:9";
+  h.dst = "64:ff9b::c000:a";
+  expect_identical(udp6(20, h));
+  settings_.allow_non_global_wkp = true;
+  configure(true);
+  h.src = "64:ff9b::c633:6405";
+  h.dst = "64:ff9b::cb00:7107";
+  expect_identical(udp6(20, h));
 }
+
+// RFC 7757 EAM (siit_eam6 / siit_eam4), looked up before pool6 as siit/mapper.cpp does.
+class BpfSiitEam : public BpfSiit {
+ protected:
+  void SetUp() override {
+    BpfSiit::SetUp();
+    if (IsSkipped()) return;
+    for (const char* e : {"2001:db8:6::/120=192.0.2.0/24", "2001:db8:7::/112=198.51.100.0/24",
+                          "2001:db8:8::/60=203.0.113.0/24", "2001:db8:9::5=192.0.2.77"})
+      ASSERT_TRUE(settings_.eam.add(sixfour::EamTable::parse(e).value()));
+    configure(true);
+  }
+  Bytes from_to(const char* src, const char* dst) {
+    Ip6 h = hdr();
+    h.src = src;
+    h.dst = dst;
+    return udp6(30, h);
+  }
+  std::string v4_dst(const Bytes& p) {
+    const Bytes out = run(p).out;
+    return std::to_string(out.at(16)) + "." + std::to_string(out.at(17)) + "." + std::to_string(out.at(18)) + "." +
+           std::to_string(out.at(19));
+  }
+};
+
+// 192.88.99.1: under pool6, no EAM covers it (kDst's 203.0.113.7 would hairpin here).
+constexpr const char* kPool6Only = "2001:db8:64::c058:6301";
+TEST_F(BpfSiitEam, SourceByEamDestinationByPool6) { expect_identical(from_to("2001:db8:6::2", kPool6Only)); }
+TEST_F(BpfSiitEam, BothByEam) { expect_identical(from_to("2001:db8:6::2", "2001:db8:9::5")); }
+// IPv6 suffixes longer than the IPv4 ones: the IPv4 suffix is the first bits after the prefix,
+// within the low 64 bits (/112) and across the 64-bit boundary (/60: 4 bits each side).
+TEST_F(BpfSiitEam, LongerIpv6Suffix) {
+  expect_identical(from_to(kSrc, "2001:db8:7::ab00"));
+  EXPECT_EQ(v4_dst(from_to(kSrc, "2001:db8:7::ab00")), "198.51.100.171");
+  expect_identical(from_to(kSrc, "2001:db8:8:7:b000::"));
+  EXPECT_EQ(v4_dst(from_to(kSrc, "2001:db8:8:7:b000::")), "203.0.113.123");
+}
+TEST_F(BpfSiitEam, EamOnlyWithoutPool6) {
+  settings_.pool6.reset();
+  configure(true);
+  expect_identical(from_to("2001:db8:6::2", "2001:db8:7::ab00"));
+  expect_punt(from_to("2001:db8:6::2", kPool6Only), SIIT_PUNT_OUTSIDE_POOL6);
+}
+// RFC 7757 §4: pool6 + an EAM's IPv4 address goes back to IPv6 in the translator (slow path); an EAM
+// IPv6 destination whose IPv4 side is also an EAM's is no hairpin.
+TEST_F(BpfSiitEam, HairpinIsPunted) {
+  expect_punt(from_to("2001:db8:6::2", "2001:db8:64::c000:203"), SIIT_PUNT_HAIRPIN);
+  expect_identical(from_to("2001:db8:6::2", "2001:db8:6::3"));
+}
+TEST_F(BpfSiitEam, UnmappedSourceIsPunted) { expect_punt(from_to("2001:db8:99::1", kDst), SIIT_PUNT_OUTSIDE_POOL6); }
 
 }  // namespace

@@ -9,12 +9,15 @@
 #include "addr/rfc6052.hpp"
 #include "io/sys/errno_text.hpp"
 
+// src/bpf/siit.h's SIIT_EAM_MAX, also where the eBPF program is not built.
+#define SIXFOUR_SIIT_EAM_MAX 16384
+
 #ifdef SIXFOUR_HAVE_BPF
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "io/fastpath/siit_bpf_config.hpp"
-#include "siit.skel.h"
+static_assert(SIXFOUR_SIIT_EAM_MAX == SIIT_EAM_MAX);
 #endif
 
 namespace sixfour::io {
@@ -22,19 +25,18 @@ namespace sixfour::io {
 const std::vector<std::string>& fast_path_counter_names() {
   // Indexed by enum siit_counter (src/bpf/siit.h); siit_fast_path_test checks the count.
   static const std::vector<std::string> names = {
-      "hit",          "no_config", "not_ipv6",      "malformed",     "ext_header", "fragment",    "hop_limit",
-      "protocol",     "icmp_error", "icmp_other",   "udp_zero_csum", "outside_pool6", "wkp",      "too_big",
-      "helper",       "helper_drop", "not_ipv4",    "ip4_options",   "multicast",  "gso",
+      "hit",      "no_config",   "not_ipv6",   "malformed",     "ext_header",    "fragment", "hop_limit",
+      "protocol", "icmp_error",  "icmp_other", "udp_zero_csum", "outside_pool6", "wkp",      "too_big",
+      "helper",   "helper_drop", "not_ipv4",   "ip4_options",   "multicast",     "gso",      "hairpin",
   };
   return names;
 }
 
 std::string SiitFastPath::unsupported(const siit::Settings& s) {
-  if (!s.eam.empty()) return "EAM entries are not in the eBPF program yet";
-  if (!s.pool6) return "no --pool6";
-  if (s.pool6->len != 96) return fmt::format("pool6 {} is not a /96 (only /96 is in the eBPF program yet)", s.pool6->str());
-  if (*s.pool6 == rfc6052::kWellKnownPrefix && !s.allow_non_global_wkp)
-    return "64:ff9b::/96 needs RFC 6052 §3.1's check of non-global addresses, not in the eBPF program yet";
+  if (s.pool6 && s.pool6->len != 96)
+    return fmt::format("pool6 {} is not a /96 (only /96 is in the eBPF program yet)", s.pool6->str());
+  if (s.eam.entries().size() > SIXFOUR_SIIT_EAM_MAX)
+    return fmt::format("{} EAM entries, more than the eBPF program's {}", s.eam.entries().size(), SIXFOUR_SIIT_EAM_MAX);
   return "";
 }
 
@@ -54,7 +56,48 @@ siit_config siit_bpf_config(const siit::Settings& s, uint32_t redirect_ifindex, 
   cfg.mtu6 = s.xlat.mtu6;
   cfg.lowest_mtu6 = s.xlat.lowest_ipv6_mtu;
   cfg.redirect_ifindex = redirect_ifindex;
+  cfg.has_pool6 = s.pool6 ? 1 : 0;
   return cfg;
+}
+
+namespace {
+
+siit_lpm4_key lpm4(const Ipv4Prefix& p) {
+  siit_lpm4_key k{};
+  k.prefixlen = p.len;
+  std::memcpy(k.addr, p.addr.b.data(), 4);
+  return k;
+}
+
+Status update(bpf_map* map, const void* key, size_t key_len, const void* value, size_t value_len) {
+  if (bpf_map__update_elem(map, key, key_len, value, value_len, BPF_ANY) == 0) return Ok{};
+  return Error{fmt::format("writing the eBPF map {}: {}", bpf_map__name(map), errno_text(errno))};
+}
+
+}  // namespace
+
+Status write_siit_maps(siit_bpf* skel, const siit::Settings& s, uint32_t redirect_ifindex, uint32_t ident_key) {
+  for (const Eam& e : s.eam.entries()) {
+    siit_eam v{};
+    std::memcpy(v.v6, e.v6.addr.b.data(), 16);
+    std::memcpy(v.v4, e.v4.addr.b.data(), 4);
+    v.v6_len = e.v6.len;
+    v.v4_len = e.v4.len;
+    siit_lpm6_key k6{};
+    k6.prefixlen = e.v6.len;
+    std::memcpy(k6.addr, e.v6.addr.b.data(), 16);
+    const siit_lpm4_key k4 = lpm4(e.v4);
+    if (auto st = update(skel->maps.siit_eam6, &k6, sizeof k6, &v, sizeof v); !st) return st;
+    if (auto st = update(skel->maps.siit_eam4, &k4, sizeof k4, &v, sizeof v); !st) return st;
+  }
+  for (const GlobalRule4& r : global_rules4()) {
+    const siit_lpm4_key k = lpm4(r.prefix);
+    const uint8_t global = r.global ? 1 : 0;
+    if (auto st = update(skel->maps.siit_global4, &k, sizeof k, &global, 1); !st) return st;
+  }
+  const siit_config cfg = siit_bpf_config(s, redirect_ifindex, ident_key);
+  const uint32_t zero = 0;
+  return update(skel->maps.siit_config, &zero, sizeof zero, &cfg, sizeof cfg);
 }
 
 struct SiitFastPath::Impl {
@@ -81,7 +124,9 @@ struct SiitFastPath::Impl {
 
 namespace {
 
-std::string libbpf_error(const char* what, int err) { return fmt::format("{}: {}", what, errno_text(err < 0 ? -err : err)); }
+std::string libbpf_error(const char* what, int err) {
+  return fmt::format("{}: {}", what, errno_text(err < 0 ? -err : err));
+}
 
 uint32_t random_key() {
   std::random_device rd;
@@ -98,10 +143,8 @@ Result<std::unique_ptr<SiitFastPath>> SiitFastPath::attach(const siit::Settings&
   if (!impl->skel) return Error{libbpf_error("opening the eBPF program", errno)};
   impl->skel->rodata->l2_len = 0;  // the TUN has no link-layer header
   if (int err = siit_bpf::load(impl->skel); err) return Error{libbpf_error("loading the eBPF program", err)};
-  const siit_config cfg = siit_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
-  const uint32_t zero = 0;
-  if (bpf_map__update_elem(impl->skel->maps.siit_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY) != 0)
-    return Error{libbpf_error("configuring the eBPF program", errno)};
+  if (auto st = write_siit_maps(impl->skel, s, static_cast<uint32_t>(ifindex), random_key()); !st)
+    return Error{st.error()};
 
   impl->hook.sz = sizeof impl->hook;
   impl->hook.ifindex = ifindex;
