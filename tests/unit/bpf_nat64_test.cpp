@@ -262,6 +262,20 @@ TEST_F(BpfNat64, Punts) {
               SIIT_PUNT_ICMP_ERROR);
 }
 
+TEST_F(BpfNat64, AnyPrefixLength) {
+  // The maps hold the exact addresses: a /64 prefix (RFC 6052 §2.2, the u-octet skipped) works as
+  // a /96 does.
+  nat64::Settings s = lab_settings(kPool4);
+  s.xlat.hop_change = 1;
+  s.prefix = rfc6052::parse_prefix("2001:db8:64::/64").value();
+  nat_ = std::make_unique<Nat>(s);
+  nat_->state->set_session_sink(sink_.get());
+  const std::string peer6 = rfc6052::embed(s.prefix, Ipv4Addr::parse(kPeer4).value()).str();
+  const uint16_t port4 = port4_of(cxx(udp6(kHost, 40050, peer6.c_str(), 53)));
+  expect_identical(udp6(kHost, 40050, peer6.c_str(), 53, pb6::pattern(100)));
+  expect_identical(udp4(kPeer4, 53, kPool4, port4, v4to6test::pattern(100, 1)));
+}
+
 TEST_F(BpfNat64, NothingWithoutConfiguration) {
   const uint32_t zero = 0;
   const nat64_config off{};
