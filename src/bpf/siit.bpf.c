@@ -85,13 +85,7 @@ static __always_inline int punt(__u32 reason) {
 static __always_inline __u16 next_ident(__u32 key) {
   __u32 zero = 0;
   __u32* c = bpf_map_lookup_elem(&siit_ident, &zero);
-  __u32 x = c ? __sync_fetch_and_add(c, 1) : 0;
-  x = (x ^ key) & 0xffff;
-  x = (x * 0x9e37 + (key >> 16)) & 0xffff;
-  x ^= x >> 7;
-  x = (x * 0x6b4d) & 0xffff;
-  x ^= x >> 9;
-  return (__u16)x;
+  return ident_bijection(c ? __sync_fetch_and_add(c, 1) : 0, key);
 }
 
 /* ---- Addresses: RFC 7757 EAM first, then RFC 6052 pool6 (as siit/mapper.cpp) ------------------- */
@@ -201,7 +195,6 @@ static __always_inline __u32 map_punt(int how) {
  * destination reached through pool6 whose IPv4 address is an EAM's is hairpinned back to IPv6 by
  * the translator, which the slow path does. */
 static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struct siit_config* cfg) {
-  if (h[24] == 0xff) return SIIT_PUNT_OUTSIDE_POOL6; /* multicast */
   __u32 why = map_punt(to_v4(h + 8, a4, cfg));
   if (why) return why;
   int dst = to_v4(h + 24, a4 + 4, cfg);
@@ -213,52 +206,13 @@ static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struc
 
 /* Every check of the IPv6 header against the configuration (0: translatable). */
 static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, __u8* a4, const struct siit_config* cfg) {
-  __u32 plen = (__u32)h[4] << 8 | h[5];
-  if ((h[0] >> 4) != 6) return SIIT_PUNT_NOT_IPV6;
-  /* Payload Length 0 is a Jumbogram; link-layer padding is left to the slow path. */
-  if (plen == 0 || skb_len != l2_len + IP6_LEN + plen) return SIIT_PUNT_MALFORMED;
-  __u32 why = next_header_punt(h[6]);
-  if (why) return why;
-  if (h[7] <= 1 || (int)h[7] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
-  return addresses_punt(h, a4, cfg);
-}
-
-/* The size checks of a 6 -> 4 translation with `plen` bytes of payload, `tcp_len` of them the TCP
- * header (0: not TCP), as the translator's offload classify() decides them (0: translatable). An
- * ordinary packet must fit mtu4. A GSO super-packet (TCP only) keeps its segment size through
- * bpf_skb_change_proto: each translated segment must be over 1260 bytes (DF=1, as the whole packet
- * gets; smaller ones would get DF=0 one by one) and fit mtu4, the whole one an IPv4 Total Length. */
-static __always_inline __u32 size_punt64(struct __sk_buff* skb, __u32 plen, __u32 tcp_len,
-                                         const struct siit_config* cfg) {
-  __u32 gso = skb->gso_size;
-  if (!gso || plen <= tcp_len + gso) return IP4_LEN + plen > cfg->mtu4 ? SIIT_PUNT_TOO_BIG : 0;
-  __u32 seg = IP4_LEN + tcp_len + gso;
-  if (!tcp_len || seg <= DF_THRESHOLD || seg > cfg->mtu4 || IP4_LEN + plen > 0xffff) return SIIT_PUNT_GSO;
-  return 0;
+  __u32 why = ip6_header_punt(h, skb_len, cfg->hop_change);
+  return why ? why : addresses_punt(h, a4, cfg);
 }
 
 /* RFC 7915 §5.1: the IPv4 header for IPv6 header `h`, addresses `a4`. */
 static __always_inline void build_ip4(__u8* o, const __u8* h, const __u8* a4, const struct siit_config* cfg) {
-  __u32 plen = (__u32)h[4] << 8 | h[5];
-  __u16 total = (__u16)(IP4_LEN + plen);
-  __u16 id = next_ident(cfg->ident_key);
-  __u16 flags = total > DF_THRESHOLD ? IP4_DF : 0;
-  int ttl = (int)h[7] + cfg->hop_change;
-  o[0] = 0x45;
-  o[1] = cfg->reset_tos ? cfg->new_tos : (__u8)((h[0] & 0x0f) << 4 | h[1] >> 4);
-  o[2] = total >> 8;
-  o[3] = total & 0xff;
-  o[4] = id >> 8;
-  o[5] = id & 0xff;
-  o[6] = flags >> 8;
-  o[7] = 0;
-  o[8] = (__u8)(ttl > 255 ? 255 : ttl);
-  o[9] = h[6] == PROTO_ICMP6 ? PROTO_ICMP4 : h[6];
-  o[10] = 0;
-  o[11] = 0;
-  __builtin_memcpy(o + 12, a4, 8);
-  __u16 ck = ip4_checksum((const __u16*)o);
-  __builtin_memcpy(o + 10, &ck, 2);
+  fill_ip4(o, h, a4, a4 + 4, cfg->hop_change, cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
 }
 
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses
@@ -337,7 +291,7 @@ static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct siit_co
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
-  if (!why) why = size_punt64(skb, plen, tcp_len, cfg);
+  if (!why) why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
   if (why) return punt(why);
   return rewrite(skb, h, a4, l4, ck_off, cfg);
 }
@@ -350,58 +304,11 @@ int siit_6to4(struct __sk_buff* skb) {
 
 /* ---- IPv4 -> IPv6 (RFC 7915 §4) ---------------------------------------------------------------- */
 
-/* The largest translation xlat's plan_fragments() sends whole: DF=1 up to mtu6, DF=0 up to
- * lowest_ipv6_mtu (both at least 1280); beyond them the slow path answers or fragments. */
-static __always_inline __u32 limit6(const struct siit_config* cfg, int df) {
-  __u32 mtu6 = cfg->mtu6 < IP6_MIN_MTU ? IP6_MIN_MTU : cfg->mtu6;
-  if (df) return mtu6;
-  __u32 low = cfg->lowest_mtu6 < mtu6 ? cfg->lowest_mtu6 : mtu6;
-  return low < IP6_MIN_MTU ? IP6_MIN_MTU : low;
-}
-
 /* Every check of the IPv4 header against the configuration (0: translatable). */
 static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, __u8* a6, const struct siit_config* cfg) {
-  __u32 total = (__u32)h[2] << 8 | h[3];
-  __u32 frag = (__u32)h[6] << 8 | h[7];
-  if ((h[0] >> 4) != 4) return SIIT_PUNT_NOT_IPV4;
-  if ((h[0] & 0x0f) != 5) return (h[0] & 0x0f) < 5 ? SIIT_PUNT_MALFORMED : SIIT_PUNT_IP4_OPTIONS;
-  /* As the translator: a bad header checksum is dropped there; link-layer padding is left to it. */
-  if (total < IP4_LEN || skb_len != l2_len + total || ip4_checksum((const __u16*)h) != 0) return SIIT_PUNT_MALFORMED;
-  if (frag & 0x3fff) return SIIT_PUNT_FRAGMENT; /* MF or a fragment offset */
-  if (multicast_or_broadcast(h + 16)) return SIIT_PUNT_MULTICAST;
-  if (h[8] <= 1 || (int)h[8] + cfg->hop_change < 1) return SIIT_PUNT_HOP_LIMIT;
-  if (h[9] != PROTO_TCP && h[9] != PROTO_UDP && h[9] != PROTO_ICMP4) return SIIT_PUNT_PROTOCOL;
-  __u32 why = map_punt(to_v6(h + 12, a6, cfg));
+  __u32 why = ip4_header_punt(h, skb_len, cfg->hop_change);
+  if (!why) why = map_punt(to_v6(h + 12, a6, cfg));
   return why ? why : map_punt(to_v6(h + 16, a6 + 16, cfg));
-}
-
-/* The size checks of a 4 -> 6 translation of IPv4 header `h`, `tcp_len` bytes of TCP header (0: not
- * TCP), as classify() decides them (0: translatable): the translation, or for a GSO super-packet
- * (TCP only) each translated segment, must fit limit6() (larger: Fragmentation Needed or fragments,
- * the slow path's work). */
-static __always_inline __u32 size_punt46(struct __sk_buff* skb, const __u8* h, __u32 tcp_len,
-                                         const struct siit_config* cfg) {
-  __u32 payload = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
-  __u32 limit = limit6(cfg, h[6] & (IP4_DF >> 8));
-  __u32 gso = skb->gso_size;
-  if (!gso || payload <= tcp_len + gso) return IP6_LEN + payload > limit ? SIIT_PUNT_TOO_BIG : 0;
-  return !tcp_len || IP6_LEN + tcp_len + gso > limit ? SIIT_PUNT_GSO : 0;
-}
-
-/* RFC 7915 §4.1: the IPv6 header for IPv4 header `h`, addresses `a6`. */
-static __always_inline void build_ip6(__u8* o, const __u8* h, const __u8* a6, const struct siit_config* cfg) {
-  __u32 plen = ((__u32)h[2] << 8 | h[3]) - IP4_LEN;
-  __u8 tc = cfg->reset_tc ? 0 : h[1];
-  int hop = (int)h[8] + cfg->hop_change;
-  o[0] = 0x60 | tc >> 4;
-  o[1] = (__u8)(tc << 4); /* Flow Label 0 */
-  o[2] = 0;
-  o[3] = 0;
-  o[4] = plen >> 8;
-  o[5] = plen & 0xff;
-  o[6] = h[9] == PROTO_ICMP4 ? PROTO_ICMP6 : h[9];
-  o[7] = (__u8)(hop > 255 ? 255 : hop);
-  __builtin_memcpy(o + 8, a6, 32);
 }
 
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses;
@@ -423,7 +330,7 @@ static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8*
 static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* a6, const __u8* l4, __u32 ck_off,
                                      const struct siit_config* cfg) {
   __u8 o[IP6_LEN];
-  build_ip6(o, h, a6, cfg);
+  fill_ip6(o, h, a6, a6 + 16, cfg->hop_change, cfg->reset_tc);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
                 cfg);
@@ -439,7 +346,7 @@ static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct siit_co
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0;
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
-  if (!why) why = size_punt46(skb, h, tcp_len, cfg);
+  if (!why) why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
   if (why) return punt(why);
   return rewrite46(skb, h, a6, l4, ck_off, cfg);
 }

@@ -93,7 +93,7 @@ static __always_inline int multicast_or_broadcast(const __u8* a) {
   return (a[0] & 0xf0) == 0xe0 || (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
 }
 
-/* ---- Shared with nat64.bpf.c (siit.bpf.c keeps its own copies for now) ------------------------- */
+/* ---- Header checks, size checks and header builders of both programs ---------------------------- */
 
 /* xlat's keyed_bijection16(): counter value `x` -> an Identification, 65536 distinct consecutive
  * values, not predictable without `key` (RFC 6864 §4.1, RFC 7739). */

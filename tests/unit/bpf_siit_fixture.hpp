@@ -17,6 +17,7 @@
 
 #include "addr/rfc6052.hpp"
 #include "io/fastpath/siit_bpf_config.hpp"
+#include "io/fastpath/siit_fast_path.hpp"
 #include "siit/translator.hpp"
 
 namespace bpftest {

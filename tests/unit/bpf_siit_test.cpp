@@ -202,4 +202,13 @@ TEST_F(BpfSiitEam, HairpinIsPunted) {
 }
 TEST_F(BpfSiitEam, UnmappedSourceIsPunted) { expect_punt(from_to("2001:db8:99::1", kDst), SIIT_PUNT_OUTSIDE_POOL6); }
 
+TEST(BpfSiitNames, OneNamePerCounter) {
+  const auto& names = sixfour::io::fast_path_counter_names();
+  EXPECT_EQ(names.size(), size_t{SIIT_COUNTERS});
+  EXPECT_EQ(names.at(SIIT_HIT), "hit");
+  EXPECT_EQ(names.at(SIIT_DROP_HELPER), "helper_drop");
+  EXPECT_EQ(names.at(SIIT_PUNT_GSO), "gso");
+  EXPECT_EQ(names.at(SIIT_PUNT_HAIRPIN), "hairpin");
+}
+
 }  // namespace

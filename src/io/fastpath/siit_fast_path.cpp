@@ -17,13 +17,14 @@
 #include <bpf/libbpf.h>
 
 #include "io/fastpath/siit_bpf_config.hpp"
+#include "io/fastpath/tc_hook.hpp"
 static_assert(SIXFOUR_SIIT_EAM_MAX == SIIT_EAM_MAX);
 #endif
 
 namespace sixfour::io {
 
 const std::vector<std::string>& fast_path_counter_names() {
-  // Indexed by enum siit_counter (src/bpf/siit.h); siit_fast_path_test checks the count.
+  // Indexed by enum siit_counter (src/bpf/siit.h); BpfSiitNames checks them.
   static const std::vector<std::string> names = {
       "hit",      "no_config",   "not_ipv6",   "malformed",     "ext_header",    "fragment", "hop_limit",
       "protocol", "icmp_error",  "icmp_other", "udp_zero_csum", "outside_pool6", "wkp",      "too_big",
@@ -100,33 +101,16 @@ Status write_siit_maps(siit_bpf* skel, const siit::Settings& s, uint32_t redirec
   return update(skel->maps.siit_config, &zero, sizeof zero, &cfg, sizeof cfg);
 }
 
-struct SiitFastPath::Impl {
-  siit_bpf* skel = nullptr;
-  bpf_tc_hook hook{};
-  bool created_qdisc = false;  // the clsact qdisc was added by us: removed on exit
-  bool attached = false;
+struct SkelDeleter {
+  void operator()(siit_bpf* s) const { siit_bpf::destroy(s); }
+};
 
-  ~Impl() {
-    if (attached) {
-      bpf_tc_opts opts{};
-      opts.sz = sizeof opts;
-      opts.handle = 1;
-      opts.priority = 1;
-      bpf_tc_detach(&hook, &opts);
-    }
-    if (created_qdisc) {
-      hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
-      bpf_tc_hook_destroy(&hook);
-    }
-    if (skel) siit_bpf::destroy(skel);
-  }
+struct SiitFastPath::Impl {  // destroyed bottom-up: detached first, the program last
+  std::unique_ptr<siit_bpf, SkelDeleter> skel;
+  TcEgressHook hook;
 };
 
 namespace {
-
-std::string libbpf_error(const char* what, int err) {
-  return fmt::format("{}: {}", what, errno_text(err < 0 ? -err : err));
-}
 
 uint32_t random_key() {
   std::random_device rd;
@@ -139,41 +123,20 @@ Result<std::unique_ptr<SiitFastPath>> SiitFastPath::attach(const siit::Settings&
   if (std::string why = unsupported(s); !why.empty()) return Error{why};
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
   auto impl = std::make_unique<Impl>();
-  impl->skel = siit_bpf::open();
+  impl->skel.reset(siit_bpf::open());
   if (!impl->skel) return Error{libbpf_error("opening the eBPF program", errno)};
   impl->skel->rodata->l2_len = 0;  // the TUN has no link-layer header
-  if (int err = siit_bpf::load(impl->skel); err) return Error{libbpf_error("loading the eBPF program", err)};
-  if (auto st = write_siit_maps(impl->skel, s, static_cast<uint32_t>(ifindex), random_key()); !st)
+  if (int err = siit_bpf::load(impl->skel.get()); err) return Error{libbpf_error("loading the eBPF program", err)};
+  if (auto st = write_siit_maps(impl->skel.get(), s, static_cast<uint32_t>(ifindex), random_key()); !st)
     return Error{st.error()};
-
-  impl->hook.sz = sizeof impl->hook;
-  impl->hook.ifindex = ifindex;
-  impl->hook.attach_point = BPF_TC_EGRESS;
-  int err = bpf_tc_hook_create(&impl->hook);
-  if (err && err != -EEXIST) return Error{libbpf_error("adding the clsact qdisc", err)};
-  impl->created_qdisc = err == 0;
-  bpf_tc_opts opts{};
-  opts.sz = sizeof opts;
-  opts.handle = 1;
-  opts.priority = 1;
-  opts.prog_fd = bpf_program__fd(impl->skel->progs.siit_tun);
-  opts.flags = BPF_TC_F_REPLACE;  // a filter a crashed daemon left on a persistent TUN
-  if ((err = bpf_tc_attach(&impl->hook, &opts)) != 0) return Error{libbpf_error("attaching the eBPF program", err)};
-  impl->attached = true;
+  if (auto st = impl->hook.attach(ifindex, bpf_program__fd(impl->skel->progs.siit_tun)); !st) return Error{st.error()};
   return std::unique_ptr<SiitFastPath>(new SiitFastPath(std::move(impl)));
 }
 
 FastPathStats SiitFastPath::stats() const {
   FastPathStats st;
   st.on = true;
-  const auto& names = fast_path_counter_names();
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
-  for (uint32_t i = 0; i < SIIT_COUNTERS && i < names.size(); ++i) {
-    uint64_t sum = 0;
-    if (bpf_map__lookup_elem(impl_->skel->maps.siit_counters, &i, sizeof i, per_cpu.data(), per_cpu.size() * 8, 0) == 0)
-      for (uint64_t v : per_cpu) sum += v;
-    st.counters.emplace_back(names[i], sum);
-  }
+  st.counters = sum_per_cpu(impl_->skel->maps.siit_counters, fast_path_counter_names());
   return st;
 }
 
