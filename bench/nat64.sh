@@ -9,7 +9,9 @@
 #   kernel     c6 -> 2001:db8:4::2 (s4 given IPv6 for this row only), routed by gw's kernel
 #   tayga      c6 -> 2001:db8:64::198.51.100.2, TAYGA dynamic-pool 192.168.255.0/24 + MASQUERADE
 #   sixfour    c6 -> 2001:db8:64::198.51.100.2, sixfour nat64 --pool4 203.0.113.1 (defaults:
-#              TUN offloads on, one worker per CPU)
+#              TUN offloads on, one worker per CPU,
+#              and the eBPF fast path on)
+#   six-slow   the same with --fast-path off (every packet through the daemon)
 #   six-w1     the same with --workers 1
 #   six-w2     the same with --workers 2
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
@@ -87,6 +89,7 @@ sixfour_run() {  # NAME full|short [EXTRA FLAGS...]
   lab_daemon_stop >/dev/null
 }
 sixfour_run sixfour full
+sixfour_run six-slow full --fast-path off
 sixfour_run six-w1 short --workers 1
 sixfour_run six-w2 short --workers 2
 sixfour_run six-nooff short --offload off
@@ -94,7 +97,18 @@ sixfour_run six-nooff short --offload off
 echo
 echo "bench/nat64.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "${DURATION}s per figure, connections ${CONN_SECONDS}s x 4 clients"
-print_table kernel tayga sixfour six-w1 six-w2 six-nooff
+print_table kernel tayga sixfour six-slow six-w1 six-w2 six-nooff
+echo
+echo "issue 15 targets (sixfour = defaults, eBPF fast path; six-slow = --fast-path off):"
+target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
+target "UDP 64B pps received vs kernel" udp sixfour kernel 0.9 ">="
+target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
+target "ping RTT vs kernel" rtt sixfour kernel 1.2 "<="
+target "new TCP connections/s vs TAYGA" conn sixfour tayga 1.5 ">="
+target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
+target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.9 ">="
+target "fast path vs off, UDP 64B forwarded" udp_fwd sixfour six-slow 1 ">="
+target "fast path vs off, ping RTT" rtt sixfour six-slow 1 "<="
 echo
 echo "issue 5 targets (sixfour = defaults):"
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.5 ">="
@@ -117,3 +131,6 @@ target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 1 ">="
 echo
 echo "sixfour nat64 counters after the default run:"
 cat "$LAB_DIR/stats-sixfour.txt"
+echo
+echo "sixfour nat64 counters after the --fast-path off run:"
+cat "$LAB_DIR/stats-six-slow.txt"

@@ -8,7 +8,9 @@
 #   kernel     c6 -> 2001:db8:4::2 (s4 given IPv6 for this row only), routed by gw's kernel
 #   tayga      c6 -> 2001:db8:64::198.51.100.2, TAYGA with `map 192.0.2.2 2001:db8:6::2`
 #   sixfour    c6 -> 2001:db8:64::198.51.100.2, sixfour siit with EAM 2001:db8:6::/120=192.0.2.0/24
-#              (defaults: TUN offloads on, one worker per CPU)
+#              (defaults: TUN offloads on, one worker per CPU,
+#              and the eBPF fast path on)
+#   six-slow   the same with --fast-path off (every packet through the daemon)
 #   six-w1     the same with --workers 1
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
@@ -70,13 +72,22 @@ sixfour_run() {  # NAME full|short [EXTRA FLAGS...]
   lab_daemon_stop >/dev/null
 }
 sixfour_run sixfour full
+sixfour_run six-slow full --fast-path off
 sixfour_run six-w1 short --workers 1
 sixfour_run six-nooff short --offload off
 
 echo
 echo "bench/siit.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "${DURATION}s per figure"
-print_table kernel tayga sixfour six-w1 six-nooff
+print_table kernel tayga sixfour six-slow six-w1 six-nooff
+echo
+echo "issue 15 targets (sixfour = defaults, eBPF fast path; six-slow = --fast-path off):"
+target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
+target "ping RTT vs kernel" rtt sixfour kernel 1.2 "<="
+target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
+target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.9 ">="
+target "fast path vs off, UDP 64B forwarded" udp_fwd sixfour six-slow 1 ">="
+target "fast path vs off, ping RTT" rtt sixfour six-slow 1 "<="
 echo
 echo "ratios (sixfour = defaults):"
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.5 ">="

@@ -63,6 +63,9 @@ s4_udp_datagrams() {
     $1 == "Udp6InDatagrams" || $1 == "Udp6RcvbufErrors" { n += $2 }
     END { print n }' /proc/net/snmp /proc/net/snmp6
 }
+# Busy CPU ticks of the whole machine (user, nice, system, irq, softirq, steal over all CPUs): the
+# eBPF fast path works in the kernel's softirq context, which no process's times include.
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 # CPU ticks (utime + stime, all threads) of PID.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -96,8 +99,9 @@ print(round(($t1 - $t0) / $CLK_TCK / g, 3) if g else 'n/a')")
   # which of the three busy processes gets the CPU is the scheduler's choice, so both are printed.
   # (Counted at the receiver, not in eth-s4's tx_packets: sixfour sends a flow's datagrams as UDP
   # GSO super-packets, which a device counts as one packet each.)
-  local r rounds=() fwd=() tx0 tx1 u0 u1 pkts=0
+  local r rounds=() fwd=() tx0 tx1 u0 u1 m0 m1 pkts=0
   [[ -n $pid ]] && u0=$(cpu_ticks "$pid")
+  m0=$(machine_ticks)
   for ((r = 0; r < UDP_ROUNDS; r++)); do
     tx0=$(s4_udp_datagrams)
     j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -u -b 0 -l 64 -J) || true
@@ -112,6 +116,10 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
   R[$name.udp]=$(median "${rounds[@]}")
   R[$name.udp_rounds]="${rounds[*]}"
   R[$name.udp_fwd]=$(median "${fwd[@]}")
+  m1=$(machine_ticks)
+  # Whole-machine CPU microseconds per packet forwarded: sender, receiver and the path between
+  # (kernel forwarding, TUN, translator, eBPF) together, the same sender and receiver in every row.
+  R[$name.udp_mcpu]=$("$LAB_PY" -c "print(round(($m1 - $m0) / $CLK_TCK * 1e6 / $pkts, 2) if $pkts else 'n/a')")
   R[$name.udp_cpu]=n/a
   if [[ -n $pid ]]; then
     u1=$(cpu_ticks "$pid")
@@ -159,7 +167,7 @@ print_table() {
   printf '%-32s' figure
   for n in "${names[@]}"; do printf ' %10s' "$n"; done
   printf '\n'
-  local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu rtt conn cpu)
+  local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu udp_mcpu rtt conn cpu)
   local c=$BENCH_CLIENT s=$BENCH_SERVER
   local -A label=([tcp]="TCP 1 flow $c->$s Gbit/s" [tcp_rev]="TCP 1 flow $s->$c Gbit/s"
     [tcp4]="TCP 4 flows $c->$s Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
@@ -167,6 +175,7 @@ print_table() {
   label[udp]="UDP 64B recv kpps (median)"
   label[udp_fwd]="UDP 64B forwarded kpps (median)"
   label[udp_cpu]="UDP CPU us/packet (translator)"
+  label[udp_mcpu]="UDP CPU us/packet (machine)"
   label[rtt]="ping RTT ms (median, lower=better)"
   for f in "${figs[@]}"; do
     printf '%-32s' "${label[$f]}"
