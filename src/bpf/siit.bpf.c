@@ -54,6 +54,14 @@ struct {
   __type(value, __u8);
 } siit_global4 SEC(".maps");
 
+/* The uplinks the `siit_uplink` program sits on (ifindex -> 1): where it may send a packet itself. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, SIIT_UPLINKS_MAX);
+  __type(key, __u32);
+  __type(value, __u8);
+} siit_uplinks SEC(".maps");
+
 /* The Identification counter, shared by every CPU. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -66,17 +74,27 @@ struct {
  * programs, 0 on the TUN (no link-layer header). Set by the loader before loading (read-only data:
  * the verifier treats it as the constant it is). */
 const volatile __u32 l2_len = 14;
+/* 1 in the instance attached at the uplinks' ingress (siit_uplink): no kernel forwarding around
+ * the translation, so the TTL / Hop Limit goes down by one here; its punts are not counted (the
+ * packet goes on, to the TUN program or to the host). */
+const volatile __u32 at_ingress = 0;
 
 static __always_inline int count(__u32 idx) {
+  if (at_ingress && idx != SIIT_HIT && idx != SIIT_DROP_HELPER) return idx;
+  if (at_ingress && idx == SIIT_HIT) idx = SIIT_HIT_UPLINK;
   __u64* v = bpf_map_lookup_elem(&siit_counters, &idx);
   if (v) *v += 1;
   return idx;
 }
 
+/* A punt: on the TUN to its queue (the daemon); at an uplink on to the next tc filter, if any. */
 static __always_inline int punt(__u32 reason) {
   count(reason);
-  return TC_ACT_OK;
+  return at_ingress ? TC_ACT_UNSPEC : TC_ACT_OK;
 }
+
+/* xlat::Config::hop_change, or what the kernel's two decrements around the TUN leave of it. */
+static __always_inline int hop_change(const struct siit_config* cfg) { return cfg->hop_change - (at_ingress ? 2 : 0); }
 
 #include "xlat.h"
 
@@ -206,13 +224,13 @@ static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struc
 
 /* Every check of the IPv6 header against the configuration (0: translatable). */
 static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, __u8* a4, const struct siit_config* cfg) {
-  __u32 why = ip6_header_punt(h, skb_len, cfg->hop_change);
+  __u32 why = ip6_header_punt(h, skb_len, hop_change(cfg));
   return why ? why : addresses_punt(h, a4, cfg);
 }
 
 /* RFC 7915 §5.1: the IPv4 header for IPv6 header `h`, addresses `a4`. */
 static __always_inline void build_ip4(__u8* o, const __u8* h, const __u8* a4, const struct siit_config* cfg) {
-  fill_ip4(o, h, a4, a4 + 4, cfg->hop_change, cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
+  fill_ip4(o, h, a4, a4 + 4, hop_change(cfg), cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
 }
 
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses
@@ -236,8 +254,16 @@ static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l
  * checksum difference known: the protocol changed, the header, EtherType and (ICMP) the new `type`
  * stored, the transport checksum at `ck_off` updated. */
 static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len, int icmp,
-                                  int udp, __u8 type, __u32 ck_off, __s64 diff, const struct siit_config* cfg) {
+                                  int udp, __u8 type, __u32 ck_off, __s64 diff, __u32 tcp_len,
+                                  const struct siit_config* cfg) {
   if (diff < 0) return punt(SIIT_PUNT_HELPER);
+  struct bpf_fib_lookup fib;
+  int resolved = 0;
+  /* At an uplink: only what the kernel would forward out another uplink; the rest takes the TUN. */
+  /* The MTU check is the route's: of the packet, or of each segment of a GSO super-packet. */
+  __u32 seg_len = skb->gso_size ? ip_len + tcp_len + skb->gso_size : 0;
+  if (at_ingress && !next_hop(skb, ip, eth_proto == ETH_P_IPV6, seg_len, &siit_uplinks, &fib, &resolved))
+    return TC_ACT_UNSPEC;
   if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 flags = icmp ? 0 : BPF_F_PSEUDO_HDR;
@@ -251,18 +277,19 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
     return TC_ACT_SHOT;
   }
   count(SIIT_HIT);
+  if (at_ingress) return send_next_hop(skb, &fib, resolved);
   /* On the TUN: back into the stack as if the daemon had written it (docs/fast-path.md). */
   return cfg->redirect_ifindex ? (int)bpf_redirect(cfg->redirect_ifindex, BPF_F_INGRESS) : SIIT_VERDICT_HIT;
 }
 
 /* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
 static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* a4, const __u8* l4, __u32 ck_off,
-                                   const struct siit_config* cfg) {
+                                   __u32 tcp_len, const struct siit_config* cfg) {
   __u8 o[IP4_LEN];
   build_ip4(o, h, a4, cfg);
   __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
   return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4),
-                cfg);
+                tcp_len, cfg);
 }
 
 /* The configuration if a packet of EtherType `proto` may be translated; else NULL, its punt counted
@@ -293,7 +320,7 @@ static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct siit_co
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
   if (why) return punt(why);
-  return rewrite(skb, h, a4, l4, ck_off, cfg);
+  return rewrite(skb, h, a4, l4, ck_off, tcp_len, cfg);
 }
 
 SEC("tc")
@@ -306,7 +333,7 @@ int siit_6to4(struct __sk_buff* skb) {
 
 /* Every check of the IPv4 header against the configuration (0: translatable). */
 static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, __u8* a6, const struct siit_config* cfg) {
-  __u32 why = ip4_header_punt(h, skb_len, cfg->hop_change);
+  __u32 why = ip4_header_punt(h, skb_len, hop_change(cfg));
   if (!why) why = map_punt(to_v6(h + 12, a6, cfg));
   return why ? why : map_punt(to_v6(h + 16, a6 + 16, cfg));
 }
@@ -328,12 +355,12 @@ static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8*
 
 /* Rewrites the packet: IPv4 -> IPv6 header (20 bytes more), transport checksum, ICMP type, EtherType. */
 static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* a6, const __u8* l4, __u32 ck_off,
-                                     const struct siit_config* cfg) {
+                                     __u32 tcp_len, const struct siit_config* cfg) {
   __u8 o[IP6_LEN];
-  fill_ip6(o, h, a6, a6 + 16, cfg->hop_change, cfg->reset_tc);
+  fill_ip6(o, h, a6, a6 + 16, hop_change(cfg), cfg->reset_tc);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
-                cfg);
+                tcp_len, cfg);
 }
 
 /* IPv4 -> IPv6, or TC_ACT_OK with the reason counted. */
@@ -348,7 +375,7 @@ static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct siit_co
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
   if (why) return punt(why);
-  return rewrite46(skb, h, a6, l4, ck_off, cfg);
+  return rewrite46(skb, h, a6, l4, ck_off, tcp_len, cfg);
 }
 
 SEC("tc")
@@ -370,4 +397,19 @@ int siit_tun(struct __sk_buff* skb) {
   if (skb->protocol == bpf_htons(ETH_P_IPV6)) return xlat_6to4(skb, cfg);
   if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
   return punt(SIIT_PUNT_NOT_IPV6);
+}
+
+/* Attached (with l2_len 14 and at_ingress 1, the maps shared) at the ingress of the uplinks: a
+ * packet the kernel would route into the TUN is translated here and sent straight out the uplink
+ * the translated packet's route names, skipping both passes through the stack; anything else goes
+ * on unchanged, uncounted (to the TUN program, or to the host). */
+SEC("tc")
+int siit_uplink(struct __sk_buff* skb) {
+  if (skb->pkt_type != PACKET_HOST_TYPE) return TC_ACT_UNSPEC;
+  __u32 zero = 0;
+  const struct siit_config* cfg = bpf_map_lookup_elem(&siit_config, &zero);
+  if (!cfg || !cfg->enabled) return TC_ACT_UNSPEC;
+  if (skb->protocol == bpf_htons(ETH_P_IPV6)) return xlat_6to4(skb, cfg);
+  if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
+  return TC_ACT_UNSPEC;
 }

@@ -47,6 +47,9 @@ struct siit_eam {
  * 64:ff9b::/96, filled from addr/ip.hpp's global_rules4(); no match = global. */
 #define SIIT_GLOBAL4_MAX 64
 
+/* `siit_uplinks` (hash, ifindex -> 1): the devices `siit_uplink` is attached to. */
+#define SIIT_UPLINKS_MAX 64
+
 /* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */
 enum siit_counter {
   SIIT_HIT = 0,            /* translated */
@@ -72,6 +75,7 @@ enum siit_counter {
   /* Added by slice 3 (on the TUN). */
   SIIT_PUNT_GSO,     /* a GSO super-packet the translator sends otherwise (UDP, segments too small or big) */
   SIIT_PUNT_HAIRPIN, /* RFC 7757 §4: the IPv4 destination is an EAM's, translated back to IPv6 */
+  SIIT_HIT_UPLINK,   /* translated at an uplink's ingress and sent out another (siit_uplink) */
   SIIT_COUNTERS      /* the number of counters */
 };
 

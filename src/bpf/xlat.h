@@ -208,4 +208,58 @@ static __always_inline void fill_ip6(__u8* o, const __u8* h, const __u8* src6, c
   __builtin_memcpy(o + 24, dst6, 16);
 }
 
+/* ---- At an uplink's ingress: the program routes the translated packet itself ------------------- */
+
+#define SIXFOUR_AF_INET 2
+#define SIXFOUR_AF_INET6 10
+#define PACKET_HOST_TYPE 0 /* skb->pkt_type of a frame addressed to this host */
+
+/* The kernel's forwarding decision for the translated packet whose IP header is `o` (IPv6 if `v6`),
+ * looked up from the device it came in on (`p` filled): 1 if it would leave through a device in
+ * `uplinks` (a hash map of ifindexes) with forwarding enabled and the packet (`seg_len` > 0: each
+ * segment of that length) within the route's MTU, the neighbour known (`*resolved` 1) or not yet
+ * (0); else 0 (the TUN path takes it). */
+static __always_inline int next_hop(struct __sk_buff* skb, const __u8* o, int v6, __u32 seg_len, void* uplinks,
+                                    struct bpf_fib_lookup* p, int* resolved) {
+  __builtin_memset(p, 0, sizeof(*p));
+  p->ifindex = skb->ingress_ifindex;
+  if (v6) {
+    p->family = SIXFOUR_AF_INET6;
+    p->l4_protocol = o[6];
+    p->tot_len = (__u16)(IP6_LEN + ((__u32)o[4] << 8 | o[5]));
+    __builtin_memcpy(p->ipv6_src, o + 8, 16);
+    __builtin_memcpy(p->ipv6_dst, o + 24, 16);
+  } else {
+    p->family = SIXFOUR_AF_INET;
+    p->tos = o[1];
+    p->l4_protocol = o[9];
+    p->tot_len = (__u16)((__u32)o[2] << 8 | o[3]);
+    __builtin_memcpy(&p->ipv4_src, o + 12, 4);
+    __builtin_memcpy(&p->ipv4_dst, o + 16, 4);
+  }
+  if (seg_len) p->tot_len = (__u16)seg_len;
+  long r = bpf_fib_lookup(skb, p, sizeof(*p), 0);
+  if (r != BPF_FIB_LKUP_RET_SUCCESS && r != BPF_FIB_LKUP_RET_NO_NEIGH) return 0;
+  __u32 out = p->ifindex;
+  if (!bpf_map_lookup_elem(uplinks, &out)) return 0;
+  *resolved = r == BPF_FIB_LKUP_RET_SUCCESS;
+  return 1;
+}
+
+/* Sends the translated packet to the next hop next_hop() found: the Ethernet addresses written and
+ * redirected to the device's egress, or handed to the kernel's neighbour resolution first. */
+static __always_inline int send_next_hop(struct __sk_buff* skb, const struct bpf_fib_lookup* p, int resolved) {
+  if (resolved) {
+    if (bpf_skb_store_bytes(skb, 0, p->dmac, 6, 0) < 0 || bpf_skb_store_bytes(skb, 6, p->smac, 6, 0) < 0)
+      return TC_ACT_SHOT;
+    return (int)bpf_redirect(p->ifindex, 0);
+  }
+  struct bpf_redir_neigh nh = {.nh_family = p->family};
+  if (p->family == SIXFOUR_AF_INET6)
+    __builtin_memcpy(nh.ipv6_nh, p->ipv6_dst, 16);
+  else
+    nh.ipv4_nh = p->ipv4_dst;
+  return (int)bpf_redirect_neigh(p->ifindex, &nh, sizeof(nh), 0);
+}
+
 #endif

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "common/config_addr.hpp"
 #include "io/fastpath/siit_fast_path.hpp"
 
 namespace sixfour::cli {
@@ -21,18 +22,23 @@ struct FastPathStage {
     s.reason = off_reason;
     return s;
   }
-  // For the start line: "fast path eBPF" or "fast path off (REASON)".
-  std::string text() const { return path ? "fast path eBPF" : "fast path off (" + off_reason + ")"; }
+  // For the start line: "fast path eBPF", with the uplinks it sits on if any, or "fast path off
+  // (REASON)".
+  std::string text() const {
+    if (!path) return "fast path off (" + off_reason + ")";
+    const std::string where = path->where();
+    return where.empty() ? "fast path eBPF" : "fast path eBPF (" + where + ")";
+  }
 };
 
 template <class Path, class Settings>
-FastPathStage<Path> start_fast_path(bool asked, const Settings& s, int ifindex) {
+FastPathStage<Path> start_fast_path(FastPathMode mode, const Settings& s, int ifindex) {
   FastPathStage<Path> st;
-  if (!asked) {
+  if (mode == FastPathMode::Off) {
     st.off_reason = "--fast-path off";
     return st;
   }
-  auto p = Path::attach(s, ifindex);
+  auto p = Path::attach(s, ifindex, mode == FastPathMode::Auto);
   if (p)
     st.path = std::move(p.value());
   else

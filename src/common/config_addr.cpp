@@ -54,4 +54,27 @@ Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Gi
   return set_uint(icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000", x.icmp_errors_per_second);
 }
 
+Status set_fast_path(const Given<std::string>& g, std::string_view key, FastPathMode& dst) {
+  if (!g.has()) return Ok{};
+  for (FastPathMode m : {FastPathMode::Auto, FastPathMode::Tun, FastPathMode::Off}) {
+    if (*g.value == str(m)) {
+      dst = m;
+      return Ok{};
+    }
+  }
+  return Error{fail(g.file, key, *g.value, "must be auto, tun or off")};
+}
+
+std::string_view str(FastPathMode m) {
+  switch (m) {
+    case FastPathMode::Off:
+      return "off";
+    case FastPathMode::Tun:
+      return "tun";
+    case FastPathMode::Auto:
+      break;
+  }
+  return "auto";
+}
+
 }  // namespace sixfour

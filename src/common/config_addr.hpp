@@ -36,9 +36,15 @@ inline constexpr std::string_view kIcmpRateHelp =
     "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
     "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited";
 inline constexpr std::string_view kFastPathHelp =
-    "eBPF fast path: auto = translate the common packets in the kernel (a tc program on the TUN) and "
-    "the rest in the daemon, falling back to the daemon alone (one log line says why) where it cannot "
-    "load; off = every packet through the daemon";
+    "eBPF fast path: auto = translate the common packets in the kernel, at the uplinks' ingress "
+    "(routed by the program itself, past the kernel's forwarding and its firewall) and on the TUN, "
+    "the rest in the daemon; tun = on the TUN only (translated packets pass the kernel's forwarding "
+    "and firewall as without it); off = every packet through the daemon. auto and tun fall back to "
+    "the daemon alone where BPF cannot load (the start line says why)";
+// `fast-path`: auto, tun or off (docs/fast-path.md).
+enum class FastPathMode : uint8_t { Off, Tun, Auto };
+Status set_fast_path(const Given<std::string>& g, std::string_view key, FastPathMode& dst);
+std::string_view str(FastPathMode m);
 // `lowest-ipv6-mtu` (1280..65535) and `icmp-rate` (0..1000000, default
 // xlat::Config::kDefaultIcmpRate) of the TUN translators, into their xlat::Config.
 Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,

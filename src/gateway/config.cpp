@@ -37,7 +37,7 @@ constexpr Setting<In> kSettings[] = {
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = GSO super-packets and partial checksums when the kernel offers them, a flow's "
          "small UDP datagrams sent as one UDP GSO packet, off = plain packets"),
-    text("fast-path", &In::fast_path, "auto|off", "auto", kFastPathHelp),
+    text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device"),
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
@@ -415,7 +415,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   in.dns_threads.set(std::to_string(c.dns64.threads));
   if (c.nat64.workers != 0) in.workers.set(std::to_string(c.nat64.workers));
   in.offload.set(c.nat64.offload ? "auto" : "off");
-  in.fast_path.set(c.nat64.fast_path ? "auto" : "off");
+  in.fast_path.set(std::string(str(c.nat64.fast_path)));
   in.mtu.set(std::to_string(n.xlat.mtu6));
   in.allow_non_global.set(n.allow_non_global);
   in.control.set(c.control);

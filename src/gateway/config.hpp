@@ -40,7 +40,7 @@ struct ConfigInput {
   Given<std::string> dns_threads;
   Given<std::string> workers;
   Given<std::string> offload;    // "auto" | "off", as for `sixfour nat64`
-  Given<std::string> fast_path;  // "auto" | "off", as for `sixfour nat64`
+  Given<std::string> fast_path;  // "auto" | "tun" | "off", as for `sixfour nat64`
   Given<std::string> mtu;
   Given<bool> allow_non_global;
   Given<std::string> control;

@@ -46,7 +46,7 @@ constexpr Setting<In> kSettings[] = {
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
-    text("fast-path", &In::fast_path, "auto|off", "auto", kFastPathHelp),
+    text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
 };
 
@@ -126,7 +126,7 @@ Status set_daemon_options(const ConfigInput& in, DaemonConfig& out) {
       !st)
     return st;
   if (auto st = set_choice(in.offload, "offload", "auto", "off", out.offload); !st) return st;
-  if (auto st = set_choice(in.fast_path, "fast-path", "auto", "off", out.fast_path); !st) return st;
+  if (auto st = set_fast_path(in.fast_path, "fast-path", out.fast_path); !st) return st;
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return st;
   set_bool(in.log_sessions, out.log_sessions);
@@ -228,7 +228,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.control.set(c.control);
   in.log_sessions.set(c.log_sessions);
   in.offload.set(c.offload ? "auto" : "off");
-  in.fast_path.set(c.fast_path ? "auto" : "off");
+  in.fast_path.set(std::string(str(c.fast_path)));
   if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());
   return in;
 }

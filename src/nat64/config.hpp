@@ -36,7 +36,7 @@ struct ConfigInput {
   Given<std::string> workers;
   Given<std::string> control;
   Given<std::string> offload;    // "auto" | "off"
-  Given<std::string> fast_path;  // "auto" | "off"
+  Given<std::string> fast_path;  // "auto" | "tun" | "off"
   Given<bool> log_sessions;
   Given<std::string> icmp_source;  // "host" | IPv4 address
 };
@@ -59,9 +59,9 @@ struct DaemonConfig {
   // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/sys/tun.hpp): "auto" uses
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
-  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp): "auto" attaches it where it loads and
-  // falls back to the TUN path (saying why) where it does not; "off" never tries.
-  bool fast_path = true;
+  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp): auto and tun attach it on the TUN where
+  // it loads (the uplinks' ingress is siit's only, so far), off sends every packet through the daemon.
+  FastPathMode fast_path = FastPathMode::Auto;
   std::string control;  // unix socket path
   bool log_sessions = false;
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon

@@ -35,7 +35,7 @@ constexpr Setting<In> kSettings[] = {
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first --rfc6791 address, else 192.0.0.8", kIcmpSourceHelp),
-    text("fast-path", &In::fast_path, "auto|off", "auto", kFastPathHelp),
+    text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
 };
 
 Status set_eam(const Given<std::vector<std::string>>& g, Settings& s) {
@@ -117,7 +117,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
       !st)
     return Error{st.error()};
   if (auto st = set_choice(in.offload, "offload", "auto", "off", out.offload); !st) return Error{st.error()};
-  if (auto st = set_choice(in.fast_path, "fast-path", "auto", "off", out.fast_path); !st) return Error{st.error()};
+  if (auto st = set_fast_path(in.fast_path, "fast-path", out.fast_path); !st) return Error{st.error()};
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
   if (auto st = set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source); !st) return Error{st.error()};
@@ -145,7 +145,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
   in.offload.set(c.offload ? "auto" : "off");
-  in.fast_path.set(c.fast_path ? "auto" : "off");
+  in.fast_path.set(std::string(str(c.fast_path)));
   if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());
   return in;
 }

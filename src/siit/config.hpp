@@ -33,7 +33,7 @@ struct ConfigInput {
   Given<std::string> control;
   Given<std::string> offload;      // "auto" | "off"
   Given<std::string> icmp_source;  // "host" | IPv4 address
-  Given<std::string> fast_path;    // "auto" | "off"
+  Given<std::string> fast_path;    // "auto" | "tun" | "off"
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -54,9 +54,9 @@ struct DaemonConfig {
   // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/sys/tun.hpp): "auto" uses
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
-  // The eBPF fast path (io/fastpath/siit_fast_path.hpp): "auto" attaches it where it loads and
-  // serves the settings, "off" sends every packet through the daemon.
-  bool fast_path = true;
+  // The eBPF fast path (io/fastpath/siit_fast_path.hpp): auto = at the uplinks and on the TUN, tun =
+  // on the TUN only, off = every packet through the daemon.
+  FastPathMode fast_path = FastPathMode::Auto;
   std::string control;  // unix socket path
   // icmp-source: Host is resolved by the daemon when it starts (use_icmp_source); until then
   // settings.xlat.self4/self6 hold the default rule's addresses.

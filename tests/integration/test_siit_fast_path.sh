@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The eBPF fast path of `sixfour siit` (docs/fast-path.md), on by default: attached at the egress of
-# the TUN, it translates echoes, UDP and TCP in the kernel (the daemon never sees them: the hit
-# counter rises, the daemon's own do not), hands the unusual packets to the daemon with their
-# reason counted (fragments, hop limit 1, hairpinning) and they still work; `stats` shows it; it is
-# removed on exit and a stale one left by kill -9 on a persistent TUN is replaced; --fast-path off
-# attaches nothing.
+# The eBPF fast path of `sixfour siit` (docs/fast-path.md). By default (auto) at the ingress of the
+# uplinks (eth-c6, eth-s4), where echoes are translated and sent straight out the other uplink one
+# hop later, and at the egress of the TUN. With --fast-path tun on the TUN only: it translates
+# echoes and UDP in the kernel (the daemon never sees them: the hit counter rises, the daemon's own
+# do not), hands the unusual packets to the daemon with their reason counted (fragments, hop limit
+# 1, hairpinning) and they still work; `stats` shows it. Everything is removed on exit, a stale
+# program left by kill -9 is replaced; --fast-path off attaches nothing.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -18,6 +19,9 @@ trap cleanup EXIT
 
 # The eBPF filters at the TUN's egress (0 or more), and whether a clsact qdisc is there.
 filters() { tc -n "$(lab_ns gw)" filter show dev "$LAB_TUN" egress 2>/dev/null | grep -c 'siit_tun' || true; }
+uplink_filters() {  # DEVICE
+  tc -n "$(lab_ns gw)" filter show dev "$1" ingress 2>/dev/null | grep -c 'siit_uplink' || true
+}
 clsact() { tc -n "$(lab_ns gw)" qdisc show dev "$LAB_TUN" 2>/dev/null | grep -c clsact || true; }
 delta() { echo $(($(lab_stat "$1" "$3") - $(lab_stat "$1" "$2"))); }
 
@@ -25,10 +29,35 @@ lab_up
 lab_bg s4 udp4 "$LAB_PY" -u "$LAB_HOME/udp.py" serve "$LAB_S4" 7000
 lab_wait_port s4 udp "$LAB_S4" 7000
 
-step "default: the program sits at the TUN's egress"
+step "default (auto): at the uplinks' ingress and the TUN's egress"
 lab_siit_start
-assert_match "start line" 'fast path eBPF' "$(cat "$LAB_DAEMON_LOG")"
+assert_match "start line" 'fast path eBPF \(uplinks [a-z0-9, -]*eth-c6' "$(cat "$LAB_DAEMON_LOG")"
+assert_match "start line" 'fast path eBPF \(uplinks [a-z0-9, -]*eth-s4' "$(cat "$LAB_DAEMON_LOG")"
 assert_eq "filters at the TUN's egress" 1 "$(filters)"
+assert_eq "filters at eth-c6's ingress" 1 "$(uplink_filters eth-c6)"
+assert_eq "filters at eth-s4's ingress" 1 "$(uplink_filters eth-s4)"
+before=$(lab_stats)
+lab_ok "20 echoes c6 -> s4" c6 ping -n -c 20 -i 0.05 -W 2 "$LAB_S4_AS6"
+assert_eq "replies to c6" 20 "$(ping_received "$LAB_OUT")"
+assert_match "one hop: s4's reply arrives with hop limit 63" 'ttl=63' "$LAB_OUT"
+lab_ok "20 echoes s4 -> c6" s4 ping -n -c 20 -i 0.05 -W 2 "$LAB_C6_AS4"
+assert_eq "replies to s4" 20 "$(ping_received "$LAB_OUT")"
+assert_match "one hop: c6's reply arrives with TTL 63" 'ttl=63' "$LAB_OUT"
+after=$(lab_stats)
+assert_ge "translated at the uplinks (80 echo packets)" 80 "$(delta fast_path.counters.hit_uplink "$before" "$after")"
+assert_eq "IPv4 packets the daemon read" 0 "$(delta in4 "$before" "$after")"
+lab_ok "UDP echo of 100 bytes" c6 "$LAB_PY" "$LAB_HOME/udp.py" send "$LAB_S4_AS6" 7000 100
+assert_match "echo (100 bytes)" "sent=100 recv=100 match=yes" "$LAB_OUT"
+lab_daemon_stop
+assert_eq "uplink filters after SIGTERM" 0 $(($(uplink_filters eth-c6) + $(uplink_filters eth-s4)))
+assert_eq "TUN filters after SIGTERM" 0 "$(filters)"
+
+step "--fast-path tun: the program on the TUN only"
+lab_siit_start --fast-path tun
+assert_match "start line" 'fast path eBPF' "$(cat "$LAB_DAEMON_LOG")"
+assert_no_match "start line names no uplink" 'uplinks' "$(cat "$LAB_DAEMON_LOG")"
+assert_eq "filters at the TUN's egress" 1 "$(filters)"
+assert_eq "filters at eth-c6's ingress" 0 "$(uplink_filters eth-c6)"
 
 step "echoes both ways: translated in the kernel, the daemon sees none"
 before=$(lab_stats)
@@ -85,7 +114,7 @@ assert_match "state in JSON" '"fast_path": ?\{"state": ?"on"' "$(lab_exec gw "$S
 step "SIGTERM removes the program (and the qdisc it added)"
 lab_daemon_stop
 ip -n "$(lab_ns gw)" tuntap add dev "$LAB_TUN" mode tun multi_queue  # persistent: outlives the daemon
-lab_siit_start
+lab_siit_start --fast-path tun
 assert_eq "filters on the persistent TUN" 1 "$(filters)"
 lab_daemon_stop
 assert_eq "filters after SIGTERM" 0 "$(filters)"
@@ -99,10 +128,12 @@ kill -KILL "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null || true
 LAB_DAEMON_PID=
 assert_eq "stale filter after kill -9" 1 "$(filters)"
+assert_eq "stale uplink filter after kill -9" 1 "$(uplink_filters eth-c6)"
 LAB_WAIT_POOL6= lab_siit_start --no-routes
 for ((i = 0; i < 50; i++)); do grep -q 'fast path eBPF' "$LAB_DAEMON_LOG" && break; sleep 0.1; done
 assert_match "start line after the restart" 'fast path eBPF' "$(cat "$LAB_DAEMON_LOG")"
 assert_eq "filters after the restart" 1 "$(filters)"
+assert_eq "uplink filters after the restart" 1 "$(uplink_filters eth-c6)"
 lab_daemon_stop
 ip -n "$(lab_ns gw)" tuntap del dev "$LAB_TUN" mode tun multi_queue
 

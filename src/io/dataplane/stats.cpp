@@ -69,7 +69,7 @@ Json counters_json(const siit::Counters& c, const IoCounters& io) {
 }  // namespace
 
 void fast_path_json(Json& out, const FastPathStats& fp) {
-  Json& j = out["fast_path"] = {{"state", fp.on ? "on" : "off"}, {"reason", fp.reason}};
+  Json& j = out["fast_path"] = {{"state", fp.on ? "on" : "off"}, {"reason", fp.reason}, {"uplinks", fp.uplinks}};
   Json& c = j["counters"] = Json::object();
   for (const auto& [name, value] : fp.counters) c[name] = value;
 }

@@ -109,7 +109,7 @@ struct SkelDeleter {
 struct Nat64FastPath::Impl {  // destroyed bottom-up: detached first, the program last
   std::unique_ptr<nat64_bpf, SkelDeleter> skel;
   std::unique_ptr<BpfSessionSink> sink;
-  TcEgressHook hook;
+  TcHook hook;
 };
 
 namespace {
@@ -124,7 +124,7 @@ uint32_t random_key() {
 
 }  // namespace
 
-Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex) {
+Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex, bool) {
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
   auto impl = std::make_unique<Impl>();
   impl->skel.reset(nat64_bpf::open());
@@ -157,7 +157,7 @@ FastPathStats Nat64FastPath::stats() const {
 
 struct Nat64FastPath::Impl {};
 
-Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings&, int) {
+Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings&, int, bool) {
   return Error{"this sixfour was built without the eBPF fast path (SIXFOUR_BPF=OFF)"};
 }
 

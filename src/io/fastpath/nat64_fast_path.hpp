@@ -23,7 +23,9 @@ class Nat64FastPath {
   // Loads the program configured from `s` (its session maps sized for s.max_sessions) and attaches
   // it at the egress of the TUN `ifindex`, replacing a filter a crashed daemon left there. The error
   // says why not (no BPF in this build, not permitted, the kernel refused).
-  static Result<std::unique_ptr<Nat64FastPath>> attach(const nat64::Settings& s, int ifindex);
+  // `uplinks` (--fast-path auto) is not used yet: the uplink ingress program is siit's only.
+  static Result<std::unique_ptr<Nat64FastPath>> attach(const nat64::Settings& s, int ifindex, bool uplinks);
+  std::string where() const { return ""; }  // only the TUN
 
   Nat64FastPath(const Nat64FastPath&) = delete;
   Nat64FastPath& operator=(const Nat64FastPath&) = delete;

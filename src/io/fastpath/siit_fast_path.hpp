@@ -19,7 +19,8 @@ namespace sixfour::io {
 // each punt reason and "helper_drop" as named by fast_path_counter_names()).
 struct FastPathStats {
   bool on = false;
-  std::string reason;  // why off ("--fast-path off", or what auto found)
+  std::string reason;                // why off ("--fast-path off", or what auto found)
+  std::vector<std::string> uplinks;  // where the uplink ingress program sits
   std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
@@ -34,7 +35,12 @@ class SiitFastPath {
   // Loads the program configured from `s` and attaches it at the egress of the TUN `ifindex`,
   // replacing a filter a crashed daemon left there. The error says why (no BPF in this build, not
   // permitted, the kernel refused); the caller goes on without.
-  static Result<std::unique_ptr<SiitFastPath>> attach(const siit::Settings& s, int ifindex);
+  // With `uplinks`, also at the ingress of every Ethernet device but the TUN (`siit_uplink`: it
+  // sends what it translates straight out the uplink the route names; where it cannot load, the
+  // TUN program alone serves).
+  static Result<std::unique_ptr<SiitFastPath>> attach(const siit::Settings& s, int ifindex, bool uplinks);
+  // "uplinks eth0, eth1" when the uplink program is attached, "" for the TUN alone.
+  std::string where() const;
 
   SiitFastPath(const SiitFastPath&) = delete;
   SiitFastPath& operator=(const SiitFastPath&) = delete;
@@ -42,8 +48,9 @@ class SiitFastPath {
 
   FastPathStats stats() const;
 
+  struct Impl;  // opaque: the programs and their attachments
+
  private:
-  struct Impl;
   explicit SiitFastPath(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -15,11 +15,11 @@ std::string libbpf_error(const char* what, int err) {
 
 namespace {
 
-bpf_tc_opts filter_opts(int prog_fd, uint32_t flags) {
+bpf_tc_opts filter_opts(int prog_fd, uint32_t flags, uint32_t priority) {
   bpf_tc_opts opts{};
   opts.sz = sizeof opts;
   opts.handle = 1;
-  opts.priority = 1;
+  opts.priority = priority;
   opts.prog_fd = prog_fd;
   opts.flags = flags;
   return opts;
@@ -39,25 +39,26 @@ std::vector<std::pair<std::string, uint64_t>> sum_per_cpu(const bpf_map* map, co
   return out;
 }
 
-Status TcEgressHook::attach(int ifindex, int prog_fd) {
+Status TcHook::attach(int ifindex, int prog_fd, TcPlace place) {
+  place_ = place;
   hook_.sz = sizeof hook_;
   hook_.ifindex = ifindex;
-  hook_.attach_point = BPF_TC_EGRESS;
+  hook_.attach_point = place.ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
   int err = bpf_tc_hook_create(&hook_);
   if (err && err != -EEXIST) return Error{libbpf_error("adding the clsact qdisc", err)};
   created_qdisc_ = err == 0;
-  bpf_tc_opts opts = filter_opts(prog_fd, BPF_TC_F_REPLACE);
+  bpf_tc_opts opts = filter_opts(prog_fd, BPF_TC_F_REPLACE, place.priority);
   if ((err = bpf_tc_attach(&hook_, &opts)) != 0) return Error{libbpf_error("attaching the eBPF program", err)};
   attached_ = true;
   return Ok{};
 }
 
-TcEgressHook::~TcEgressHook() {
+TcHook::~TcHook() {
   if (attached_) {
-    bpf_tc_opts opts = filter_opts(0, 0);
+    bpf_tc_opts opts = filter_opts(0, 0, place_.priority);
     bpf_tc_detach(&hook_, &opts);
   }
-  if (created_qdisc_) {
+  if (created_qdisc_ && place_.own_qdisc) {
     hook_.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
     bpf_tc_hook_destroy(&hook_);
   }

@@ -1,5 +1,6 @@
-// A tc program at the egress of a device (clsact qdisc, handle 1, priority 1), detached on
-// destruction together with the qdisc if this added it. Only where the eBPF fast path is built.
+// A tc program at the egress or ingress of a device (clsact qdisc, handle 1, the given priority),
+// detached on destruction, together with the qdisc if this added it and was asked to own it. Only
+// where the eBPF fast path is built.
 #pragma once
 #include <bpf/libbpf.h>
 
@@ -18,18 +19,27 @@ std::string libbpf_error(const char* what, int err);
 // A per-CPU array of counters summed over the CPUs, element i named names[i].
 std::vector<std::pair<std::string, uint64_t>> sum_per_cpu(const bpf_map* map, const std::vector<std::string>& names);
 
-class TcEgressHook {
- public:
-  TcEgressHook() = default;
-  TcEgressHook(const TcEgressHook&) = delete;
-  TcEgressHook& operator=(const TcEgressHook&) = delete;
-  ~TcEgressHook();
+struct TcPlace {
+  bool ingress = false;
+  uint32_t priority = 1;
+  // Remove the clsact qdisc on destruction if this added it: the daemon's own TUN. Not on a shared
+  // device (an uplink), where other programs may have come since.
+  bool own_qdisc = true;
+};
 
-  // Attaches `prog_fd`, replacing a filter a crashed daemon left there (a persistent TUN).
-  Status attach(int ifindex, int prog_fd);
+class TcHook {
+ public:
+  TcHook() = default;
+  TcHook(const TcHook&) = delete;
+  TcHook& operator=(const TcHook&) = delete;
+  ~TcHook();
+
+  // Attaches `prog_fd`, replacing a filter a crashed daemon left at the same place.
+  Status attach(int ifindex, int prog_fd, TcPlace place = {});
 
  private:
   bpf_tc_hook hook_{};
+  TcPlace place_;
   bool created_qdisc_ = false;
   bool attached_ = false;
 };
