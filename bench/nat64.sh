@@ -12,6 +12,7 @@
 #              TUN offloads on, one worker per CPU,
 #              and the eBPF fast path on)
 #   six-slow   the same with --fast-path off (every packet through the daemon)
+#   six-tun    the same with --fast-path tun (the eBPF program on the TUN only, not at the uplinks)
 #   six-w1     the same with --workers 1
 #   six-w2     the same with --workers 2
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
@@ -90,6 +91,7 @@ sixfour_run() {  # NAME full|short [EXTRA FLAGS...]
 }
 sixfour_run sixfour full
 sixfour_run six-slow full --fast-path off
+sixfour_run six-tun full --fast-path tun
 sixfour_run six-w1 short --workers 1
 sixfour_run six-w2 short --workers 2
 sixfour_run six-nooff short --offload off
@@ -97,7 +99,7 @@ sixfour_run six-nooff short --offload off
 echo
 echo "bench/nat64.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "${DURATION}s per figure, connections ${CONN_SECONDS}s x 4 clients"
-print_table kernel tayga sixfour six-slow six-w1 six-w2 six-nooff
+print_table kernel tayga sixfour six-slow six-tun six-w1 six-w2 six-nooff
 echo
 echo "issue 15 targets (sixfour = defaults, eBPF fast path; six-slow = --fast-path off):"
 target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
