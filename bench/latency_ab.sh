@@ -7,8 +7,8 @@
 #
 # ROUNDS (default 3) rounds of: for nat64 and siit, for each of WS (default "2 1") worker counts,
 # OLD then NEW. RTT: the median of 5 × `ping -c 50 -i 0.01` averages (each listed); connections:
-# 4 clients × 3 s of connect / wait for the server's FIN / close, as bench/nat64.sh. Extra flags per
-# binary for siit: OLD_SIIT_FLAGS, NEW_SIIT_FLAGS (e.g. NEW_SIIT_FLAGS="--fast-path off").
+# 4 clients × 3 s of connect / wait for the server's FIN / close, as bench/nat64.sh. Extra daemon
+# flags per binary: OLD_FLAGS, NEW_FLAGS (e.g. NEW_FLAGS="--fast-path off" to measure the TUN path).
 set -euo pipefail
 OLD=$(realpath "${1:?usage: $0 OLD_SIXFOUR NEW_SIXFOUR}")
 NEW=$(realpath "${2:?usage: $0 OLD_SIXFOUR NEW_SIXFOUR}")
@@ -28,10 +28,10 @@ one() {  # MODE BIN WORKERS
   lab_up >/dev/null 2>&1
   bench_conn_server "$LAB_S4" 9000 >/dev/null 2>&1
   sleep 0.5
+  read -ra flags <<<"$([[ $bin == "$OLD" ]] && echo "${OLD_FLAGS:-}" || echo "${NEW_FLAGS:-}")"
   if [[ $mode == nat64 ]]; then
-    nat64_start --workers "$w" >/dev/null
+    nat64_start --workers "$w" "${flags[@]}" >/dev/null
   else
-    read -ra flags <<<"$([[ $bin == "$OLD" ]] && echo "${OLD_SIIT_FLAGS:-}" || echo "${NEW_SIIT_FLAGS:-}")"
     lab_siit_start --workers "$w" "${flags[@]}" >/dev/null
   fi
   sleep 0.3
