@@ -88,9 +88,11 @@ Result<std::string> apply_icmp_source(io::TranslatorLink& link, const IcmpSource
   return fmt::format("own ICMP errors from {} and {} ({})", x.self4.str(), x.self6.str(), how);
 }
 
-std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload) {
-  return fmt::format("translating on {} (mtu {}, {} worker{}, offloads {})", tun.name(), mtu, workers,
-                     workers == 1 ? "" : "s", offload_text(offload, tun.vnet_hdr(), tun.offload_names()));
+std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, const std::string& steering,
+                           bool offload) {
+  return fmt::format("translating on {} (mtu {}, {} worker{}{}{}, offloads {})", tun.name(), mtu, workers,
+                     workers == 1 ? "" : "s", steering.empty() ? "" : ", ", steering,
+                     offload_text(offload, tun.vnet_hdr(), tun.offload_names()));
 }
 
 std::string offload_text(bool asked, bool vnet_hdr, const std::string& names) {

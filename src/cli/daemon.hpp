@@ -42,7 +42,8 @@ Result<std::string> apply_icmp_source(io::TranslatorLink& link, const IcmpSource
                                       const std::function<void(Ipv4Addr)>& use, const xlat::Config& x);
 
 // "translating on TUN (mtu M, N workers, offloads X)".
-std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, bool offload);
+std::string translating_on(const io::Tun& tun, unsigned mtu, unsigned workers, const std::string& steering,
+                           bool offload);
 
 // The offloads in use for the start line ("csum,tso4,..." / "off (--offload off)" / "none (...)").
 std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);

@@ -97,7 +97,7 @@ std::string join_str(const auto& items) {
 }
 
 void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsigned queues, const io::RouteSet& r,
-                    const std::string& source, const std::string& fast) {
+                    const std::string& source, const std::string& fast, const std::string& steering) {
   const gateway::Steering& steer = cfg.steering;
   std::string v4 = "pool4 routed into the TUN";
   if (steer.shared)
@@ -106,8 +106,9 @@ void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsig
         "internal {} and nftables table inet {}",
         steer.host4.str(), steer.ports.str(), cfg.ephemeral.str(), steer.internal4.str(),
         gateway::table_name(steer.tun));
-  spdlog::info("NAT64 on {} ({} worker{}): {}; {}; routes added: {}; {}; {}", tun.name(), queues,
-               queues == 1 ? "" : "s", nat64::describe(cfg.nat64.settings), v4, join_str(r.added()), source, fast);
+  spdlog::info("NAT64 on {} ({} worker{}{}{}): {}; {}; routes added: {}; {}; {}", tun.name(), queues,
+               queues == 1 ? "" : "s", steering.empty() ? "" : ", ", steering, nat64::describe(cfg.nat64.settings), v4,
+               join_str(r.added()), source, fast);
 }
 
 int run_gateway(const gateway::GatewayConfig& cfg) {
@@ -145,7 +146,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   commands.add("dns64-stats", [&dns_srv] { return dns_srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
 
-  log_nat64_line(cfg, (*link)->tun, queues, routes, *source, fast.text());
+  log_nat64_line(cfg, (*link)->tun, queues, routes, *source, fast.text(), nat.steering());
   std::vector<std::string> notes;
   for (const std::string& w : cfg.nat64.warnings) notes.push_back("note: " + w);
   return d.run(fmt::format("DNS64 on {} for {} (upstream {}); IPv6 into {} only from {}; control {}",

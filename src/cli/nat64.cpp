@@ -58,7 +58,8 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
 
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));
-  return d.run(fmt::format("{}: {}; {}; {}; {}{}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+  return d.run(fmt::format("{}: {}; {}; {}; {}{}",
+                           translating_on(tun, cfg.settings.xlat.mtu6, workers, plane.steering(), cfg.offload),
                            nat64::describe(cfg.settings), routes_text(cfg.routes, routes), *source, fast.text(), warn),
                forwarding_warnings());
 }

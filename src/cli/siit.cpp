@@ -85,7 +85,8 @@ int run_siit(const siit::DaemonConfig& cfg) {
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));
-  return d.run(fmt::format("{}: {}; {}; {}; {}", translating_on(tun, cfg.settings.xlat.mtu6, workers, cfg.offload),
+  return d.run(fmt::format("{}: {}; {}; {}; {}",
+                           translating_on(tun, cfg.settings.xlat.mtu6, workers, plane.steering(), cfg.offload),
                            siit::describe(cfg.settings), route_text, *source, fast.text()),
                forwarding_warnings());
 }

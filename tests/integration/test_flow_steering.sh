@@ -77,6 +77,7 @@ steered() {
     echo "SKIP: the steering program is not in place here"
     exit 0
   fi
+  assert_match "start line" 'workers, flow steering eBPF, offloads' "$(cat "$LAB_DAEMON_LOG")"
 }
 
 step "nat64 --workers 2"

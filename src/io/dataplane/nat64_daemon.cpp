@@ -124,7 +124,7 @@ Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sess
 Status Nat64Daemon::start() {
   state_ = nat64::State::create(settings_);
   if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
-  steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
+  steering_ = steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
   state_->set_session_sink(sink_);
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   for (size_t q = 0; q < tun_.queues(); ++q) {

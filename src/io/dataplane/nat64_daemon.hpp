@@ -43,7 +43,9 @@ class Nat64Daemon {
   }
 
   Status start();  // the shared State, one Translator and thread per TUN queue, housekeeping
-  void stop();     // wakes every thread and joins them (idempotent)
+  // After start(): the flow steering's state for the start line (io/sys/tun_steering.hpp).
+  const std::string& steering() const { return steering_; }
+  void stop();  // wakes every thread and joins them (idempotent)
   // A worker whose queue fails raises SIGTERM, so the caller's signal wait also covers it.
 
   // Control-socket replies; safe from any thread while the daemon runs.
@@ -73,6 +75,7 @@ class Nat64Daemon {
   std::unique_ptr<Published[]> published_;
   Fd stop_fd_;  // eventfd: readable once stop() is called (housekeeping)
   std::thread housekeeping_;
+  std::string steering_;
   DataPlane plane_;  // last: its workers use the State and the Published slots
 };
 

@@ -2,6 +2,7 @@
 // siit::Translator per worker (sharing the read-only Settings), and its counters for `stats`.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "common/result.hpp"
 #include "io/dataplane/data_plane.hpp"
@@ -19,7 +20,9 @@ class SiitDaemon {
   SiitDaemon& operator=(const SiitDaemon&) = delete;
   ~SiitDaemon() { stop(); }
 
-  Status start();                 // one thread per TUN queue
+  Status start();  // one thread per TUN queue
+  // After start(): the flow steering's state for the start line (io/sys/tun_steering.hpp).
+  const std::string& steering() const { return steering_; }
   void stop() { plane_.stop(); }  // wakes every worker and joins them (idempotent)
   // A worker whose queue fails raises SIGTERM, so the caller's signal wait also covers it.
 
@@ -30,6 +33,7 @@ class SiitDaemon {
   const siit::Settings& settings_;
   std::unique_ptr<PublishedCounters[]> published_;
   DataPlane plane_;
+  std::string steering_;
 };
 
 }  // namespace sixfour::io

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include "io/sys/errno_text.hpp"
 
@@ -81,27 +81,19 @@ tun_steer_bpf* load_tun_steer(const TunSteering& how, std::string& err) {
   return nullptr;
 }
 
-bool steer_flows(const Tun& tun, const TunSteering& how) {
-  if (tun.queues() < 2) return false;
-  if (how.kind == TunSteering::Kind::Nat64Shard && how.nat64.shards < tun.queues()) {
-    spdlog::info("flow steering off: the pool4 has {} shard{} for {} workers (the kernel spreads packets)",
-                 how.nat64.shards, how.nat64.shards == 1 ? "" : "s", tun.queues());
-    return false;
-  }
-  if (const std::string err = attach(tun, how); !err.empty()) {
-    spdlog::warn("flow steering off ({}): the kernel spreads packets, a flow's two directions may use two workers",
-                 err);
-    return false;
-  }
-  spdlog::info("flow steering: both directions of a flow on one worker (eBPF on {})", tun.name());
-  return true;
+std::string steer_flows(const Tun& tun, const TunSteering& how) {
+  if (tun.queues() < 2) return "";
+  if (how.kind == TunSteering::Kind::Nat64Shard && how.nat64.shards < tun.queues())
+    return fmt::format("flow steering off (the pool4 has {} shard{} for {} workers)", how.nat64.shards,
+                       how.nat64.shards == 1 ? "" : "s", tun.queues());
+  if (const std::string err = attach(tun, how); !err.empty()) return fmt::format("flow steering off ({})", err);
+  return "flow steering eBPF";
 }
 
 #else
 
-bool steer_flows(const Tun& tun, const TunSteering&) {
-  if (tun.queues() > 1) spdlog::info("flow steering off (built without eBPF): the kernel spreads packets");
-  return false;
+std::string steer_flows(const Tun& tun, const TunSteering&) {
+  return tun.queues() > 1 ? "flow steering off (built without eBPF)" : "";
 }
 
 #endif

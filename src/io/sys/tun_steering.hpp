@@ -27,9 +27,10 @@ struct TunSteering {
   nat64::State::Sharding nat64;  // Nat64Shard: nat64::State::sharding()
 };
 
-// Sets the steering program on `tun` when it has more than one queue, and logs one line saying what
-// was done or why not. True when the program is in place.
-bool steer_flows(const Tun& tun, const TunSteering& how);
+// Sets the steering program on `tun` when it has more than one queue. Returns what was done or why
+// not, for the daemon's start line ("flow steering eBPF", "flow steering off (REASON)"), "" with one
+// queue.
+std::string steer_flows(const Tun& tun, const TunSteering& how);
 
 #ifdef SIXFOUR_HAVE_BPF
 // The program loaded and configured for `how` (static BIB entries in its map), ready to be set on a
