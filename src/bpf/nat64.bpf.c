@@ -4,7 +4,9 @@
  * is translated in place, byte for byte as src/nat64/translator.cpp does, and redirected into the
  * TUN's ingress; everything else (new flows, TCP SYN/FIN/RST, fragments, options, extension headers,
  * ICMP errors, hairpinning, ...) goes on unchanged to the TUN queue and the daemon, its reason
- * counted. The daemon is the only writer of the session maps. docs/fast-path.md. */
+ * counted. A second instance, `nat64_uplink`, does the same at the uplinks' ingress and sends its
+ * translations out the uplink the route names (one hop). The daemon is the only writer of the
+ * session maps. docs/fast-path.md. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -55,20 +57,8 @@ struct {
   __type(value, struct nat64_val4);
 } nat64_sessions4 SEC(".maps");
 
-/* The link-layer header in front of the IP header: 14 under BPF_PROG_TEST_RUN, 0 on the TUN. */
-const volatile __u32 l2_len = 14;
-
-static __always_inline int count(__u32 idx) {
-  __u64* v = bpf_map_lookup_elem(&nat64_counters, &idx);
-  if (v) *v += 1;
-  return idx;
-}
-
-static __always_inline int punt(__u32 reason) {
-  count(reason);
-  return TC_ACT_OK;
-}
-
+#define XLAT_COUNTERS nat64_counters
+#define XLAT_UPLINKS nat64_uplinks
 #include "xlat.h"
 
 static __always_inline __u16 next_ident(__u32 key) {
@@ -87,6 +77,7 @@ static __always_inline void touch(__u64* last_seen) {
  * and the new transport bytes: ports at 0 (4 bytes), or the ICMP type at 0 and identifier at 4. */
 struct l4_rewrite {
   __u32 ck_off;
+  __u32 tcp_len; /* the TCP header's length (0: not TCP) */
   int icmp;
   int udp;
   __s64 pseudo_diff;
@@ -97,10 +88,17 @@ struct l4_rewrite {
 };
 
 /* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built: the protocol
- * changed, header, EtherType and transport bytes stored, the checksum updated, redirected. */
+ * changed, header, EtherType and transport bytes stored, the checksum updated, redirected (at an
+ * uplink: sent to the next hop the route names, if an uplink; else on, unchanged, to the TUN). */
 static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len,
                                   const struct l4_rewrite* r, const struct nat64_config* cfg) {
   if (r->pseudo_diff < 0 || r->data_diff < 0) return punt(SIIT_PUNT_HELPER);
+  struct bpf_fib_lookup fib;
+  int resolved = 0;
+  /* The MTU check is the route's: of the packet, or of each segment of a GSO super-packet. */
+  __u32 seg_len = skb->gso_size ? ip_len + r->tcp_len + skb->gso_size : 0;
+  if (at_ingress && !next_hop(skb, ip, eth_proto == ETH_P_IPV6, seg_len, &nat64_uplinks, &fib, &resolved))
+    return TC_ACT_UNSPEC;
   if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 mangled = r->udp ? BPF_F_MARK_MANGLED_0 : 0;
@@ -121,6 +119,7 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
     return TC_ACT_SHOT;
   }
   count(SIIT_HIT);
+  if (at_ingress) return send_next_hop(skb, &fib, resolved);
   return cfg->redirect_ifindex ? (int)bpf_redirect(cfg->redirect_ifindex, BPF_F_INGRESS) : SIIT_VERDICT_HIT;
 }
 
@@ -177,7 +176,7 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
 static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_config* cfg) {
   __u8 h[IP6_LEN];
   if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = ip6_header_punt(h, skb->len, cfg->hop_change);
+  __u32 why = ip6_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
@@ -189,8 +188,9 @@ static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_c
   why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
   if (why) return punt(why);
   __u8 o[IP4_LEN];
-  fill_ip4(o, h, v->src, v->dst, cfg->hop_change, cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
-  struct l4_rewrite r = {.ck_off = ck_off};
+  fill_ip4(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tos ? cfg->new_tos : -1,
+           next_ident(cfg->ident_key));
+  struct l4_rewrite r = {.ck_off = ck_off, .tcp_len = tcp_len};
   l4_6to4(&r, h, o, l4, v);
   touch(&v->last_seen_ns);
   return commit(skb, ETH_P_IP, o, IP4_LEN, &r, cfg);
@@ -247,7 +247,7 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
 static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_config* cfg) {
   __u8 h[IP4_LEN];
   if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u32 why = ip4_header_punt(h, skb->len, cfg->hop_change);
+  __u32 why = ip4_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
   __u8 l4[16];
   __u32 ck_off = 0, tcp_len = 0;
@@ -259,16 +259,15 @@ static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_c
   why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
   if (why) return punt(why);
   __u8 o[IP6_LEN];
-  fill_ip6(o, h, v->src, v->dst, cfg->hop_change, cfg->reset_tc);
-  struct l4_rewrite r = {.ck_off = ck_off};
+  fill_ip6(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tc);
+  struct l4_rewrite r = {.ck_off = ck_off, .tcp_len = tcp_len};
   l4_4to6(&r, h, o, l4, v);
   touch(&v->last_seen_ns);
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, &r, cfg);
 }
 
-/* Attached at the egress of the daemon's TUN, where the kernel routes both families. */
-SEC("tc")
-int nat64_tun(struct __sk_buff* skb) {
+/* Either family (punts: on the TUN counted, at an uplink passed on). */
+static __always_inline int translate(struct __sk_buff* skb) {
   __u32 zero = 0;
   const struct nat64_config* cfg = bpf_map_lookup_elem(&nat64_config, &zero);
   if (!cfg || !cfg->enabled) return punt(SIIT_PUNT_NO_CONFIG);
@@ -276,3 +275,14 @@ int nat64_tun(struct __sk_buff* skb) {
   if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
   return punt(SIIT_PUNT_NOT_IPV6);
 }
+
+/* Attached at the egress of the daemon's TUN, where the kernel routes both families. */
+SEC("tc")
+int nat64_tun(struct __sk_buff* skb) { return translate(skb); }
+
+/* Attached (with l2_len 14 and at_ingress 1, every map shared) at the ingress of the uplinks: a
+ * packet of a published session the kernel would route into the TUN is translated here and sent
+ * straight out the uplink the translated packet's route names, skipping both passes through the
+ * stack; anything else goes on unchanged, uncounted (to the TUN program, or to the host). */
+SEC("tc")
+int nat64_uplink(struct __sk_buff* skb) { return skb->pkt_type == PACKET_HOST_TYPE ? translate(skb) : TC_ACT_UNSPEC; }

@@ -54,14 +54,6 @@ struct {
   __type(value, __u8);
 } siit_global4 SEC(".maps");
 
-/* The uplinks the `siit_uplink` program sits on (ifindex -> 1): where it may send a packet itself. */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, SIIT_UPLINKS_MAX);
-  __type(key, __u32);
-  __type(value, __u8);
-} siit_uplinks SEC(".maps");
-
 /* The Identification counter, shared by every CPU. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -70,32 +62,8 @@ struct {
   __type(value, __u32);
 } siit_ident SEC(".maps");
 
-/* The link-layer header in front of the IP header: 14 (Ethernet) where BPF_PROG_TEST_RUN runs the
- * programs, 0 on the TUN (no link-layer header). Set by the loader before loading (read-only data:
- * the verifier treats it as the constant it is). */
-const volatile __u32 l2_len = 14;
-/* 1 in the instance attached at the uplinks' ingress (siit_uplink): no kernel forwarding around
- * the translation, so the TTL / Hop Limit goes down by one here; its punts are not counted (the
- * packet goes on, to the TUN program or to the host). */
-const volatile __u32 at_ingress = 0;
-
-static __always_inline int count(__u32 idx) {
-  if (at_ingress && idx != SIIT_HIT && idx != SIIT_DROP_HELPER) return idx;
-  if (at_ingress && idx == SIIT_HIT) idx = SIIT_HIT_UPLINK;
-  __u64* v = bpf_map_lookup_elem(&siit_counters, &idx);
-  if (v) *v += 1;
-  return idx;
-}
-
-/* A punt: on the TUN to its queue (the daemon); at an uplink on to the next tc filter, if any. */
-static __always_inline int punt(__u32 reason) {
-  count(reason);
-  return at_ingress ? TC_ACT_UNSPEC : TC_ACT_OK;
-}
-
-/* xlat::Config::hop_change, or what the kernel's two decrements around the TUN leave of it. */
-static __always_inline int hop_change(const struct siit_config* cfg) { return cfg->hop_change - (at_ingress ? 2 : 0); }
-
+#define XLAT_COUNTERS siit_counters
+#define XLAT_UPLINKS siit_uplinks
 #include "xlat.h"
 
 /* The same keyed bijection of a global counter as xlat's next_ident(): 65536 distinct consecutive
@@ -224,13 +192,14 @@ static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struc
 
 /* Every check of the IPv6 header against the configuration (0: translatable). */
 static __always_inline __u32 header_punt(const __u8* h, __u32 skb_len, __u8* a4, const struct siit_config* cfg) {
-  __u32 why = ip6_header_punt(h, skb_len, hop_change(cfg));
+  __u32 why = ip6_header_punt(h, skb_len, hop_change(cfg->hop_change));
   return why ? why : addresses_punt(h, a4, cfg);
 }
 
 /* RFC 7915 §5.1: the IPv4 header for IPv6 header `h`, addresses `a4`. */
 static __always_inline void build_ip4(__u8* o, const __u8* h, const __u8* a4, const struct siit_config* cfg) {
-  fill_ip4(o, h, a4, a4 + 4, hop_change(cfg), cfg->reset_tos ? cfg->new_tos : -1, next_ident(cfg->ident_key));
+  fill_ip4(o, h, a4, a4 + 4, hop_change(cfg->hop_change), cfg->reset_tos ? cfg->new_tos : -1,
+           next_ident(cfg->ident_key));
 }
 
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses
@@ -333,7 +302,7 @@ int siit_6to4(struct __sk_buff* skb) {
 
 /* Every check of the IPv4 header against the configuration (0: translatable). */
 static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, __u8* a6, const struct siit_config* cfg) {
-  __u32 why = ip4_header_punt(h, skb_len, hop_change(cfg));
+  __u32 why = ip4_header_punt(h, skb_len, hop_change(cfg->hop_change));
   if (!why) why = map_punt(to_v6(h + 12, a6, cfg));
   return why ? why : map_punt(to_v6(h + 16, a6 + 16, cfg));
 }
@@ -357,7 +326,7 @@ static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8*
 static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* a6, const __u8* l4, __u32 ck_off,
                                      __u32 tcp_len, const struct siit_config* cfg) {
   __u8 o[IP6_LEN];
-  fill_ip6(o, h, a6, a6 + 16, hop_change(cfg), cfg->reset_tc);
+  fill_ip6(o, h, a6, a6 + 16, hop_change(cfg->hop_change), cfg->reset_tc);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
                 tcp_len, cfg);
@@ -384,13 +353,10 @@ int siit_4to6(struct __sk_buff* skb) {
   return cfg ? xlat_4to6(skb, cfg) : TC_ACT_OK;
 }
 
-/* ---- On the TUN ------------------------------------------------------------------------------ */
+/* ---- On the TUN and at the uplinks ------------------------------------------------------------- */
 
-/* Attached at the egress of the daemon's TUN, where the kernel routes both families: a translation
- * is redirected into the TUN's ingress (the stack routes it as if the daemon had written it), a
- * punt goes on to the TUN queue and the daemon. */
-SEC("tc")
-int siit_tun(struct __sk_buff* skb) {
+/* Either family, as the configuration allows (punts: on the TUN counted, at an uplink passed on). */
+static __always_inline int translate(struct __sk_buff* skb) {
   __u32 zero = 0;
   const struct siit_config* cfg = bpf_map_lookup_elem(&siit_config, &zero);
   if (!cfg || !cfg->enabled) return punt(SIIT_PUNT_NO_CONFIG);
@@ -399,17 +365,15 @@ int siit_tun(struct __sk_buff* skb) {
   return punt(SIIT_PUNT_NOT_IPV6);
 }
 
+/* Attached at the egress of the daemon's TUN, where the kernel routes both families: a translation
+ * is redirected into the TUN's ingress (the stack routes it as if the daemon had written it), a
+ * punt goes on to the TUN queue and the daemon. */
+SEC("tc")
+int siit_tun(struct __sk_buff* skb) { return translate(skb); }
+
 /* Attached (with l2_len 14 and at_ingress 1, the maps shared) at the ingress of the uplinks: a
  * packet the kernel would route into the TUN is translated here and sent straight out the uplink
  * the translated packet's route names, skipping both passes through the stack; anything else goes
  * on unchanged, uncounted (to the TUN program, or to the host). */
 SEC("tc")
-int siit_uplink(struct __sk_buff* skb) {
-  if (skb->pkt_type != PACKET_HOST_TYPE) return TC_ACT_UNSPEC;
-  __u32 zero = 0;
-  const struct siit_config* cfg = bpf_map_lookup_elem(&siit_config, &zero);
-  if (!cfg || !cfg->enabled) return TC_ACT_UNSPEC;
-  if (skb->protocol == bpf_htons(ETH_P_IPV6)) return xlat_6to4(skb, cfg);
-  if (skb->protocol == bpf_htons(ETH_P_IP)) return xlat_4to6(skb, cfg);
-  return TC_ACT_UNSPEC;
-}
+int siit_uplink(struct __sk_buff* skb) { return skb->pkt_type == PACKET_HOST_TYPE ? translate(skb) : TC_ACT_UNSPEC; }

@@ -1,9 +1,47 @@
-/* Shared by the fast-path programs (siit.bpf.c, nat64.bpf.c): RFC 7915 constants and the checks
- * every translation makes before it changes a packet. The including program defines, before
- * including it, `l2_len` (its link-layer header length) and `count(idx)` (bumps its counter idx);
- * the punt reasons are those of enum siit_counter (siit.h). Not a standalone header. */
+/* Shared by the fast-path programs (siit.bpf.c, nat64.bpf.c): RFC 7915 constants, the checks every
+ * translation makes before it changes a packet, and what an instance at the TUN and one at the
+ * uplinks' ingress do differently. The including program defines, before including it,
+ * XLAT_COUNTERS (its per-CPU counters map, declared) and XLAT_UPLINKS (the name of its map of
+ * uplinks, declared here); the counter and punt indices are those of enum siit_counter (siit.h).
+ * Not a standalone header. */
 #ifndef SIXFOUR_BPF_XLAT_H
 #define SIXFOUR_BPF_XLAT_H
+
+/* The uplinks the uplink instance sits on (ifindex -> 1): where it may send a packet itself. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, SIIT_UPLINKS_MAX);
+  __type(key, __u32);
+  __type(value, __u8);
+} XLAT_UPLINKS SEC(".maps");
+
+/* The link-layer header in front of the IP header: 14 (Ethernet) where BPF_PROG_TEST_RUN runs the
+ * programs and at the uplinks, 0 on the TUN (no link-layer header). Set by the loader before
+ * loading (read-only data: the verifier treats it as the constant it is). */
+const volatile __u32 l2_len = 14;
+/* 1 in the instance attached at the uplinks' ingress (siit_uplink, nat64_uplink): no kernel
+ * forwarding around the translation, so the TTL / Hop Limit goes down by one here; its punts are
+ * not counted (the packet goes on, to the TUN program, which counts them, or to the host); its
+ * hits count as SIIT_HIT_UPLINK. */
+const volatile __u32 at_ingress = 0;
+
+static __always_inline int count(__u32 idx) {
+  if (at_ingress && idx != SIIT_HIT && idx != SIIT_DROP_HELPER) return idx;
+  if (at_ingress && idx == SIIT_HIT) idx = SIIT_HIT_UPLINK;
+  __u64* v = bpf_map_lookup_elem(&XLAT_COUNTERS, &idx);
+  if (v) *v += 1;
+  return idx;
+}
+
+/* A punt: on the TUN to its queue (the daemon); at an uplink on to the next tc filter, if any. */
+static __always_inline int punt(__u32 reason) {
+  count(reason);
+  return at_ingress ? TC_ACT_UNSPEC : TC_ACT_OK;
+}
+
+/* xlat::Config::hop_change (`configured`), or what the kernel's two decrements around the TUN
+ * leave of it. */
+static __always_inline int hop_change(int configured) { return configured - (at_ingress ? 2 : 0); }
 
 #define IP6_MIN_MTU 1280
 #define IP6_LEN 40

@@ -151,10 +151,13 @@ std::string format_fast_path(const std::map<std::string, std::string>& kv) {
   std::string out = "fast path: eBPF on the TUN\n";
   const std::string prefix = "fast_path.counters.";
   out += fmt::format("  {:<22}{:>16}\n", "translated in kernel", at(prefix + "hit"));
+  if (const std::string up = at(prefix + "hit_uplink"); !up.empty() && up != "0")
+    out += fmt::format("  {:<22}{:>16}\n", "translated at uplinks", up);
   out += "  to the daemon, by reason:\n";
   for (auto it = kv.lower_bound(prefix); it != kv.end() && it->first.starts_with(prefix); ++it) {
     const std::string name = it->first.substr(prefix.size());
-    if (name != "hit" && it->second != "0") out += fmt::format("    {:<20}{:>16}\n", name, it->second);
+    if (name != "hit" && name != "hit_uplink" && it->second != "0")
+      out += fmt::format("    {:<20}{:>16}\n", name, it->second);
   }
   return out;
 }

@@ -132,7 +132,10 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
       **link, cfg.nat64.icmp_source, "pool4", [&settings](Ipv4Addr a) { nat64::use_icmp_source(settings, a); },
       settings.xlat);
   if (!source) return d.fail(source.error());
-  const auto& fast = d.keep(start_fast_path<io::Nat64FastPath>(cfg.nat64.fast_path, settings, (*link)->ifindex));
+  // At the uplinks the program would send 6 -> 4 translations out past the nftables steering (the
+  // SNAT to the shared address, the inside-only forward rule): the gateway's auto is the TUN only.
+  const FastPathMode fast_mode = cfg.nat64.fast_path == FastPathMode::Auto ? FastPathMode::Tun : cfg.nat64.fast_path;
+  const auto& fast = d.keep(start_fast_path<io::Nat64FastPath>(fast_mode, settings, (*link)->ifindex));
   auto& nat = d.stage<io::Nat64Daemon>(io::calls_stop<io::Nat64Daemon>(), settings, (*link)->tun, false);
   use_fast_path(nat, fast);
   if (auto st = nat.start(); !st) return d.fail(st.error());

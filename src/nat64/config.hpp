@@ -59,8 +59,9 @@ struct DaemonConfig {
   // TUN offloads (virtio-net header, GSO super-packets, partial checksums; io/sys/tun.hpp): "auto" uses
   // what the kernel accepts, "off" opens the plain device.
   bool offload = true;
-  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp): auto and tun attach it on the TUN where
-  // it loads (the uplinks' ingress is siit's only, so far), off sends every packet through the daemon.
+  // The eBPF fast path (io/fastpath/nat64_fast_path.hpp): auto = at the uplinks and on the TUN
+  // (`gateway`: the TUN only), tun = on the TUN only, where it loads; off sends every packet
+  // through the daemon.
   FastPathMode fast_path = FastPathMode::Auto;
   std::string control;  // unix socket path
   bool log_sessions = false;

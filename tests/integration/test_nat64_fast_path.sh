@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The eBPF fast path of `sixfour nat64` (docs/fast-path.md, "Stateful"): ping, UDP echo on one
-# flow, and a TCP download and upload checked by sha256, first with the fast path on (the default:
-# after a flow's first packets, the kernel translates them, as the hit counter shows), then the
-# same checks with --fast-path off (no counters, every packet through the daemon).
+# flow, and a TCP download and upload checked by sha256, first with the fast path on (the default,
+# auto: at the uplinks' ingress, eth-c6 and eth-s4, and the TUN's egress; after a flow's first
+# packets the kernel translates them, as the hit counters show, the echoes at the uplinks one hop
+# later), then on the TUN only (--fast-path tun: hits counted in `hit`), then the same checks with
+# --fast-path off (no counters, every packet through the daemon).
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -37,6 +39,11 @@ fast_path_member() {
   nat64_query stats | "$LAB_PY" -c 'import json, sys; print(json.load(sys.stdin)["fast_path"][sys.argv[1]])' "$1"
 }
 
+# The nat64_uplink filters at DEVICE's ingress in gw (0 or more).
+uplink_filters() {
+  tc -n "$(lab_ns gw)" filter show dev "$1" ingress 2>/dev/null | grep -c 'nat64_uplink' || true
+}
+
 # share WHAT BEFORE AFTER: prints and returns (in $hits / $punts) the packets between two
 # nat64_fast_counts.
 hits=0 punts=0
@@ -49,16 +56,19 @@ share() {
     $((hits + punts > 0 ? 100 * hits / (hits + punts) : 0))
 }
 
-# checks MODE: the traffic checks, the same for both modes; MODE "on" also asserts the hit shares.
+# checks MODE: the traffic checks, the same for every mode; MODE "on" and "tun" also assert the hit
+# shares.
 checks() {
   local mode=$1 before
   step "[$mode] ICMP echo c6 -> [$LAB_S4_AS6], 20 requests"
   before=$(nat64_fast_counts)
   lab_ok "ping from c6" c6 ping -n -c 20 -i 0.05 -W 2 "$LAB_S4_AS6"
   assert_eq "echo replies" 20 "$(ping_received "$LAB_OUT")"
+  assert_match "one hop: s4's replies arrive with hop limit 63" 'ttl=63' "$LAB_OUT"
+  assert_no_match "no other hop limit" 'ttl=6[0-24-9]' "$LAB_OUT"
   share ping "$before" "$(nat64_fast_counts)"
   # The first request creates the session (the daemon), every later packet is the kernel's.
-  [[ $mode == on ]] && assert_ge "ping: packets translated in the kernel (of 40)" 36 "$hits"
+  [[ $mode != off ]] && assert_ge "ping: packets translated in the kernel (of 40)" 36 "$hits"
 
   step "[$mode] UDP echo c6 -> [$LAB_S4_AS6]:7000, 20 datagrams on one flow"
   before=$(nat64_fast_counts)
@@ -73,7 +83,7 @@ for i in range(20):
     assert s.recv(65535) == data, "echo differs"
 print("20 echoes match")' "$LAB_S4_AS6"
   share udp "$before" "$(nat64_fast_counts)"
-  [[ $mode == on ]] && assert_ge "UDP: packets translated in the kernel (of 40)" 36 "$hits"
+  [[ $mode != off ]] && assert_ge "UDP: packets translated in the kernel (of 40)" 36 "$hits"
 
   step "[$mode] TCP: GET and POST 8 MiB"
   local curl_opts=(-g -sS --max-time 60)
@@ -83,25 +93,36 @@ print("20 echoes match")' "$LAB_S4_AS6"
   assert_eq "HTTP status and size" "200 8388608" "$LAB_OUT"
   assert_eq "sha256 of the download" "$want" "$(sha256sum <"$LAB_DIR/got.bin" | cut -d' ' -f1)"
   share "TCP download" "$before" "$(nat64_fast_counts)"
-  [[ $mode == on ]] && assert_ge "TCP download: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
+  [[ $mode != off ]] && assert_ge "TCP download: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
   before=$(nat64_fast_counts)
   lab_ok "curl upload" c6 curl "${curl_opts[@]}" --data-binary "@$www/big.bin" \
     -H 'Content-Type: application/octet-stream' "http://[$LAB_S4_AS6]/upload"
   assert_eq "sha256 and length seen by s4" "$want 8388608" "$LAB_OUT"
   share "TCP upload" "$before" "$(nat64_fast_counts)"
-  [[ $mode == on ]] && assert_ge "TCP upload: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
+  [[ $mode != off ]] && assert_ge "TCP upload: share translated in the kernel (%)" 80 $((100 * hits / (hits + punts)))
   lab_expect_rc "closed port 81: the RST crosses (connection refused)" 7 c6 curl "${curl_opts[@]}" --max-time 5 \
     "http://[$LAB_S4_AS6]:81/"
   return 0
 }
 
-step "fast path on (the default)"
+step "fast path on (the default, auto): at the uplinks' ingress and the TUN's egress"
 nat64_start
-assert_match "start line" "; fast path eBPF" "$(start_line)"
+line=$(start_line)
+assert_match "start line" "; fast path eBPF \\(uplinks [a-z0-9, -]*eth-c6" "$line"
+assert_match "start line" "; fast path eBPF \\(uplinks [a-z0-9, -]*eth-s4" "$line"
 assert_eq "stats: fast_path.state" on "$(fast_path_member state)"
+assert_match "stats: fast_path.uplinks" "eth-c6" "$(fast_path_member uplinks)"
 lab_ok "the tc program on the TUN's egress" gw tc filter show dev "$LAB_TUN" egress
 assert_match "tc filter" "nat64_tun" "$LAB_OUT"
+assert_eq "filters at eth-c6's ingress" 1 "$(uplink_filters eth-c6)"
+assert_eq "filters at eth-s4's ingress" 1 "$(uplink_filters eth-s4)"
+stats=$(nat64_stats)
+before_up=$(nat64_stat fast_path.counters.hit_uplink "$stats")
 checks on
+# The echoes: 19 requests (eth-c6) and 19 replies (eth-s4) after the first request at least.
+stats=$(nat64_stats)
+assert_ge "translated at the uplinks (38 echo packets and more)" 38 \
+  $(($(nat64_stat fast_path.counters.hit_uplink "$stats") - before_up))
 
 # The TCP segments reach the program with CHECKSUM_PARTIAL (GSO super-packets from the TUN's
 # offloads): only the pseudo-header part of the checksum is updated, the device completes the
@@ -125,7 +146,24 @@ assert_ge "the daemon still made the sessions (UDP)" 1 "$(nat64_stat sessions.ud
 assert_ge "the daemon saw the TCP handshakes (in6)" 10 "$(nat64_stat in6 "$stats")"
 lab_ok "sixfour nat64 stats" gw "$SIXFOUR" nat64 stats --control "$LAB_CTL"
 assert_match "text stats: the fast path" "fast path: eBPF on the TUN" "$LAB_OUT"
-assert_match "text stats: the hits" "translated in kernel +$total_hits" "$LAB_OUT"
+assert_match "text stats: the TUN's hits" "translated in kernel +$(nat64_stat fast_path.counters.hit "$stats")" \
+  "$LAB_OUT"
+assert_match "text stats: the uplinks' hits" \
+  "translated at uplinks +$(nat64_stat fast_path.counters.hit_uplink "$stats")" "$LAB_OUT"
+lab_daemon_stop
+assert_eq "uplink filters after SIGTERM" 0 $(($(uplink_filters eth-c6) + $(uplink_filters eth-s4)))
+
+step "--fast-path tun: the program on the TUN only"
+nat64_start --fast-path tun
+line=$(start_line)
+assert_match "start line" "; fast path eBPF" "$line"
+assert_no_match "start line names no uplink" "uplinks" "$line"
+assert_eq "filters at eth-c6's ingress" 0 "$(uplink_filters eth-c6)"
+assert_eq "filters at eth-s4's ingress" 0 "$(uplink_filters eth-s4)"
+checks tun
+stats=$(nat64_stats)
+assert_eq "stats: nothing translated at the uplinks" 0 "$(nat64_stat fast_path.counters.hit_uplink "$stats")"
+assert_gt "stats: fast_path.counters.hit" 100 "$(nat64_stat fast_path.counters.hit "$stats")"
 lab_daemon_stop
 
 step "fast path off"

@@ -14,6 +14,7 @@
 
 #include "io/fastpath/nat64_bpf.hpp"
 #include "io/fastpath/nat64_fast_path.hpp"
+#include "io/fastpath/tc_hook.hpp"
 #include "nat64.skel.h"
 #include "nat64_fixture.hpp"
 
@@ -55,10 +56,13 @@ class BpfNat64 : public ::testing::Test {
     nat_->state->set_session_sink(sink_.get());
   }
 
-  TestRun run(const Bytes& ip) {
+  // `prog` (default nat64_tun) on `ip` in an Ethernet frame; to_host: addressed to the test run's
+  // device (the loopback's all-zero address: skb->pkt_type PACKET_HOST).
+  TestRun run(const Bytes& ip, const bpf_program* prog = nullptr, bool to_host = false) {
     const uint16_t ethertype = (ip.at(0) >> 4) == 6 ? 0x86dd : 0x0800;
-    Bytes frame{
-        2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8), static_cast<uint8_t>(ethertype)};
+    const uint8_t d = to_host ? 0 : 2;
+    Bytes frame{d, 0, 0, 0, 0, static_cast<uint8_t>(to_host ? 0 : 1), 2,
+                0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8),  static_cast<uint8_t>(ethertype)};
     frame.insert(frame.end(), ip.begin(), ip.end());
     Bytes out(frame.size() + 256);
     bpf_test_run_opts opts{};
@@ -69,12 +73,19 @@ class BpfNat64 : public ::testing::Test {
     opts.data_size_out = static_cast<uint32_t>(out.size());
     opts.repeat = 1;
     TestRun r;
-    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.nat64_tun), &opts), 0) << std::strerror(errno);
+    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(prog ? prog : skel_->progs.nat64_tun), &opts), 0)
+        << std::strerror(errno);
     if (opts.data_size_out < kEth) return r;
     r.verdict = static_cast<int>(opts.retval);
     r.ethertype = static_cast<uint16_t>(out[12] << 8 | out[13]);
     r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
     return r;
+  }
+
+  std::vector<uint64_t> all_counters() {
+    std::vector<uint64_t> v;
+    for (uint32_t i = 0; i < NAT64_COUNTERS; ++i) v.push_back(counter(i));
+    return v;
   }
 
   uint64_t counter(uint32_t idx) {
@@ -284,12 +295,49 @@ TEST_F(BpfNat64, NothingWithoutConfiguration) {
   expect_punt(udp6(kHost, 40040, kPeer6, 53), SIIT_PUNT_NO_CONFIG);
 }
 
+uint32_t map_id(const bpf_map* m) {
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  return bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len) == 0 ? info.id : 0;
+}
+
+// The uplink instance (l2_len 14, at_ingress 1, as the loader makes it) loads with every map of the
+// TUN's. What it cannot send out an uplink goes on unchanged as TC_ACT_UNSPEC, counted nowhere
+// (the TUN program counts it): a frame not for the host, a packet without a session, and here,
+// where the test run has no route (no ingress device), even a published session's packet.
+TEST_F(BpfNat64, UplinkInstanceSharesTheMapsAndPassesWhatItCannotRoute) {
+  std::unique_ptr<nat64_bpf, SkelDeleter> up;
+  const Status st = io::UplinkHooks::load_instance(up, *skel_);
+  ASSERT_TRUE(st) << st.error();
+  for (const char* name :
+       {"nat64_config", "nat64_counters", "nat64_ident", "nat64_sessions6", "nat64_sessions4", "nat64_uplinks"}) {
+    const uint32_t mine = map_id(bpf_object__find_map_by_name(up->obj, name));
+    EXPECT_NE(mine, 0u) << name;
+    EXPECT_EQ(mine, map_id(bpf_object__find_map_by_name(skel_->obj, name))) << name;
+  }
+  const Bytes established = udp6(kHost, 40070, kPeer6, 53);
+  cxx(established);  // the session, published
+  const Bytes none = udp6(kHost, 40071, kPeer6, 53);
+  const std::vector<uint64_t> before = all_counters();
+  for (const Bytes& ip : {established, none})
+    for (bool to_host : {false, true}) {
+      const TestRun r = run(ip, up->progs.nat64_uplink, to_host);
+      EXPECT_EQ(r.verdict, TC_ACT_UNSPEC);
+      EXPECT_EQ(r.out, ip);
+    }
+  EXPECT_EQ(all_counters(), before);
+  expect_identical(established);  // the TUN program serves it
+}
+
 }  // namespace
 
 namespace {
 
 TEST(BpfNat64Names, OneNamePerCounter) {
   EXPECT_EQ(io::nat64_fast_path_counter_names().size(), size_t{NAT64_COUNTERS});
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_HIT], "hit");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_HIT_UPLINK], "hit_uplink");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_PUNT_HAIRPIN], "hairpin");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_NO_SESSION], "no_session");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_TCP_FLAGS], "tcp_flags");
 }

@@ -106,10 +106,12 @@ struct SkelDeleter {
   void operator()(nat64_bpf* s) const { nat64_bpf::destroy(s); }
 };
 
-struct Nat64FastPath::Impl {  // destroyed bottom-up: detached first, the program last
+struct Nat64FastPath::Impl {  // destroyed bottom-up: detached first, the programs last
   std::unique_ptr<nat64_bpf, SkelDeleter> skel;
   std::unique_ptr<BpfSessionSink> sink;
   TcHook hook;
+  std::unique_ptr<nat64_bpf, SkelDeleter> uplink_skel;  // l2_len 14, at_ingress 1, skel's maps
+  UplinkHooks uplinks;
 };
 
 namespace {
@@ -122,9 +124,23 @@ uint32_t random_key() {
   return static_cast<uint32_t>(rd());
 }
 
+// tc priority of `nat64_uplink` on a shared device: after siit's (0x5164), so both daemons can
+// share an uplink.
+constexpr uint32_t kUplinkPriority = 0x5165;
+
+// The uplink program: a second instance of the object (Ethernet header, ingress) sharing every map
+// of the TUN's (sessions, counters, configuration, Identification, uplinks), attached at the
+// ingress of each Ethernet device but the TUN.
+Status attach_uplinks(std::unique_ptr<nat64_bpf, SkelDeleter>& skel, const nat64_bpf& main, UplinkHooks& hooks,
+                      int tun_ifindex) {
+  if (auto st = UplinkHooks::load_instance(skel, main); !st) return st;
+  return hooks.attach(bpf_program__fd(skel->progs.nat64_uplink), skel->maps.nat64_uplinks, tun_ifindex,
+                      kUplinkPriority);
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex, bool) {
+Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex, bool uplinks) {
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
   auto impl = std::make_unique<Impl>();
   impl->skel.reset(nat64_bpf::open());
@@ -141,16 +157,15 @@ Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settin
   impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
                                                 bpf_map__fd(impl->skel->maps.nat64_sessions4));
   if (auto st = impl->hook.attach(ifindex, bpf_program__fd(impl->skel->progs.nat64_tun)); !st) return Error{st.error()};
+  if (uplinks) impl->uplinks.keep_or_forget(attach_uplinks(impl->uplink_skel, *impl->skel, impl->uplinks, ifindex));
   return std::unique_ptr<Nat64FastPath>(new Nat64FastPath(std::move(impl)));
 }
 
 nat64::SessionSink& Nat64FastPath::sink() { return *impl_->sink; }
+std::string Nat64FastPath::where() const { return impl_->uplinks.where(); }
 
 FastPathStats Nat64FastPath::stats() const {
-  FastPathStats st;
-  st.on = true;
-  st.counters = sum_per_cpu(impl_->skel->maps.nat64_counters, nat64_fast_path_counter_names());
-  return st;
+  return impl_->uplinks.stats(impl_->skel->maps.nat64_counters, nat64_fast_path_counter_names());
 }
 
 #else  // built without the eBPF fast path
@@ -163,6 +178,7 @@ Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settin
 
 nat64::SessionSink& Nat64FastPath::sink() { __builtin_unreachable(); }
 FastPathStats Nat64FastPath::stats() const { return {}; }
+std::string Nat64FastPath::where() const { return ""; }
 
 #endif
 

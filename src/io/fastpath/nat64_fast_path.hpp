@@ -23,9 +23,13 @@ class Nat64FastPath {
   // Loads the program configured from `s` (its session maps sized for s.max_sessions) and attaches
   // it at the egress of the TUN `ifindex`, replacing a filter a crashed daemon left there. The error
   // says why not (no BPF in this build, not permitted, the kernel refused).
-  // `uplinks` (--fast-path auto) is not used yet: the uplink ingress program is siit's only.
+  // With `uplinks`, also at the ingress of every Ethernet device but the TUN (`nat64_uplink`: a
+  // packet of a published session is translated there and sent straight out the uplink the route
+  // names; where it cannot load, the TUN program alone serves).
   static Result<std::unique_ptr<Nat64FastPath>> attach(const nat64::Settings& s, int ifindex, bool uplinks);
-  std::string where() const { return ""; }  // only the TUN
+  // "uplinks eth0, eth1" when the uplink program is attached, "TUN only: WHY" if it failed, "" for
+  // the TUN alone.
+  std::string where() const;
 
   Nat64FastPath(const Nat64FastPath&) = delete;
   Nat64FastPath& operator=(const Nat64FastPath&) = delete;

@@ -15,16 +15,6 @@
 #ifdef SIXFOUR_HAVE_BPF
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_ether.h>
-#include <net/if.h>
-#include <net/if_arp.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-
-#include <cstdio>
-#include <iterator>
-
-#include "io/sys/fd.hpp"
 
 #include "io/fastpath/siit_bpf_config.hpp"
 #include "io/fastpath/tc_hook.hpp"
@@ -120,9 +110,7 @@ struct SiitFastPath::Impl {  // destroyed bottom-up: detached first, the program
   std::unique_ptr<siit_bpf, SkelDeleter> skel;
   TcHook hook;
   std::unique_ptr<siit_bpf, SkelDeleter> uplink_skel;  // l2_len 14, at_ingress 1, skel's maps
-  std::vector<std::unique_ptr<TcHook>> uplink_hooks;
-  std::vector<std::string> uplinks;  // their names
-  std::string uplink_error;          // why none, if asked
+  UplinkHooks uplinks;
 };
 
 namespace {
@@ -132,57 +120,15 @@ uint32_t random_key() {
   return static_cast<uint32_t>(rd());
 }
 
-// The Ethernet devices of this network namespace but `except` (ifindex, name).
-std::vector<std::pair<int, std::string>> ethernet_devices(int except) {
-  std::vector<std::pair<int, std::string>> out;
-  Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  struct if_nameindex* all = ::if_nameindex();
-  if (!all || !sock) return out;
-  for (struct if_nameindex* i = all; i->if_index != 0; ++i) {
-    ifreq ifr{};
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
-    if (static_cast<int>(i->if_index) != except && ::ioctl(sock.get(), SIOCGIFHWADDR, &ifr) == 0 &&
-        ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER)
-      out.emplace_back(static_cast<int>(i->if_index), i->if_name);
-  }
-  ::if_freenameindex(all);
-  return out;
-}
-
 // tc priority of `siit_uplink` on a shared device (nat64's will take another).
 constexpr uint32_t kUplinkPriority = 0x5164;
 
 // The uplink program: a second instance of the object (Ethernet header, ingress) sharing every map
 // of `main`, attached at the ingress of each Ethernet device but the TUN.
 Status attach_uplinks(SiitFastPath::Impl& impl, int tun_ifindex) {
-  impl.uplink_skel.reset(siit_bpf::open());
-  siit_bpf* u = impl.uplink_skel.get();
-  if (!u) return Error{libbpf_error("opening the uplink program", errno)};
-  u->rodata->l2_len = ETH_HLEN;
-  u->rodata->at_ingress = 1;
-  bpf_map* mine[] = {u->maps.siit_config,  u->maps.siit_counters, u->maps.siit_eam6, u->maps.siit_eam4,
-                     u->maps.siit_global4, u->maps.siit_uplinks,  u->maps.siit_ident};
-  bpf_map* theirs[] = {impl.skel->maps.siit_config, impl.skel->maps.siit_counters, impl.skel->maps.siit_eam6,
-                       impl.skel->maps.siit_eam4,   impl.skel->maps.siit_global4,  impl.skel->maps.siit_uplinks,
-                       impl.skel->maps.siit_ident};
-  for (size_t i = 0; i < std::size(mine); ++i)
-    if (int err = bpf_map__reuse_fd(mine[i], bpf_map__fd(theirs[i])); err)
-      return Error{libbpf_error("sharing the maps with the uplink program", err)};
-  if (int err = siit_bpf::load(u); err) return Error{libbpf_error("loading the uplink program", err)};
-  const uint8_t one = 1;
-  for (const auto& [ifindex, name] : ethernet_devices(tun_ifindex)) {
-    const uint32_t key = static_cast<uint32_t>(ifindex);
-    if (bpf_map__update_elem(u->maps.siit_uplinks, &key, sizeof key, &one, 1, BPF_ANY) != 0) continue;
-    auto hook = std::make_unique<TcHook>();
-    if (!hook->attach(ifindex, bpf_program__fd(u->progs.siit_uplink), {true, kUplinkPriority, false})) {
-      bpf_map__delete_elem(u->maps.siit_uplinks, &key, sizeof key, 0);
-      continue;
-    }
-    impl.uplink_hooks.push_back(std::move(hook));
-    impl.uplinks.push_back(name);
-  }
-  if (impl.uplinks.empty()) return Error{"no Ethernet device took the uplink program"};
-  return Ok{};
+  if (auto st = UplinkHooks::load_instance(impl.uplink_skel, *impl.skel); !st) return st;
+  return impl.uplinks.attach(bpf_program__fd(impl.uplink_skel->progs.siit_uplink), impl.uplink_skel->maps.siit_uplinks,
+                             tun_ifindex, kUplinkPriority);
 }
 
 }  // namespace
@@ -198,29 +144,14 @@ Result<std::unique_ptr<SiitFastPath>> SiitFastPath::attach(const siit::Settings&
   if (auto st = write_siit_maps(impl->skel.get(), s, static_cast<uint32_t>(ifindex), random_key()); !st)
     return Error{st.error()};
   if (auto st = impl->hook.attach(ifindex, bpf_program__fd(impl->skel->progs.siit_tun)); !st) return Error{st.error()};
-  if (uplinks) {
-    if (auto st = attach_uplinks(*impl, ifindex); !st) {
-      impl->uplink_error = st.error();
-      impl->uplink_hooks.clear();
-      impl->uplinks.clear();
-    }
-  }
+  if (uplinks) impl->uplinks.keep_or_forget(attach_uplinks(*impl, ifindex));
   return std::unique_ptr<SiitFastPath>(new SiitFastPath(std::move(impl)));
 }
 
-std::string SiitFastPath::where() const {
-  if (impl_->uplinks.empty()) return impl_->uplink_error.empty() ? "" : "TUN only: " + impl_->uplink_error;
-  std::string out = "uplinks";
-  for (const std::string& u : impl_->uplinks) out += (out == "uplinks" ? " " : ", ") + u;
-  return out;
-}
+std::string SiitFastPath::where() const { return impl_->uplinks.where(); }
 
 FastPathStats SiitFastPath::stats() const {
-  FastPathStats st;
-  st.on = true;
-  st.uplinks = impl_->uplinks;
-  st.counters = sum_per_cpu(impl_->skel->maps.siit_counters, fast_path_counter_names());
-  return st;
+  return impl_->uplinks.stats(impl_->skel->maps.siit_counters, fast_path_counter_names());
 }
 
 #else  // built without the eBPF fast path

@@ -1,11 +1,18 @@
 #ifdef SIXFOUR_HAVE_BPF
 #include "io/fastpath/tc_hook.hpp"
 
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <cerrno>
+#include <cstdio>
 
 #include <fmt/format.h>
 
 #include "io/sys/errno_text.hpp"
+#include "io/sys/fd.hpp"
 
 namespace sixfour::io {
 
@@ -25,7 +32,74 @@ bpf_tc_opts filter_opts(int prog_fd, uint32_t flags, uint32_t priority) {
   return opts;
 }
 
+// The Ethernet devices of this network namespace but `except` (ifindex, name).
+std::vector<std::pair<int, std::string>> ethernet_devices(int except) {
+  std::vector<std::pair<int, std::string>> out;
+  Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  struct if_nameindex* all = ::if_nameindex();
+  if (!all || !sock) return out;
+  for (struct if_nameindex* i = all; i->if_index != 0; ++i) {
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
+    if (static_cast<int>(i->if_index) != except && ::ioctl(sock.get(), SIOCGIFHWADDR, &ifr) == 0 &&
+        ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER)
+      out.emplace_back(static_cast<int>(i->if_index), i->if_name);
+  }
+  ::if_freenameindex(all);
+  return out;
+}
+
 }  // namespace
+
+Status UplinkHooks::share_maps(bpf_object* uplink, const bpf_object* main) {
+  bpf_map* m = nullptr;
+  bpf_object__for_each_map(m, uplink) {
+    if (bpf_map__is_internal(m)) continue;
+    const bpf_map* theirs = bpf_object__find_map_by_name(main, bpf_map__name(m));
+    int err = theirs ? bpf_map__reuse_fd(m, bpf_map__fd(theirs)) : -ENOENT;
+    if (err) return Error{libbpf_error("sharing the maps with the uplink program", err)};
+  }
+  return Ok{};
+}
+
+Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority) {
+  const uint8_t one = 1;
+  for (const auto& [ifindex, name] : ethernet_devices(tun_ifindex)) {
+    const uint32_t key = static_cast<uint32_t>(ifindex);
+    if (bpf_map__update_elem(uplinks, &key, sizeof key, &one, 1, BPF_ANY) != 0) continue;
+    auto hook = std::make_unique<TcHook>();
+    if (!hook->attach(ifindex, prog_fd, {true, priority, false})) {
+      bpf_map__delete_elem(uplinks, &key, sizeof key, 0);
+      continue;
+    }
+    hooks.push_back(std::move(hook));
+    names.push_back(name);
+  }
+  if (names.empty()) return Error{"no Ethernet device took the uplink program"};
+  return Ok{};
+}
+
+void UplinkHooks::keep_or_forget(const Status& st) {
+  if (st) return;
+  error = st.error();
+  hooks.clear();
+  names.clear();
+}
+
+std::string UplinkHooks::where() const {
+  if (names.empty()) return error.empty() ? "" : "TUN only: " + error;
+  std::string out = "uplinks";
+  for (const std::string& u : names) out += (out == "uplinks" ? " " : ", ") + u;
+  return out;
+}
+
+FastPathStats UplinkHooks::stats(const bpf_map* counters, const std::vector<std::string>& counter_names) const {
+  FastPathStats st;
+  st.on = true;
+  st.uplinks = names;
+  st.counters = sum_per_cpu(counters, counter_names);
+  return st;
+}
 
 std::vector<std::pair<std::string, uint64_t>> sum_per_cpu(const bpf_map* map, const std::vector<std::string>& names) {
   std::vector<std::pair<std::string, uint64_t>> out;

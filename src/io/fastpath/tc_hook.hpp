@@ -4,12 +4,15 @@
 #pragma once
 #include <bpf/libbpf.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/result.hpp"
+#include "io/fastpath/siit_fast_path.hpp"
 
 namespace sixfour::io {
 
@@ -42,6 +45,40 @@ class TcHook {
   TcPlace place_;
   bool created_qdisc_ = false;
   bool attached_ = false;
+};
+
+// The uplink instance of a fast-path program (at_ingress 1) where it sits: the ingress of every
+// Ethernet device of the network namespace but the daemon's TUN. Declared after the programs it
+// runs, so it detaches first.
+struct UplinkHooks {
+  std::vector<std::unique_ptr<TcHook>> hooks;
+  std::vector<std::string> names;  // the devices'
+  std::string error;               // why none, if asked
+
+  // Makes `uplink` (opened, not loaded yet) use every map of `main` (loaded) but the internal ones
+  // (.rodata: its own l2_len and at_ingress).
+  static Status share_maps(bpf_object* uplink, const bpf_object* main);
+  // Opens and loads into `out` the uplink instance of skeleton `Skel` (src/bpf/xlat.h: l2_len 14,
+  // at_ingress 1) with every map of `main`'s.
+  template <class Skel, class Deleter>
+  static Status load_instance(std::unique_ptr<Skel, Deleter>& out, const Skel& main) {
+    out.reset(Skel::open());
+    if (!out) return Error{libbpf_error("opening the uplink program", errno)};
+    out->rodata->l2_len = 14;  // Ethernet
+    out->rodata->at_ingress = 1;
+    if (auto st = share_maps(out->obj, main.obj); !st) return st;
+    if (int err = Skel::load(out.get()); err) return Error{libbpf_error("loading the uplink program", err)};
+    return Ok{};
+  }
+  // Attaches `prog_fd` at tc priority `priority` on every Ethernet device but `tun_ifindex`, each
+  // added first to the program's map of uplinks (ifindex -> 1); an error if none took it.
+  Status attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority);
+  // Records `st`'s error and detaches, if it failed.
+  void keep_or_forget(const Status& st);
+  // "uplinks eth0, eth1", "TUN only: WHY" if the uplinks failed, "" if not asked.
+  std::string where() const;
+  // A fast path's stats: on, these uplinks, `counters` (per-CPU, element i named names[i]).
+  FastPathStats stats(const bpf_map* counters, const std::vector<std::string>& names) const;
 };
 
 }  // namespace sixfour::io
