@@ -37,7 +37,11 @@ constexpr Setting<In> kSettings[] = {
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = GSO super-packets and partial checksums when the kernel offers them, a flow's "
          "small UDP datagrams sent as one UDP GSO packet, off = plain packets"),
-    text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
+    text("fast-path", &In::fast_path, "auto|tun|off", "auto",
+         "eBPF fast path: auto and tun = translate the common packets in the kernel on the TUN (the gateway's "
+         "nftables steering must see every packet, so never at the uplinks' ingress), the rest in the daemon; "
+         "off = every packet through the daemon. auto and tun fall back to the daemon alone where BPF cannot "
+         "load (the start line says why)"),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device"),
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
