@@ -59,6 +59,12 @@ lab_ok "stats via --control" gw "$SIXFOUR" gateway stats --control "$GW_CTL"
 # The eBPF fast path (on by default): the replies of the flows above were translated in the kernel.
 assert_match "the NAT64's fast path" "fast path: eBPF on the TUN" "$LAB_OUT"
 assert_match "replies translated in the kernel" "translated in kernel +[1-9]" "$LAB_OUT"
+# On the TUN only, also with auto: at the uplinks it would skip the forward rule (docs/gateway.md).
+assert_no_match "nothing translated at the uplinks" "translated at uplinks" "$LAB_OUT"
+for dev in eth-c6 eth-s4; do
+  lab_ok "no fast path at $dev's ingress" gw tc filter show dev "$dev" ingress
+  assert_no_match "no nat64_uplink at $dev" "nat64_uplink" "$LAB_OUT"
+done
 
 step "SIGTERM"
 lab_daemon_stop
