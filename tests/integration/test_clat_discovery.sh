@@ -69,12 +69,12 @@ clat_leftovers
 step "PREF64 $CLAT_PREFIX_B and RFC 7050 $CLAT_PREFIX: PREF64 wins"
 clat_nat64_b_start
 clat_ra_start --pref64 "$CLAT_PREFIX_B"
-b_before=$(clat_nat64_stat nat64b out4)
+b_before=$(clat_nat64_translated nat64b)
 clat_start
 assert_eq "prefix" "$CLAT_PREFIX_B" "$(clat_status prefix)"
 assert_eq "prefix_source" pref64 "$(clat_status prefix_source)"
 ping4_ok "PREF64 over RFC 7050"
-assert_ge "the pings went through the second NAT64" 3 $(($(clat_nat64_stat nat64b out4) - b_before))
+assert_ge "the pings went through the second NAT64" 3 $(($(clat_nat64_translated nat64b) - b_before))
 step "the router withdraws PREF64 (lifetime 0): back to RFC 7050, no restart"
 pid=$CLAT_PID
 clat_ra_start --pref64 "$CLAT_PREFIX_B,0"

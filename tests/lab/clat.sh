@@ -247,12 +247,15 @@ clat_nat64_b_start() {
   CLAT_NAT64_B_PID=$CLAT_LAST_PID
 }
 
-# clat_nat64_stat NAME COUNTER: one counter of the carrier's NAT64 NAME (nat64a or nat64b).
-clat_nat64_stat() {
-  local json
+# clat_nat64_translated NAME: packets the carrier's NAT64 NAME translated: those its daemon sent as
+# IPv4 plus those its eBPF fast path translated in the kernel (either direction).
+clat_nat64_translated() {
+  local json flat
   json=$(lab_exec carrier "$SIXFOUR" nat64 stats --json --control "$LAB_DIR/$1.sock" 2>&1) ||
     fail "sixfour nat64 stats ($1) failed: $json"
-  clat_pick "$2" "$("$LAB_PY" "$LAB_HOME/flatjson.py" <<<"$json")"
+  flat=$("$LAB_PY" "$LAB_HOME/flatjson.py" <<<"$json")
+  awk '$1 == "out4" || $1 == "fast_path.counters.hit" || $1 == "fast_path.counters.hit_uplink" { n += $2 }
+       END { print n + 0 }' <<<"$flat"
 }
 
 # clat_pick NAME FLAT: the value of NAME in flattened "key value" lines (exact key, else the
