@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "bpf_test_run.hpp"
 #include "io/fastpath/nat64_bpf.hpp"
 #include "io/fastpath/nat64_fast_path.hpp"
 #include "io/fastpath/tc_hook.hpp"
@@ -26,17 +27,12 @@ constexpr const char* kHost = "2001:db8:1::5";
 constexpr const char* kPeer6 = "64:ff9b::cb00:7107";  // 203.0.113.7
 constexpr const char* kPeer4 = "203.0.113.7";
 constexpr const char* kPool4 = "198.51.100.1";
-constexpr size_t kEth = 14;
 
 struct SkelDeleter {
   void operator()(nat64_bpf* s) const { nat64_bpf::destroy(s); }
 };
 
-struct TestRun {
-  int verdict = -1;
-  Bytes out;  // without the Ethernet header
-  uint16_t ethertype = 0;
-};
+using TestRun = bpftest::RunResult;
 
 class BpfNat64 : public ::testing::Test {
  protected:
@@ -57,29 +53,10 @@ class BpfNat64 : public ::testing::Test {
   }
 
   // `prog` (default nat64_tun) on `ip` in an Ethernet frame; to_host: addressed to the test run's
-  // device (the loopback's all-zero address: skb->pkt_type PACKET_HOST).
+  // device (skb->pkt_type PACKET_HOST).
   TestRun run(const Bytes& ip, const bpf_program* prog = nullptr, bool to_host = false) {
     const uint16_t ethertype = (ip.at(0) >> 4) == 6 ? 0x86dd : 0x0800;
-    const uint8_t d = to_host ? 0 : 2;
-    Bytes frame{d, 0, 0, 0, 0, static_cast<uint8_t>(to_host ? 0 : 1), 2,
-                0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8),  static_cast<uint8_t>(ethertype)};
-    frame.insert(frame.end(), ip.begin(), ip.end());
-    Bytes out(frame.size() + 256);
-    bpf_test_run_opts opts{};
-    opts.sz = sizeof opts;
-    opts.data_in = frame.data();
-    opts.data_size_in = static_cast<uint32_t>(frame.size());
-    opts.data_out = out.data();
-    opts.data_size_out = static_cast<uint32_t>(out.size());
-    opts.repeat = 1;
-    TestRun r;
-    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(prog ? prog : skel_->progs.nat64_tun), &opts), 0)
-        << std::strerror(errno);
-    if (opts.data_size_out < kEth) return r;
-    r.verdict = static_cast<int>(opts.retval);
-    r.ethertype = static_cast<uint16_t>(out[12] << 8 | out[13]);
-    r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
-    return r;
+    return bpftest::test_run(prog ? prog : skel_->progs.nat64_tun, ethertype, ip, to_host);
   }
 
   std::vector<uint64_t> all_counters() {
@@ -88,13 +65,7 @@ class BpfNat64 : public ::testing::Test {
     return v;
   }
 
-  uint64_t counter(uint32_t idx) {
-    std::vector<uint64_t> v(static_cast<size_t>(libbpf_num_possible_cpus()));
-    EXPECT_EQ(bpf_map__lookup_elem(skel_->maps.nat64_counters, &idx, sizeof idx, v.data(), v.size() * 8, 0), 0);
-    uint64_t sum = 0;
-    for (uint64_t x : v) sum += x;
-    return sum;
-  }
+  uint64_t counter(uint32_t idx) { return bpftest::per_cpu_sum(skel_->maps.nat64_counters, idx); }
 
   // The C++ NAT64's one translated packet (this also moves its state, e.g. a SYN).
   Bytes cxx(const Bytes& ip) {

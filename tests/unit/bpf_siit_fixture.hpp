@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "addr/rfc6052.hpp"
+#include "bpf_test_run.hpp"
 #include "io/fastpath/siit_bpf_config.hpp"
 #include "io/fastpath/siit_fast_path.hpp"
 #include "siit/translator.hpp"
@@ -24,17 +25,10 @@ namespace bpftest {
 
 using Frame = std::vector<uint8_t>;
 
-inline constexpr size_t kEth = 14;
 inline constexpr const char* kPool6 = "2001:db8:64::/96";
 
 struct SkelDeleter {
   void operator()(siit_bpf* s) const { siit_bpf::destroy(s); }
-};
-
-struct RunResult {
-  int verdict = -1;
-  Frame out;  // without the Ethernet header
-  uint16_t ethertype = 0;
 };
 
 class SiitFixture : public ::testing::Test {
@@ -59,36 +53,10 @@ class SiitFixture : public ::testing::Test {
     ASSERT_EQ(bpf_map__update_elem(skel_->maps.siit_config, &key, sizeof key, &off, sizeof off, BPF_ANY), 0);
   }
 
-  // The packet behind an Ethernet header of `ethertype` (tc programs see one under test_run),
-  // through `prog`.
-  RunResult run(const bpf_program* prog, uint16_t ethertype, const Frame& ip) {
-    Frame frame{
-        2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, static_cast<uint8_t>(ethertype >> 8), static_cast<uint8_t>(ethertype)};
-    frame.insert(frame.end(), ip.begin(), ip.end());
-    Frame out(frame.size() + 256);
-    bpf_test_run_opts opts{};
-    opts.sz = sizeof opts;
-    opts.data_in = frame.data();
-    opts.data_size_in = static_cast<uint32_t>(frame.size());
-    opts.data_out = out.data();
-    opts.data_size_out = static_cast<uint32_t>(out.size());
-    opts.repeat = 1;
-    RunResult r;
-    EXPECT_EQ(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts), 0) << std::strerror(errno);
-    if (opts.data_size_out < kEth) return r;
-    r.verdict = static_cast<int>(opts.retval);
-    r.ethertype = static_cast<uint16_t>(out[12] << 8 | out[13]);
-    r.out.assign(out.begin() + kEth, out.begin() + opts.data_size_out);
-    return r;
-  }
+  // The packet behind an Ethernet header of `ethertype`, through `prog`.
+  RunResult run(const bpf_program* prog, uint16_t ethertype, const Frame& ip) { return test_run(prog, ethertype, ip); }
 
-  uint64_t counter(uint32_t idx) {
-    std::vector<uint64_t> v(static_cast<size_t>(libbpf_num_possible_cpus()));
-    EXPECT_EQ(bpf_map__lookup_elem(skel_->maps.siit_counters, &idx, sizeof idx, v.data(), v.size() * 8, 0), 0);
-    uint64_t sum = 0;
-    for (uint64_t x : v) sum += x;
-    return sum;
-  }
+  uint64_t counter(uint32_t idx) { return per_cpu_sum(skel_->maps.siit_counters, idx); }
 
   // What the C++ translator makes of `ip` (it must forward exactly one packet).
   Frame cxx(const Frame& ip) {
