@@ -1,10 +1,10 @@
 // Where the NAT64 publishes the sessions a fast path may translate without it (docs/fast-path.md,
 // "Stateful"): the eBPF program's hash maps (io/fastpath/nat64_fast_path.hpp), or a test's fake.
-// The State is the only writer: it publishes a session when it reaches a state the fast path may
-// serve (UDP and ICMP queries: on creation; TCP: ESTABLISHED), withdraws it when it leaves that
-// state or goes (before its pool4 port can be reused), and asks how long the fast path has left it
-// idle before expiring it. Called with a table shard locked: implementations must be thread-safe,
-// and only these three calls cost anything (nothing per packet).
+// The State is the only writer: it publishes a session once the daemon has translated
+// kPublishAfter of its packets while it was of a kind the fast path may serve (UDP, ICMP queries,
+// TCP in ESTABLISHED), withdraws it when it leaves that state or goes (before its pool4 port can
+// be reused), and asks how long the fast path has left it idle before expiring it. Called with a table shard locked:
+// implementations must be thread-safe, and only these three calls cost anything (nothing per packet).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -12,6 +12,11 @@
 #include "addr/ip.hpp"
 
 namespace sixfour::nat64 {
+
+// A flow shorter than this (a DNS query and its answer, a TCP connection that carries no data after
+// its handshake) never costs the fast path's maps a write: those are syscalls, a few microseconds
+// each, which would otherwise halve the new connections per second a worker sets up.
+inline constexpr unsigned kPublishAfter = 4;
 
 // One session as the fast path matches it, both directions. ICMP queries: `port6` / `port4` are the
 // identifiers and `rport` is 0.

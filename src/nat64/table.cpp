@@ -207,8 +207,6 @@ uint64_t StateImpl::timeout_ms(Timer t) const {
       return uint64_t{to.tcp_established} * 1000;
     case Timer::TcpTrans:
       return uint64_t{to.tcp_transitory} * 1000;
-    case Timer::Count_:
-      break;
   }
   return 0;
 }
@@ -284,8 +282,9 @@ void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const
         // the state moves to TRANS (TCP_TRANS), so a live connection answers and comes back to
         // ESTABLISHED while a dead one goes after TCP_TRANS. (Moved to the TcpTrans FIFO, whose
         // due heads are visited after this one: its new expiry lies in the future.)
+        const bool was = published(*s);
         s->tcp = TcpState::Trans;
-        sync_fast(*s, true);  // back to the daemon until it is ESTABLISHED again
+        sync_fast(*s, was, false);  // back to the daemon until it is ESTABLISHED again
         set_timer(sh, s, Timer::TcpTrans, now_ms);
         if (send_icmp) {
           probes.emplace_back();
@@ -303,12 +302,14 @@ FastSession StateImpl::fast_view(const Session& s) const {
                      b.addr4,          b.port4, s.remote4, s.rport};
 }
 
-void StateImpl::sync_fast(const Session& s, bool was) {
-  if (!sink_ || fast_kind(s) == was || pool_.contains(s.remote4)) return;
-  if (was)
-    sink_->withdraw(fast_view(s));
-  else
-    sink_->publish(fast_view(s));
+void StateImpl::sync_fast(Session& s, bool was, bool counts) {
+  if (!fast_kind(s)) {
+    s.daemon_packets = 0;  // counted anew if it comes back (TCP: ESTABLISHED again)
+    if (was) sink_->withdraw(fast_view(s));
+    return;
+  }
+  if (counts && s.daemon_packets < kPublishAfter) ++s.daemon_packets;
+  if (!was && published(s)) sink_->publish(fast_view(s));
 }
 
 bool StateImpl::kept_by_fast_path(Shard& sh, Session* s, uint64_t now) {

@@ -43,7 +43,8 @@ inline uint8_t number6(Proto p) { return p == Proto::Tcp ? 6 : p == Proto::Udp ?
 inline uint8_t number4(Proto p) { return p == Proto::Tcp ? 6 : p == Proto::Udp ? 17 : 1; }
 std::string_view name(Proto p);  // "tcp", "udp", "icmp"
 
-enum class Timer : uint8_t { Udp, Icmp, TcpEst, TcpTrans, Count_ };
+enum class Timer : uint8_t { Udp, Icmp, TcpEst, TcpTrans };
+inline constexpr size_t kTimers = 4;
 
 struct Session;
 
@@ -66,10 +67,15 @@ struct Session {
   Bib* bib = nullptr;
   uint64_t expires_ms = 0;
   Ipv4Addr remote4;
-  uint16_t rport = 0;  // peer port (0 for ICMP: the identifier is the BIB's)
-  TcpState tcp = TcpState::Closed;
-  Timer timer = Timer::Udp;
+  uint16_t rport = 0;                   // peer port (0 for ICMP: the identifier is the BIB's)
+  TcpState tcp : 3 = TcpState::Closed;  // (8 states)
+  Timer timer : 2 = Timer::Udp;
+  // The packets the daemon translated while the session was of a kind the fast path serves
+  // (StateImpl::fast_kind), up to kPublishAfter (nat64/session_sink.hpp).
+  uint8_t daemon_packets : 3 = 0;
 };
+static_assert(sizeof(Session) == 64, "a session is one cache line");
+static_assert(kPublishAfter < 8, "Session::daemon_packets counts to kPublishAfter");
 
 // A session as the translate step needs it, copied out under the shard lock (no pointers survive
 // the lock).
@@ -146,7 +152,7 @@ class StateImpl final : public State {
     IntrusiveHash<Bib, &Bib::next6, Bib6Hash> by6;
     IntrusiveHash<Bib, &Bib::next4, Bib4Hash> by4;
     IntrusiveHash<Session, &Session::hnext, SessionHash> index;
-    std::array<List, static_cast<size_t>(Timer::Count_)> lists;
+    std::array<List, kTimers> lists;
     std::array<uint64_t, kProtos> bibs{}, dynamic_bibs{}, sessions{};
   };
 
@@ -179,13 +185,16 @@ class StateImpl final : public State {
   Verdict refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now);
 
   // The fast path (sink_): a session of a kind it may serve (UDP, ICMP, TCP ESTABLISHED) is
-  // published unless hairpinned (its peer a pool4 address: RFC 6146 §3.8 stays in the daemon).
+  // published once the daemon has translated kPublishAfter of its packets while of that kind
+  // (nat64/session_sink.hpp), unless hairpinned (its peer a pool4 address: RFC 6146 §3.8 stays in the daemon).
   static bool fast_kind(const Session& s) { return s.bib->proto != Proto::Tcp || s.tcp == TcpState::Established; }
-  bool published(const Session& s) const { return sink_ && fast_kind(s) && !pool_.contains(s.remote4); }
+  bool published(const Session& s) const {
+    return sink_ && fast_kind(s) && s.daemon_packets == kPublishAfter && !pool_.contains(s.remote4);
+  }
   FastSession fast_view(const Session& s) const;
-  // After a change of `s` that may have changed fast_kind() (`was` its value before): publishes or
-  // withdraws it.
-  void sync_fast(const Session& s, bool was);
+  // After the daemon translated a packet of `s` (`counts`) or changed its state, `was` its
+  // published() before: counts the packet, publishes or withdraws it.
+  void sync_fast(Session& s, bool was, bool counts);
   // A due session the fast path serves and translated a packet of within its lifetime: its timer is
   // rearmed (true) instead of it expiring.
   bool kept_by_fast_path(Shard& sh, Session* s, uint64_t now);

@@ -454,4 +454,79 @@ TEST(Nat64Tcp, InitStatesPassOtherSegmentsAndExpireAfterTcpTrans) {
   EXPECT_EQ(st.state->bib().size(), 1u);  // the static entry stays
 }
 
+// docs/fast-path.md, "Stateful": the State publishes a session to the fast path only once the
+// daemon has translated nat64::kPublishAfter of its packets while it was of a kind the fast path
+// serves, so a short flow never writes to its maps; a TCP session leaving ESTABLISHED is withdrawn
+// and counted anew when it comes back.
+struct CountingSink : sixfour::nat64::SessionSink {
+  void publish(const sixfour::nat64::FastSession& s) override { ++published, last = s; }
+  void withdraw(const sixfour::nat64::FastSession& s) override { ++withdrawn, last = s; }
+  std::optional<uint64_t> idle_ms(const sixfour::nat64::FastSession&) override { return std::nullopt; }
+  int published = 0, withdrawn = 0;
+  sixfour::nat64::FastSession last;
+};
+
+TEST(Nat64FastPathPublishing, ShortFlowsNeverReachTheMaps) {
+  Nat nat(lab_settings());
+  CountingSink sink;
+  nat.state->set_session_sink(&sink);
+  // A TCP connection whose server closes at once: SYN, SYN+ACK, ACK, then the FINs.
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, FIN | ACK));
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, FIN | ACK));
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK));
+  // A DNS query and its answer.
+  const uint16_t udp4port = pb6::rd16(nat.run(udp6(kHost, 50001, kPeer6, 53)).pkt(), 20);
+  nat.run(udp4(kPeer4, 53, "198.51.100.1", udp4port));
+  nat.state->expire(nat.now + 8000 * 1000);
+  EXPECT_EQ(nat.state->sessions(nat.now + 8000 * 1000).size(), 0u);
+  EXPECT_EQ(sink.published, 0);
+  EXPECT_EQ(sink.withdrawn, 0);
+}
+
+TEST(Nat64FastPathPublishing, PublishedAtTheFourthPacketAndWithdrawnOnLeavingEstablished) {
+  static_assert(sixfour::nat64::kPublishAfter == 4);
+  Nat nat(lab_settings());
+  CountingSink sink;
+  nat.state->set_session_sink(&sink);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));  // 1: ESTABLISHED
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));                 // 2
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));                 // 3
+  EXPECT_EQ(sink.published, 0);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK));  // 4
+  EXPECT_EQ(sink.published, 1);
+  EXPECT_EQ(sink.last.proto, 6);
+  EXPECT_EQ(sink.last.port6, 50000);
+  EXPECT_EQ(sink.last.port4, port4);
+  EXPECT_EQ(sink.last.rport, 80);
+  EXPECT_EQ(sink.last.remote4.str(), kPeer4);
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));  // published already: nothing more
+  EXPECT_EQ(sink.published, 1);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, RST));  // TRANS
+  EXPECT_EQ(sink.withdrawn, 1);
+  for (int i = 1; i <= 4; ++i) {  // ESTABLISHED again: counted from the start
+    EXPECT_EQ(sink.published, 1) << i;
+    nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));
+  }
+  EXPECT_EQ(sink.published, 2);
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, FIN | ACK));  // V6 FIN RCV
+  EXPECT_EQ(sink.withdrawn, 2);
+  nat.state->expire(nat.now + 8000 * 1000);  // removal of an unpublished session: nothing
+  EXPECT_EQ(sink.withdrawn, 2);
+
+  // UDP and ICMP: the creating packet counts.
+  const uint16_t id4 = pb6::rd16(nat.run(echo6(kHost, kPeer6, 7, 1)).pkt(), 24);
+  nat.run(echo6(kHost, kPeer6, 7, 2));
+  nat.run(echo6(kHost, kPeer6, 7, 3));
+  EXPECT_EQ(sink.published, 2);
+  nat.run(echo6(kHost, kPeer6, 7, 4));
+  EXPECT_EQ(sink.published, 3);
+  EXPECT_EQ(sink.last.port4, id4);
+  nat.state->expire(nat.now + 8000 * 1000);  // removal of a published session: withdrawn
+  EXPECT_EQ(sink.withdrawn, 3);
+}
+
 }  // namespace

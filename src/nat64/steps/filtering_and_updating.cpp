@@ -42,8 +42,8 @@ Binding stateless(const Bib& b, Ipv4Addr remote4, uint16_t rport) {
 }  // namespace
 
 Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now) {
-  // A new session (no timer yet) was not published; a TCP one changing state may be (un)published.
-  const bool was = s->expires_ms != 0 && fast_kind(*s);
+  // A TCP session changing state may be withdrawn; any may be published (StateImpl::published).
+  const bool was = published(*s);
   switch (s->bib->proto) {
     case Proto::Udp:
       set_timer(sh, s, Timer::Udp, now);
@@ -59,7 +59,7 @@ Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_
       break;
     }
   }
-  if (sink_) sync_fast(*s, was);
+  sync_fast(*s, was, true);
   return Verdict::Ok;
 }
 
