@@ -85,7 +85,8 @@ print_table kernel tayga sixfour six-slow six-tun six-w1 six-nooff
 echo
 echo "issue 15 targets (sixfour = defaults, eBPF fast path; six-slow = --fast-path off):"
 target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
-target "ping RTT vs kernel" rtt sixfour kernel 1.2 "<="
+target "ping RTT 10 ms apart vs kernel" rtt sixfour kernel 1.2 "<="
+target "ping RTT back to back vs kernel" rtt_flood sixfour kernel 1.2 "<="
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
 target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.9 ">="
 target "fast path vs off, UDP 64B forwarded" udp_fwd sixfour six-slow 1 ">="
