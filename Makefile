@@ -2,7 +2,7 @@
 NPROC := $(shell nproc)
 BUILD_TYPE ?= Release
 
-.PHONY: all setup build build-asan demo test unit integration asan format format-check clean
+.PHONY: all setup build build-asan demo test unit integration asan fuzz format format-check clean
 
 all: build
 
@@ -45,6 +45,12 @@ integration: build
 asan: build-asan
 	build-asan/sixfour_unit --gtest_brief=1
 
+# Every fuzz target of fuzz/ (clang, libFuzzer, ASan+UBSan) for FUZZ_SECONDS each; non-zero on any
+# finding (scripts/fuzz, docs/hardening.md).
+FUZZ_SECONDS ?= 30
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
 # The tree's style is .clang-format; `format` applies it, `format-check` fails on any file that differs.
 FORMATTED = $(shell git ls-files '*.cpp' '*.hpp' '*.c' '*.h')
 format:
@@ -55,4 +61,4 @@ format-check:
 	@echo "format-check: $(words $(FORMATTED)) files formatted"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
