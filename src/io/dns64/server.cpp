@@ -118,6 +118,9 @@ struct Worker {
   d::HotCache hot;
   std::atomic<uint64_t> hot_hits{0};  // answered from `hot`, added to the cache's hit count
   std::mt19937 rng{std::random_device{}()};
+  // Where answer() reads a cached answer: used only between two suspensions, so one per thread
+  // does (not 64 KiB held by every query in flight).
+  std::vector<uint8_t> cache_scratch = std::vector<uint8_t>(65535);
   size_t tcp_conns = 0;
   std::thread thread;
 
@@ -306,12 +309,11 @@ awaitable<std::vector<uint8_t>> Worker::answer(const d::Query& q, size_t limit) 
   d::Query as_edns = q;
   as_edns.edns = true;
   d::CacheKey key = d::cache_key(q);
-  std::vector<uint8_t> cached(65535);
-  size_t n = srv->cache.lookup(key, as_edns, now_seconds(), cached);
+  size_t n = srv->cache.lookup(key, as_edns, now_seconds(), cache_scratch);
   d::Message m;
   if (n > 0) {
     bump(counters.cache_hits);
-    auto parsed = d::parse_response({cached.data(), n}, q.qname.span(), q.qtype);
+    auto parsed = d::parse_response({cache_scratch.data(), n}, q.qname.span(), q.qtype);
     if (parsed) {
       m = std::move(parsed).value();
     } else {
@@ -431,17 +433,18 @@ awaitable<std::optional<std::vector<uint8_t>>> Worker::ask_udp(const d::Endpoint
   if (ec) co_return std::nullopt;
   asio::steady_timer timer(ctx);
   timer.expires_after(wait);
-  std::vector<uint8_t> buf(65535);
   std::error_code timer_ec;  // separate: the losing operation completes with operation_aborted
   for (;;) {
-    auto r = co_await (sock.async_receive(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
+    // Readable first, then the datagram's own size (FIONREAD): a question waiting for its answer
+    // holds no buffer, so an upstream outage under load costs a socket per question, not 64 KiB.
+    auto r = co_await (sock.async_wait(udp::socket::wait_read, asio::redirect_error(use_awaitable, ec)) ||
                        timer.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
-    if (r.index() == 1) co_return std::nullopt;
-    if (ec) {
-      // ECONNREFUSED (ICMP port unreachable): the upstream is not listening; do not wait.
-      co_return std::nullopt;
-    }
-    size_t n = std::get<0>(r);
+    if (r.index() == 1 || ec) co_return std::nullopt;
+    std::vector<uint8_t> buf(std::max<size_t>(sock.available(ec), 12));
+    const size_t n = sock.receive(asio::buffer(buf), 0, ec);
+    if (ec == asio::error::would_block) continue;
+    // ECONNREFUSED (ICMP port unreachable): the upstream is not listening; do not wait.
+    if (ec) co_return std::nullopt;
     if (n >= 12 && buf[0] == query[0] && buf[1] == query[1]) {
       buf.resize(n);
       co_return buf;
