@@ -25,7 +25,8 @@ demo:
 	build/sixfour lab demo
 
 # Unit tests and the integration tests (network-namespace lab, needs root) of the release build,
-# then the unit tests again under ASan+UBSan.
+# then the unit tests again under ASan+UBSan, then every fuzz target for CI_FUZZ_SECONDS.
+CI_FUZZ_SECONDS ?= 20
 test:
 	scripts/setup
 	$(MAKE) --no-print-directory format-check
@@ -33,6 +34,7 @@ test:
 	$(MAKE) --no-print-directory build
 	ctest --test-dir build --output-on-failure
 	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
 unit: build
 	ctest --test-dir build -L unit --output-on-failure
