@@ -40,10 +40,11 @@ lab_bg c6 tcp iperf3 -c "$LAB_S4_AS6" -t "$seconds" -b 100M -i 5 -J
 lab_bg c6 churn "$LAB_PY" "$(dirname "$0")/churn.py" 2001:db8:64::c633:6402 "$rate" "$seconds"
 samples=$LAB_DIR/samples.txt
 : >"$samples"
-for ((t = 0; t < seconds; t += 5)); do
+t0=$SECONDS
+while ((SECONDS - t0 < seconds)); do
   sleep 5
   kill -0 "$pid" 2>/dev/null || fail "the daemon died during the churn (log: $LAB_DAEMON_LOG)"
-  printf '%d %s %s\n' $((t + 5)) "$(rss_kb)" "$(nat64_stat sessions.udp)" >>"$samples"
+  printf '%d %s %s\n' $((SECONDS - t0)) "$(rss_kb)" "$(nat64_stat sessions.udp)" >>"$samples"
 done
 wait "$LAB_PID_churn" "$LAB_PID_ping" "$LAB_PID_tcp" || true
 sleep 1
