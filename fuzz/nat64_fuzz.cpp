@@ -15,7 +15,8 @@
 // Oracles: every output (translated, ICMP error, and what expire() sends) passes
 // fuzz/packet_checks.hpp; after every record the session and BIB lists agree with the counters and
 // with the log of additions and removals, every session's outside address is in pool4 and its
-// remote IPv6 address is the prefix plus its remote IPv4 address, and max-sessions holds; at the
+// remote IPv6 address is the prefix plus its remote IPv4 address, every dynamic BIB entry has a
+// session and the BIB's session counts add up, and max-sessions holds; at the
 // end, expiring a day later (twice: an established TCP session is first probed and moved to
 // transitory) leaves no session, no held fragment or SYN, and only the static BIB entries.
 #include <algorithm>
@@ -32,7 +33,8 @@ namespace {
 
 // Static bindings: their outside ports are known in advance, so seeds can answer them (the dynamic
 // ones are picked with a random key).
-constexpr const char* kStatics[] = {"tcp,198.51.100.1#8080,2001:db8:1::5#80", "udp,198.51.100.1#5353,2001:db8:1::5#5000",
+constexpr const char* kStatics[] = {"tcp,198.51.100.1#8080,2001:db8:1::5#80",
+                                    "udp,198.51.100.1#5353,2001:db8:1::5#5000",
                                     "icmp,198.51.100.1#4660,2001:db8:1::5#4660"};
 
 struct Log {
@@ -63,9 +65,11 @@ struct Run {
   std::unique_ptr<nat64::State> state;
   std::unique_ptr<nat64::Translator> xl;
   uint64_t now = 1000;
-  std::vector<uint8_t> storage = std::vector<uint8_t>(65536 + 4096 + 65536);
 
   void translate(std::span<const uint8_t> packet) {
+    // Output room, reused by every input (what it held before is never read: a large allocation
+    // per input would cost more than the translation).
+    static std::vector<uint8_t> storage(65536 + 4096 + 65536);
     xlat::Output out;
     out.data = storage;
     xl->translate(packet, now, out);
@@ -108,7 +112,13 @@ void check_tables(const Run& r, const Log& log) {
     SIXFOUR_FUZZ_CHECK(r.settings.prefix.contains(s.remote6));
     SIXFOUR_FUZZ_CHECK(std::memcmp(&s.remote6.b[12], s.remote4.b.data(), 4) == 0);
   }
-  for (const nat64::BibInfo& b : bib) SIXFOUR_FUZZ_CHECK(pool.prefix.contains(b.addr4));
+  size_t bib_sessions = 0;
+  for (const nat64::BibInfo& b : bib) {
+    SIXFOUR_FUZZ_CHECK(pool.prefix.contains(b.addr4));
+    SIXFOUR_FUZZ_CHECK(b.is_static || b.sessions > 0);  // RFC 6146 §3.5: removed with its last session
+    bib_sessions += b.sessions;
+  }
+  SIXFOUR_FUZZ_CHECK(bib_sessions == sessions.size());
 }
 
 }  // namespace
