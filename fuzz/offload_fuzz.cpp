@@ -8,7 +8,8 @@
 //     checksums verify, every payload gso_size long but the last, together the super-packet's;
 //   Super: translated once by siit::Translator (Output::super_packet), after_translation() gives a
 //     header for the packet's family, and the translated super-packet segments into as many packets
-//     as the original (when that has few enough for segment()), each well formed and within the MTU of its family (what classify() checked);
+//     as the original (when that has few enough for segment()), each well formed and within the MTU of its family (what
+//     classify() checked);
 //   then the resulting datagrams (the segments, or the packet itself), twice over, go through one
 //     UdpCoalescer as the data plane offers them; every train finish() returns segments back into
 //     exactly the datagrams that joined it (IPv4: but for Identification and header checksum,

@@ -33,7 +33,8 @@ Bytes records(std::initializer_list<Bytes> packets) {
 constexpr const char* kOut4 = "198.51.100.1";
 
 Bytes udp_exchange() {
-  Bytes in = records({udp6(kHost, 5000, kPeer6, 53, pb6::pattern(20)), udp4(kPeer4, 53, kOut4, 5353, v4to6test::pattern(30))});
+  Bytes in =
+      records({udp6(kHost, 5000, kPeer6, 53, pb6::pattern(20)), udp4(kPeer4, 53, kOut4, 5353, v4to6test::pattern(30))});
   seconds_then_expire(in, 10);
   packet(in, udp6(kHost, 5000, kPeer6, 53, pb6::pattern(4)));
   packet(in, udp6(kHost, 5001, kPeer6, 53, pb6::pattern(4)));  // a dynamic binding

@@ -35,8 +35,8 @@ SIXFOUR_FUZZ_SEEDS(siit_roundtrip) {
                    pb6::put(b, pb6::udp(5000, 53, pb6::pattern(8)));
                    return b;
                  }()));
-  s.emplace_back("frag4", v4to6test::ipv4(17, a4(kPeer4), a4(kEam4),
-                                          v4to6test::udp(a4(kPeer4), a4(kEam4), 53, 5000, v4to6test::pattern(24)),
-                                          {.mf = true}));
+  s.emplace_back(
+      "frag4", v4to6test::ipv4(17, a4(kPeer4), a4(kEam4),
+                               v4to6test::udp(a4(kPeer4), a4(kEam4), 53, 5000, v4to6test::pattern(24)), {.mf = true}));
   return s;
 }
