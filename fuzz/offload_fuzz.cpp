@@ -103,15 +103,16 @@ std::vector<Bytes> segments(std::span<const uint8_t> pkt, const off::VnetHdr& h)
 void finish_checksum(Bytes& pkt, const off::VnetHdr& h) {
   const size_t at = size_t{h.csum_start} + h.csum_offset;
   const uint16_t partial = at + 2 <= pkt.size() ? load16(&pkt[at]) : 0;
-  if (!off::finish_checksum(pkt, h)) return;
-  SIXFOUR_FUZZ_CHECK(at + 2 <= pkt.size());
-  if (h.csum_offset % 2 != 0) return;
-  // The end finish_checksum() sums to: the IP length when the header gives a sane one.
+  // The end finish_checksum() sums to: the IP length when the header gives a sane one. Read before
+  // the call: a checksum field inside the IP header (csum_start 0) overwrites the length.
   size_t end = pkt.size();
   if ((pkt[0] >> 4) == 4 && pkt.size() >= 20 && load16(&pkt[2]) >= 20 && load16(&pkt[2]) <= pkt.size())
     end = load16(&pkt[2]);
   if ((pkt[0] >> 4) == 6 && pkt.size() >= 40 && load16(&pkt[4]) > 0 && 40 + size_t{load16(&pkt[4])} <= pkt.size())
     end = 40 + size_t{load16(&pkt[4])};
+  if (!off::finish_checksum(pkt, h)) return;
+  SIXFOUR_FUZZ_CHECK(at + 2 <= end);
+  if (h.csum_offset % 2 != 0) return;
   const std::span<const uint8_t> summed = std::span<const uint8_t>(pkt).subspan(h.csum_start, end - h.csum_start);
   SIXFOUR_FUZZ_CHECK(checksum::fold(checksum::partial(summed, partial)) == 0xffff);
 }
