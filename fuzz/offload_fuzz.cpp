@@ -73,7 +73,9 @@ bool l4_checksum_ok(std::span<const uint8_t> p, const Shape& s) {
 
 // segment() of `pkt`, checked; the segments (none if segment() refused the packet).
 std::vector<Bytes> segments(std::span<const uint8_t> pkt, const off::VnetHdr& h) {
-  std::vector<uint8_t> out(pkt.size() * 4 + 65536 * 2);
+  // Room for any segment() output that fits 128 packets, reused: a large allocation per input
+  // would cost more than the work checked.
+  static std::vector<uint8_t> out(128 * 65536);
   std::array<uint16_t, 128> lens{};
   const size_t n = off::segment(pkt, h, out, lens);
   std::vector<Bytes> segs;
@@ -119,8 +121,8 @@ void finish_checksum(Bytes& pkt, const off::VnetHdr& h) {
 
 // The fast path: one translation, a header for the result, and segments within the MTU.
 void super(std::span<const uint8_t> pkt, const off::VnetHdr& h, size_t segments_in) {
-  siit::Translator t(settings());
-  Bytes storage(pkt.size() + 4096 + 65536);
+  static siit::Translator t(settings());  // stateless but for its counters
+  static Bytes storage(2 * 65536 + 4096);
   xlat::Output out;
   out.data = storage;
   out.super_packet = true;
@@ -165,7 +167,8 @@ void check_train(off::UdpCoalescer& c, const std::vector<Bytes>& joined) {
 }
 
 void coalesce(const std::vector<Bytes>& datagrams) {
-  off::UdpCoalescer c;
+  static off::UdpCoalescer c;  // reused, emptied first: each input starts with no train
+  c.clear();
   std::vector<Bytes> joined;
   for (int round = 0; round < 2; ++round)
     for (const Bytes& d : datagrams) switch (c.offer(d)) {
