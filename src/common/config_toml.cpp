@@ -2,11 +2,101 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 
 namespace sixfour {
 
+namespace {
+
+// toml++ 3.3's is_non_ascii_horizontal_whitespace() reaches __builtin_unreachable() (undefined
+// behaviour) for these code points, and it asks that question wherever whitespace may come.
+bool toml_whitespace_trap(char32_t c) { return (c >= 0xA1 && c <= 0x499) || (c >= 0xFC06 && c <= 0xFEFE); }
+
+// The code point of the UTF-8 sequence at `at` (0 if it is not a well-formed one) and its length.
+char32_t code_point(std::string_view t, size_t at, size_t& len) {
+  const auto byte = [&](size_t i) { return i < t.size() ? static_cast<unsigned char>(t[i]) : 0u; };
+  const unsigned b0 = byte(at);
+  len = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2;
+  if (len == 1) return b0;
+  if (b0 < 0xC0 || b0 >= 0xF8) return 0;
+  char32_t c = b0 & (0x7F >> len);
+  for (size_t i = 1; i < len; ++i) {
+    if ((byte(at + i) & 0xC0) != 0x80) return 0;
+    c = c << 6 | (byte(at + i) & 0x3F);
+  }
+  return c;
+}
+
+// Where the string starting with a quote at `i` ends (after its closing delimiter; the end of the
+// line or text if it is not closed); sets `trap` to the first code point toml++ would test for
+// whitespace inside it that toml_whitespace_trap() names (the first one after a backslash and any
+// ASCII whitespace in a multi-line basic string: TOML 1.0's line ending backslash).
+size_t skip_string(std::string_view t, size_t i, size_t& trap) {
+  const char q = t[i];
+  const bool multi = t.substr(i, 3) == std::string(3, q);
+  for (i += multi ? 3 : 1; i < t.size(); ++i) {
+    if (!multi && t[i] == '\n') return i;
+    if (q == '"' && t[i] == '\\') {
+      size_t j = i + 1;
+      while (multi && j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) ++j;
+      size_t len = 0;
+      if (multi && j < t.size() && toml_whitespace_trap(code_point(t, j, len))) {
+        trap = j;
+        return t.size();
+      }
+      i = j < i + 2 ? i + 1 : j - 1;
+      continue;
+    }
+    if (t[i] != q) continue;
+    if (!multi) return i + 1;
+    if (t.substr(i, 3) != std::string(3, q)) continue;
+    size_t run = 3;  // up to two quotes before the closing delimiter belong to the string
+    while (run < 5 && i + run < t.size() && t[i + run] == q) ++run;
+    return i + run;
+  }
+  return t.size();
+}
+
+// The first octet that toml++ must not see: a non-ASCII one outside strings and comments (TOML
+// allows none there; a UTF-8 byte order mark at the start is skipped), or a trap code point in a
+// string where toml++ tests for whitespace. npos if none.
+size_t before_toml(std::string_view t) {
+  size_t i = t.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  while (i < t.size()) {
+    if (static_cast<unsigned char>(t[i]) >= 0x80) return i;
+    if (t[i] == '#') {
+      i = t.find('\n', i);
+      if (i == std::string_view::npos) return i;
+    } else if (t[i] == '"' || t[i] == '\'') {
+      size_t trap = std::string_view::npos;
+      i = skip_string(t, i, trap);
+      if (trap != std::string_view::npos) return trap;
+    } else {
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Result<toml::table> parse_toml_table(std::string_view text, const std::string& file, TomlStyle style) {
+  if (const size_t at = before_toml(text); at != std::string_view::npos) {
+    const std::string_view before = text.substr(0, at);
+    const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+    const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    const size_t column =
+        1 + static_cast<size_t>(std::count_if(before.begin() + static_cast<std::ptrdiff_t>(line_start), before.end(),
+                                              [](char c) { return (c & 0xC0) != 0x80; }));
+    size_t len = 0;
+    const char32_t c = code_point(text, at, len);
+    const std::string what = c == 0 ? fmt::format("invalid UTF-8 octet 0x{:02X}", static_cast<unsigned char>(text[at]))
+                                    : fmt::format("unexpected character U+{:04X}", static_cast<uint32_t>(c));
+    if (style == TomlStyle::MustBe) return Error{fmt::format("{}:{}: {}", file, line, what)};
+    return Error{fmt::format("{}:{}:{}: {}", file, line, column, what)};
+  }
   try {
     return toml::parse(text, file);
   } catch (const toml::parse_error& e) {

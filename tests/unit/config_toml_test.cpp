@@ -1,0 +1,51 @@
+// common/config_toml: toml++ 3.3 reaches __builtin_unreachable() when it asks whether some
+// non-ASCII code points (U+00A1..U+0499, U+FC06..U+FEFE) are whitespace; parse_toml_table refuses
+// them where it would ask (found by fuzz/config_fuzz.cpp, inputs in fuzz/regressions/config/) and
+// leaves non-ASCII text in strings and comments alone.
+#include "common/config_toml.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sixfour {
+namespace {
+
+TEST(ConfigToml, NonAsciiOutsideStringsIsRefusedWithItsPosition) {
+  auto r = parse_toml_table("\xca\x88\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:1:1: unexpected character U+0288");
+  r = parse_toml_table("a = 1\n  \xef\xbb\xbb = 2\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:2:3: unexpected character U+FEFB");
+  r = parse_toml_table("a = \"\xc3\xa9\" \xc3\xa9\n", "f.toml", TomlStyle::MustBe);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:1: unexpected character U+00E9");
+  r = parse_toml_table("a = 1 \xff\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:1:7: invalid UTF-8 octet 0xFF");
+}
+
+TEST(ConfigToml, NonAsciiInStringsAndCommentsIsKept) {
+  auto r = parse_toml_table(
+      "\xef\xbb\xbf# caf\xc3\xa9 \xca\x88\n"
+      "a = \"\xca\x88\\\"\xc3\xa9\"\nb = '\xca\x88'\nc = '''\xca\x88\n\xef\xbb\xbb'''''\n"
+      "d = \"\"\"x\\\n  y\xca\x88\"\"\"\n\"k\xc3\xa9y\" = 1\n",
+      "f.toml");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ((*r)["a"].value_or(std::string()), "\xca\x88\"\xc3\xa9");
+  EXPECT_EQ((*r)["b"].value_or(std::string()), "\xca\x88");
+  EXPECT_EQ((*r)["c"].value_or(std::string()), "\xca\x88\n\xef\xbb\xbb''");
+  EXPECT_EQ((*r)["d"].value_or(std::string()), "xy\xca\x88");
+  EXPECT_EQ((*r)["k\xc3\xa9y"].value_or(int64_t{0}), 1);
+}
+
+TEST(ConfigToml, TrapAfterALineEndingBackslashIsRefused) {
+  auto r = parse_toml_table("d = \"\"\"x\\\n  \xca\x88\"\"\"\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:2:3: unexpected character U+0288");
+  r = parse_toml_table("d = \"\"\"x\\\xca\x88\"\"\"\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "f.toml:1:10: unexpected character U+0288");
+}
+
+}  // namespace
+}  // namespace sixfour
