@@ -155,7 +155,9 @@ std::optional<NdMessage> parse_nd(std::span<const uint8_t> pkt) {
   m.src = addr_at(p + 8);
   m.dst = addr_at(p + 24);
   m.target = addr_at(icmp + 8);
-  if (is_multicast(m.target)) return std::nullopt;
+  // RFC 4291 §2.7: a multicast address is never a source (an answer to it would be a solicited
+  // advertisement to a group, which §7.1.2 makes invalid).
+  if (is_multicast(m.target) || is_multicast(m.src)) return std::nullopt;
   const bool ns = m.type == NdMessage::NeighborSolicitation;
   bool saw_lla = false;
   if (!read_options({icmp + kNdMinLength, len - kNdMinLength}, ns ? kOptSourceLla : kOptTargetLla, m.lla, saw_lla))

@@ -162,9 +162,13 @@ TEST(ClatNd, RejectsWhatRfc4861Section7_1Rejects) {
   bad_sum[60] ^= 1;
   EXPECT_FALSE(parse_nd(bad_sum));
   EXPECT_FALSE(parse_nd(nd_packet(135, kPeer, kOurs, v6("ff02::1"), 0, {})));  // multicast target
-  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1, 0, 0, 0, 0, 0, 0, 0})));      // option length 0
-  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1, 2, 0, 0, 0, 0, 0, 0})));      // option past the end
-  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1})));                           // half an option
+  // A multicast source (RFC 4291 §2.7; found by fuzz/doctor_fuzz.cpp): answering it would send a
+  // solicited advertisement to a group.
+  EXPECT_FALSE(parse_nd(ns_for(kOurs, v6("ff02::1"), lla_option(1, kPeerMac))));
+  EXPECT_FALSE(parse_nd(nd_packet(136, v6("ff05::2"), kOurs, kPeer, 0x20, {})));
+  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1, 0, 0, 0, 0, 0, 0, 0})));  // option length 0
+  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1, 2, 0, 0, 0, 0, 0, 0})));  // option past the end
+  EXPECT_FALSE(parse_nd(ns_for(kOurs, kPeer, {1})));                       // half an option
   // Source :: needs a solicited-node destination and no source link-layer option.
   EXPECT_TRUE(parse_nd(ns_for(kOurs, Ipv6Addr{}, {})));
   EXPECT_FALSE(parse_nd(ns_for(kOurs, Ipv6Addr{}, lla_option(1, kPeerMac))));
