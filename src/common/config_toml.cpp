@@ -80,6 +80,30 @@ size_t before_toml(std::string_view t) {
   return std::string_view::npos;
 }
 
+// `text` with every trap code point replaced by one of the same UTF-8 length that is no whitespace
+// either (U+0500, U+FB00), so that positions stay; empty if it has none.
+std::string without_traps(std::string_view t) {
+  std::string out;
+  for (size_t i = 0, len = 1; i < t.size(); i += len) {
+    const char32_t c = code_point(t, i, len);
+    if (c == 0) len = 1;
+    if (!toml_whitespace_trap(c)) continue;
+    if (out.empty()) out.assign(t);
+    out.replace(i, len, len == 2 ? "\xD4\x80" : "\xEF\xAC\x80");
+  }
+  return out;
+}
+
+Result<toml::table> toml_parse(std::string_view text, const std::string& file, TomlStyle style) {
+  try {
+    return toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    if (style == TomlStyle::MustBe)
+      return Error{fmt::format("{}:{}: {}", file, e.source().begin.line, e.description())};
+    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column, e.description())};
+  }
+}
+
 }  // namespace
 
 Result<toml::table> parse_toml_table(std::string_view text, const std::string& file, TomlStyle style) {
@@ -97,13 +121,13 @@ Result<toml::table> parse_toml_table(std::string_view text, const std::string& f
     if (style == TomlStyle::MustBe) return Error{fmt::format("{}:{}: {}", file, line, what)};
     return Error{fmt::format("{}:{}:{}: {}", file, line, column, what)};
   }
-  try {
-    return toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    if (style == TomlStyle::MustBe)
-      return Error{fmt::format("{}:{}: {}", file, e.source().begin.line, e.description())};
-    return Error{fmt::format("{}:{}:{}: {}", file, e.source().begin.line, e.source().begin.column, e.description())};
+  // Left in strings and comments, trap code points are safe for toml++ only in a valid file (an
+  // invalid one may have it scan a bare value past a quote): the file with them replaced is read
+  // first, and its error is the answer when it has one.
+  if (const std::string safe = without_traps(text); !safe.empty()) {
+    if (auto r = toml_parse(safe, file, style); !r) return r;
   }
+  return toml_parse(text, file, style);
 }
 
 Error TomlValue::type_error(std::string_view want) const {

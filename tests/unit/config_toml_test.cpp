@@ -47,5 +47,14 @@ TEST(ConfigToml, TrapAfterALineEndingBackslashIsRefused) {
   EXPECT_EQ(r.error(), "f.toml:1:10: unexpected character U+0288");
 }
 
+// toml++ scans a bare value up to the next whitespace, past a quote that would start a string.
+TEST(ConfigToml, TrapInABrokenFileIsNeverShownToToml) {
+  auto r = parse_toml_table("a = 54x\"\xc2\xa2\"\n", "f.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().rfind("f.toml:1:", 0), 0u) << r.error();
+  r = parse_toml_table("a = [1x'\xef\xbb\xbb'\n", "f.toml");
+  ASSERT_FALSE(r);
+}
+
 }  // namespace
 }  // namespace sixfour
