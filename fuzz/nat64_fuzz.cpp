@@ -13,12 +13,13 @@
 // Settings: prefix 64:ff9b::/96 (non-global IPv4 allowed), pool4 198.51.100.0/31 ports 1024-1039
 // (small: exhaustion is reachable), a static binding per protocol (kStatics), default timeouts.
 // Oracles: every output (translated, ICMP error, and what expire() sends) passes
-// fuzz/packet_checks.hpp; after every record the session and BIB lists agree with the counters and
-// with the log of additions and removals, every session's outside address is in pool4 and its
-// remote IPv6 address is the prefix plus its remote IPv4 address, every dynamic BIB entry has a
-// session and the BIB's session counts add up, and max-sessions holds; at the
-// end, expiring a day later (twice: an established TCP session is first probed and moved to
-// transitory) leaves no session, no held fragment or SYN, and only the static BIB entries.
+// fuzz/packet_checks.hpp, a forwarded one has its source in pool4 or the prefix; after every record
+// the session and BIB lists agree with the counters and with the log of additions and removals,
+// every session's outside address is in pool4 and its remote IPv6 address is the prefix plus its
+// remote IPv4 address, every dynamic BIB entry has a session and the BIB's session counts add up,
+// and max-sessions holds; at the end, expiring a day later (twice: an established TCP session is
+// first probed and moved to transitory) leaves no session, no held fragment or SYN, and only the
+// static BIB entries.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -74,6 +75,19 @@ struct Run {
     out.data = storage;
     xl->translate(packet, now, out);
     fuzz::check_output(out);
+    if (out.outcome != xlat::Outcome::Forward) return;
+    // RFC 6146 §3.6: what leaves on the IPv4 side comes from a pool4 address, what leaves on the
+    // IPv6 side from the prefix (the IPv4 peer's address embedded, also after hairpinning, §3.8).
+    for (size_t i = 0; i < out.count; ++i) {
+      const std::span<const uint8_t> p = out.packet(i);
+      if ((p[0] >> 4) == 4) {
+        SIXFOUR_FUZZ_CHECK(settings.pool4.front().prefix.contains(Ipv4Addr{{p[12], p[13], p[14], p[15]}}));
+      } else {
+        Ipv6Addr src;
+        std::copy(p.begin() + 8, p.begin() + 24, src.b.begin());
+        SIXFOUR_FUZZ_CHECK(settings.prefix.contains(src));
+      }
+    }
   }
   void expire() {
     state->expire(now, [](std::span<const uint8_t> p) { fuzz::check_packet(p); });
