@@ -56,9 +56,6 @@ Name chain_end(const Message& m, std::span<const uint8_t> qname) {
 }
 
 AaaaVerdict classify_aaaa(Message& aaaa, std::span<const uint8_t> qname, const Settings& s) {
-  if (aaaa.rcode == kNxDomain) return AaaaVerdict::answer;
-  // §5.1.2: any RCODE other than NOERROR and NXDOMAIN is treated as an empty answer.
-  if (aaaa.rcode != kNoError) return AaaaVerdict::synthesize;
   Name end = chain_end(aaaa, qname);
   size_t usable = 0;
   std::erase_if(aaaa.answer, [&](const Rr& r) {
@@ -70,6 +67,11 @@ AaaaVerdict classify_aaaa(Message& aaaa, std::span<const uint8_t> qname, const S
     ++usable;
     return false;
   });
+  // Excluded records go whatever the RCODE: an NXDOMAIN or SERVFAIL answer may be what the client
+  // gets in the end (as it is, or when there is nothing to synthesize from, §5.1.6).
+  if (aaaa.rcode == kNxDomain) return AaaaVerdict::answer;
+  // §5.1.2: any RCODE other than NOERROR and NXDOMAIN is treated as an empty answer.
+  if (aaaa.rcode != kNoError) return AaaaVerdict::synthesize;
   return usable > 0 ? AaaaVerdict::answer : AaaaVerdict::synthesize;
 }
 

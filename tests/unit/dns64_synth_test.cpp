@@ -63,6 +63,19 @@ TEST(Dns64Classify, NxdomainStays) {
   EXPECT_EQ(classify_aaaa(m, N("h.example.test"), Settings{}), AaaaVerdict::answer);
 }
 
+// RFC 6147 §5.1.4 whatever the RCODE (found by fuzz/dns64_fuzz.cpp): the answer is passed on as it
+// is for NXDOMAIN, and for SERVFAIL when there is no A record to synthesize from.
+TEST(Dns64Classify, ExcludedDroppedWhateverTheRcode) {
+  for (uint8_t rcode : {kNxDomain, kServFail}) {
+    Message m = nodata();
+    m.rcode = rcode;
+    m.answer = {aaaa("h.example.test", 300, "::ffff:192.0.2.1"), aaaa("h.example.test", 300, "2001:db8::1")};
+    classify_aaaa(m, N("h.example.test"), Settings{});
+    ASSERT_EQ(m.answer.size(), 1u);
+    EXPECT_EQ(addr_of(m.answer[0]), "2001:db8::1");
+  }
+}
+
 TEST(Dns64Classify, OtherRcodesAreTreatedAsEmpty) {  // RFC 6147 §5.1.2
   Message m;
   m.rcode = kServFail;
