@@ -28,6 +28,7 @@ constexpr Setting<In> kSettings[] = {
            "largest IPv4 MTU (at least 1280): the TUN and the IPv4 route get the IPv6 path MTU minus 28, at most "
            "this"),
     text("control", &In::control, "PATH", "/run/sixfour/clat-TUN.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
 };
 
 Status set_prefix(const Given<std::string>& g, std::optional<Ipv6Prefix>& dst) {
@@ -79,6 +80,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
+  if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
   return out;
 }
 
@@ -91,6 +93,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.tun.set(c.tun);
   in.mtu.set(std::to_string(c.mtu));
   in.control.set(c.control);
+  put_run_as(c.run_as, in.user);
   return in;
 }
 

@@ -10,6 +10,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/run_as.hpp"
 #include "common/settings.hpp"
 
 namespace sixfour::clat {
@@ -23,6 +24,7 @@ struct ConfigInput {
   Given<std::string> tun;
   Given<std::string> mtu;
   Given<std::string> control;
+  Given<std::string> user;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -48,6 +50,7 @@ struct DaemonConfig {
   std::string tun = "clat0";
   uint16_t mtu = kDefaultMtu;
   std::string control;  // unix socket path
+  RunAs run_as;         // user
 };
 
 // The control socket path used when none is given.

@@ -32,6 +32,7 @@ Status refuse_other_clat(const std::string& tun) {
 
 int run_clat(const clat::DaemonConfig& cfg) {
   io::Daemon d("sixfour clat");
+  if (auto st = d.run_as(cfg.run_as, {CAP_NET_ADMIN, CAP_NET_RAW}); !st) return d.fail(st.error(), 2);
   if (auto st = refuse_other_clat(cfg.tun); !st) return d.fail(st.error());
   auto link = open_link_stage(d, cfg.tun, 1, true, cfg.mtu);
   if (!link) return d.fail(link.error());

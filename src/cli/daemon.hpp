@@ -2,6 +2,8 @@
 // (io/sys/daemon.hpp): the TUN device and its netlink socket, the routes into it, and the parts of
 // their start lines that read the same.
 #pragma once
+#include <linux/capability.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -15,6 +17,10 @@
 #include "xlat/config.hpp"
 
 namespace sixfour::cli {
+
+// What siit, nat64 and gateway keep after set-up (docs/hardening.md): CAP_NET_ADMIN to remove
+// their routes, nftables table, forwarding sysctls and tc/BPF hooks on stop.
+inline const std::vector<int> kTranslatorCaps = {CAP_NET_ADMIN};
 
 // Opens the TUN device with `queues` queues, its MTU set and link up (io::open_translator_link),
 // as a stage of `d` that says "NAME closed" when it stops.

@@ -28,6 +28,7 @@ std::vector<IpPrefix> local_networks() {
 
 int run_dns64(const dns64::DaemonConfig& cfg) {
   io::Daemon d("sixfour dns64");
+  if (auto st = d.run_as(cfg.run_as, {}); !st) return d.fail(st.error(), 2);
   auto server = io::Dns64Server::start(cfg);
   if (!server) return d.fail(server.error());
   const io::Dns64Server& srv = *d.keep(std::move(server).value());

@@ -114,6 +114,7 @@ void log_nat64_line(const gateway::GatewayConfig& cfg, const io::Tun& tun, unsig
 int run_gateway(const gateway::GatewayConfig& cfg) {
   nat64::Settings settings = cfg.nat64.settings;
   io::Daemon d(kWho);
+  if (auto st = d.run_as(cfg.run_as, kTranslatorCaps); !st) return d.fail(st.error(), 2);
   const gateway::Steering& steer = cfg.steering;
   // A table left by a run that was killed would otherwise keep steering (and it names our TUN).
   auto stale = io::SteeringTable::remove_stale(steer.tun);

@@ -33,6 +33,7 @@ std::vector<io::RoutePrefix> wanted_routes(const nat64::Settings& s) {
 int run_nat64(const nat64::DaemonConfig& cfg) {
   nat64::Settings settings = cfg.settings;
   io::Daemon d(kWho);
+  if (auto st = d.run_as(cfg.run_as, kTranslatorCaps); !st) return d.fail(st.error(), 2);
   const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
   auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
   if (!link) return d.fail(link.error());

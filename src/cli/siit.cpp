@@ -54,6 +54,7 @@ Result<std::vector<io::RoutePrefix>> wanted_routes(const siit::Settings& s, io::
 int run_siit(const siit::DaemonConfig& cfg) {
   siit::Settings settings = cfg.settings;  // before the daemon: its stages keep a reference
   io::Daemon d("sixfour siit");
+  if (auto st = d.run_as(cfg.run_as, kTranslatorCaps); !st) return d.fail(st.error(), 2);
   const unsigned workers = cfg.workers ? cfg.workers : io::default_workers();
   auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
   if (!link) return d.fail(link.error());

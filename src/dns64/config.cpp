@@ -27,6 +27,7 @@ constexpr Setting<In> kSettings[] = {
     number("threads", &In::threads, "N", "one per core", "server threads"),
     number("cache-size", &In::cache_size, "MIB", "64", "answer cache size in MiB"),
     text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
 };
 
 }  // namespace
@@ -178,6 +179,7 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
     if (in.control.value->empty()) return Error{label(in.control.file, "control", "") + ": must not be empty"};
     out.control = *in.control.value;
   }
+  if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
   return out;
 }
 
@@ -191,6 +193,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.threads.set(std::to_string(c.threads));
   in.cache_size.set(std::to_string(c.cache_bytes >> 20));
   in.control.set(c.control);
+  put_run_as(c.run_as, in.user);
   return in;
 }
 

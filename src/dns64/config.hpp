@@ -11,6 +11,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
+#include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "dns64/synth.hpp"
 
@@ -25,6 +26,7 @@ struct ConfigInput {
   Given<std::string> threads;
   Given<std::string> cache_size;  // MiB
   Given<std::string> control;
+  Given<std::string> user;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -65,6 +67,7 @@ struct DaemonConfig {
   unsigned threads = 1;
   size_t cache_bytes = 64u << 20;
   std::string control = "/run/sixfour/dns64.sock";
+  RunAs run_as;  // user
 };
 
 Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d);

@@ -46,6 +46,7 @@ constexpr Setting<In> kSettings[] = {
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
     number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
 };
@@ -394,6 +395,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   if (auto st = set_interfaces(in, host, out.steering); !st) return Error{st.error()};
   if (auto st = set_nat64(in, host, out); !st) return Error{st.error()};
   if (auto st = set_dns64(in, host, out); !st) return Error{st.error()};
+  if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
   return out;
 }
 
@@ -423,6 +425,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   in.mtu.set(std::to_string(n.xlat.mtu6));
   in.allow_non_global.set(n.allow_non_global);
   in.control.set(c.control);
+  put_run_as(c.run_as, in.user);
   if (c.nat64.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.nat64.icmp_source.str());
   in.icmp_rate.set(std::to_string(n.xlat.icmp_errors_per_second));
   return in;

@@ -20,6 +20,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"
 #include "common/result.hpp"
+#include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "dns64/config.hpp"
 #include "nat64/config.hpp"
@@ -44,6 +45,7 @@ struct ConfigInput {
   Given<std::string> mtu;
   Given<bool> allow_non_global;
   Given<std::string> control;
+  Given<std::string> user;
   Given<std::string> icmp_source;  // as for `sixfour nat64`
   Given<std::string> icmp_rate;    // as for `sixfour nat64`
 };
@@ -127,6 +129,7 @@ struct GatewayConfig {
   nat64::DaemonConfig nat64;  // nat64.control is the gateway's control socket
   dns64::DaemonConfig dns64;
   std::string control;
+  RunAs run_as;               // user
   PortRange ephemeral;        // as read from the host, for the log and --print-config
   bool ports_chosen = false;  // shared mode: ports picked by choose_ports (not configured)
   std::string pool4_from;     // "configured" / "the host's only IPv4 address (IFACE)"

@@ -42,6 +42,7 @@ constexpr Setting<In> kSettings[] = {
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
     number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
     text("control", &In::control, "PATH", "/run/sixfour/nat64-TUN.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
     flag("log-sessions", &In::log_sessions, "log every BIB entry and session created or removed (RFC 6888 §4)"),
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
@@ -129,6 +130,7 @@ Status set_daemon_options(const ConfigInput& in, DaemonConfig& out) {
   if (auto st = set_fast_path(in.fast_path, "fast-path", out.fast_path); !st) return st;
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return st;
+  if (auto st = set_run_as(in.user, out.run_as); !st) return st;
   set_bool(in.log_sessions, out.log_sessions);
   return set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source);
 }
@@ -226,6 +228,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.routes.set(c.routes);
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
+  put_run_as(c.run_as, in.user);
   in.log_sessions.set(c.log_sessions);
   in.offload.set(c.offload ? "auto" : "off");
   in.fast_path.set(std::string(str(c.fast_path)));

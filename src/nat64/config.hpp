@@ -10,6 +10,7 @@
 #include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "nat64/settings.hpp"
 
@@ -35,6 +36,7 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
+  Given<std::string> user;
   Given<std::string> offload;    // "auto" | "off"
   Given<std::string> fast_path;  // "auto" | "tun" | "off"
   Given<bool> log_sessions;
@@ -64,6 +66,7 @@ struct DaemonConfig {
   // through the daemon.
   FastPathMode fast_path = FastPathMode::Auto;
   std::string control;  // unix socket path
+  RunAs run_as;         // user
   bool log_sessions = false;
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon
   // says so when it starts), e.g. "udp-timeout 2 s is below RFC 6146's 120 s".

@@ -31,6 +31,7 @@ constexpr Setting<In> kSettings[] = {
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
     number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
     text("control", &In::control, "PATH", "/run/sixfour/siit-TUN.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
@@ -120,6 +121,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   if (auto st = set_fast_path(in.fast_path, "fast-path", out.fast_path); !st) return Error{st.error()};
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
+  if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
   if (auto st = set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source); !st) return Error{st.error()};
   use_icmp_source(s, out.icmp_source.kind == IcmpSource::Kind::Address ? out.icmp_source.addr
                      : s.rfc6791.empty()                               ? Ipv4Addr{{192, 0, 0, 8}}
@@ -144,6 +146,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.routes.set(c.routes);
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
+  put_run_as(c.run_as, in.user);
   in.offload.set(c.offload ? "auto" : "off");
   in.fast_path.set(std::string(str(c.fast_path)));
   if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());

@@ -11,6 +11,7 @@
 #include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "siit/settings.hpp"
 
@@ -31,6 +32,7 @@ struct ConfigInput {
   Given<bool> routes;
   Given<std::string> workers;
   Given<std::string> control;
+  Given<std::string> user;
   Given<std::string> offload;      // "auto" | "off"
   Given<std::string> icmp_source;  // "host" | IPv4 address
   Given<std::string> fast_path;    // "auto" | "tun" | "off"
@@ -58,6 +60,7 @@ struct DaemonConfig {
   // on the TUN only, off = every packet through the daemon.
   FastPathMode fast_path = FastPathMode::Auto;
   std::string control;  // unix socket path
+  RunAs run_as;         // user
   // icmp-source: Host is resolved by the daemon when it starts (use_icmp_source); until then
   // settings.xlat.self4/self6 hold the default rule's addresses.
   IcmpSource icmp_source;

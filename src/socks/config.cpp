@@ -28,6 +28,7 @@ constexpr Setting<In> kSettings[] = {
          "reach IPv4 targets through PREFIX::a.b.c.d too (RFC 6052), or discover the prefix with ipv4only.arpa "
          "(RFC 7050)"),
     text("control", &In::control, "PATH", "/run/sixfour/socks-PORT.sock", "control socket"),
+    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
     number("idle-timeout", &In::idle_timeout, "SECONDS", "300", "close relays idle this long"),
     number("handshake-timeout", &In::handshake_timeout, "SECONDS", "10",
            "drop clients that do not finish the handshake in time"),
@@ -136,6 +137,7 @@ Result<Settings> validate(const ConfigInput& in) {
   }
   if (in.log_connections.has()) s.log_connections = *in.log_connections.value;
   s.control = in.control.has() ? *in.control.value : default_control_path(s);
+  if (auto st = set_run_as(in.user, s.run_as); !st) return Error{st.error()};
   return s;
 }
 
@@ -149,6 +151,7 @@ ConfigInput to_input(const Settings& s) {
                       : s.nat64_mode == Nat64Mode::Fixed ? s.nat64->str()
                                                          : "off");
   in.control.set(s.control);
+  put_run_as(s.run_as, in.user);
   in.idle_timeout.set(std::to_string(s.idle_timeout.count()));
   in.handshake_timeout.set(std::to_string(s.handshake_timeout.count()));
   in.max_per_client.set(std::to_string(s.max_per_client));

@@ -135,7 +135,8 @@ TEST(Dns64Config, PrintConfigRoundTrips) {
             "allow = [\"127.0.0.0/8\", \"::1/128\"]\n"
             "threads = 3\n"
             "cache-size = 16\n"
-            "control = \"/run/sixfour/dns64.sock\"\n");
+            "control = \"/run/sixfour/dns64.sock\"\n"
+            "# user: not set (default sixfour)\n");
   auto f = parse_toml(text, "printed.toml");
   ASSERT_TRUE(f) << f.error();
   Defaults other;  // the printed file needs none of the host's defaults

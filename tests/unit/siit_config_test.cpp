@@ -391,3 +391,32 @@ TEST(SiitConfig, IcmpSourceErrorsNameTheValue) {
   ASSERT_TRUE(t) << t.error();
   EXPECT_THAT(error_of(*t), HasSubstr("x.toml: icmp-source \"10.0.0.300\": must be host or an IPv4 address"));
 }
+
+// ---- user: who the daemon runs as after set-up (every daemon shares common/run_as.hpp)
+
+TEST(SiitConfig, UserDefaultsToSixfourNotGiven) {
+  auto r = validate(cli({{"pool6", "2001:db8:64::/96"}}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->run_as.user, "sixfour");
+  EXPECT_FALSE(r->run_as.given);
+  EXPECT_THAT(render_toml(*r), ::testing::Not(HasSubstr("\nuser =")));  // a round trip keeps it implicit
+}
+
+TEST(SiitConfig, UserGivenAndRoundTrips) {
+  auto in = parse_toml("pool6 = \"2001:db8:64::/96\"\nuser = \"xlat\"\n", "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  const auto rt =
+      configtest::print_config_round_trip(*in, parse_toml, validate, [](const auto& c) { return render_toml(c); });
+  ASSERT_TRUE(rt.again);
+  EXPECT_THAT(rt.text, HasSubstr("\nuser = \"xlat\"\n"));
+  EXPECT_EQ(rt.again->run_as.user, "xlat");
+  EXPECT_TRUE(rt.again->run_as.given);
+}
+
+TEST(SiitConfig, UserEmptyIsRefused) {
+  auto in = parse_toml("pool6 = \"2001:db8:64::/96\"\nuser = \"\"\n", "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto r = validate(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "in.toml: user \"\": must name a user");
+}

@@ -18,7 +18,7 @@ TEST(SocksConfig, TomlErrorsSayMustBe) {
   r = parse_toml("lisen = \"x\"\n", "s.toml");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(),
-            "s.toml: unknown key \"lisen\" (known: listen, users, allow, deny-private, nat64-prefix, control, "
+            "s.toml: unknown key \"lisen\" (known: listen, users, allow, deny-private, nat64-prefix, control, user, "
             "idle-timeout, handshake-timeout, max-per-client, workers, log-connections)");
 }
 

@@ -153,6 +153,7 @@ struct Workers {
 int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
   using namespace socks_proxy;
   Daemon d("sixfour socks");
+  if (auto st = d.run_as(cfg.run_as, {}); !st) return d.fail(st.error(), 2);
   auto& sh = d.stage<Shared>({});
   sh.cfg = cfg;
   for (auto& u : users) sh.users[u.user] = u.hash;

@@ -65,8 +65,25 @@ bool Daemon::handle(int sig) {
   return false;
 }
 
+Status Daemon::run_as(const RunAs& r, std::vector<int> keep) {
+  auto plan = plan_privileges(r, std::move(keep));
+  if (!plan) return Error{plan.error()};
+  privileges_ = std::move(plan).value();
+  return Ok{};
+}
+
 int Daemon::run(const std::string& start_line, const std::vector<std::string>& warnings) {
-  spdlog::info("{}", start_line);
+  std::string line = start_line;
+  if (privileges_) {
+    auto said = drop_privileges(*privileges_);
+    if (!said) {
+      spdlog::error("{}", said.error());
+      stop();
+      return 1;
+    }
+    line += "; " + *said;
+  }
+  spdlog::info("{}", line);
   for (const std::string& w : warnings) spdlog::warn("{}", w);
   int sig = 0;
   do {

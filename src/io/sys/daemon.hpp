@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <string>
 #include <utility>
@@ -23,6 +24,8 @@
 
 #include "common/control_protocol.hpp"
 #include "common/result.hpp"
+#include "common/run_as.hpp"
+#include "io/sys/privileges.hpp"
 
 namespace sixfour::io {
 
@@ -78,11 +81,16 @@ class Daemon {
   // Starts the control socket at `path` answering `commands`; a stage (closed first on stop).
   Status serve_control(const std::string& path, CommandTable commands);
 
+  // Least privilege: looks the user up now (a --user that does not exist is an error) and has
+  // run() drop to it with only `keep` (CAP_* numbers) once everything is set up.
+  Status run_as(const RunAs& r, std::vector<int> keep);
+
   // Logs `msg` as an error and returns exit status `code` (for start-up failures).
   int fail(const std::string& msg, int code = 1) const;
 
-  // Logs `start_line` (then each of `warnings`), waits for SIGTERM or SIGINT (SIGHUP: reload or
-  // ignore), stops the stages in reverse order and logs "stopped on SIGNAL: what the stages said".
+  // Drops privileges when run_as() was called (its "privileges: ..." joins the start line; a
+  // failure stops the stages and returns 1), logs `start_line` (then each of `warnings`), waits for SIGTERM or SIGINT
+  // (SIGHUP: reload or ignore), stops the stages in reverse order and logs "stopped on SIGNAL: what the stages said".
   // Returns 0.
   int run(const std::string& start_line, const std::vector<std::string>& warnings = {});
 
@@ -102,6 +110,7 @@ class Daemon {
   sigset_t sigs_;
   std::function<void()> reload_;
   std::vector<Entry> stages_;
+  std::optional<PrivilegePlan> privileges_;
 };
 
 }  // namespace sixfour::io
