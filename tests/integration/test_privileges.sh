@@ -16,6 +16,8 @@ source "$(dirname "$0")/../lab/nat64.sh"
 source "$(dirname "$0")/../lab/dns64.sh"
 # shellcheck source=../lab/socks.sh
 source "$(dirname "$0")/../lab/socks.sh"
+# shellcheck source=../lab/privs.sh
+source "$(dirname "$0")/../lab/privs.sh"
 
 TUSER=sixfour-priv-$$
 cleanup() {
@@ -31,45 +33,16 @@ useradd --system --no-create-home --shell /usr/sbin/nologin "$TUSER"
 TUID=$(id -u "$TUSER")
 TGID=$(id -g "$TUSER")
 
-NET_ADMIN=0000000000001000  # bit 12
-NONE=0000000000000000
-
 lab_up
-
-# assert_privs NAME PID CAPS UID GID: every thread of PID.
-assert_privs() {
-  local name=$1 pid=$2 caps=$3 uid=$4 gid=$5 t n=0 st
-  for t in /proc/"$pid"/task/*; do
-    st=$(cat "$t/status")
-    assert_eq "$name thread ${t##*/} CapEff" "$caps" "$(awk '/^CapEff:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} CapPrm" "$caps" "$(awk '/^CapPrm:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} CapBnd" "$NONE" "$(awk '/^CapBnd:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} CapInh" "$NONE" "$(awk '/^CapInh:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} CapAmb" "$NONE" "$(awk '/^CapAmb:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} NoNewPrivs" 1 "$(awk '/^NoNewPrivs:/{print $2}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} Uid" "$uid $uid $uid $uid" "$(awk '/^Uid:/{print $2, $3, $4, $5}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} Gid" "$gid $gid $gid $gid" "$(awk '/^Gid:/{print $2, $3, $4, $5}' <<<"$st")"
-    assert_eq "$name thread ${t##*/} Groups" "" "$(awk '/^Groups:/{print $2}' <<<"$st")"
-    n=$((n + 1))
-  done
-  printf 'ok: %s: %d threads with caps %s, uid %s\n' "$name" "$n" "$caps" "$uid"
-}
-
-# wait_start_line: the start line (with "privileges:") is logged after the drop.
-wait_start_line() {
-  local i
-  for ((i = 0; i < LAB_WAIT * 10; i++)); do
-    grep -q "privileges:" "$LAB_DAEMON_LOG" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$LAB_DAEMON_LOG" >&2
-  fail "no start line with privileges in $LAB_DAEMON_LOG"
-}
 
 # translator_gone WHAT ROUTE: after SIGTERM, the TUN and the route into it are gone.
 translator_gone() {
   assert_match "$1 stop line" "stopped on Terminated: .*routes? removed.*$LAB_TUN closed" "$(cat "$LAB_DAEMON_LOG")"
   if ip -n "$(lab_ns gw)" link show dev "$LAB_TUN" >/dev/null 2>&1; then fail "$1: $LAB_TUN still there"; fi
+  local dev
+  for dev in eth-c6 eth-s4; do
+    assert_no_match "$1: no tc filter left on $dev" "bpf" "$(tc -n "$(lab_ns gw)" filter show dev "$dev" ingress 2>&1; tc -n "$(lab_ns gw)" filter show dev "$dev" egress 2>&1)"
+  done
   assert_eq "$1: route $2 gone" "" "$(ip -n "$(lab_ns gw)" -6 route show "$2")"
 }
 

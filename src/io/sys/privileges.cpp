@@ -64,7 +64,8 @@ void on_broadcast(int) {
 // Runs g_bc.op in every thread but the calling one; the error of the first that failed.
 Status broadcast() {
   const int sig = SIGRTMIN + 3;
-  struct sigaction sa {}, old {};
+  struct sigaction sa {
+  }, old{};
   sa.sa_handler = on_broadcast;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
@@ -85,7 +86,8 @@ Status broadcast() {
   while (g_bc.acks.load() < sent && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ::sigaction(sig, &old, nullptr);
-  if (g_bc.acks.load() < sent) return Error{fmt::format("{} of {} threads did not answer", sent - g_bc.acks.load(), sent)};
+  if (g_bc.acks.load() < sent)
+    return Error{fmt::format("{} of {} threads did not answer", sent - g_bc.acks.load(), sent)};
   if (const int err = g_bc.err.load()) return Error{std::strerror(err)};
   return Ok{};
 }
@@ -157,8 +159,7 @@ Result<std::string> drop_privileges(const PrivilegePlan& plan) {
   // The other threads take the calling thread's sets (their ids changed with it: glibc's setxid).
   g_bc.hdr.version = _LINUX_CAPABILITY_VERSION_3;
   g_bc.hdr.pid = 0;
-  if (::syscall(SYS_capget, &g_bc.hdr, g_bc.data) != 0)
-    return Error{fmt::format("capget: {}", std::strerror(errno))};
+  if (::syscall(SYS_capget, &g_bc.hdr, g_bc.data) != 0) return Error{fmt::format("capget: {}", std::strerror(errno))};
   g_bc.hdr.pid = 0;
   g_bc.op = Op::Apply;
   if (auto st = broadcast(); !st) return Error{fmt::format("dropping privileges: {}", st.error())};
