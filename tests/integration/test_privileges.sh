@@ -4,7 +4,7 @@
 # empty), NoNewPrivs 1, and runs as the --user given (a system user this test creates and removes)
 # or, with no `sixfour` user on the host and no --user, as uid 0 saying so in its start line. A
 # --user that does not exist is one line and exit 2. SIGTERM still undoes everything: the TUN, its
-# routes and the gateway's nftables table are gone afterwards.
+# routes and the gateway's nftables table are gone afterwards. `sixfour doctor` runs as nobody.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -109,5 +109,12 @@ out=$(ip netns exec "$(lab_ns gw)" "$SIXFOUR" siit --tun priv9 --pool6 "$LAB_POO
 assert_eq "missing --user exit status" 2 "$rc"
 assert_eq "missing --user message" "sixfour siit: --user nosuch-user-$$: no such user" "$out"
 if ip -n "$(lab_ns gw)" link show dev priv9 >/dev/null 2>&1; then fail "priv9 created despite the bad --user"; fi
+
+step "sixfour doctor needs no root: it runs as nobody in gw"
+rc=0
+out=$(ip netns exec "$(lab_ns gw)" setpriv --reuid=65534 --regid=65534 --clear-groups "$SIXFOUR" doctor --json 2>&1) || rc=$?
+assert_match "doctor as nobody: a verdict" '"verdict":"[a-z_]+"' "$out"
+assert_eq "doctor as nobody: its exit code is the verdict's" "$rc" \
+  "$("$LAB_PY" -c 'import json,sys; print(json.load(sys.stdin)["exit_code"])' <<<"$out")"
 
 echo "PASS: test_privileges"
