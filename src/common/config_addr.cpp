@@ -45,13 +45,18 @@ Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSo
 }
 
 Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,
-                             xlat::Config& x) {
+                             const Given<std::string>& icmp_rate_per_destination, xlat::Config& x) {
   if (auto st = set_uint(lowest_ipv6_mtu, "lowest-ipv6-mtu", 1280, 65535, "must be a number from 1280 to 65535",
                          x.lowest_ipv6_mtu);
       !st)
     return st;
   x.icmp_errors_per_second = xlat::Config::kDefaultIcmpRate;
-  return set_uint(icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000", x.icmp_errors_per_second);
+  if (auto st =
+          set_uint(icmp_rate, "icmp-rate", 0, 1000000, "must be a number from 0 to 1000000", x.icmp_errors_per_second);
+      !st)
+    return st;
+  return set_uint(icmp_rate_per_destination, "icmp-rate-per-destination", 0, 1000000,
+                  "must be a number from 0 to 1000000", x.icmp_errors_per_destination);
 }
 
 Status set_fast_path(const Given<std::string>& g, std::string_view key, FastPathMode& dst) {

@@ -35,6 +35,9 @@ Status set_icmp_source(const Given<std::string>& g, std::string_view key, IcmpSo
 inline constexpr std::string_view kIcmpRateHelp =
     "ICMP errors the translator makes itself, per second over all workers, in bursts of at most 50 "
     "(RFC 4443 §2.4); 0 = no limit; Fragmentation Needed and Packet Too Big are never limited";
+inline constexpr std::string_view kIcmpRatePerDestinationHelp =
+    "ICMP errors the translator makes itself, per second to any one destination (an IPv4 address, an IPv6 "
+    "/64) over all workers, besides --icmp-rate, in bursts of at most min(N, 50); 0 = no limit per destination";
 inline constexpr std::string_view kFastPathHelp =
     "eBPF fast path: auto = translate the common packets in the kernel, at the uplinks' ingress "
     "(routed by the program itself, past the kernel's forwarding and its firewall) and on the TUN, "
@@ -45,9 +48,10 @@ inline constexpr std::string_view kFastPathHelp =
 enum class FastPathMode : uint8_t { Off, Tun, Auto };
 Status set_fast_path(const Given<std::string>& g, std::string_view key, FastPathMode& dst);
 std::string_view str(FastPathMode m);
-// `lowest-ipv6-mtu` (1280..65535) and `icmp-rate` (0..1000000, default
-// xlat::Config::kDefaultIcmpRate) of the TUN translators, into their xlat::Config.
+// `lowest-ipv6-mtu` (1280..65535), `icmp-rate` (0..1000000, default
+// xlat::Config::kDefaultIcmpRate) and `icmp-rate-per-destination` (0..1000000, default 0) of the TUN
+// translators, into their xlat::Config.
 Status set_translator_limits(const Given<std::string>& lowest_ipv6_mtu, const Given<std::string>& icmp_rate,
-                             xlat::Config& x);
+                             const Given<std::string>& icmp_rate_per_destination, xlat::Config& x);
 
 }  // namespace sixfour

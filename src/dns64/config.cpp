@@ -28,7 +28,40 @@ constexpr Setting<In> kSettings[] = {
     number("cache-size", &In::cache_size, "MIB", "64", "answer cache size in MiB"),
     text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
     text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    number("rate-limit", &In::rate_limit, "N", "0",
+           "response-rate limiting: at most N UDP answers a second to each client prefix (--rate-limit-ipv4-prefix, "
+           "--rate-limit-ipv6-prefix), the rest dropped but for every --rate-limit-slip-th, answered with TC=1; "
+           "TCP is not limited; 0 = off"),
+    number("rate-limit-slip", &In::rate_limit_slip, "N", "2",
+           "of the queries over --rate-limit, every N-th gets an empty TC=1 answer (the client retries over TCP) "
+           "instead of none; 0 = drop them all, 1 = truncate them all"),
+    number("rate-limit-ipv4-prefix", &In::rate_limit_ipv4_prefix, "LEN", "24",
+           "IPv4 clients share a --rate-limit budget per prefix of this length (8..32)"),
+    number("rate-limit-ipv6-prefix", &In::rate_limit_ipv6_prefix, "LEN", "56",
+           "IPv6 clients share a --rate-limit budget per prefix of this length (16..64)"),
 };
+
+Status set_rate_limit(const ConfigInput& in, DaemonConfig& out) {
+  if (auto st = set_uint(in.rate_limit, "rate-limit", 0, 1000000, "must be a number from 0 to 1000000", out.rate_limit);
+      !st)
+    return st;
+  if (auto st = set_uint(in.rate_limit_slip, "rate-limit-slip", 0, 100, "must be a number from 0 to 100",
+                         out.rate_limit_slip);
+      !st)
+    return st;
+  uint32_t v4 = out.rate_limit_ipv4_prefix, v6 = out.rate_limit_ipv6_prefix;
+  if (auto st =
+          set_uint(in.rate_limit_ipv4_prefix, "rate-limit-ipv4-prefix", 8, 32, "must be a number from 8 to 32", v4);
+      !st)
+    return st;
+  if (auto st =
+          set_uint(in.rate_limit_ipv6_prefix, "rate-limit-ipv6-prefix", 16, 64, "must be a number from 16 to 64", v6);
+      !st)
+    return st;
+  out.rate_limit_ipv4_prefix = static_cast<uint8_t>(v4);
+  out.rate_limit_ipv6_prefix = static_cast<uint8_t>(v6);
+  return Ok{};
+}
 
 }  // namespace
 
@@ -180,6 +213,7 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
     out.control = *in.control.value;
   }
   if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
+  if (auto st = set_rate_limit(in, out); !st) return Error{st.error()};
   return out;
 }
 
@@ -194,6 +228,10 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.cache_size.set(std::to_string(c.cache_bytes >> 20));
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  in.rate_limit.set(std::to_string(c.rate_limit));
+  in.rate_limit_slip.set(std::to_string(c.rate_limit_slip));
+  in.rate_limit_ipv4_prefix.set(std::to_string(c.rate_limit_ipv4_prefix));
+  in.rate_limit_ipv6_prefix.set(std::to_string(c.rate_limit_ipv6_prefix));
   return in;
 }
 

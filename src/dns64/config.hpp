@@ -27,6 +27,10 @@ struct ConfigInput {
   Given<std::string> cache_size;  // MiB
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> rate_limit;  // answers a second per client prefix
+  Given<std::string> rate_limit_slip;
+  Given<std::string> rate_limit_ipv4_prefix;
+  Given<std::string> rate_limit_ipv6_prefix;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -68,6 +72,11 @@ struct DaemonConfig {
   size_t cache_bytes = 64u << 20;
   std::string control = "/run/sixfour/dns64.sock";
   RunAs run_as;  // user
+  // Response-rate limiting (dns64/rate_limit.hpp): per_second 0 = off.
+  uint32_t rate_limit = 0;
+  uint32_t rate_limit_slip = 2;
+  uint8_t rate_limit_ipv4_prefix = 24;
+  uint8_t rate_limit_ipv6_prefix = 56;
 };
 
 Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d);

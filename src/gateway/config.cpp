@@ -49,6 +49,7 @@ constexpr Setting<In> kSettings[] = {
     text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
     number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
+    number("icmp-rate-per-destination", &In::icmp_rate_per_destination, "N", "0", kIcmpRatePerDestinationHelp),
 };
 
 // Interface names end up inside quoted nftables strings and TOML strings: keep to what the kernel
@@ -313,6 +314,7 @@ Status set_nat64(const ConfigInput& in, const HostFacts& host, GatewayConfig& ou
   n.allow_non_global = in.allow_non_global;
   n.icmp_source = in.icmp_source;
   n.icmp_rate = in.icmp_rate;
+  n.icmp_rate_per_destination = in.icmp_rate_per_destination;
   n.control.set(in.control.has() ? *in.control.value : default_control_path(st.tun), in.control.file);
 
   std::optional<PortRange> ports_given;
@@ -428,6 +430,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   put_run_as(c.run_as, in.user);
   if (c.nat64.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.nat64.icmp_source.str());
   in.icmp_rate.set(std::to_string(n.xlat.icmp_errors_per_second));
+  in.icmp_rate_per_destination.set(std::to_string(n.xlat.icmp_errors_per_destination));
   return in;
 }
 

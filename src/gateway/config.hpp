@@ -48,6 +48,7 @@ struct ConfigInput {
   Given<std::string> user;
   Given<std::string> icmp_source;  // as for `sixfour nat64`
   Given<std::string> icmp_rate;    // as for `sixfour nat64`
+  Given<std::string> icmp_rate_per_destination;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.

@@ -35,6 +35,7 @@ constexpr Setting<In> kSettings[] = {
     number("tcp-trans-timeout", &In::tcp_trans_timeout, "S", "240", "transitory TCP session lifetime in seconds"),
     number("mtu", &In::mtu, "N", "1500", "MTU of the TUN device, at least 1280"),
     number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
+    number("icmp-rate-per-destination", &In::icmp_rate_per_destination, "N", "0", kIcmpRatePerDestinationHelp),
     number("lowest-ipv6-mtu", &In::lowest_ipv6_mtu, "N", "1280",
            "IPv4 packets with DF=0 are fragmented to fit this IPv6 MTU"),
     flag("allow-non-global", &In::allow_non_global,
@@ -179,7 +180,8 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
     return Error{st.error()};
   s.xlat.mtu4 = mtu;
   s.xlat.mtu6 = mtu;
-  if (auto st = set_translator_limits(in.lowest_ipv6_mtu, in.icmp_rate, s.xlat); !st) return Error{st.error()};
+  if (auto st = set_translator_limits(in.lowest_ipv6_mtu, in.icmp_rate, in.icmp_rate_per_destination, s.xlat); !st)
+    return Error{st.error()};
   // The kernel forwards each packet into the TUN and out again, a decrement each way: the
   // translator gives one back, so the host is one hop (xlat::Config::hop_change).
   s.xlat.hop_change = 1;
@@ -224,6 +226,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.mtu.set(std::to_string(s.xlat.mtu6));
   in.lowest_ipv6_mtu.set(std::to_string(s.xlat.lowest_ipv6_mtu));
   in.icmp_rate.set(std::to_string(s.xlat.icmp_errors_per_second));
+  in.icmp_rate_per_destination.set(std::to_string(s.xlat.icmp_errors_per_destination));
   in.allow_non_global.set(s.allow_non_global);
   in.routes.set(c.routes);
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));

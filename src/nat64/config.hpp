@@ -32,6 +32,7 @@ struct ConfigInput {
   Given<std::string> mtu;
   Given<std::string> lowest_ipv6_mtu;
   Given<std::string> icmp_rate;
+  Given<std::string> icmp_rate_per_destination;
   Given<bool> allow_non_global;
   Given<bool> routes;
   Given<std::string> workers;

@@ -107,7 +107,7 @@ class Translator {
   virtual void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) = 0;
 
   // The ICMP errors this translator makes itself go through `limit` (default: unlimited).
-  virtual void limit_icmp_errors(const xlat::IcmpRateLimit& limit) = 0;
+  virtual void limit_icmp_errors(const xlat::IcmpLimits& limit) = 0;
 
   // Visits this worker's counters: "in4", "in6", "out4", "out6", "icmp-errors-sent",
   // "icmp-errors-limited", "hairpinned", "held",

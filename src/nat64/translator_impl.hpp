@@ -25,7 +25,7 @@ class TranslatorImpl final : public Translator {
   TranslatorImpl(const Settings& s, StateImpl& state);
   void translate(std::span<const uint8_t> in, uint64_t now_ms, xlat::Output& out) override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
-  void limit_icmp_errors(const xlat::IcmpRateLimit& limit) override { icmp_limit_ = limit; }
+  void limit_icmp_errors(const xlat::IcmpLimits& limit) override { icmp_limit_ = limit; }
 
  private:
   // Each leaves `out` complete (Forward/Reply/Drop/Held) with the drop counted; account() counts the rest.
@@ -57,7 +57,7 @@ class TranslatorImpl final : public Translator {
   StateImpl& state_;
   SessionMapper mapper_;
   Counters c_;
-  xlat::IcmpRateLimit icmp_limit_;
+  xlat::IcmpLimits icmp_limit_;
   uint64_t now_ms_ = 0;  // of the packet being translated (the rate limit's clock)
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
   std::vector<uint8_t> reasm_ = std::vector<uint8_t>(kScratchSize);

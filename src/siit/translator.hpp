@@ -50,7 +50,7 @@ class Translator {
 
   // The ICMP errors this translator makes itself go through `limit` (default: unlimited); `now_ms`
   // is the clock it is read against, set once per batch by the data plane.
-  void limit_icmp_errors(const xlat::IcmpRateLimit& limit) { icmp_limit_ = limit; }
+  void limit_icmp_errors(const xlat::IcmpLimits& limit) { icmp_limit_ = limit; }
   void set_now(uint64_t now_ms) { now_ms_ = now_ms; }
 
  private:
@@ -62,7 +62,7 @@ class Translator {
   const xlat::Config hairpin_xlat_;  // the second pass of a hairpinned packet
   SiitMapper mapper_;
   Counters counters_;
-  xlat::IcmpRateLimit icmp_limit_;
+  xlat::IcmpLimits icmp_limit_;
   uint64_t now_ms_ = 0;
   std::vector<uint8_t> scratch_ = std::vector<uint8_t>(kScratchSize);
 };

@@ -58,6 +58,9 @@ struct Config {
   uint32_t icmp_errors_per_second = 0;
   static constexpr uint32_t kDefaultIcmpRate = 1000;  // what the daemons' icmp-rate defaults to
   uint32_t icmp_errors_burst = 50;
+  // Besides, at most this many a second to any one destination (an IPv4 address, an IPv6 /64), in
+  // bursts of at most min(this, icmp_errors_burst); 0: no limit per destination (the default).
+  uint32_t icmp_errors_per_destination = 0;
 
   // Source addresses of ICMP errors the translator generates itself: self4 for ICMPv4 errors sent to
   // the IPv4 side, self6 for ICMPv6 errors sent to the IPv6 side.

@@ -4,44 +4,64 @@
 // never limited: suppressing them would break path MTU discovery for everyone behind a flood (the
 // Linux kernel exempts them the same way).
 //
+// Besides that global bucket, each receiver of errors may get its own (IcmpDestinationLimit, RFC
+// 4443 §2.4 (f) "per destination"): a flood that makes errors for one host then cannot use up the
+// budget of everyone else's.
+//
 // Pure: the caller passes the time. Not thread-safe: one per worker thread, each with its share of
 // the configured rate.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <vector>
 
+#include "common/rate_limit.hpp"
+#include "xlat/config.hpp"
 #include "xlat/verdict.hpp"
 
 namespace sixfour::xlat {
 
-class IcmpRateLimit {
- public:
-  IcmpRateLimit() = default;  // unlimited
-  // `per_second` errors per second on average, at most `burst` at once (both at least 1); a
-  // per_second of 0 means unlimited.
-  IcmpRateLimit(uint32_t per_second, uint32_t burst);
+// The global bucket (see TokenBucket).
+using IcmpRateLimit = TokenBucket;
 
-  // The share of one of `workers` workers of a limit of `per_second` / `burst` for them all.
-  static IcmpRateLimit share(uint32_t per_second, uint32_t burst, unsigned workers);
+// Who receives an ICMP error, as its rate is kept: an IPv4 address (/32) or an IPv6 /64.
+using ErrorDestination = RateKey;
+// The destination of an IPv4 or IPv6 packet, or nothing if it is too short for one.
+std::optional<ErrorDestination> error_destination(std::span<const uint8_t> packet);
 
-  bool unlimited() const { return per_second_ == 0; }
-  // Takes a token if there is one (the bucket refills with the time since the last call).
-  bool allow(uint64_t now_ms);
+// One bucket per destination (see BucketTable). A destination pushed out of the table starts
+// afresh: the global bucket still bounds the total.
+using IcmpDestinationLimit = BucketTable;
 
- private:
-  uint32_t per_second_ = 0;
-  uint64_t cap_milli_ = 0;     // burst, in thousandths of a token
-  uint64_t tokens_milli_ = 0;  // starts full
-  uint64_t last_ms_ = 0;
-  bool started_ = false;
+// Both limits an error goes through: its destination's bucket first (so that a flood for one
+// destination spends only that destination's tokens), then the global one.
+struct IcmpLimits {
+  IcmpRateLimit global;
+  IcmpDestinationLimit per_destination;
+
+  IcmpLimits() = default;
+  IcmpLimits(IcmpRateLimit g) : global(g) {}  // NOLINT: a global limit alone converts
+  IcmpLimits(IcmpRateLimit g, IcmpDestinationLimit d) : global(g), per_destination(std::move(d)) {}
+  // One of `workers` workers' share of the limits of `x` (icmp_errors_per_second / _burst,
+  // icmp_errors_per_destination); `seed` keys the destination hash.
+  static IcmpLimits share(const Config& x, unsigned workers, uint64_t seed);
 };
 
 // Whether an ICMP error (a whole IPv4 or IPv6 packet) carries a path MTU: Fragmentation Needed or
 // Packet Too Big. Those are never rate-limited.
 bool carries_path_mtu(std::span<const uint8_t> error);
 
+// Whether a packet the translator made itself is an ICMP or ICMPv6 error (not an informational
+// message, not the TCP probes of a NAT64).
+bool is_icmp_error(std::span<const uint8_t> packet);
+
+// For a packet the translator made itself: true if it may be sent (it is no ICMP error, or one that
+// carries a path MTU, or both limits allow it); false if a limit suppressed it.
+bool admit_packet(IcmpLimits& limits, uint64_t now_ms, std::span<const uint8_t> packet);
+
 // For a translation whose outcome is Reply (one ICMP error in out.packet(0)): true if the error may
-// be sent; false if the limit suppressed it, and `out` is then a Drop with the same reason.
-bool admit_error(IcmpRateLimit& limit, uint64_t now_ms, Output& out);
+// be sent; false if a limit suppressed it, and `out` is then a Drop with the same reason.
+bool admit_error(IcmpLimits& limits, uint64_t now_ms, Output& out);
 
 }  // namespace sixfour::xlat

@@ -136,7 +136,11 @@ TEST(Dns64Config, PrintConfigRoundTrips) {
             "threads = 3\n"
             "cache-size = 16\n"
             "control = \"/run/sixfour/dns64.sock\"\n"
-            "# user: not set (default sixfour)\n");
+            "# user: not set (default sixfour)\n"
+            "rate-limit = 0\n"
+            "rate-limit-slip = 2\n"
+            "rate-limit-ipv4-prefix = 24\n"
+            "rate-limit-ipv6-prefix = 56\n");
   auto f = parse_toml(text, "printed.toml");
   ASSERT_TRUE(f) << f.error();
   Defaults other;  // the printed file needs none of the host's defaults

@@ -123,4 +123,119 @@ TEST(IcmpRateLimit, Nat64LimitsErrorsButNotPacketTooBig) {
   EXPECT_EQ(nat.counter("icmp-errors-limited"), 1u);
 }
 
+// ---- per destination -------------------------------------------------------------------------
+
+xlat::ErrorDestination v4dst(uint32_t a) { return {a, false}; }
+
+// The key of an error's receiver: its IPv4 address, or its IPv6 /64 (the interface identifier
+// does not matter).
+TEST(IcmpDestinationLimit, KeyIsTheIpv4AddressOrTheIpv6Slash64) {
+  const Bytes a = pb6::ipv6({.src = "2001:db8::1", .dst = "2001:db8:1:2::5"}, 58, Bytes(8, 0));
+  const Bytes b = pb6::ipv6({.src = "2001:db8::1", .dst = "2001:db8:1:2:ffff::9"}, 58, Bytes(8, 0));
+  const Bytes c = pb6::ipv6({.src = "2001:db8::1", .dst = "2001:db8:1:3::5"}, 58, Bytes(8, 0));
+  ASSERT_TRUE(xlat::error_destination(a));
+  EXPECT_EQ(*xlat::error_destination(a), *xlat::error_destination(b));
+  EXPECT_NE(*xlat::error_destination(a), *xlat::error_destination(c));
+  EXPECT_TRUE(xlat::error_destination(a)->v6);
+  Bytes v4(28, 0);
+  v4[0] = 0x45;
+  v4[16] = 198, v4[17] = 51, v4[18] = 100, v4[19] = 2;
+  ASSERT_TRUE(xlat::error_destination(v4));
+  EXPECT_EQ(*xlat::error_destination(v4), v4dst(0xc6336402));
+  EXPECT_FALSE(xlat::error_destination(Bytes(10, 0x45)));
+}
+
+// Token arithmetic per destination: the burst, then one per 1/rate s; another destination has its
+// own full bucket all along.
+TEST(IcmpDestinationLimit, EachDestinationHasItsOwnBucket) {
+  xlat::IcmpDestinationLimit l(10, 3, 42);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.allow(v4dst(1), 1000)) << i;
+  EXPECT_FALSE(l.allow(v4dst(1), 1000));
+  EXPECT_FALSE(l.allow(v4dst(1), 1099));
+  EXPECT_TRUE(l.allow(v4dst(1), 1100));  // 100 ms = one token at 10/s
+  EXPECT_FALSE(l.allow(v4dst(1), 1100));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.allow(v4dst(2), 1100)) << i;
+  EXPECT_FALSE(l.allow(v4dst(2), 1100));
+  // The same 64 bits as an IPv4 key and an IPv6 /64 are different destinations.
+  EXPECT_TRUE(l.allow({1, true}, 1100));
+  EXPECT_EQ(l.tracked(), 3u);
+  EXPECT_TRUE(xlat::IcmpDestinationLimit().off());
+  EXPECT_TRUE(xlat::IcmpDestinationLimit().allow(v4dst(1), 0));
+}
+
+// The table never grows past its slots: a million destinations later it holds kSlots, and a
+// destination kept busy is not pushed out by the others (least recently used goes first), so its
+// bucket stays empty.
+TEST(IcmpDestinationLimit, TableIsBoundedAndKeepsTheBusyOnes) {
+  xlat::IcmpDestinationLimit l(1, 1, 7);
+  const xlat::ErrorDestination busy = v4dst(0xc0000201);
+  EXPECT_TRUE(l.allow(busy, 0));
+  for (uint32_t i = 0; i < 1000000; ++i) {
+    const uint64_t now = 1 + i / 4096;  // a few ms: no bucket refills
+    l.allow(v4dst(0x0a000000 + i), now);
+    if (i % 2 == 0) {
+      EXPECT_FALSE(l.allow(busy, now)) << i;
+    }
+  }
+  EXPECT_EQ(l.tracked(), xlat::IcmpDestinationLimit::kSlots);
+}
+
+// Both limits: the per-destination one is spent first, so a flood to one destination leaves the
+// global budget to the others; an error allowed per destination may still be over the global rate.
+TEST(IcmpDestinationLimit, FloodToOneLeavesTheGlobalBudgetToOthers) {
+  xlat::IcmpLimits l(IcmpRateLimit(100, 10), xlat::IcmpDestinationLimit(2, 2, 1));
+  auto err = [](const char* dst) {
+    Bytes p = pb6::ipv6({.src = "2001:db8::1", .dst = dst}, 58, Bytes(8, 0));
+    p[40] = 1;  // Destination Unreachable
+    return p;
+  };
+  const Bytes a = err("2001:db8:a::1"), b = err("2001:db8:b::1");
+  int sent_a = 0;
+  for (int i = 0; i < 100; ++i) sent_a += xlat::admit_packet(l, 5000, a);
+  EXPECT_EQ(sent_a, 2);
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(xlat::admit_packet(l, 5000, b)) << i;
+  // Informational messages and Packet Too Big pass untouched.
+  Bytes echo = err("2001:db8:a::1");
+  echo[40] = 128;
+  EXPECT_TRUE(xlat::admit_packet(l, 5000, echo));
+  Bytes ptb = err("2001:db8:a::1");
+  ptb[40] = 2;
+  EXPECT_TRUE(xlat::admit_packet(l, 5000, ptb));
+  // The global bucket (10) holds: 4 taken so far, then 8 more destinations get one each at most.
+  int sent = 0;
+  for (int i = 0; i < 8; ++i) {
+    const std::string d = "2001:db8:" + std::to_string(100 + i) + "::1";
+    sent += xlat::admit_packet(l, 5000, err(d.c_str()));
+  }
+  EXPECT_EQ(sent, 6);
+}
+
+// The shares of the daemons' settings: per destination off by default, else divided by the
+// workers like the global rate, its burst at most the global burst.
+TEST(IcmpDestinationLimit, SharesFromTheConfig) {
+  xlat::Config x;
+  x.icmp_errors_per_second = 1000;
+  EXPECT_TRUE(xlat::IcmpLimits::share(x, 2, 0).per_destination.off());
+  x.icmp_errors_per_destination = 20;
+  xlat::IcmpLimits l = xlat::IcmpLimits::share(x, 2, 0);
+  EXPECT_FALSE(l.per_destination.off());
+  EXPECT_EQ(l.global.rate(), 500u);
+  int sent = 0;
+  for (int i = 0; i < 100; ++i) sent += l.per_destination.allow(v4dst(9), 0);
+  EXPECT_EQ(sent, 10);  // min(20, 50) / 2 workers
+}
+
+// The NAT64 with a per-destination limit: a second IPv6 host still gets its error after the first
+// has used up its own.
+TEST(IcmpDestinationLimit, Nat64IsolatesDestinations) {
+  nat64test::Nat nat(nat64test::lab_settings());
+  nat.xl->limit_icmp_errors(xlat::IcmpLimits(IcmpRateLimit(1000, 50), xlat::IcmpDestinationLimit(1, 1, 3)));
+  const Bytes one = nat64test::udp6("2001:db8:1::5", 4000, "64:ff9b::cb00:7105", 53, {1, 2, 3}, 1);
+  const Bytes two = nat64test::udp6("2001:db8:2::5", 4000, "64:ff9b::cb00:7105", 53, {1, 2, 3}, 1);
+  EXPECT_EQ(nat.run(one).outcome, xlat::Outcome::Reply);
+  EXPECT_EQ(nat.run(one).outcome, xlat::Outcome::Drop);
+  EXPECT_EQ(nat.run(two).outcome, xlat::Outcome::Reply);
+  EXPECT_EQ(nat.counter("icmp-errors-limited"), 1u);
+}
+
 }  // namespace

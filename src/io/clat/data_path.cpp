@@ -208,7 +208,11 @@ ssize_t SplitQueue::write_ipv6(const uint8_t* hdr, std::span<const uint8_t> pkt)
 
 namespace {
 
-// Reassembly of ICMP messages: at most 1 MiB held per direction, for at most 3 s.
+// Reassembly of ICMP messages: at most 1 MiB held per direction, for at most 3 s. A reassembly
+// that times out is dropped without a Time Exceeded, unlike the NAT64's (docs/hardening.md, "Rate
+// limits"): what the CLAT reassembles are ICMP messages, big because they are errors quoting a
+// packet, and no error may answer an error (RFC 4443 §2.4 (e), RFC 1122 §3.2.2); the rest is for
+// the host itself, whose own stack answers fragments it was meant to reassemble.
 constexpr uint32_t kReassemblyBudget = 1 << 20;
 constexpr uint32_t kReassemblyTimeoutMs = 3000;
 

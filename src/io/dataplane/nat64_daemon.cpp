@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <random>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -127,11 +128,14 @@ Status Nat64Daemon::start() {
   steering_ = steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
   state_->set_session_sink(sink_);
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
+  // The ICMP error limits are shared by the workers and the housekeeping thread, whose timed-out
+  // reassemblies and unsolicited SYNs are answered with errors too.
+  const auto shares = static_cast<unsigned>(tun_.queues() + 1);
+  expire_limit_ = xlat::IcmpLimits::share(settings_.xlat, shares, std::random_device{}());
   for (size_t q = 0; q < tun_.queues(); ++q) {
     auto t = nat64::Translator::create(settings_, *state_);
     if (!t) return Error{"cannot create a NAT64 translator"};
-    t->limit_icmp_errors(xlat::IcmpRateLimit::share(
-        settings_.xlat.icmp_errors_per_second, settings_.xlat.icmp_errors_burst, static_cast<unsigned>(tun_.queues())));
+    t->limit_icmp_errors(xlat::IcmpLimits::share(settings_.xlat, shares, std::random_device{}()));
     publish(published_[q], *t);
     workers.push_back(std::make_unique<Nat64Worker>(std::move(t), published_[q]));
   }
@@ -177,7 +181,12 @@ void Nat64Daemon::housekeeping() {
     // RFC 6146 §3.5.2.2: stored unsolicited SYNs whose TCP_INCOMING_SYN ran out are answered with
     // ICMP Port Unreachable, idle ESTABLISHED sessions probed, timed-out reassemblies answered with
     // Time Exceeded (RFC 792, RFC 8200 §4.5): written into the TUN like any translated packet.
-    state_->expire(now_ms(), [this](std::span<const uint8_t> icmp) {
+    const uint64_t now = now_ms();
+    state_->expire(now, [this, now](std::span<const uint8_t> icmp) {
+      if (!xlat::admit_packet(expire_limit_, now, icmp)) {  // the TCP probes always pass
+        expire_limited_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
       uint8_t vnet[xlat::offload::kVnetHdrLen] = {};  // no offload metadata
       iovec iov[2] = {{vnet, sizeof vnet}, {const_cast<uint8_t*>(icmp.data()), icmp.size()}};
       const int n = tun_.vnet_hdr() ? 2 : 1;
@@ -206,6 +215,9 @@ std::string Nat64Daemon::stats_json() const {
     }
     io_total += io[w];
   }
+  // The housekeeping thread's errors suppressed by the limits count with the workers' ones.
+  for (auto& [name, v] : total)
+    if (name == "icmp-errors-limited") v += expire_limited_.load(std::memory_order_relaxed);
   const uint64_t up = plane_.uptime_seconds();
 
   Json j = {{"tun", tun_.name()}, {"workers", workers}, {"offloads", tun_.offload_names()}, {"uptime_seconds", up}};

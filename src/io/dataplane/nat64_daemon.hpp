@@ -75,6 +75,8 @@ class Nat64Daemon {
   std::unique_ptr<Published[]> published_;
   Fd stop_fd_;  // eventfd: readable once stop() is called (housekeeping)
   std::thread housekeeping_;
+  xlat::IcmpLimits expire_limit_;  // the housekeeping thread's share of the ICMP error limits
+  std::atomic<uint64_t> expire_limited_{0};
   std::string steering_;
   DataPlane plane_;  // last: its workers use the State and the Published slots
 };

@@ -1,6 +1,7 @@
 #include "io/dataplane/siit_daemon.hpp"
 
 #include <chrono>
+#include <random>
 
 #include "io/sys/tun_steering.hpp"
 #include "siit/translator.hpp"
@@ -17,8 +18,7 @@ uint64_t monotonic_ms() {
 class SiitWorker final : public DataPlane::Worker {
  public:
   SiitWorker(const siit::Settings& s, unsigned workers, PublishedCounters& pub) : translator_(s), pub_(pub) {
-    translator_.limit_icmp_errors(
-        xlat::IcmpRateLimit::share(s.xlat.icmp_errors_per_second, s.xlat.icmp_errors_burst, workers));
+    translator_.limit_icmp_errors(xlat::IcmpLimits::share(s.xlat, workers, std::random_device{}()));
   }
   // One clock read per wake-up, for the ICMP error rate limit.
   void begin_batch() override { translator_.set_now(monotonic_ms()); }

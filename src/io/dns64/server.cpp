@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "common/json_write.hpp"
 #include "dns64/cache.hpp"
 #include "dns64/message.hpp"
+#include "dns64/rate_limit.hpp"
 #include "dns64/synth.hpp"
 
 namespace sixfour::io {
@@ -46,7 +48,8 @@ constexpr size_t kMaxTcpPerThread = 256;
 #define SIXFOUR_DNS64_COUNTERS(X) \
   X(udp_queries) X(tcp_queries) X(cache_hits) X(synthesized) X(ptr_synthesized) X(ipv4only) \
   X(passed_through) X(refused) X(formerr) X(notimp) X(dropped) X(servfail) X(truncated) \
-  X(upstream_queries) X(upstream_timeouts) X(upstream_bad_answers) X(upstream_tcp) X(send_errors)
+  X(upstream_queries) X(upstream_timeouts) X(upstream_bad_answers) X(upstream_tcp) X(send_errors) \
+  X(rate_limited) X(rate_limit_slipped)
 // clang-format on
 
 struct alignas(64) Counters {
@@ -148,8 +151,24 @@ struct Dns64Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::atomic<size_t> preferred{0};  // index of the upstream that answered last (failover)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Response-rate limiting (--rate-limit), one table for every thread: the kernel spreads one
+  // client's queries over the threads' sockets by source port.
+  std::mutex rrl_mu;
+  d::ResponseRateLimit rrl;
 
-  explicit Impl(const d::DaemonConfig& c) : cfg(c), cache(c.cache_bytes) {}
+  explicit Impl(const d::DaemonConfig& c)
+      : cfg(c),
+        cache(c.cache_bytes),
+        rrl(d::RateLimitSettings{c.rate_limit, c.rate_limit_slip, c.rate_limit_ipv4_prefix, c.rate_limit_ipv6_prefix},
+            std::random_device{}()) {}
+
+  d::ResponseRateLimit::Verdict rate(const d::Endpoint& client) {
+    if (rrl.off()) return d::ResponseRateLimit::Verdict::Answer;
+    using namespace std::chrono;
+    const auto now = static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    std::lock_guard lock(rrl_mu);
+    return rrl.check(client, now);
+  }
 };
 
 bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d::Query& q, std::span<uint8_t> out,
@@ -180,6 +199,21 @@ bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d
       return true;
     case d::QueryStatus::ok:
       break;
+  }
+  // Response-rate limiting, of UDP only (a TCP client cannot spoof its address).
+  if (udp) {
+    const auto v = srv->rate(client);
+    if (v == d::ResponseRateLimit::Verdict::Drop) {
+      bump(counters.rate_limited);
+      drop = true;
+      return true;
+    }
+    if (v == d::ResponseRateLimit::Verdict::Slip) {
+      bump(counters.rate_limit_slipped);
+      put(d::render_error(q, st, 0));
+      if (out_len >= 3) out[2] |= 0x02;  // TC: ask again over TCP
+      return true;
+    }
   }
   // Not an open resolver: clients outside --allow get REFUSED (RFC 5358 §4).
   if (!d::allowed(srv->cfg.allow, client)) {
