@@ -36,6 +36,9 @@ constexpr Setting<In> kSettings[] = {
            "concurrent connections per client address, 0 = no limit"),
     number("workers", &In::workers, "N", "one per core", "threads, 0 = one per core"),
     flag("log-connections", &In::log_connections, "log client, target, bytes and duration of each connection"),
+    number("max-handshakes-per-client", &In::max_handshakes_per_client, "N", "16",
+           "handshakes in progress per client address; over it the client's oldest one is closed "
+           "(slowloris), established relays are never touched; 0 = no limit"),
 };
 
 }  // namespace
@@ -130,6 +133,10 @@ Result<Settings> validate(const ConfigInput& in) {
           fail(in.max_per_client.file, "max-per-client", *in.max_per_client.value, "must be 0 (no limit) .. 1000000")};
     s.max_per_client = *n;
   }
+  if (auto st = set_uint(in.max_handshakes_per_client, "max-handshakes-per-client", 0, 1000000,
+                         "must be 0 (no limit) .. 1000000", s.max_handshakes_per_client);
+      !st)
+    return Error{st.error()};
   if (in.workers.has()) {
     auto n = parse_uint(*in.workers.value, 0, 1024);
     if (!n) return Error{fail(in.workers.file, "workers", *in.workers.value, "must be 0 (one per core) .. 1024")};
@@ -155,6 +162,7 @@ ConfigInput to_input(const Settings& s) {
   in.idle_timeout.set(std::to_string(s.idle_timeout.count()));
   in.handshake_timeout.set(std::to_string(s.handshake_timeout.count()));
   in.max_per_client.set(std::to_string(s.max_per_client));
+  in.max_handshakes_per_client.set(std::to_string(s.max_handshakes_per_client));
   in.workers.set(std::to_string(s.workers));
   in.log_connections.set(s.log_connections);
   return in;

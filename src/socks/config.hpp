@@ -29,6 +29,7 @@ struct ConfigInput {
   Given<std::string> idle_timeout;       // seconds
   Given<std::string> handshake_timeout;  // seconds
   Given<std::string> max_per_client;
+  Given<std::string> max_handshakes_per_client;
   Given<std::string> workers;
   Given<bool> log_connections;
 };
@@ -55,8 +56,9 @@ struct Settings {
   RunAs run_as;  // user
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds handshake_timeout{10};
-  unsigned max_per_client = 256;  // concurrent connections from one client address; 0 = no limit
-  unsigned workers = 0;           // threads; 0 = one per core
+  unsigned max_per_client = 256;            // concurrent connections from one client address; 0 = no limit
+  unsigned max_handshakes_per_client = 16;  // of those, in the handshake; the oldest goes; 0 = no limit
+  unsigned workers = 0;                     // threads; 0 = one per core
   bool log_connections = false;
 };
 

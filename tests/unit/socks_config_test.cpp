@@ -19,7 +19,7 @@ TEST(SocksConfig, TomlErrorsSayMustBe) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(),
             "s.toml: unknown key \"lisen\" (known: listen, users, allow, deny-private, nat64-prefix, control, user, "
-            "idle-timeout, handshake-timeout, max-per-client, workers, log-connections)");
+            "idle-timeout, handshake-timeout, max-per-client, workers, log-connections, max-handshakes-per-client)");
 }
 
 TEST(SocksConfig, CommandLineWins) {

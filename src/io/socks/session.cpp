@@ -45,6 +45,17 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = Clock::now();
     // RFC 1928 does not bound the handshake; an idle client must not hold a slot forever.
     deadline_.expires_after(sh_.cfg.handshake_timeout);
+    // --max-handshakes-per-client: a newer handshake of this client may close this one while it
+    // is in progress (on this session's thread).
+    hs_ = std::make_unique<HandshakeSlot>(sh_, peer_.ip);
+    hs_->admit([weak = std::weak_ptr<Session>(self), ex = client_.get_executor()] {
+      asio::post(ex, [weak] {
+        auto s = weak.lock();
+        if (!s || s->handshake_done_) return;
+        std::error_code ignored;
+        s->client_.close(ignored);
+      });
+    });
     deadline_.async_wait([self](std::error_code e) {
       if (!e && !self->handshake_done_) {
         inc(self->sh_.ctr.handshake_timeout);
@@ -53,6 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     });
     co_await handshake();
+    hs_.reset();
     deadline_.cancel();
     if (sh_.cfg.log_connections && !target_.empty())
       spdlog::info("client {} target {} reply \"{}\" up {} down {} duration {:.3f}s", peer_.str(), target_,
@@ -68,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<uint8_t, kHandshakeBuf> buf_{};
   size_t have_ = 0;
   bool handshake_done_ = false;
+  std::unique_ptr<HandshakeSlot> hs_;
   bool v4_ = false;  // speaking SOCKS4
   std::string target_;
   Reply final_reply_ = Reply::GeneralFailure;
@@ -129,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
   awaitable<void> succeeded(const Address& bound) {
     co_await reply(Reply::Succeeded, bound);
     handshake_done_ = true;
+    hs_.reset();  // a relay now: never closed for a newer handshake
     deadline_.cancel();
   }
 

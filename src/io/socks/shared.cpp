@@ -26,6 +26,40 @@ ClientSlot::~ClientSlot() {
   if (it != s_.per_client.end() && --it->second == 0) s_.per_client.erase(it);
 }
 
+void HandshakeSlot::admit(std::function<void()> close) {
+  if (s_.cfg.max_handshakes_per_client == 0) return;
+  std::function<void()> evicted;
+  {
+    std::lock_guard lk(s_.per_client_mu);
+    auto& q = s_.handshakes[key_];
+    if (q.size() >= s_.cfg.max_handshakes_per_client) {
+      evicted = std::move(q.front().second);
+      q.pop_front();
+      inc(s_.ctr.handshake_evicted);
+    }
+    id_ = ++s_.next_handshake;
+    q.emplace_back(id_, std::move(close));
+    held_ = true;
+  }
+  if (evicted) evicted();
+}
+
+void HandshakeSlot::done() {
+  if (!held_) return;
+  held_ = false;
+  std::lock_guard lk(s_.per_client_mu);
+  auto it = s_.handshakes.find(key_);
+  if (it == s_.handshakes.end()) return;
+  auto& q = it->second;
+  for (auto e = q.begin(); e != q.end(); ++e) {
+    if (e->first == id_) {
+      q.erase(e);
+      break;
+    }
+  }
+  if (q.empty()) s_.handshakes.erase(it);
+}
+
 Address to_address(const asio::ip::address& a, uint16_t port) {
   if (a.is_v4()) return Address::v4(a.to_v4().to_bytes(), port);
   auto v6 = a.to_v6();

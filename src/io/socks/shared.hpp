@@ -3,6 +3,8 @@
 // and socks::Address. One Shared per daemon, passed by reference to workers and sessions.
 #pragma once
 #include <array>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,28 @@ struct Shared {
   Counters ctr;
   std::mutex per_client_mu;
   std::map<std::array<uint8_t, 16>, unsigned> per_client;
+  // Handshakes in progress per client, oldest first (--max-handshakes-per-client): an id and
+  // what closes it (posted to its session's thread).
+  std::map<std::array<uint8_t, 16>, std::deque<std::pair<uint64_t, std::function<void()>>>> handshakes;
+  uint64_t next_handshake = 0;  // under per_client_mu
+};
+
+// A handshake in progress for --max-handshakes-per-client: admitted with what closes it (the
+// client's oldest one is closed first when it has too many), done when the handshake ends.
+class HandshakeSlot {
+ public:
+  HandshakeSlot(Shared& s, const std::array<uint8_t, 16>& key) : s_(s), key_(key) {}
+  HandshakeSlot(const HandshakeSlot&) = delete;
+  HandshakeSlot& operator=(const HandshakeSlot&) = delete;
+  void admit(std::function<void()> close);
+  void done();
+  ~HandshakeSlot() { done(); }
+
+ private:
+  Shared& s_;
+  std::array<uint8_t, 16> key_;
+  uint64_t id_ = 0;
+  bool held_ = false;
 };
 
 // Counts a client's concurrent connections for --max-per-client; released on destruction.

@@ -21,6 +21,7 @@ std::string stats_json(const Counters& c, Clock::time_point start) {
                   {"refused_fd", v(c.refused_fd)},
                   {"bad_handshake", v(c.bad_handshake)},
                   {"handshake_timeout", v(c.handshake_timeout)},
+                  {"handshake_evicted", v(c.handshake_evicted)},
                   {"socks4", v(c.socks4)},
                   {"socks5", v(c.socks5)},
                   {"idle_closed", v(c.idle_closed)}};

@@ -15,7 +15,7 @@ struct Counters {
   std::atomic<uint64_t> accepted{0}, active{0}, refused_allow{0}, refused_limit{0}, refused_fd{0}, bad_handshake{0},
       handshake_timeout{0}, auth_ok{0}, auth_failed{0}, socks4{0}, socks5{0}, connect{0}, bind{0}, udp_associate{0},
       udp_in{0}, udp_out{0}, udp_dropped{0}, bytes_up{0}, bytes_down{0}, idle_closed{0}, nat64_attempts{0},
-      splice_fallback{0};
+      splice_fallback{0}, handshake_evicted{0};
   std::array<std::atomic<uint64_t>, 9> replies{};  // by RFC 1928 §6 code
 };
 
