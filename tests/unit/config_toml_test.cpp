@@ -1,5 +1,5 @@
 // common/config_toml: toml++ 3.3 reaches __builtin_unreachable() when it asks whether some
-// non-ASCII code points (U+00A1..U+0499, U+FC06..U+FEFE) are whitespace; parse_toml_table refuses
+// non-ASCII code points (U+00A1..U+0499, U+2C5E..U+3057, U+FB26..U+FEFE) are whitespace; parse_toml_table refuses
 // them where it would ask (found by fuzz/config_fuzz.cpp, inputs in fuzz/regressions/config/) and
 // leaves non-ASCII text in strings and comments alone.
 #include "common/config_toml.hpp"
@@ -54,6 +54,18 @@ TEST(ConfigToml, TrapInABrokenFileIsNeverShownToToml) {
   EXPECT_EQ(r.error().rfind("f.toml:1:", 0), 0u) << r.error();
   r = parse_toml_table("a = [1x'\xef\xbb\xbb'\n", "f.toml");
   ASSERT_FALSE(r);
+}
+
+// Every block of toml++'s whitespace table that has no case (U+00A1..U+0499, U+2C5E..U+3057 but
+// U+3000, U+FB26..U+FEFE), at both ends, after a line-ending backslash; U+3000 is whitespace to it.
+TEST(ConfigToml, EveryTrapBlockIsRefusedAfterALineEndingBackslash) {
+  for (const char* cp : {"\xc2\xa1", "\xd2\x99", "\xe2\xb1\x9e", "\xe3\x81\x97", "\xef\xac\xa6", "\xef\xbb\xbe"}) {
+    auto r = parse_toml_table(std::string("d = \"\"\"x\\\n") + cp + "\"\"\"\n", "f.toml");
+    EXPECT_FALSE(r) << cp;
+  }
+  auto r = parse_toml_table("d = \"\"\"x\\\n\xe3\x80\x80y\"\"\"\n", "f.toml");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ((*r)["d"].value_or(std::string()), "xy");
 }
 
 }  // namespace
