@@ -28,7 +28,11 @@ constexpr Setting<In> kSettings[] = {
            "largest IPv4 MTU (at least 1280): the TUN and the IPv4 route get the IPv6 path MTU minus 28, at most "
            "this"),
     text("control", &In::control, "PATH", "/run/sixfour/clat-TUN.sock", "control socket"),
-    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    text("user", &In::user, "NAME", kDefaultUser,
+         "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
+         "and cap_net_raw "
+         "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin "
+         "and cap_net_raw"),
 };
 
 Status set_prefix(const Given<std::string>& g, std::optional<Ipv6Prefix>& dst) {

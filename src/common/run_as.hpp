@@ -10,11 +10,6 @@ namespace sixfour {
 // The system user the packaging creates.
 inline constexpr const char* kDefaultUser = "sixfour";
 
-inline constexpr const char* kUserHelp =
-    "after set-up, switch to this user and its group (supplementary groups cleared), keeping only the "
-    "daemon's capabilities; without --user, a missing sixfour user leaves the daemon uid 0 with those "
-    "capabilities only";
-
 struct RunAs {
   std::string user = kDefaultUser;
   bool given = false;  // --user or `user` given: a missing user is an error

@@ -27,7 +27,9 @@ constexpr Setting<In> kSettings[] = {
     number("threads", &In::threads, "N", "one per core", "server threads"),
     number("cache-size", &In::cache_size, "MIB", "64", "answer cache size in MiB"),
     text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
-    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    text("user", &In::user, "NAME", kDefaultUser,
+         "after set-up, switch to this user and its group (supplementary groups cleared), keeping no capability "
+         "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with no capability"),
     number("rate-limit", &In::rate_limit, "N", "0",
            "response-rate limiting: at most N UDP answers a second to each client prefix (--rate-limit-ipv4-prefix, "
            "--rate-limit-ipv6-prefix), the rest dropped but for every --rate-limit-slip-th, answered with TC=1; "

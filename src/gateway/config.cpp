@@ -46,7 +46,9 @@ constexpr Setting<In> kSettings[] = {
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
-    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    text("user", &In::user, "NAME", kDefaultUser,
+         "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
+         "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin"),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
     number("icmp-rate", &In::icmp_rate, "N", "1000", kIcmpRateHelp),
     number("icmp-rate-per-destination", &In::icmp_rate_per_destination, "N", "0", kIcmpRatePerDestinationHelp),

@@ -32,7 +32,9 @@ constexpr Setting<In> kSettings[] = {
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
     number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
     text("control", &In::control, "PATH", "/run/sixfour/siit-TUN.sock", "control socket"),
-    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    text("user", &In::user, "NAME", kDefaultUser,
+         "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
+         "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin"),
     text("offload", &In::offload, "auto|off", "auto",
          "TUN offloads: auto = take GSO super-packets and partial checksums from the kernel when it offers "
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),

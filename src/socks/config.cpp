@@ -28,7 +28,9 @@ constexpr Setting<In> kSettings[] = {
          "reach IPv4 targets through PREFIX::a.b.c.d too (RFC 6052), or discover the prefix with ipv4only.arpa "
          "(RFC 7050)"),
     text("control", &In::control, "PATH", "/run/sixfour/socks-PORT.sock", "control socket"),
-    text("user", &In::user, "NAME", kDefaultUser, kUserHelp),
+    text("user", &In::user, "NAME", kDefaultUser,
+         "after set-up, switch to this user and its group (supplementary groups cleared), keeping no capability "
+         "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with no capability"),
     number("idle-timeout", &In::idle_timeout, "SECONDS", "300", "close relays idle this long"),
     number("handshake-timeout", &In::handshake_timeout, "SECONDS", "10",
            "drop clients that do not finish the handshake in time"),
