@@ -19,8 +19,10 @@ want=$(sha256sum <"$www/big.bin" | cut -d' ' -f1)
 printf 'hello from the IPv4-only server\n' >"$www/hello.txt"
 lab_bg s4 httpd4 "$LAB_PY" "$LAB_HOME/httpd.py" "$LAB_S4" 80 "$www"
 lab_wait_port s4 tcp "$LAB_S4" 80
+# No per-client limits: the 60 handshakes all come from c6 and must reach the fd limit (the
+# slowloris defence, --max-handshakes-per-client, is test_socks_slowloris.sh's).
 SOCKS_WRAP="prlimit --nofile=48:48" socks_start gw --listen "[$SOCKS_ADDR]:$SOCKS_PORT" --workers 1 \
-  --handshake-timeout 4 --max-per-client 0
+  --handshake-timeout 4 --max-per-client 0 --max-handshakes-per-client 0
 P="[$SOCKS_ADDR]:$SOCKS_PORT"
 
 step "a slow download (1 MB/s) runs while 60 clients hold handshakes open"
