@@ -5,20 +5,13 @@
 
 #include "dns64/message.hpp"
 #include "dns64/synth.hpp"
+#include "dns64_builders.hpp"
 
 namespace sixfour::dns64 {
 namespace {
 
-Name N(const char* t) { return name_from_text(t).value(); }
-
-Rr rr(const char* owner, uint16_t type, uint32_t ttl, std::vector<uint8_t> rdata) {
-  Rr r;
-  r.owner = N(owner);
-  r.type = type;
-  r.ttl = ttl;
-  r.rdata = std::move(rdata);
-  return r;
-}
+using dns64test::N;
+using dns64test::rr;
 Rr a(const char* owner, uint32_t ttl, uint8_t x, uint8_t y, uint8_t z, uint8_t w) {
   return rr(owner, kTypeA, ttl, {x, y, z, w});
 }

@@ -5,6 +5,7 @@
 // A query, a TC answer, and the queries answered FORMERR, NOTIMP and BADVERS.
 #include "addr/ip.hpp"
 #include "dns64/message.hpp"
+#include "dns64_builders.hpp"
 #include "fuzz_seeds.hpp"
 
 using namespace sixfour;
@@ -13,16 +14,8 @@ using fuzzseeds::Bytes;
 
 namespace {
 
-Name N(const char* t) { return name_from_text(t).value(); }
-
-Rr rr(const char* owner, uint16_t type, uint32_t ttl, std::vector<uint8_t> rdata) {
-  Rr r;
-  r.owner = N(owner);
-  r.type = type;
-  r.ttl = ttl;
-  r.rdata = std::move(rdata);
-  return r;
-}
+using dns64test::N;
+using dns64test::rr;
 Rr a(const char* owner, uint8_t last) { return rr(owner, kTypeA, 300, {192, 0, 2, last}); }
 Rr aaaa(const char* owner, const char* addr) {
   const Ipv6Addr v6 = Ipv6Addr::parse(addr).value();
