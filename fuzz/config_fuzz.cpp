@@ -18,21 +18,13 @@
 #include "nat64/config.hpp"
 #include "siit/config.hpp"
 #include "socks/config.hpp"
+#include "printed_config.hpp"
 
 using namespace sixfour;
 
 namespace {
 
-// The printed text without the notes after the values ("  # chosen; ...").
-std::string without_notes(const std::string& text) {
-  std::string out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    const size_t note = line.find("  # ");
-    out += (line.rfind('#', 0) == 0 || note == std::string::npos ? line : line.substr(0, note)) + "\n";
-  }
-  return out;
-}
+using fuzz::without_notes;
 
 void failed(const char* what, const std::string& message, const std::string& text) {
   std::fprintf(stderr, "%s: %s\n--- text:\n%s\n", what, message.c_str(), text.c_str());

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gateway/config.hpp"
+#include "printed_config.hpp"
 
 namespace sixfour::gateway {
 namespace {
@@ -505,16 +506,7 @@ TEST(GatewayConfig, PrintConfigRoundTripsRouted) {
   EXPECT_EQ(again->dns64.upstreams, c->dns64.upstreams);
 }
 
-// The printed text without the notes after the values ("  # chosen; ...").
-std::string without_notes(const std::string& text) {
-  std::string out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    const size_t note = line.find("  # ");
-    out += (line.rfind('#', 0) == 0 || note == std::string::npos ? line : line.substr(0, note)) + "\n";
-  }
-  return out;
-}
+using fuzz::without_notes;
 
 TEST(GatewayConfig, PrintConfigIsAFixedPointShared) {
   auto c = validate(inside({"eth-c6"}), lab_host());
