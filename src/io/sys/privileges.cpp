@@ -10,12 +10,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -29,6 +32,8 @@ namespace {
 // run in the handler.
 enum class Op { Prepare, Apply };
 
+constexpr int kMaxAcks = 4096;
+
 struct Broadcast {
   Op op = Op::Prepare;
   bool keep_caps = false;  // Prepare: keep the permitted set across the uid change
@@ -36,6 +41,7 @@ struct Broadcast {
   __user_cap_header_struct hdr{};
   __user_cap_data_struct data[2]{};
   std::atomic<int> acks{0};
+  std::atomic<pid_t> acked[kMaxAcks]{};  // the first `acks` threads that ran the operation
   std::atomic<int> err{0};
 };
 
@@ -57,11 +63,36 @@ void on_broadcast(int) {
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 && !err) err = errno;
   }
   if (err) g_bc.err.store(err);
-  g_bc.acks.fetch_add(1);
+  const int i = g_bc.acks.fetch_add(1);
+  if (i < kMaxAcks) g_bc.acked[i].store(static_cast<pid_t>(::syscall(SYS_gettid)));
   errno = saved;
 }
 
-// Runs g_bc.op in every thread but the calling one; the error of the first that failed.
+std::vector<pid_t> threads_now() {
+  std::vector<pid_t> tids;
+  if (DIR* dir = ::opendir("/proc/self/task")) {
+    while (const dirent* e = ::readdir(dir))
+      if (const int tid = std::atoi(e->d_name); tid > 0) tids.push_back(static_cast<pid_t>(tid));
+    ::closedir(dir);
+  }
+  return tids;
+}
+
+// The signalled threads that neither ran the operation nor ended since.
+std::vector<pid_t> unanswered(const std::set<pid_t>& signalled) {
+  std::set<pid_t> pending = signalled;
+  const int n = std::min(g_bc.acks.load(), kMaxAcks);
+  for (int i = 0; i < n; ++i) pending.erase(g_bc.acked[i].load());
+  std::vector<pid_t> left;
+  for (pid_t tid : pending)
+    if (::access(fmt::format("/proc/self/task/{}", tid).c_str(), F_OK) == 0) left.push_back(tid);
+  return left;
+}
+
+// Runs g_bc.op in every thread but the calling one; the error of the first that failed. Threads
+// come and go meanwhile: one that ends before it answers needs nothing, and the task list is read
+// again until it shows no thread that was not signalled (a new thread copies its creator's sets,
+// so one started by a thread not yet changed must be changed too).
 Status broadcast() {
   const int sig = SIGRTMIN + 3;
   struct sigaction sa {
@@ -73,21 +104,24 @@ Status broadcast() {
   g_bc.acks.store(0);
   g_bc.err.store(0);
   const pid_t pid = ::getpid(), self = static_cast<pid_t>(::syscall(SYS_gettid));
-  int sent = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (const dirent* e = ::readdir(dir)) {
-      const pid_t tid = static_cast<pid_t>(std::atoi(e->d_name));
-      if (tid <= 0 || tid == self) continue;
-      if (::syscall(SYS_tgkill, pid, tid, sig) == 0) ++sent;
-    }
-    ::closedir(dir);
-  }
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (g_bc.acks.load() < sent && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::set<pid_t> signalled;
+  std::vector<pid_t> left;
+  bool fresh = true;  // the last reading of the task list showed a thread not signalled before
+  while (fresh && std::chrono::steady_clock::now() < until) {
+    fresh = false;
+    for (pid_t tid : threads_now())
+      if (tid != self && !signalled.count(tid) && ::syscall(SYS_tgkill, pid, tid, sig) == 0) {
+        signalled.insert(tid);
+        fresh = true;
+      }
+    while (!(left = unanswered(signalled)).empty() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   ::sigaction(sig, &old, nullptr);
-  if (g_bc.acks.load() < sent)
-    return Error{fmt::format("{} of {} threads did not answer", sent - g_bc.acks.load(), sent)};
+  if (fresh) return Error{"threads kept starting for 5 s"};
+  if (!left.empty()) return Error{fmt::format("{} of {} threads did not answer", left.size(), signalled.size())};
+  if (g_bc.acks.load() > kMaxAcks) return Error{fmt::format("more than {} threads", kMaxAcks)};
   if (const int err = g_bc.err.load()) return Error{std::strerror(err)};
   return Ok{};
 }
