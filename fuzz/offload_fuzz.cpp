@@ -3,7 +3,8 @@
 // came with, as a TUN opened with IFF_VNET_HDR hands them over. The packet goes the way
 // offload::classify() says, and what each step promises is checked:
 //   FinishChecksum: finish_checksum() makes the L4 sum verify, the partial value it found standing
-//     for the pseudo-header (for a checksum field at an even offset from csum_start);
+//     for the pseudo-header (for a checksum field at an even offset from csum_start), and only the
+//     checksum field changing (never the IP header);
 //   Segment and Super: segment() gives well-formed packets (fuzz/packet_checks.hpp) whose TCP/UDP
 //     checksums verify, every payload gso_size long but the last, together the super-packet's;
 //   Super: translated once by siit::Translator (Output::super_packet), after_translation() gives a
@@ -105,15 +106,19 @@ std::vector<Bytes> segments(std::span<const uint8_t> pkt, const off::VnetHdr& h)
 void finish_checksum(Bytes& pkt, const off::VnetHdr& h) {
   const size_t at = size_t{h.csum_start} + h.csum_offset;
   const uint16_t partial = at + 2 <= pkt.size() ? load16(&pkt[at]) : 0;
-  // The end finish_checksum() sums to: the IP length when the header gives a sane one. Read before
-  // the call: a checksum field inside the IP header (csum_start 0) overwrites the length.
+  // The end finish_checksum() sums to: the IP length when the header gives a sane one.
   size_t end = pkt.size();
   if ((pkt[0] >> 4) == 4 && pkt.size() >= 20 && load16(&pkt[2]) >= 20 && load16(&pkt[2]) <= pkt.size())
     end = load16(&pkt[2]);
   if ((pkt[0] >> 4) == 6 && pkt.size() >= 40 && load16(&pkt[4]) > 0 && 40 + size_t{load16(&pkt[4])} <= pkt.size())
     end = 40 + size_t{load16(&pkt[4])};
+  const size_t ip_header = (pkt[0] >> 4) == 4 ? size_t{pkt[0] & 0x0fu} * 4 : (pkt[0] >> 4) == 6 ? 40 : 0;
+  const Bytes before = pkt;
   if (!off::finish_checksum(pkt, h)) return;
   SIXFOUR_FUZZ_CHECK(at + 2 <= end);
+  // Only the checksum field changed, never the IP header.
+  SIXFOUR_FUZZ_CHECK(h.csum_start >= ip_header);
+  for (size_t i = 0; i < pkt.size(); ++i) SIXFOUR_FUZZ_CHECK(pkt[i] == before[i] || i == at || i == at + 1);
   if (h.csum_offset % 2 != 0) return;
   const std::span<const uint8_t> summed = std::span<const uint8_t>(pkt).subspan(h.csum_start, end - h.csum_start);
   SIXFOUR_FUZZ_CHECK(checksum::fold(checksum::partial(summed, partial)) == 0xffff);

@@ -118,9 +118,15 @@ size_t checksum_end(std::span<const uint8_t> pkt) {
   return pkt.size();
 }
 
+// Where the IP header ends (IPv4 options included): no checksum to complete starts before it.
+size_t ip_header_end(std::span<const uint8_t> pkt) {
+  if (pkt.empty()) return 0;
+  if ((pkt[0] >> 4) == 4) return size_t{pkt[0] & 0x0fu} * 4;
+  return (pkt[0] >> 4) == 6 ? kIpv6Hdr : 0;
+}
+
 bool csum_fits(std::span<const uint8_t> pkt, const VnetHdr& h) {
-  const size_t end = checksum_end(pkt);
-  return size_t{h.csum_start} + h.csum_offset + 2 <= end;
+  return h.csum_start >= ip_header_end(pkt) && size_t{h.csum_start} + h.csum_offset + 2 <= checksum_end(pkt);
 }
 
 }  // namespace
@@ -205,10 +211,10 @@ Path classify(std::span<const uint8_t> pkt, const VnetHdr& h, const Config& cfg)
 }
 
 bool finish_checksum(std::span<uint8_t> pkt, const VnetHdr& h) {
+  if (!csum_fits(pkt, h)) return false;
   const size_t end = checksum_end(pkt);
   const size_t start = h.csum_start;
   const size_t at = start + h.csum_offset;
-  if (at + 2 > end) return false;
   // The field holds the pseudo-header part already (that is what "partial" means), so summing it
   // along with the rest gives the full sum.
   uint16_t ck = checksum::finish(checksum::partial(pkt.subspan(start, end - start)));

@@ -81,7 +81,8 @@ enum class Path : uint8_t {
 Path classify(std::span<const uint8_t> pkt, const VnetHdr& h, const Config& cfg);
 
 // Completes a partial checksum in place: sums pkt[csum_start..end), stores the result at
-// csum_start + csum_offset. false if the offsets are outside the packet.
+// csum_start + csum_offset. false if the offsets are outside the packet or csum_start lies inside
+// the IP header.
 bool finish_checksum(std::span<uint8_t> pkt, const VnetHdr& h);
 
 // Software GSO: splits the super-packet into ordinary packets with complete checksums, written back

@@ -283,6 +283,13 @@ TEST(OffloadClassify, PlainAndFinishChecksum) {
   EXPECT_EQ(off::classify(p, vh(off::kFlagNeedsCsum, 0, 40, 0, 200, 0), cfg), off::Path::Drop);
   // The last two bytes of the packet are still inside.
   EXPECT_EQ(off::classify(p, vh(off::kFlagNeedsCsum, 0, 40, 0, 20, 118), cfg), off::Path::FinishChecksum);
+  // A checksum that starts inside the IP header would overwrite it.
+  EXPECT_EQ(off::classify(p, vh(off::kFlagNeedsCsum, 0, 40, 0, 0, 10), cfg), off::Path::Drop);
+  EXPECT_EQ(off::classify(p, vh(off::kFlagNeedsCsum, 0, 40, 0, 19, 16), cfg), off::Path::Drop);
+  const Bytes p6 = ipv6(V6{}, 17, udp(7, 9, pattern(30)));
+  EXPECT_EQ(off::classify(p6, vh(off::kFlagNeedsCsum, 0, 48, 0, 40, 6), cfg), off::Path::FinishChecksum);
+  EXPECT_EQ(off::classify(p6, vh(off::kFlagNeedsCsum, 0, 48, 0, 39, 6), cfg), off::Path::Drop);
+  EXPECT_EQ(off::classify(p6, vh(off::kFlagNeedsCsum, 0, 48, 0, 8, 0), cfg), off::Path::Drop);
 }
 
 TEST(OffloadClassify, TcpV6Super) {
@@ -456,6 +463,9 @@ TEST(OffloadFinishChecksum, OutOfBoundsLeavesPacketAlone) {
   EXPECT_FALSE(off::finish_checksum(p, vh(1, 0, 0, 0, 20, 10)));
   EXPECT_FALSE(off::finish_checksum(p, vh(1, 0, 0, 0, 400, 0)));
   EXPECT_FALSE(off::finish_checksum(std::span<uint8_t>{}, vh(1, 0, 0, 0, 0, 0)));
+  // Inside the IP header (the IPv4 header checksum field, or the source address).
+  EXPECT_FALSE(off::finish_checksum(p, vh(1, 0, 0, 0, 0, 10)));
+  EXPECT_FALSE(off::finish_checksum(p, vh(1, 0, 0, 0, 12, 0)));
   EXPECT_EQ(p, before);
   // Link-layer padding after Total Length is not summed, and the field may not lie in it.
   Bytes padded = ipv4(V4{}, 17, udp(7, 9, pattern(3)));
