@@ -205,8 +205,10 @@ Parsed<UserPass> parse_userpass(std::span<const uint8_t> in) {
   if (in[0] != 1) return bad<UserPass>(Reply::GeneralFailure, "wrong username/password version");
   if (in.size() < 2) return need_more<UserPass>();
   const size_t ulen = in[1];
+  if (ulen == 0) return bad<UserPass>(Reply::GeneralFailure, "empty username");
   if (in.size() < 2 + ulen + 1) return need_more<UserPass>();
   const size_t plen = in[2 + ulen];
+  if (plen == 0) return bad<UserPass>(Reply::GeneralFailure, "empty password");
   if (in.size() < 3 + ulen + plen) return need_more<UserPass>();
   Parsed<UserPass> p;
   p.status = Step::Done;

@@ -59,6 +59,23 @@ lab_expect_rc "no credentials (no acceptable method)" 97 c6 curl "${c[@]}" --soc
 lab_expect_rc "SOCKS4 cannot authenticate" 97 c6 curl "${c[@]}" --socks4a "$P" http://web4.test/hello.txt
 assert_eq "auth.ok" 1 "$(socks_stat auth.ok)"
 assert_ge "auth.failed" 4 "$(socks_stat auth.failed)"
+# RFC 1929: UNAME and PASSWD are 1 to 255 bytes. An empty password is malformed: STATUS 1, close.
+bad_before=$(socks_stat clients.bad_handshake)
+lab_ok "empty password" c6 "$LAB_PY" -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(bytes([5, 1, 2]))
+assert s.recv(2) == bytes([5, 2])
+s.sendall(bytes([1, 5]) + b"alice" + bytes([0]))
+got = b""
+while True:
+    b = s.recv(16)
+    if not b:
+        break
+    got += b
+print(got.hex())' "$SOCKS_ADDR" "$SOCKS_PORT"
+assert_eq "VER 1, STATUS 1, then the close" "0101" "$LAB_OUT"
+assert_eq "counted as a bad handshake" $((bad_before + 1)) "$(socks_stat clients.bad_handshake)"
 
 step "--deny-private: a loopback target is refused with 'not allowed' (2)"
 lab_expect_rc "to 127.0.0.1" 97 c6 curl "${c[@]}" --socks5 "$P" --proxy-user 'alice:correct horse' http://127.0.0.1/hello.txt

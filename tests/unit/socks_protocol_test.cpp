@@ -103,6 +103,11 @@ TEST(SocksUserPass, Rfc1929Section2) {
   EXPECT_EQ(userpass_reply(true), (std::array<uint8_t, 2>{0x01, 0x00}));
   EXPECT_EQ(userpass_reply(false)[1], 0x01);
   EXPECT_EQ(parse(parse_userpass, Bytes{0x05, 1, 'a', 1, 'b'}).status, Step::Bad);
+  // UNAME and PASSWD are 1 to 255 bytes: an empty one is malformed, told as soon as it is seen.
+  EXPECT_EQ(parse(parse_userpass, Bytes{0x01, 0}).status, Step::Bad);
+  EXPECT_EQ(parse(parse_userpass, Bytes{0x01, 0, 1, 'b'}).status, Step::Bad);
+  EXPECT_EQ(parse(parse_userpass, Bytes{0x01, 1, 'a', 0}).status, Step::Bad);
+  EXPECT_EQ(parse(parse_userpass, Bytes{0x01, 1, 'a', 0, 'x'}).status, Step::Bad);
 }
 
 TEST(SocksRequest, ConnectIpv4) {

@@ -208,10 +208,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // RFC 1929 §2: STATUS 0 is success; any other value and the server MUST close the connection.
+  // A malformed request (wrong version, empty username or password) gets a failure status too.
   awaitable<bool> authenticate() {
     auto u = co_await parse(socks::parse_userpass);
     if (u.status == socks::Step::Bad) {
       inc(sh_.ctr.bad_handshake);
+      auto r = socks::userpass_reply(false);
+      co_await send(r.data(), r.size());
       co_return false;
     }
     consume(u.consumed);
