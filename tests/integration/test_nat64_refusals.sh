@@ -4,7 +4,8 @@
 # Port Unreachable from the pool4 address), a protocol other than TCP/UDP/ICMP from either side
 # (ICMPv6 Parameter Problem code 1 pointing at Next Header; ICMPv4 Protocol Unreachable), and a
 # Routing header with Segments Left > 0 (RFC 7915 §5.1), and a datagram whose reassembly times out
-# (RFC 8200 §4.5: Time Exceeded, code 1). Crafted with tests/lab/refuse.py.
+# (RFC 8200 §4.5: Time Exceeded, code 1). Crafted with tests/lab/refuse.py. With
+# --icmp-rate-per-destination, a flood of such packets from one client is answered at that rate.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -54,6 +55,32 @@ refuse c6 firstfrag6 "$LAB_C6" "$LAB_S4_AS6"
 # RFC 8200 §4.5: fragment reassembly time exceeded, after the 2 s reassembly timeout.
 assert_eq "Time Exceeded from the NAT64" "error 3 1 0 from $SELF6" "$LAB_OUT"
 assert_gt "fragments.time-exceeded-sent counts it" "$before" "$(nat64_stat fragments.time-exceeded-sent)"
+
+lab_daemon_stop
+
+# RFC 4443 §2.4 (f) per destination: the ICMPv6 errors to one flooding client are held to the rate,
+# while another client address still gets its error at once.
+N=400
+RATE=10
+C6_OTHER=2001:db8:6::3
+step "--icmp-rate-per-destination $RATE: c6 floods $N refused packets, another address still answered"
+ip -n "$(lab_ns c6)" addr add "$C6_OTHER/64" dev eth-gw nodad
+nat64_start --workers 1 --icmp-rate 1000 --icmp-rate-per-destination "$RATE"
+lab_ok "flood of $N from c6" c6 "$LAB_PY" "$LAB_HOME/refuse.py" proto6 "$LAB_C6" "$LAB_S4_AS6" --flood "$N"
+read -r _ sent _ got _ took _ <<<"$LAB_OUT"
+assert_eq "all sent" "$N" "$sent"
+refuse c6 proto6 "$C6_OTHER" "$LAB_S4_AS6"
+assert_eq "the other address is answered" "error 4 1 6 from $SELF6" "$LAB_OUT"
+stats=$(nat64_stats)
+answered=$(nat64_stat icmp-errors-sent "$stats")
+limited=$(nat64_stat icmp-errors-limited "$stats")
+# Burst min(RATE, 50) = RATE, then RATE a second, shared by the worker and the housekeeping thread
+# (half each); plus the one to the other address.
+max=$(awk -v t="$took" -v r="$RATE" 'BEGIN { printf "%d", r + r * (t + 1) + 1 + 1 }')
+echo "answered $answered (flood got $got), limited $limited, allowed at most $max"
+assert_ge "the flooded client got the worker's burst" $((RATE / 2)) "$got"
+[[ $answered -le $max ]] || fail "$answered errors sent, more than the $max the per-destination rate allows"
+assert_eq "every refused packet is either answered or limited" $((N + 1)) $((answered + limited))
 
 lab_daemon_stop
 echo PASS
