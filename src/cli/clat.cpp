@@ -43,6 +43,14 @@ int run_clat(const clat::DaemonConfig& cfg) {
   commands.add("status", [&clat] { return io::to_json(clat.status()); });
   commands.add("stats", [&clat] { return clat.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
+  d.on_status([&clat] {
+    const auto s = clat.status();
+    std::string line = s.state;
+    if (!s.reason.empty()) line += " (" + s.reason + ")";
+    if (!s.prefix.empty()) line += ", NAT64 prefix " + s.prefix;
+    if (!s.uplink.empty()) line += ", uplink " + s.uplink;
+    return line;
+  });
   return d.run(fmt::format("CLAT on {} (offloads {}): uplink {}, NAT64 prefix {}, probe {}{}", cfg.tun,
                            (*link)->tun.offload_names(), cfg.uplink.empty() ? "auto" : cfg.uplink,
                            cfg.prefix ? cfg.prefix->str() : "auto", cfg.probe.str(), cfg.force ? ", --force" : ""));

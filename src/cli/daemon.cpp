@@ -162,4 +162,20 @@ std::string format_fast_path(const std::map<std::string, std::string>& kv) {
   return out;
 }
 
+std::vector<SummaryField> translator_summary(bool sessions, const std::string& root) {
+  std::vector<SummaryField> f;
+  if (sessions)
+    f.push_back(
+        {"sessions", {root + "/state/sessions.tcp", root + "/state/sessions.udp", root + "/state/sessions.icmp"}});
+  f.push_back({"packets translated", {root + "/out4", root + "/out6"}});
+  f.push_back({"dropped", {root + "/dropped"}});
+  return f;
+}
+
+std::string nat64_status_head(const nat64::Settings& s) {
+  std::vector<std::string> pool;
+  for (const nat64::Pool4Entry& p : s.pool4) pool.push_back(p.prefix.str());
+  return fmt::format("prefix {}, pool4 {}", s.prefix.str(), fmt::join(pool, " "));
+}
+
 }  // namespace sixfour::cli

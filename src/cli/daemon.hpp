@@ -14,6 +14,7 @@
 #include "io/dataplane/data_plane.hpp"
 #include "io/sys/daemon.hpp"
 #include "io/sys/netlink.hpp"
+#include "nat64/settings.hpp"
 #include "xlat/config.hpp"
 
 namespace sixfour::cli {
@@ -57,6 +58,13 @@ std::string offload_text(bool asked, bool vnet_hdr, const std::string& names);
 // Warnings for the start line when a forwarding sysctl is off: translated packets re-enter the
 // kernel on the TUN device and, unless they are for this host, the kernel must forward them.
 std::vector<std::string> forwarding_warnings();
+
+// What systemd's STATUS= shows of a translator (io::Daemon::status_from): sessions (NAT64 only),
+// packets out of the translator, packets dropped; read from the "stats" reply under `root`.
+std::vector<SummaryField> translator_summary(bool sessions, const std::string& root = "");
+
+// "prefix 2001:db8:64::/96, pool4 203.0.113.1".
+std::string nat64_status_head(const nat64::Settings& s);
 
 // The "fast path" lines of `siit stats` / `nat64 stats` from a flattened stats reply: state, packets
 // translated in the kernel, and those handed to the daemon by reason (nonzero ones); "" if the

@@ -35,6 +35,10 @@ int run_dns64(const dns64::DaemonConfig& cfg) {
   CommandTable commands;
   commands.add("stats", [&srv] { return srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
+  d.status_from("stats", "prefix " + cfg.settings.prefix.str(),
+                {{"queries", {"/udp_queries", "/tcp_queries"}},
+                 {"synthesized", {"/synthesized"}},
+                 {"upstream timeouts", {"/upstream_timeouts"}}});
 
   std::string listen, ups, allow;
   for (auto& l : cfg.listen) listen += (listen.empty() ? "" : ", ") + l.str();

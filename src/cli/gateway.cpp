@@ -149,6 +149,9 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   });
   commands.add("dns64-stats", [&dns_srv] { return dns_srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
+  auto summary = translator_summary(true);
+  summary.push_back({"DNS queries", {"/dns64/udp_queries", "/dns64/tcp_queries"}});
+  d.status_from("stats", nat64_status_head(settings), std::move(summary));
 
   log_nat64_line(cfg, (*link)->tun, queues, routes, *source, fast.text(), nat.steering());
   std::vector<std::string> notes;

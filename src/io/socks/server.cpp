@@ -168,6 +168,7 @@ int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
   commands.add("stats", [&sh, start = Clock::now()] { return stats_json(sh.ctr, start); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st)
     return d.fail(fmt::format("--control {}: {}", cfg.control, st.error()));
+  d.status_from("stats", "", {{"clients", {"/clients/active"}}, {"connects", {"/commands/connect"}}});
   workers.start();
   return d.run(fmt::format("{} worker(s), users {}, control {}", nworkers, sh.users.size(), cfg.control));
 }

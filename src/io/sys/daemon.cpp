@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 
+#include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -36,7 +38,14 @@ Daemon::Daemon(const std::string& who) : sigs_(block_daemon_signals()) { setup_d
 
 void Daemon::push(std::shared_ptr<void> owned, Stop stop) { stages_.push_back({std::move(owned), std::move(stop)}); }
 
+void Daemon::status_from(std::string command, std::string head, std::vector<SummaryField> fields) {
+  status_ = [this, command = std::move(command), head = std::move(head), fields = std::move(fields)] {
+    return summarize_stats(commands_.reply(command), head, fields);
+  };
+}
+
 Status Daemon::serve_control(const std::string& path, CommandTable commands) {
+  commands_ = commands;
   auto server = ControlServer::start(
       path, [table = std::move(commands)](std::string_view cmd) -> std::string { return table.reply(cmd); });
   if (!server) return Error{server.error()};
@@ -47,6 +56,7 @@ Status Daemon::serve_control(const std::string& path, CommandTable commands) {
 
 int Daemon::fail(const std::string& msg, int code) const {
   spdlog::error("{}", msg);
+  notify_.failed(msg);
   return code;
 }
 
@@ -56,7 +66,9 @@ bool Daemon::handle(int sig) {
       return true;
     case SignalAction::Reload:
       spdlog::info("SIG{}: reloading", sigabbrev_np(sig));
+      notify_.reloading();
       reload_();
+      notify_.ready(status_line(""));
       return false;
     case SignalAction::Ignore:
       spdlog::info("SIG{} ignored (nothing to reload; SIGTERM stops)", sigabbrev_np(sig));
@@ -72,12 +84,33 @@ Status Daemon::run_as(const RunAs& r, std::vector<int> keep) {
   return Ok{};
 }
 
+std::string Daemon::status_line(const std::string& fallback) const {
+  std::string s = status_ ? status_() : std::string();
+  return s.empty() ? fallback : s;
+}
+
+int Daemon::wait_signal() {
+  const auto tick = notify_.tick_interval();
+  for (;;) {
+    int sig = 0;
+    if (!tick) {
+      if (sigwait(&sigs_, &sig) == 0) return sig;
+      continue;
+    }
+    const auto ms = tick->count();
+    const timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
+    sig = sigtimedwait(&sigs_, nullptr, &ts);
+    if (sig > 0) return sig;
+    if (errno == EAGAIN) notify_.tick(status_ ? status_() : std::string());
+  }
+}
+
 int Daemon::run(const std::string& start_line, const std::vector<std::string>& warnings) {
   std::string line = start_line;
   if (privileges_) {
     auto said = drop_privileges(*privileges_);
     if (!said) {
-      spdlog::error("{}", said.error());
+      fail(said.error());
       stop();
       return 1;
     }
@@ -85,11 +118,12 @@ int Daemon::run(const std::string& start_line, const std::vector<std::string>& w
   }
   spdlog::info("{}", line);
   for (const std::string& w : warnings) spdlog::warn("{}", w);
+  notify_.ready(status_line(start_line));
   int sig = 0;
   do {
-    sig = 0;
-    sigwait(&sigs_, &sig);
+    sig = wait_signal();
   } while (!handle(sig));
+  notify_.stopping(fmt::format("stopping on {}", strsignal(sig)));
   const std::vector<std::string> said = stop();
   if (said.empty())
     spdlog::info("stopped on {}", strsignal(sig));

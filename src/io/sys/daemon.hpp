@@ -10,7 +10,9 @@
 // (the Daemon's destructor unwinds the stages started so far). Signals: SIGTERM and SIGINT stop
 // the daemon; SIGHUP calls the reload hook if the daemon set one, and is otherwise logged and
 // ignored (it never stops anything). A data-plane thread whose queue fails raises SIGTERM, which
-// takes the same path.
+// takes the same path. Started by systemd (NOTIFY_SOCKET set), run() speaks its notification
+// protocol (io/sys/service_notify.hpp): READY=1 with the start line, STATUS= from on_status(),
+// WATCHDOG=1, RELOADING=1 and STOPPING=1.
 #pragma once
 #include <signal.h>
 
@@ -25,7 +27,9 @@
 #include "common/control_protocol.hpp"
 #include "common/result.hpp"
 #include "common/run_as.hpp"
+#include "common/status_summary.hpp"
 #include "io/sys/privileges.hpp"
+#include "io/sys/service_notify.hpp"
 
 namespace sixfour::io {
 
@@ -78,6 +82,13 @@ class Daemon {
   // SIGHUP calls `f` (on the signal-waiting thread).
   void on_reload(std::function<void()> f) { reload_ = std::move(f); }
 
+  // The one-line summary systemd shows (STATUS=: "sessions 12, ..."), asked for on the
+  // signal-waiting thread when the daemon is ready and every ServiceNotifier::kStatusRefresh.
+  void on_status(std::function<std::string()> f) { status_ = std::move(f); }
+  // The usual such summary: `head`, then fields summed from the JSON the control command `command`
+  // answers (common/status_summary.hpp). Call after serve_control().
+  void status_from(std::string command, std::string head, std::vector<SummaryField> fields);
+
   // Starts the control socket at `path` answering `commands`; a stage (closed first on stop).
   Status serve_control(const std::string& path, CommandTable commands);
 
@@ -100,6 +111,9 @@ class Daemon {
  private:
   // What the signal loop does with one signal: true if it ends the wait.
   bool handle(int sig);
+  // The next signal; meanwhile, the watchdog and STATUS= ticks when systemd listens.
+  int wait_signal();
+  std::string status_line(const std::string& fallback) const;
 
   struct Entry {
     std::shared_ptr<void> owned;
@@ -109,6 +123,9 @@ class Daemon {
 
   sigset_t sigs_;
   std::function<void()> reload_;
+  std::function<std::string()> status_;
+  CommandTable commands_;           // what the control socket answers, for status_from()
+  mutable ServiceNotifier notify_;  // fail() tells systemd too
   std::vector<Entry> stages_;
   std::optional<PrivilegePlan> privileges_;
 };
