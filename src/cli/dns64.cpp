@@ -1,10 +1,12 @@
 // `sixfour dns64`: the DNS64 server (RFC 6147) and `sixfour dns64 stats`.
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 #include "cli/daemon_options.hpp"
@@ -26,12 +28,34 @@ std::vector<IpPrefix> local_networks() {
   return out;
 }
 
-int run_dns64(const dns64::DaemonConfig& cfg) {
+// The configuration as read at start: the --config file again, with the same command line.
+using Reread = std::function<Result<dns64::DaemonConfig>()>;
+
+// SIGHUP: the configuration is read again; its clients (allow) and upstreams replace the running
+// ones, without dropping the cache or the queries under way. A configuration that does not
+// validate changes nothing; other changed settings wait for the next start (said in the log).
+void reload_dns64(io::Dns64Server& srv, dns64::DaemonConfig& running, const Reread& reread) {
+  auto cfg = reread();
+  if (!cfg) {
+    spdlog::error("reload refused, the running configuration stays: {}", cfg.error());
+    return;
+  }
+  spdlog::info("reloaded: {}", srv.reload(*cfg));
+  running.allow = cfg->allow;
+  running.upstreams = cfg->upstreams;
+  if (dns64::render_toml(*cfg) != dns64::render_toml(running))
+    spdlog::warn(
+        "reload: only allow and upstream change while running; the other changed settings take effect at "
+        "the next start");
+}
+
+int run_dns64(const dns64::DaemonConfig& cfg, const Reread& reread) {
   io::Daemon d("sixfour dns64");
   if (auto st = d.run_as(cfg.run_as, {}); !st) return d.fail(st.error(), 2);
   auto server = io::Dns64Server::start(cfg);
   if (!server) return d.fail(server.error());
-  const io::Dns64Server& srv = *d.keep(std::move(server).value());
+  io::Dns64Server& srv = *d.keep(std::move(server).value());
+  d.on_reload([&srv, running = cfg, reread]() mutable { reload_dns64(srv, running, reread); });
   CommandTable commands;
   commands.add("stats", [&srv] { return srv.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
@@ -71,7 +95,9 @@ CLI::App* add_dns64(CLI::App& app) {
                                      "Run a DNS64 server (RFC 6147): forwards to recursive resolvers and synthesizes "
                                      "AAAA records from A records with an RFC 6052 prefix.",
                                      "Example: sixfour dns64 --listen [2001:db8:6::1]:53 --upstream 198.51.100.2:53 "
-                                     "--prefix 2001:db8:64::/96 --allow 2001:db8:6::/64");
+                                     "--prefix 2001:db8:64::/96 --allow 2001:db8:6::/64\n"
+                                     "SIGHUP reads the configuration again and takes its allow and upstream (the "
+                                     "cache stays).");
   c.stats = add_stats_query(cmd, "Print the counters of a running `sixfour dns64`.", c.stats_json, c.stats_control,
                             "control socket path (default /run/sixfour/dns64.sock)");
   return cmd;
@@ -95,7 +121,13 @@ int run_dns64_command() {
   Dns64Cli& c = command_state<Dns64Cli>();
   if (c.stats->parsed()) return run_dns64_stats(c.stats_json, c.stats_control);
 
-  return run_daemon_command(c.opts, "sixfour dns64", validate_on_this_host, dns64::render_toml, run_dns64);
+  const Reread reread = [&c]() -> Result<dns64::DaemonConfig> {
+    auto in = c.opts.input();
+    if (!in) return Error{in.error()};
+    return validate_on_this_host(*in);
+  };
+  return run_daemon_command(c.opts, "sixfour dns64", validate_on_this_host, dns64::render_toml,
+                            [&reread](const dns64::DaemonConfig& cfg) { return run_dns64(cfg, reread); });
 }
 
 [[maybe_unused]] const bool registered = register_command({30, add_dns64, run_dns64_command});

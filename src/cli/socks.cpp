@@ -31,7 +31,8 @@ CLI::App* add_socks(CLI::App& app) {
   CLI::App* s = c.opts.add_command(
       app, "socks", "Run a SOCKS5 (RFC 1928/1929) and SOCKS4/4a proxy with Happy Eyeballs and NAT64 awareness.",
       "Example: sixfour socks --listen '[2001:db8:6::1]:1080' --nat64-prefix auto\n"
-      "Users file: printf '%s' 'secret' | sixfour socks hash-password  -> append 'alice:<hash>'");
+      "Users file: printf '%s' 'secret' | sixfour socks hash-password  -> append 'alice:<hash>'\n"
+      "SIGHUP reads the users file again (a broken one keeps the running users).");
   c.stats = add_stats_query(s, "Print the counters of a running `sixfour socks`.", c.stats_json, c.stats_control,
                             "control socket (default /run/sixfour/socks-1080.sock)");
   c.hash = s->add_subcommand("hash-password",
@@ -67,16 +68,25 @@ int run_socks_command() {
   return run_daemon_command(c.opts, "sixfour socks", socks::validate, socks::render_toml, start_socks);
 }
 
-// The validated settings: read the users file, then serve.
+// The users of the --users file; an error names the file (an empty one is an error too).
+Result<std::vector<socks::UserEntry>> read_users(const std::string& file) {
+  auto text = read_option_file("--users", file);
+  if (!text) return Error{text.error()};
+  auto u = socks::parse_users(*text, file);
+  if (!u) return Error{u.error()};
+  if (u->empty()) return Error{fmt::format("--users \"{}\": no users in it", file)};
+  return u;
+}
+
+// The validated settings: read the users file, then serve (SIGHUP reads it again).
 int start_socks(const socks::Settings& cfg) {
   std::vector<socks::UserEntry> users;
+  io::UsersReader reread;
   if (!cfg.users_file.empty()) {
-    auto text = read_option_file("--users", cfg.users_file);
-    if (!text) return config_error("sixfour socks", text.error());
-    auto u = socks::parse_users(*text, cfg.users_file);
+    auto u = read_users(cfg.users_file);
     if (!u) return config_error("sixfour socks", u.error());
-    if (u->empty()) return config_error("sixfour socks", fmt::format("--users \"{}\": no users in it", cfg.users_file));
     users = std::move(u).value();
+    reread = [file = cfg.users_file] { return read_users(file); };
   }
   socks::Settings run_cfg = cfg;
   // Never an open proxy by accident: without --allow and without --users, only clients on loopback
@@ -85,7 +95,7 @@ int start_socks(const socks::Settings& cfg) {
     for (const std::string& cidr : io::local_networks())
       if (auto p = IpPrefix::parse(cidr)) run_cfg.allow.push_back(*p);
   }
-  return io::run_socks(run_cfg, std::move(users));
+  return io::run_socks(run_cfg, std::move(users), std::move(reread));
 }
 
 [[maybe_unused]] const bool registered = register_command({40, add_socks, run_socks_command});

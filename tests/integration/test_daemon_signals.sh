@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One signal policy for every daemon (io/sys/daemon.hpp): SIGHUP never stops siit, nat64, dns64
-# or socks (none has a reload yet: it is logged and ignored) and each still answers its `stats`
-# command afterwards; SIGTERM then stops each with exit 0 and the "stopped on Terminated" line.
+# or socks (dns64 reloads its configuration, socks without --users and the translators have
+# nothing to reload: logged and ignored) and each still answers its `stats` command afterwards; SIGTERM then stops each with exit 0 and the "stopped on Terminated" line.
 # An unknown control command is answered with the command table's own list.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
@@ -35,11 +35,12 @@ print(out.decode(), end="")' "$1" "$2"
 }
 
 # hup_then_term NAME CONTROL STATS_CMD...: SIGHUP twice, then the daemon must still run and answer
-# STATS_CMD; SIGTERM must stop it with exit 0 and the stop line.
+# STATS_CMD; SIGTERM must stop it with exit 0 and the stop line. $HUP_LINE: what each SIGHUP
+# logs (default: that it was ignored).
 hup_then_term() {
-  local name=$1 ctl=$2
+  local name=$1 ctl=$2 said=${HUP_LINE:-SIGHUP ignored}
   shift 2
-  step "$name: SIGHUP is logged and ignored"
+  step "$name: SIGHUP is logged ($said)"
   # Two apart (two pending SIGHUPs would merge into one).
   kill -HUP "$LAB_DAEMON_PID" 2>/dev/null || fail "$name gone before SIGHUP"
   sleep 0.3
@@ -48,7 +49,7 @@ hup_then_term() {
   sleep 0.3
   kill -0 "$LAB_DAEMON_PID" 2>/dev/null || fail "$name exited on SIGHUP"
   printf 'ok: %s still running after SIGHUP\n' "$name"
-  assert_eq "SIGHUP lines logged" 2 "$(grep -c 'SIGHUP ignored' "$LAB_DAEMON_LOG")"
+  assert_eq "SIGHUP lines logged" 2 "$(grep -c "$said" "$LAB_DAEMON_LOG")"
   lab_ok "$name still answers stats after SIGHUP" gw "$SIXFOUR" "$@" --control "$ctl"
   assert_match "$name stats --json after SIGHUP" '^[{[]' "$(lab_exec gw "$SIXFOUR" "$@" --json --control "$ctl")"
   assert_match "unknown command answered from the table" '^\{"error":"unknown command; try stats' \
@@ -67,7 +68,7 @@ assert_match "nat64 stop line names what it undid" "stopped on Terminated: 2 rou
   "$(cat "$LAB_DAEMON_LOG")"
 
 dns64_start
-hup_then_term dns64 "$DNS64_CTL" dns64 stats
+HUP_LINE="reloaded: clients 2001:db8:6::/64" hup_then_term dns64 "$DNS64_CTL" dns64 stats
 
 socks_start gw --listen "[$LAB_GW6]:1080"
 hup_then_term socks "$SOCKS_CTL" socks stats

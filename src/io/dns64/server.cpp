@@ -9,12 +9,14 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "common/json_write.hpp"
@@ -110,9 +112,18 @@ asio::ip::address to_address(const d::Endpoint& e) {
 
 }  // namespace
 
+// What a reload (SIGHUP) may change while the server runs: who may ask, and whom to ask. Each
+// thread has its own pointer, replaced on that thread, so reading it needs no lock; a lookup keeps
+// the one it started with.
+struct Policy {
+  std::vector<IpPrefix> allow;
+  std::vector<d::Endpoint> upstreams;
+};
+
 // One server thread: its io_context, sockets, counters and random source for upstream IDs.
 struct Worker {
   Dns64Server::Impl* srv;
+  std::shared_ptr<const Policy> policy;
   asio::io_context ctx{1};
   std::vector<std::unique_ptr<udp::socket>> udp_socks;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
@@ -216,7 +227,7 @@ bool Worker::fast_path(std::span<const uint8_t> in, const d::Endpoint& client, d
     }
   }
   // Not an open resolver: clients outside --allow get REFUSED (RFC 5358 §4).
-  if (!d::allowed(srv->cfg.allow, client)) {
+  if (!d::allowed(policy->allow, client)) {
     bump(counters.refused);
     put(d::render_error(q, st, d::kRefused));
     return true;
@@ -412,7 +423,8 @@ awaitable<d::Message> Worker::resolve(const d::Query& q) {
 
 awaitable<std::optional<d::Message>> Worker::lookup(const d::Name& qname, uint16_t qtype, bool cd, bool do_bit,
                                                     std::chrono::steady_clock::time_point deadline) {
-  const auto& ups = srv->cfg.upstreams;
+  const std::shared_ptr<const Policy> held = policy;  // a reload meanwhile does not pull it away
+  const auto& ups = held->upstreams;
   size_t first = srv->preferred.load(std::memory_order_relaxed) % ups.size();
   // Every upstream once, then again (retry), while the budget lasts.
   for (size_t attempt = 0; attempt < 2 * ups.size() + 1; ++attempt) {
@@ -618,6 +630,7 @@ Result<std::unique_ptr<Dns64Server>> Dns64Server::start(const d::DaemonConfig& c
   for (unsigned t = 0; t < cfg.threads; ++t) {
     auto w = std::make_unique<Worker>();
     w->srv = impl.get();
+    w->policy = std::make_shared<const Policy>(Policy{cfg.allow, cfg.upstreams});
     for (const d::Endpoint& l : cfg.listen) {
       std::error_code ec;
       auto addr = to_address(l);
@@ -665,6 +678,16 @@ Result<std::unique_ptr<Dns64Server>> Dns64Server::start(const d::DaemonConfig& c
     });
   }
   return std::unique_ptr<Dns64Server>(new Dns64Server(std::move(impl)));
+}
+
+std::string Dns64Server::reload(const dns64::DaemonConfig& cfg) {
+  auto p = std::make_shared<const Policy>(Policy{cfg.allow, cfg.upstreams});
+  for (auto& w : impl_->workers) asio::post(w->ctx, [wp = w.get(), p] { wp->policy = p; });
+  impl_->preferred.store(0, std::memory_order_relaxed);
+  std::vector<std::string> allow, ups;
+  for (const IpPrefix& a : cfg.allow) allow.push_back(a.str());
+  for (const d::Endpoint& u : cfg.upstreams) ups.push_back(u.str());
+  return fmt::format("clients {}; upstream {}", fmt::join(allow, ", "), fmt::join(ups, ", "));
 }
 
 std::string Dns64Server::stats_json() const {

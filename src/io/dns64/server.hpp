@@ -20,6 +20,11 @@ class Dns64Server {
   static Result<std::unique_ptr<Dns64Server>> start(const dns64::DaemonConfig& cfg);
   ~Dns64Server();  // stops and joins the threads
 
+  // SIGHUP: from now on, answers the clients of `cfg.allow` and asks `cfg.upstreams` (each thread
+  // takes them between two queries; lookups under way finish with the old upstreams). The rest of
+  // `cfg` is not looked at. Returns "clients ...; upstream ..." for the log.
+  std::string reload(const dns64::DaemonConfig& cfg);
+
   // The counters as one JSON object (served by the control socket, read by `dns64 stats`).
   std::string stats_json() const;
 

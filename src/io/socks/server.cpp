@@ -150,13 +150,33 @@ struct Workers {
 
 }  // namespace socks_proxy
 
-int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
+namespace {
+
+socks_proxy::UserTable::Map user_map(const std::vector<socks::UserEntry>& users) {
+  socks_proxy::UserTable::Map m;
+  for (const socks::UserEntry& u : users) m[u.user] = u.hash;
+  return m;
+}
+
+}  // namespace
+
+int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users, UsersReader reread_users) {
   using namespace socks_proxy;
   Daemon d("sixfour socks");
   if (auto st = d.run_as(cfg.run_as, {}); !st) return d.fail(st.error(), 2);
   auto& sh = d.stage<Shared>({});
   sh.cfg = cfg;
-  for (auto& u : users) sh.users[u.user] = u.hash;
+  sh.users.set(user_map(users));
+  if (reread_users)
+    d.on_reload([&sh, reread_users, file = cfg.users_file] {
+      auto u = reread_users();
+      if (!u) {
+        spdlog::error("reload refused, the running users stay: {}", u.error());
+        return;
+      }
+      sh.users.set(user_map(*u));
+      spdlog::info("reloaded: {} user{} from {}", u->size(), u->size() == 1 ? "" : "s", file);
+    });
   sh.nat64 = nat64_prefix(cfg);
 
   const unsigned nworkers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -170,7 +190,7 @@ int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users) {
     return d.fail(fmt::format("--control {}: {}", cfg.control, st.error()));
   d.status_from("stats", "", {{"clients", {"/clients/active"}}, {"connects", {"/commands/connect"}}});
   workers.start();
-  return d.run(fmt::format("{} worker(s), users {}, control {}", nworkers, sh.users.size(), cfg.control));
+  return d.run(fmt::format("{} worker(s), users {}, control {}", nworkers, users.size(), cfg.control));
 }
 
 }  // namespace sixfour::io

@@ -4,6 +4,7 @@
 // Parts: server.cpp (workers, accept loop, start-up), session.cpp (one client), connect.cpp
 // (Happy Eyeballs), relay.cpp, udp_associate.cpp, stats.cpp, auth.cpp, nat64_prefix.cpp.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,12 @@
 
 namespace sixfour::io {
 
-// Runs until SIGINT/SIGTERM (io/sys/daemon.hpp); returns the exit status (0 clean stop, 1 runtime failure).
-int run_socks(const socks::Settings& settings, std::vector<socks::UserEntry> users);
+// Reads the --users file again (SIGHUP); an error or an empty file keeps the running table.
+using UsersReader = std::function<Result<std::vector<socks::UserEntry>>()>;
+
+// Runs until SIGINT/SIGTERM (io/sys/daemon.hpp); returns the exit status (0 clean stop, 1 runtime
+// failure). With `reread_users`, SIGHUP replaces the users table with what it reads.
+int run_socks(const socks::Settings& settings, std::vector<socks::UserEntry> users, UsersReader reread_users = {});
 
 // `sixfour socks stats`: the daemon's counters from its control socket (JSON or text).
 int socks_stats(const std::string& control, bool json);

@@ -167,7 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
       inc(sh_.ctr.socks4);
       v4_ = true;
       // SOCKS4 has no authentication of its own: with --users it is refused.
-      if (!sh_.users.empty()) {
+      if (sh_.users.required()) {
         inc(sh_.ctr.auth_failed);
         co_await reply(Reply::NotAllowed, kNone);
         co_return;
@@ -176,11 +176,11 @@ class Session : public std::enable_shared_from_this<Session> {
       req.dst = g.value.socks4.dst;
     } else {
       inc(sh_.ctr.socks5);
-      const uint8_t m = socks::choose_method(g.value.methods, !sh_.users.empty());
+      const uint8_t m = socks::choose_method(g.value.methods, sh_.users.required());
       const uint8_t sel[2] = {5, m};
       co_await send(sel, 2);
       if (m == socks::kMethodNoAcceptable) {
-        if (!sh_.users.empty()) inc(sh_.ctr.auth_failed);
+        if (sh_.users.required()) inc(sh_.ctr.auth_failed);
         co_return;
       }
       if (m == socks::kMethodUserPass && !co_await authenticate()) co_return;
@@ -218,13 +218,14 @@ class Session : public std::enable_shared_from_this<Session> {
       co_return false;
     }
     consume(u.consumed);
-    auto it = sh_.users.find(u.value.user);
+    const auto users = sh_.users.get();
+    auto it = users->find(u.value.user);
     // Unknown users are checked against a fixed hash too, so the reply time does not say whether
     // the user exists.
-    const std::string hash = it != sh_.users.end() ? it->second : sh_.users.begin()->second;
+    const std::string hash = it != users->end() ? it->second : users->begin()->second;
     auto ex = co_await asio::this_coro::executor;
     co_await asio::post(sh_.crypt_pool, use_awaitable);
-    bool ok = socks_check_password(u.value.password, hash) && it != sh_.users.end();
+    bool ok = socks_check_password(u.value.password, hash) && it != users->end();
     co_await asio::post(ex, use_awaitable);
     inc(ok ? sh_.ctr.auth_ok : sh_.ctr.auth_failed);
     auto r = socks::userpass_reply(ok);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,11 +21,37 @@
 
 namespace sixfour::io::socks_proxy {
 
+// The --users table, user -> crypt hash. A reload (SIGHUP) replaces it whole while sessions read
+// it; a session keeps the copy it took. Whether a password is asked for at all is fixed at start
+// (set() before the workers start; a reload never empties it).
+class UserTable {
+ public:
+  using Map = std::map<std::string, std::string>;
+  void set(Map m) {
+    auto p = std::make_shared<const Map>(std::move(m));
+    std::lock_guard lk(mu_);
+    if (!started_) required_ = !p->empty();
+    started_ = true;
+    map_ = std::move(p);
+  }
+  std::shared_ptr<const Map> get() const {
+    std::lock_guard lk(mu_);
+    return map_;
+  }
+  bool required() const { return required_; }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Map> map_ = std::make_shared<const Map>();
+  bool required_ = false;
+  bool started_ = false;
+};
+
 struct Shared {
   socks::Settings cfg;
   std::optional<Ipv6Prefix> nat64;
-  std::map<std::string, std::string> users;  // user -> crypt hash
-  asio::thread_pool crypt_pool{1};           // crypt_r is slow on purpose: off the event loops
+  UserTable users;
+  asio::thread_pool crypt_pool{1};  // crypt_r is slow on purpose: off the event loops
   Counters ctr;
   std::mutex per_client_mu;
   std::map<std::array<uint8_t, 16>, unsigned> per_client;
