@@ -18,10 +18,12 @@ build-asan:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIXFOUR_SANITIZE=ON
 	ninja -C build-asan -j$(NPROC) sixfour_unit
 
-# The IPv6-only story in a lab of network namespaces (docs/lab.md); cleans up after itself.
+# The IPv6-only story in a lab of network namespaces (docs/lab.md); cleans up after itself. Builds
+# only the sixfour program (not the unit tests).
 demo:
 	scripts/setup
-	$(MAKE) --no-print-directory build
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	ninja -C build -j$(NPROC) sixfour
 	build/sixfour lab demo
 
 # Unit tests and the integration tests (network-namespace lab, needs root) of the release build,

@@ -12,12 +12,12 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "sixfour_version.hpp"  // generated: cmake/version.cmake
 
 namespace sixfour::cli {
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 
 std::vector<Command>& registry() {
   static std::vector<Command> commands;
@@ -49,7 +49,7 @@ int config_error(const std::string& who, const std::string& msg) {
 int main(int argc, char** argv) {
   using namespace sixfour::cli;
   CLI::App app{"sixfour: IPv6-only networks reaching IPv4 (IP/ICMP translation, RFC 7915).", "sixfour"};
-  app.set_version_flag("--version", fmt::format("sixfour {}", kVersion));
+  app.set_version_flag("--version", fmt::format("sixfour {} (git {})", SIXFOUR_VERSION, SIXFOUR_GIT_DESCRIBE));
   app.require_subcommand(1);
 
   std::vector<Command> commands = registry();

@@ -4,7 +4,8 @@
 # 4.0 ("OK") in `systemd-analyze security --offline=yes`; each is Type=notify with a watchdog and
 # reads /etc/sixfour/NAME.toml; the capability bounding set holds what the daemon keeps after
 # set-up (docs/hardening.md) plus what it needs to drop the rest; packaging/sysusers.d creates the
-# sixfour user. Nothing is started: no systemd runs as PID 1 on the CI machine.
+# sixfour user; `sixfour --version` names the git commit it was built from. Nothing is started: no
+# systemd runs as PID 1 on the CI machine.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,4 +53,13 @@ systemd-sysusers --root="$WORK/root" "$ROOT/packaging/sysusers.d/sixfour.conf" >
 line=$(grep '^sixfour:' "$WORK/root/etc/passwd") || fail "no sixfour user created"
 [[ $line == *:/nonexistent:/usr/sbin/nologin ]] || fail "sixfour user has a home or a shell: $line"
 ok "sixfour user: $line"
+
+echo "=== sixfour --version"
+version=$("$SIXFOUR" --version)
+want="^sixfour [0-9]+\.[0-9]+\.[0-9]+ \(git [0-9a-f]{7,}(-dirty)?\)$"
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+  [[ $version =~ $want ]] || fail "--version: '$version' does not match /$want/"
+  [[ $version == *"$(git -C "$ROOT" rev-parse --short=7 HEAD)"* ]] || fail "--version: '$version' is not HEAD's"
+fi
+ok "$version"
 echo PASS
