@@ -28,6 +28,7 @@ constexpr Setting<In> kSettings[] = {
            "largest IPv4 MTU (at least 1280): the TUN and the IPv4 route get the IPv6 path MTU minus 28, at most "
            "this"),
     text("control", &In::control, "PATH", "/run/sixfour/clat-TUN.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
          "and cap_net_raw "
@@ -85,6 +86,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
   if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
+  if (auto st = set_metrics(in.metrics, "metrics", out.metrics); !st) return Error{st.error()};
   return out;
 }
 
@@ -98,6 +100,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.mtu.set(std::to_string(c.mtu));
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  if (c.metrics) in.metrics.set(c.metrics->str());
   return in;
 }
 

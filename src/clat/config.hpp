@@ -10,6 +10,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 
@@ -25,6 +26,7 @@ struct ConfigInput {
   Given<std::string> mtu;
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -49,8 +51,9 @@ struct DaemonConfig {
   bool force = false;  // run beside native IPv4, with the CLAT's route at a higher metric
   std::string tun = "clat0";
   uint16_t mtu = kDefaultMtu;
-  std::string control;  // unix socket path
-  RunAs run_as;         // user
+  std::string control;                     // unix socket path
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
 };
 
 // The control socket path used when none is given.

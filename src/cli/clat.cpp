@@ -43,6 +43,7 @@ int run_clat(const clat::DaemonConfig& cfg) {
   commands.add("status", [&clat] { return io::to_json(clat.status()); });
   commands.add("stats", [&clat] { return clat.stats_json(); });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
+  if (auto st = d.serve_metrics(cfg.metrics, translator_metrics("clat")); !st) return d.fail(st.error());
   d.on_status([&clat] {
     const auto s = clat.status();
     std::string line = s.state;

@@ -178,4 +178,29 @@ std::string nat64_status_head(const nat64::Settings& s) {
   return fmt::format("prefix {}, pool4 {}", s.prefix.str(), fmt::join(pool, " "));
 }
 
+MetricsSchema translator_metrics(const std::string& daemon) {
+  MetricsSchema m;
+  m.daemon = daemon;
+  m.gauges = {"workers",
+              "uptime_seconds",
+              "state/pool4.",
+              "state/fragments.datagrams",
+              "state/incoming-syn.stored",
+              "state/incoming-syn.held",
+              "dns64/threads",
+              "dns64/uptime_seconds",
+              "dns64/cache/entries",
+              "dns64/cache/bytes",
+              "clat/mtu",
+              "clat/uplink_mtu",
+              "clat/metric"};
+  m.rules = {
+      {"in4", "received_packets", "family", false, "ipv4"},    {"in6", "received_packets", "family", false, "ipv6"},
+      {"out4", "translated_packets", "family", false, "ipv4"}, {"out6", "translated_packets", "family", false, "ipv6"},
+      {"drops/", "dropped_packets", "reason", false, ""},      {"state/sessions.", "sessions", "proto", true, ""},
+      {"state/bib.", "bib_entries", "proto", true, ""}};
+  m.arrays = {{"per_worker", "worker", "worker_"}};
+  return m;
+}
+
 }  // namespace sixfour::cli

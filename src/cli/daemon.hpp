@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/config_addr.hpp"
+#include "common/prometheus.hpp"
 #include "common/result.hpp"
 #include "io/dataplane/data_plane.hpp"
 #include "io/sys/daemon.hpp"
@@ -62,6 +63,11 @@ std::vector<std::string> forwarding_warnings();
 // What systemd's STATUS= shows of a translator (io::Daemon::status_from): sessions (NAT64 only),
 // packets out of the translator, packets dropped; read from the "stats" reply under `root`.
 std::vector<SummaryField> translator_summary(bool sessions, const std::string& root = "");
+
+// The /metrics names of a translator's stats (siit, nat64, gateway, clat: `daemon`), see
+// docs/packaging.md: translated_packets_total{family}, dropped_packets_total{reason},
+// sessions{proto}, bib_entries{proto}, per-worker copies as worker_*{worker}.
+MetricsSchema translator_metrics(const std::string& daemon);
 
 // "prefix 2001:db8:64::/96, pool4 203.0.113.1".
 std::string nat64_status_head(const nat64::Settings& s);

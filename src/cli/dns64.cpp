@@ -63,6 +63,12 @@ int run_dns64(const dns64::DaemonConfig& cfg, const Reread& reread) {
                 {{"queries", {"/udp_queries", "/tcp_queries"}},
                  {"synthesized", {"/synthesized"}},
                  {"upstream timeouts", {"/upstream_timeouts"}}});
+  MetricsSchema metrics;
+  metrics.daemon = "dns64";
+  metrics.gauges = {"uptime_seconds", "threads", "cache/entries", "cache/bytes"};
+  metrics.rules = {{"udp_queries", "queries", "transport", false, "udp"},
+                   {"tcp_queries", "queries", "transport", false, "tcp"}};
+  if (auto st = d.serve_metrics(cfg.metrics, std::move(metrics)); !st) return d.fail(st.error());
 
   std::string listen, ups, allow;
   for (auto& l : cfg.listen) listen += (listen.empty() ? "" : ", ") + l.str();

@@ -152,6 +152,7 @@ int run_gateway(const gateway::GatewayConfig& cfg) {
   auto summary = translator_summary(true);
   summary.push_back({"DNS queries", {"/dns64/udp_queries", "/dns64/tcp_queries"}});
   d.status_from("stats", nat64_status_head(settings), std::move(summary));
+  if (auto st = d.serve_metrics(cfg.metrics, translator_metrics("gateway")); !st) return d.fail(st.error());
 
   log_nat64_line(cfg, (*link)->tun, queues, routes, *source, fast.text(), nat.steering());
   std::vector<std::string> notes;

@@ -18,7 +18,6 @@ namespace sixfour::cli {
 
 namespace {
 
-
 std::vector<Command>& registry() {
   static std::vector<Command> commands;
   return commands;

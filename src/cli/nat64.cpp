@@ -57,6 +57,7 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   if (auto st = plane.start(); !st) return d.fail(st.error());
   if (auto st = d.serve_control(cfg.control, nat64_commands(plane)); !st) return d.fail(st.error());
   d.status_from("stats", nat64_status_head(cfg.settings), translator_summary(true));
+  if (auto st = d.serve_metrics(cfg.metrics, translator_metrics("nat64")); !st) return d.fail(st.error());
 
   std::string warn;
   if (!cfg.warnings.empty()) warn = "; note: " + fmt::format("{}", fmt::join(cfg.warnings, ", "));

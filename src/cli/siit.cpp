@@ -84,6 +84,7 @@ int run_siit(const siit::DaemonConfig& cfg) {
   });
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st) return d.fail(st.error());
   d.status_from("stats", "on " + tun.name(), translator_summary(false));
+  if (auto st = d.serve_metrics(cfg.metrics, translator_metrics("siit")); !st) return d.fail(st.error());
 
   std::string route_text = routes_text(cfg.routes, routes);
   if (!skipped.empty()) route_text += "; already routed by the kernel: " + fmt::format("{}", fmt::join(skipped, ", "));

@@ -27,6 +27,7 @@ constexpr Setting<In> kSettings[] = {
     number("threads", &In::threads, "N", "one per core", "server threads"),
     number("cache-size", &In::cache_size, "MIB", "64", "answer cache size in MiB"),
     text("control", &In::control, "PATH", "/run/sixfour/dns64.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping no capability "
          "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with no capability"),
@@ -215,6 +216,7 @@ Result<DaemonConfig> validate(const ConfigInput& in, const Defaults& d) {
     out.control = *in.control.value;
   }
   if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
+  if (auto st = set_metrics(in.metrics, "metrics", out.metrics); !st) return Error{st.error()};
   if (auto st = set_rate_limit(in, out); !st) return Error{st.error()};
   return out;
 }
@@ -230,6 +232,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   in.cache_size.set(std::to_string(c.cache_bytes >> 20));
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  if (c.metrics) in.metrics.set(c.metrics->str());
   in.rate_limit.set(std::to_string(c.rate_limit));
   in.rate_limit_slip.set(std::to_string(c.rate_limit_slip));
   in.rate_limit_ipv4_prefix.set(std::to_string(c.rate_limit_ipv4_prefix));

@@ -11,6 +11,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "dns64/synth.hpp"
@@ -27,6 +28,7 @@ struct ConfigInput {
   Given<std::string> cache_size;  // MiB
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
   Given<std::string> rate_limit;  // answers a second per client prefix
   Given<std::string> rate_limit_slip;
   Given<std::string> rate_limit_ipv4_prefix;
@@ -71,7 +73,8 @@ struct DaemonConfig {
   unsigned threads = 1;
   size_t cache_bytes = 64u << 20;
   std::string control = "/run/sixfour/dns64.sock";
-  RunAs run_as;  // user
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
   // Response-rate limiting (dns64/rate_limit.hpp): per_second 0 = off.
   uint32_t rate_limit = 0;
   uint32_t rate_limit_slip = 2;

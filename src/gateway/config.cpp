@@ -46,6 +46,7 @@ constexpr Setting<In> kSettings[] = {
     flag("allow-non-global", &In::allow_non_global,
          "translate non-global IPv4 addresses with 64:ff9b::/96 (RFC 6052 §3.1 forbids it; for labs)"),
     text("control", &In::control, "PATH", "/run/sixfour/gateway-TUN.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
          "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin"),
@@ -400,6 +401,7 @@ Result<GatewayConfig> validate(const ConfigInput& in, const HostFacts& host) {
   if (auto st = set_nat64(in, host, out); !st) return Error{st.error()};
   if (auto st = set_dns64(in, host, out); !st) return Error{st.error()};
   if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
+  if (auto st = set_metrics(in.metrics, "metrics", out.metrics); !st) return Error{st.error()};
   return out;
 }
 
@@ -430,6 +432,7 @@ ConfigInput to_input(const GatewayConfig& c) {
   in.allow_non_global.set(n.allow_non_global);
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  if (c.metrics) in.metrics.set(c.metrics->str());
   if (c.nat64.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.nat64.icmp_source.str());
   in.icmp_rate.set(std::to_string(n.xlat.icmp_errors_per_second));
   in.icmp_rate_per_destination.set(std::to_string(n.xlat.icmp_errors_per_destination));

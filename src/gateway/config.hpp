@@ -13,6 +13,7 @@
 //           ephemeral ports (see choose_ports). Conntrack reverses the mapping for replies.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "dns64/config.hpp"
@@ -46,6 +48,7 @@ struct ConfigInput {
   Given<bool> allow_non_global;
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
   Given<std::string> icmp_source;  // as for `sixfour nat64`
   Given<std::string> icmp_rate;    // as for `sixfour nat64`
   Given<std::string> icmp_rate_per_destination;
@@ -130,10 +133,11 @@ struct GatewayConfig {
   nat64::DaemonConfig nat64;  // nat64.control is the gateway's control socket
   dns64::DaemonConfig dns64;
   std::string control;
-  RunAs run_as;               // user
-  PortRange ephemeral;        // as read from the host, for the log and --print-config
-  bool ports_chosen = false;  // shared mode: ports picked by choose_ports (not configured)
-  std::string pool4_from;     // "configured" / "the host's only IPv4 address (IFACE)"
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
+  PortRange ephemeral;                     // as read from the host, for the log and --print-config
+  bool ports_chosen = false;               // shared mode: ports picked by choose_ports (not configured)
+  std::string pool4_from;                  // "configured" / "the host's only IPv4 address (IFACE)"
 };
 
 std::string default_control_path(std::string_view tun);  // /run/sixfour/gateway-TUN.sock

@@ -43,6 +43,7 @@ constexpr Setting<In> kSettings[] = {
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
     number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
     text("control", &In::control, "PATH", "/run/sixfour/nat64-TUN.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
          "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin"),
@@ -134,6 +135,7 @@ Status set_daemon_options(const ConfigInput& in, DaemonConfig& out) {
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return st;
   if (auto st = set_run_as(in.user, out.run_as); !st) return st;
+  if (auto st = set_metrics(in.metrics, "metrics", out.metrics); !st) return st;
   set_bool(in.log_sessions, out.log_sessions);
   return set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source);
 }
@@ -234,6 +236,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  if (c.metrics) in.metrics.set(c.metrics->str());
   in.log_sessions.set(c.log_sessions);
   in.offload.set(c.offload ? "auto" : "off");
   in.fast_path.set(std::string(str(c.fast_path)));

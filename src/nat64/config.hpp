@@ -3,6 +3,7 @@
 // options. Pure: no I/O, so every rule here is unit-tested. Same shape as siit/config.hpp.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "nat64/settings.hpp"
@@ -38,6 +40,7 @@ struct ConfigInput {
   Given<std::string> workers;
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
   Given<std::string> offload;    // "auto" | "off"
   Given<std::string> fast_path;  // "auto" | "tun" | "off"
   Given<bool> log_sessions;
@@ -66,8 +69,9 @@ struct DaemonConfig {
   // (`gateway`: the TUN only), tun = on the TUN only, where it loads; off sends every packet
   // through the daemon.
   FastPathMode fast_path = FastPathMode::Auto;
-  std::string control;  // unix socket path
-  RunAs run_as;         // user
+  std::string control;                     // unix socket path
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
   bool log_sessions = false;
   // RFC 6146 §4 minimums the configuration goes below (allowed for labs and tests; the daemon
   // says so when it starts), e.g. "udp-timeout 2 s is below RFC 6146's 120 s".

@@ -32,6 +32,7 @@ constexpr Setting<In> kSettings[] = {
     no_flag("routes", &In::routes, "do not add routes (manage them yourself)"),
     number("workers", &In::workers, "N", "one per online CPU", "worker threads = TUN queues"),
     text("control", &In::control, "PATH", "/run/sixfour/siit-TUN.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping only cap_net_admin "
          "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with only cap_net_admin"),
@@ -126,6 +127,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   out.control = default_control_path(out.tun);
   if (auto st = set_socket_path(in.control, "control", out.control); !st) return Error{st.error()};
   if (auto st = set_run_as(in.user, out.run_as); !st) return Error{st.error()};
+  if (auto st = set_metrics(in.metrics, "metrics", out.metrics); !st) return Error{st.error()};
   if (auto st = set_icmp_source(in.icmp_source, "icmp-source", out.icmp_source); !st) return Error{st.error()};
   use_icmp_source(s, out.icmp_source.kind == IcmpSource::Kind::Address ? out.icmp_source.addr
                      : s.rfc6791.empty()                               ? Ipv4Addr{{192, 0, 0, 8}}
@@ -152,6 +154,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   if (c.workers != 0) in.workers.set(std::to_string(c.workers));
   in.control.set(c.control);
   put_run_as(c.run_as, in.user);
+  if (c.metrics) in.metrics.set(c.metrics->str());
   in.offload.set(c.offload ? "auto" : "off");
   in.fast_path.set(std::string(str(c.fast_path)));
   if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());

@@ -11,6 +11,7 @@
 #include "common/config_addr.hpp"   // IcmpSource
 #include "common/config_input.hpp"  // Given<T>: a value with where it came from
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "siit/settings.hpp"
@@ -34,6 +35,7 @@ struct ConfigInput {
   Given<std::string> workers;
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
   Given<std::string> offload;      // "auto" | "off"
   Given<std::string> icmp_source;  // "host" | IPv4 address
   Given<std::string> fast_path;    // "auto" | "tun" | "off"
@@ -60,8 +62,9 @@ struct DaemonConfig {
   // The eBPF fast path (io/fastpath/siit_fast_path.hpp): auto = at the uplinks and on the TUN, tun =
   // on the TUN only, off = every packet through the daemon.
   FastPathMode fast_path = FastPathMode::Auto;
-  std::string control;  // unix socket path
-  RunAs run_as;         // user
+  std::string control;                     // unix socket path
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
   // icmp-source: Host is resolved by the daemon when it starts (use_icmp_source); until then
   // settings.xlat.self4/self6 hold the default rule's addresses.
   IcmpSource icmp_source;

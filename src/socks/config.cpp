@@ -28,6 +28,7 @@ constexpr Setting<In> kSettings[] = {
          "reach IPv4 targets through PREFIX::a.b.c.d too (RFC 6052), or discover the prefix with ipv4only.arpa "
          "(RFC 7050)"),
     text("control", &In::control, "PATH", "/run/sixfour/socks-PORT.sock", "control socket"),
+    text("metrics", &In::metrics, "ADDR:PORT", "", kMetricsHelp),
     text("user", &In::user, "NAME", kDefaultUser,
          "after set-up, switch to this user and its group (supplementary groups cleared), keeping no capability "
          "(docs/hardening.md); without --user, a missing sixfour user leaves the daemon uid 0 with no capability"),
@@ -147,6 +148,7 @@ Result<Settings> validate(const ConfigInput& in) {
   if (in.log_connections.has()) s.log_connections = *in.log_connections.value;
   s.control = in.control.has() ? *in.control.value : default_control_path(s);
   if (auto st = set_run_as(in.user, s.run_as); !st) return Error{st.error()};
+  if (auto st = set_metrics(in.metrics, "metrics", s.metrics); !st) return Error{st.error()};
   return s;
 }
 
@@ -161,6 +163,7 @@ ConfigInput to_input(const Settings& s) {
                                                          : "off");
   in.control.set(s.control);
   put_run_as(s.run_as, in.user);
+  if (s.metrics) in.metrics.set(s.metrics->str());
   in.idle_timeout.set(std::to_string(s.idle_timeout.count()));
   in.handshake_timeout.set(std::to_string(s.handshake_timeout.count()));
   in.max_per_client.set(std::to_string(s.max_per_client));

@@ -11,6 +11,7 @@
 #include "addr/ip.hpp"
 #include "common/config_input.hpp"  // Given<T>
 #include "common/result.hpp"
+#include "common/metrics_http.hpp"
 #include "common/run_as.hpp"
 #include "common/settings.hpp"
 #include "socks/policy.hpp"
@@ -26,6 +27,7 @@ struct ConfigInput {
   Given<std::string> nat64_prefix;  // PREFIX | "auto"
   Given<std::string> control;
   Given<std::string> user;
+  Given<std::string> metrics;
   Given<std::string> idle_timeout;       // seconds
   Given<std::string> handshake_timeout;  // seconds
   Given<std::string> max_per_client;
@@ -53,7 +55,8 @@ struct Settings {
   Nat64Mode nat64_mode = Nat64Mode::Off;
   std::optional<Ipv6Prefix> nat64;  // Fixed
   std::string control;
-  RunAs run_as;  // user
+  RunAs run_as;                            // user
+  std::optional<MetricsEndpoint> metrics;  // --metrics: Prometheus exposition, off when unset
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds handshake_timeout{10};
   unsigned max_per_client = 256;            // concurrent connections from one client address; 0 = no limit

@@ -17,9 +17,10 @@ TEST(SocksConfig, TomlErrorsSayMustBe) {
   EXPECT_EQ(r.error(), "s.toml: listen must be an array of strings");
   r = parse_toml("lisen = \"x\"\n", "s.toml");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(),
-            "s.toml: unknown key \"lisen\" (known: listen, users, allow, deny-private, nat64-prefix, control, user, "
-            "idle-timeout, handshake-timeout, max-per-client, workers, log-connections, max-handshakes-per-client)");
+  EXPECT_EQ(
+      r.error(),
+      "s.toml: unknown key \"lisen\" (known: listen, users, allow, deny-private, nat64-prefix, control, metrics, user, "
+      "idle-timeout, handshake-timeout, max-per-client, workers, log-connections, max-handshakes-per-client)");
 }
 
 TEST(SocksConfig, CommandLineWins) {

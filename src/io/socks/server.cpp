@@ -189,6 +189,14 @@ int run_socks(const socks::Settings& cfg, std::vector<socks::UserEntry> users, U
   if (auto st = d.serve_control(cfg.control, std::move(commands)); !st)
     return d.fail(fmt::format("--control {}: {}", cfg.control, st.error()));
   d.status_from("stats", "", {{"clients", {"/clients/active"}}, {"connects", {"/commands/connect"}}});
+  MetricsSchema metrics;
+  metrics.daemon = "socks";
+  metrics.gauges = {"uptime_seconds", "clients/active"};
+  metrics.rules = {{"replies/", "replies", "code", false, ""},
+                   {"commands/", "commands", "command", false, ""},
+                   {"bytes/", "relayed_bytes", "direction", false, ""},
+                   {"auth/", "authentications", "result", false, ""}};
+  if (auto st = d.serve_metrics(cfg.metrics, std::move(metrics)); !st) return d.fail(st.error());
   workers.start();
   return d.run(fmt::format("{} worker(s), users {}, control {}", nworkers, users.size(), cfg.control));
 }

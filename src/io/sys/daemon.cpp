@@ -13,6 +13,7 @@
 
 #include "common/signal_policy.hpp"
 #include "io/sys/control.hpp"
+#include "io/sys/metrics_server.hpp"
 
 namespace sixfour::io {
 
@@ -42,6 +43,15 @@ void Daemon::status_from(std::string command, std::string head, std::vector<Summ
   status_ = [this, command = std::move(command), head = std::move(head), fields = std::move(fields)] {
     return summarize_stats(commands_.reply(command), head, fields);
   };
+}
+
+Status Daemon::serve_metrics(const std::optional<MetricsEndpoint>& at, MetricsSchema schema) {
+  if (!at) return Ok{};
+  auto server = MetricsServer::start(
+      *at, [this, schema = std::move(schema)] { return prometheus_exposition(commands_.reply("stats"), schema); });
+  if (!server) return Error{server.error()};
+  push(std::shared_ptr<MetricsServer>(std::move(server).value()), {});
+  return Ok{};
 }
 
 Status Daemon::serve_control(const std::string& path, CommandTable commands) {

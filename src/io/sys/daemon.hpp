@@ -27,6 +27,8 @@
 #include "common/control_protocol.hpp"
 #include "common/result.hpp"
 #include "common/run_as.hpp"
+#include "common/metrics_http.hpp"
+#include "common/prometheus.hpp"
 #include "common/status_summary.hpp"
 #include "io/sys/privileges.hpp"
 #include "io/sys/service_notify.hpp"
@@ -91,6 +93,11 @@ class Daemon {
 
   // Starts the control socket at `path` answering `commands`; a stage (closed first on stop).
   Status serve_control(const std::string& path, CommandTable commands);
+
+  // --metrics: serves the control command "stats"'s JSON in the Prometheus text format
+  // (common/prometheus.hpp, io/sys/metrics_server.hpp) at `at`, when given; a stage. Call after
+  // serve_control().
+  Status serve_metrics(const std::optional<MetricsEndpoint>& at, MetricsSchema schema);
 
   // Least privilege: looks the user up now (a --user that does not exist is an error) and has
   // run() drop to it with only `keep` (CAP_* numbers) once everything is set up.
