@@ -287,4 +287,34 @@ bool is_multicast(Ipv4Addr a) { return (a.b[0] & 0xf0) == 0xe0; }
 bool is_multicast(const Ipv6Addr& a) { return a.b[0] == 0xff; }
 bool is_limited_broadcast(Ipv4Addr a) { return a.to_u32() == 0xffffffff; }
 
+Result<HostPort> HostPort::parse(std::string_view text) {
+  HostPort hp;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return Error{"expected [IPV6]:PORT"};
+    auto a = Ipv6Addr::parse(text.substr(1, close - 1));
+    if (!a) return Error{a.error()};
+    hp.v6 = true;
+    hp.a6 = *a;
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return Error{"expected IPV4:PORT or [IPV6]:PORT"};
+    auto a = Ipv4Addr::parse(text.substr(0, colon));
+    if (!a) return Error{a.error()};
+    hp.a4 = *a;
+    port = text.substr(colon + 1);
+  }
+  uint32_t p = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || p > 65535) return Error{"port must be 1..65535"};
+    p = p * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (port.empty() || p == 0 || p > 65535) return Error{"port must be 1..65535"};
+  hp.port = static_cast<uint16_t>(p);
+  return hp;
+}
+
 }  // namespace sixfour

@@ -66,6 +66,15 @@ struct IpPrefix {
   bool contains(const Ipv6Addr& a) const { return v6 && p6.contains(a); }
 };
 
+// An address with a port, as listen settings write it: "IPV4:PORT" or "[IPV6]:PORT" (PORT 1..65535).
+struct HostPort {
+  bool v6 = false;
+  Ipv4Addr a4;  // when !v6
+  Ipv6Addr a6;  // when v6
+  uint16_t port = 0;
+  static Result<HostPort> parse(std::string_view text);
+};
+
 // Special-purpose addresses (RFC 6890 and the IANA registries). "Global" means: not in any block
 // the registries mark as not globally reachable (0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12,
 // 192.0.0/24, 192.0.2/24, 192.88.99/24, 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/4,

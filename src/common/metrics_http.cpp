@@ -11,30 +11,12 @@ std::string MetricsEndpoint::str() const {
 }
 
 Result<MetricsEndpoint> parse_metrics_endpoint(std::string_view text) {
+  auto hp = HostPort::parse(text);
+  if (!hp) return Error{hp.error()};
   MetricsEndpoint e;
-  std::string_view host, port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return Error{"expected [IPV6]:PORT or IPV4:PORT"};
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    auto a = Ipv6Addr::parse(host);
-    if (!a) return Error{"not an IPv6 address between the brackets"};
-    e.v6 = true;
-    e.address = a->str();
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return Error{"expected [IPV6]:PORT or IPV4:PORT"};
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    auto a = Ipv4Addr::parse(host);
-    if (!a) return Error{"expected [IPV6]:PORT or IPV4:PORT"};
-    e.address = a->str();
-  }
-  auto p = parse_uint(port, 1, 65535);
-  if (!p) return Error{"the port must be 1 to 65535"};
-  e.port = static_cast<uint16_t>(*p);
+  e.v6 = hp->v6;
+  e.address = hp->v6 ? hp->a6.str() : hp->a4.str();
+  e.port = hp->port;
   return e;
 }
 

@@ -55,26 +55,9 @@ Result<ConfigInput> parse_toml(std::string_view text, const std::string& file) {
 }
 
 Result<Address> parse_listen(std::string_view text) {
-  std::string_view host, port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return Error{"expected [IPV6]:PORT"};
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    auto a = Ipv6Addr::parse(host);
-    if (!a) return Error{a.error()};
-    auto p = parse_uint(port, 1, 65535);
-    if (!p) return Error{"port must be 1..65535"};
-    return Address::v6(a->b, static_cast<uint16_t>(*p));
-  }
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || text.find(':') != colon) return Error{"expected IPV4:PORT or [IPV6]:PORT"};
-  auto a = Ipv4Addr::parse(text.substr(0, colon));
-  if (!a) return Error{a.error()};
-  auto p = parse_uint(text.substr(colon + 1), 1, 65535);
-  if (!p) return Error{"port must be 1..65535"};
-  return Address::v4(a->b, static_cast<uint16_t>(*p));
+  auto hp = HostPort::parse(text);
+  if (!hp) return Error{hp.error()};
+  return hp->v6 ? Address::v6(hp->a6.b, hp->port) : Address::v4(hp->a4.b, hp->port);
 }
 
 std::string default_control_path(const Settings& s) {

@@ -10,12 +10,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "io/sys/fd.hpp"
+#include "io/sys/server_thread.hpp"
 
 namespace sixfour::io {
 
@@ -44,12 +44,12 @@ Fd connect_unix(const std::string& path) {
 }  // namespace
 
 struct ControlServer::Impl {
-  asio::io_context ctx{1};
+  ServerThread loop;
+  asio::io_context& ctx = loop.ctx;
   stream_protocol::acceptor acceptor{ctx};
   Handler handler;
   std::string path;
   ino_t inode = 0;
-  std::thread thread;
 
   asio::awaitable<void> serve(stream_protocol::socket sock) {
     asio::steady_timer deadline(ctx);
@@ -122,16 +122,13 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& p
   ::chmod(path.c_str(), 0600);
   if (::lstat(path.c_str(), &st) == 0) impl->inode = st.st_ino;
 
-  Impl* raw = impl.get();
-  asio::co_spawn(raw->ctx, raw->accept_loop(), asio::detached);
-  raw->thread = std::thread([raw] { raw->ctx.run(); });
+  impl->loop.start(impl->accept_loop());
   return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
 }
 
 ControlServer::~ControlServer() {
   if (!impl_) return;
-  impl_->ctx.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->loop.stop();
   std::error_code ec;
   impl_->acceptor.close(ec);
   // Remove the file only if it is still ours (a second daemon may have replaced it).

@@ -1,8 +1,9 @@
 #include "io/sys/metrics_server.hpp"
 
+#include "io/sys/server_thread.hpp"
+
 #include <asio.hpp>
 #include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,11 +19,11 @@ constexpr auto kClientTimeout = std::chrono::seconds(5);
 }  // namespace
 
 struct MetricsServer::Impl {
-  asio::io_context ctx{1};
+  ServerThread loop;
+  asio::io_context& ctx = loop.ctx;
   tcp::acceptor acceptor{ctx};
   Body body;
   size_t clients = 0;  // on the server thread only
-  std::thread thread;
 
   asio::awaitable<void> serve(tcp::socket sock) {
     ++clients;
@@ -75,16 +76,13 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const MetricsEndpoin
   if (!ec) impl->acceptor.bind(ep, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Error{fmt::format("metrics {}: {}", at.str(), ec.message())};
-  Impl* raw = impl.get();
-  asio::co_spawn(raw->ctx, raw->accept_loop(), asio::detached);
-  raw->thread = std::thread([raw] { raw->ctx.run(); });
+  impl->loop.start(impl->accept_loop());
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
 }
 
 MetricsServer::~MetricsServer() {
   if (!impl_) return;
-  impl_->ctx.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->loop.stop();
   std::error_code ec;
   impl_->acceptor.close(ec);
 }
