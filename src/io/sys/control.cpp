@@ -53,14 +53,7 @@ struct ControlServer::Impl {
 
   asio::awaitable<void> serve(stream_protocol::socket sock) {
     asio::steady_timer deadline(ctx);
-    deadline.expires_after(kClientTimeout);
-    // A client that never finishes its line must not hold the connection forever.
-    deadline.async_wait([&sock](std::error_code ec) {
-      if (!ec) {
-        std::error_code ignored;
-        sock.close(ignored);
-      }
-    });
+    close_when_late(deadline, sock, kClientTimeout);
     std::string line;
     std::error_code ec;
     size_t n = co_await asio::async_read_until(sock, asio::dynamic_buffer(line, kMaxCommand), '\n',
@@ -75,16 +68,9 @@ struct ControlServer::Impl {
   }
 
   asio::awaitable<void> accept_loop() {
-    for (;;) {
-      std::error_code ec;
-      stream_protocol::socket sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        spdlog::warn("control socket: accept: {}", ec.message());
-        continue;
-      }
+    return accept_each(acceptor, "control socket", [this](stream_protocol::socket sock) {
       asio::co_spawn(ctx, serve(std::move(sock)), asio::detached);
-    }
+    });
   }
 };
 

@@ -28,13 +28,7 @@ struct MetricsServer::Impl {
   asio::awaitable<void> serve(tcp::socket sock) {
     ++clients;
     asio::steady_timer deadline(ctx);
-    deadline.expires_after(kClientTimeout);
-    deadline.async_wait([&sock](std::error_code ec) {
-      if (!ec) {
-        std::error_code ignored;
-        sock.close(ignored);
-      }
-    });
+    close_when_late(deadline, sock, kClientTimeout);
     std::string head;
     std::error_code ec;
     const size_t n = co_await asio::async_read_until(sock, asio::dynamic_buffer(head, kMaxHead), "\r\n\r\n",
@@ -49,17 +43,10 @@ struct MetricsServer::Impl {
   }
 
   asio::awaitable<void> accept_loop() {
-    for (;;) {
-      std::error_code ec;
-      tcp::socket sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        spdlog::warn("metrics: accept: {}", ec.message());
-        continue;
-      }
-      if (clients >= kMaxClients) continue;  // closed: scrapers come one at a time
+    return accept_each(acceptor, "metrics", [this](tcp::socket sock) {
+      if (clients >= kMaxClients) return;  // closed: scrapers come one at a time
       asio::co_spawn(ctx, serve(std::move(sock)), asio::detached);
-    }
+    });
   }
 };
 
