@@ -46,6 +46,10 @@ hup_and_wait() {
 
 step "dns64: started with an allow list without c6: REFUSED"
 lab_bg gw notify "$LAB_PY" "$LAB_HOME/notify_listen.py" "$LAB_DIR/notify.sock"
+for ((i = 0; i < 50; i++)); do
+  grep -q '^listening' "$LAB_DIR/notify.log" 2>/dev/null && break
+  sleep 0.1
+done
 dns64_conf 2001:db8:99::/64 "$DNS64_UNBOUND:53"
 LAB_DAEMON_LOG=$LAB_DIR/dns64.log
 ip netns exec "$(lab_ns gw)" env NOTIFY_SOCKET="$LAB_DIR/notify.sock" "$SIXFOUR" dns64 --config "$CONF" \

@@ -29,6 +29,8 @@ NOTES=$LAB_DIR/notify.log
 # listen [ARGS...]: a fresh listener on $SOCK in gw (what it hears goes to $NOTES).
 listen() {
   [[ -z ${LAB_PID_notify:-} ]] || { kill "$LAB_PID_notify" 2>/dev/null || true; wait "$LAB_PID_notify" 2>/dev/null || true; }
+  # The old log must not answer the wait below before the new listener has bound the socket.
+  rm -f "$NOTES" "$SOCK"
   lab_bg gw notify "$LAB_PY" "$LAB_HOME/notify_listen.py" "$SOCK" "$@"
   local i
   for ((i = 0; i < 50; i++)); do

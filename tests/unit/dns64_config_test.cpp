@@ -136,6 +136,7 @@ TEST(Dns64Config, PrintConfigRoundTrips) {
             "threads = 3\n"
             "cache-size = 16\n"
             "control = \"/run/sixfour/dns64.sock\"\n"
+            "# metrics: not set\n"
             "# user: not set (default sixfour)\n"
             "rate-limit = 0\n"
             "rate-limit-slip = 2\n"
