@@ -38,6 +38,9 @@ void SettingOptions::add(CLI::App* app, const std::vector<SettingInfo>& infos, c
       ->type_name("FILE");
   app->add_flag("--print-config", print_config, print_config_help);
   app->add_flag("--print-reference", print_reference, "print the settings as a markdown table (docs)")->group("");
+  app->add_flag("--print-commented-config", print_commented,
+                "print every setting, commented out, as a TOML file (what the package installs in /etc/sixfour)")
+      ->group("");
 }
 
 }  // namespace sixfour::cli

@@ -23,6 +23,7 @@ class SettingOptions {
   std::string config_file;
   bool print_config = false;
   bool print_reference = false;
+  bool print_commented = false;
 
  protected:
   struct Slot {
@@ -107,13 +108,18 @@ class DaemonOptions : public SettingOptions {
 CLI::App* add_stats_query(CLI::App* parent, const std::string& what, bool& json, std::string& control,
                           const std::string& control_help);
 
-// What every daemon command does after the parse: --print-reference prints the markdown table;
+// What every daemon command does after the parse: --print-reference prints the markdown table,
+// --print-commented-config the commented TOML file (packaging);
 // otherwise the input is validated (a bad value: one line and exit 2), printed as TOML for
 // --print-config, or run. `validate(in)` returns Result<Cfg>, `render(cfg)` the TOML text.
 template <typename In, typename Validate, typename Render, typename Run>
 int run_daemon_command(const DaemonOptions<In>& o, const std::string& who, Validate validate, Render render, Run run) {
   if (o.print_reference) {
     std::fputs(reference_markdown(o.table()).c_str(), stdout);
+    return 0;
+  }
+  if (o.print_commented) {
+    std::fputs(reference_toml(o.table(), who).c_str(), stdout);
     return 0;
   }
   auto in = o.input();

@@ -47,6 +47,43 @@ std::string value_text(const SettingInfo& s, const GivenRef& g, bool single) {
   return s.kind == SettingKind::Number && all_digits(t) ? t : toml_quote(t);
 }
 
+// The default of `s` as a TOML value, or "" where the default is a description ("one per online
+// CPU", "/run/sixfour/nat64-TUN.sock") rather than a value.
+std::string default_value(const SettingInfo& s) {
+  if (s.is_flag()) return std::string(s.def);
+  if (s.def.empty() || s.def == kRequired || s.kind == SettingKind::List) return "";
+  const bool literal =
+      std::none_of(s.def.begin(), s.def.end(), [](char c) { return c == ' ' || (c >= 'A' && c <= 'Z'); });
+  if (!literal) return "";
+  return s.kind == SettingKind::Number && all_digits(s.def) ? std::string(s.def) : toml_quote(s.def);
+}
+
+// `text` as comment lines of at most `width` columns, "# " first.
+std::string comment_lines(std::string_view text, size_t width) {
+  std::string out;
+  std::string_view line;  // a piece of `text`: words joined by their own spaces
+  size_t pos = 0;
+  auto flush = [&] {
+    if (line.empty()) return;
+    out.append("# ").append(line).push_back('\n');
+  };
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) end = text.size();
+    if (line.empty())
+      line = text.substr(pos, end - pos);
+    else if (end - (line.data() - text.data()) + 2 > width) {
+      flush();
+      line = text.substr(pos, end - pos);
+    } else {
+      line = text.substr(line.data() - text.data(), end - (line.data() - text.data()));
+    }
+    pos = end + 1;
+  }
+  flush();
+  return out;
+}
+
 }  // namespace
 
 std::string SettingInfo::flag() const {
@@ -88,6 +125,21 @@ std::string reference_markdown(const std::vector<SettingInfo>& infos) {
     out += fmt::format("| {} | `{}` | `{}` | {} | {}{} |\n", s.name, escape_cell(flag), escape_cell(toml_form(s)),
                        s.def.empty() ? "—" : escape_cell(s.def), escape_cell(s.help),
                        s.kind == SettingKind::List ? " (repeatable)" : "");
+  }
+  return out;
+}
+
+std::string reference_toml(const std::vector<SettingInfo>& infos, std::string_view who) {
+  std::string out = fmt::format(
+      "# Settings of `{}`: every one is commented out, so its default applies. Uncomment and\n"
+      "# edit what you need; a flag given on the command line overrides this file.\n",
+      who);
+  for (const SettingInfo& s : infos) {
+    const std::string about = fmt::format("{}: {}.", s.name, s.help_text());
+    const std::string value = default_value(s);
+    out.push_back('\n');
+    out += comment_lines(about, 100);
+    out += fmt::format("#{}\n", value.empty() ? toml_form(s) : fmt::format("{} = {}", s.name, value));
   }
   return out;
 }

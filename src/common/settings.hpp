@@ -127,6 +127,15 @@ std::string reference_markdown(SettingTable<In> table) {
   return reference_markdown(infos(table));
 }
 
+// The commented configuration file of one daemon (`who`, e.g. "sixfour nat64"), as the Debian
+// package installs it in /etc/sixfour: per setting its help and default as a comment, then the key
+// commented out, with the default as its value where the default is one (else the value's form).
+std::string reference_toml(const std::vector<SettingInfo>& infos, std::string_view who);
+template <typename In>
+std::string reference_toml(SettingTable<In> table, std::string_view who) {
+  return reference_toml(infos(table), who);
+}
+
 // Command line wins: every setting given in `over` replaces the one in `base` (a list replaces the
 // whole list).
 template <typename In>

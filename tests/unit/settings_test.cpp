@@ -126,6 +126,55 @@ TEST(Settings, ReferenceTable) {
             "(repeatable) |\n");
 }
 
+// The file the package installs in /etc/sixfour: each key commented out under its help, with the
+// default as the value where the default is one; a long help wraps at 100 columns.
+TEST(Settings, CommentedConfigFile) {
+  EXPECT_EQ(reference_toml(table, "sixfour test"),
+            "# Settings of `sixfour test`: every one is commented out, so its default applies. Uncomment and\n"
+            "# edit what you need; a flag given on the command line overrides this file.\n"
+            "\n# name: device name (default x0).\n#name = \"x0\"\n"
+            "\n# count: how many.\n#count = N\n"
+            "\n# verbose: say more.\n#verbose = false\n"
+            "\n# routes: do not add routes.\n#routes = true\n"
+            "\n# peers: peers to talk to (repeatable; required).\n#peers = [\"ADDR|NAME\", ...]\n");
+  const std::vector<SettingInfo> wide = {
+      {"mtu", SettingKind::Number, "N", "1500", "word"},
+      {"tun", SettingKind::Text, "NAME", "the TUN of X", "a b"},
+      {"long", SettingKind::Flag, "", "false",
+       "aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg hhhhhhhhhh iiii jj"}};
+  const std::string out = reference_toml(wide, "x");
+  EXPECT_THAT(out, HasSubstr("#mtu = 1500\n"));
+  EXPECT_THAT(out, HasSubstr("#tun = \"NAME\"\n"));  // a default that is a description is not a value
+  EXPECT_THAT(out, HasSubstr("# long: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg "
+                             "hhhhhhhhhh iiii\n# jj.\n"));
+}
+
+// Every line of a daemon's file is a comment or blank; its keys with a default as the value,
+// uncommented, are TOML the daemon reads (a placeholder such as N or ["ADDR", ...] is not a value).
+template <typename In>
+void check_commented_file(SettingTable<In> t) {
+  std::istringstream lines(reference_toml(t, "sixfour x"));
+  std::string uncommented;
+  for (std::string line; std::getline(lines, line);) {
+    ASSERT_TRUE(line.empty() || line[0] == '#') << line;
+    if (line.size() < 2 || line[1] == ' ' || line.find('[') != std::string::npos) continue;
+    const std::string value = line.substr(line.find(" = ") + 3);
+    if (std::none_of(value.begin(), value.end(), [](char c) { return std::islower(c) || std::isdigit(c); })) continue;
+    uncommented += line.substr(1) + "\n";
+  }
+  auto in = read_toml(t, uncommented, "x.toml");
+  EXPECT_TRUE(in) << in.error() << "\n" << uncommented;
+}
+
+TEST(Settings, DaemonCommentedConfigFiles) {
+  check_commented_file(siit::settings());
+  check_commented_file(nat64::settings());
+  check_commented_file(dns64::settings());
+  check_commented_file(socks::settings());
+  check_commented_file(gateway::settings());
+  check_commented_file(clat::settings());
+}
+
 // Every daemon's table: unique names, and a help text for each.
 template <typename In>
 void check_table(SettingTable<In> t) {
