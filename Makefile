@@ -2,7 +2,7 @@
 NPROC := $(shell nproc)
 BUILD_TYPE ?= Release
 
-.PHONY: all setup build build-asan demo test unit integration asan fuzz format format-check clean
+.PHONY: all setup build build-asan demo deb test unit integration asan fuzz format format-check clean
 
 all: build
 
@@ -25,6 +25,19 @@ demo:
 	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	ninja -C build -j$(NPROC) sixfour
 	build/sixfour lab demo
+
+# The Debian package (docs/packaging.md): the program alone, built with Debian's hardening flags
+# (dpkg-buildflags), then CPack: build-deb/sixfour_VERSION_ARCH.deb, checked by lintian.
+DEB_FLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all
+deb:
+	scripts/setup
+	CXXFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get CXXFLAGS) $$($(DEB_FLAGS) dpkg-buildflags --get CPPFLAGS)" \
+	  LDFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get LDFLAGS)" \
+	  cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIXFOUR_BUILD_TESTS=OFF
+	ninja -C build-deb -j$(NPROC)
+	cd build-deb && cpack -G DEB
+	lintian --fail-on error build-deb/sixfour_*.deb
+	@ls build-deb/sixfour_*.deb
 
 # Unit tests and the integration tests (network-namespace lab, needs root) of the release build,
 # then the unit tests again under ASan+UBSan, then every fuzz target for CI_FUZZ_SECONDS.
@@ -65,4 +78,4 @@ format-check:
 	@echo "format-check: $(words $(FORMATTED)) files formatted"
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
