@@ -53,6 +53,10 @@ constexpr Setting<In> kSettings[] = {
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
     text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
+    text("instance", &In::instance, "K/N", "",
+         "scale-out: N instances share this configuration (N a power of two, at most 256) and this one, K "
+         "(0 to N-1), takes part K of every pool4 prefix split in N equal parts, so no two share an address "
+         "(docs/scale-out.md); --print-config shows the part"),
 };
 
 Status set_pool4(const Given<std::vector<std::string>>& g, Settings& s) {
@@ -69,6 +73,28 @@ Status set_pool4(const Given<std::vector<std::string>>& g, Settings& s) {
         return Error{fail(g.file, "pool4", v, fmt::format("overlaps pool4 {}", o.prefix.str()))};
     s.pool4.push_back(*e);
   }
+  return Ok{};
+}
+
+// --instance K/N: pool4 becomes this instance's slice (before the static entries, which must lie
+// in it).
+Status set_instance(const Given<std::string>& g, Settings& s) {
+  if (!g.has()) return Ok{};
+  const std::string& v = *g.value;
+  const std::string why = "must be K/N: N instances (a power of two, at most 256), this one K from 0 to N-1";
+  const size_t slash = v.find('/');
+  unsigned k = 0, n = 0;
+  const auto num = [](std::string_view t, unsigned& out) {
+    if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    out = static_cast<unsigned>(std::stoul(std::string(t)));
+    return true;
+  };
+  if (slash == std::string::npos || !num(std::string_view(v).substr(0, slash), k) ||
+      !num(std::string_view(v).substr(slash + 1), n) || n == 0 || n > 256 || (n & (n - 1)) != 0 || k >= n)
+    return Error{fail(g.file, "instance", v, why)};
+  auto slice = pool4_slice(s.pool4, k, n);
+  if (!slice) return Error{fail(g.file, "instance", v, slice.error())};
+  s.pool4 = std::move(*slice);
   return Ok{};
 }
 
@@ -171,6 +197,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   if (auto st = set_ifname(in.tun, "tun", out.tun); !st) return Error{st.error()};
   if (auto st = set_rfc6052_prefix(in.prefix, "prefix", s.prefix); !st) return Error{st.error()};
   if (auto st = set_pool4(in.pool4, s); !st) return Error{st.error()};
+  if (auto st = set_instance(in.instance, s); !st) return Error{st.error()};
   if (in.statics.has())
     for (const std::string& v : *in.statics.value)
       if (auto st = add_static(in.statics, v, s); !st) return Error{st.error()};
@@ -203,6 +230,23 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
 void use_icmp_source(Settings& s, Ipv4Addr self4) {
   s.xlat.self4 = self4;
   s.xlat.self6 = rfc6052::embed(s.prefix, self4);
+}
+
+Result<std::vector<Pool4Entry>> pool4_slice(const std::vector<Pool4Entry>& pool, unsigned k, unsigned n) {
+  unsigned bits = 0;
+  while ((1u << bits) < n) ++bits;
+  std::vector<Pool4Entry> out;
+  for (const Pool4Entry& e : pool) {
+    if (e.prefix.len + bits > 32)
+      return Error{fmt::format("pool4 {} has {} address{}, too few for {} instances: give each at least one",
+                               e.prefix.str(), uint64_t{1} << (32 - e.prefix.len), e.prefix.len == 32 ? "" : "es", n)};
+    Pool4Entry part = e;
+    part.prefix.len = static_cast<uint8_t>(e.prefix.len + bits);
+    if (bits > 0)
+      part.prefix.addr = Ipv4Addr::from_u32(e.prefix.addr.to_u32() + (uint32_t{k} << (32 - part.prefix.len)));
+    out.push_back(part);
+  }
+  return out;
 }
 
 std::string pool4_text(const Pool4Entry& p) {

@@ -45,6 +45,7 @@ struct ConfigInput {
   Given<std::string> fast_path;  // "auto" | "tun" | "off"
   Given<bool> log_sessions;
   Given<std::string> icmp_source;  // "host" | IPv4 address
+  Given<std::string> instance;     // "K/N": this instance's slice of pool4 (docs/scale-out.md)
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.
@@ -94,6 +95,11 @@ Result<DaemonConfig> validate(const ConfigInput& in);
 // --print-config: the effective configuration as TOML that parse_toml reads back to the same one.
 ConfigInput to_input(const DaemonConfig& cfg);
 std::string render_toml(const DaemonConfig& cfg);
+
+// Scale-out (docs/scale-out.md): instance `k` of `n` (n a power of two) takes part k of each pool4
+// prefix split in n equal parts, so that instances sharing one configuration never share an
+// address. The error names the entry too small to split.
+Result<std::vector<Pool4Entry>> pool4_slice(const std::vector<Pool4Entry>& pool, unsigned k, unsigned n);
 
 // "ADDR[/LEN]:LO-HI" of a pool4 entry, as parse_pool4 reads it.
 std::string pool4_text(const Pool4Entry& p);

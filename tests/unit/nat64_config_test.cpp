@@ -7,6 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include <fmt/format.h>
+
 using namespace sixfour;
 using namespace sixfour::nat64;
 using ::testing::HasSubstr;
@@ -414,4 +418,59 @@ TEST(Nat64Config, IcmpSource) {
   r = validate(bad);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), "--icmp-source \"0.1.2.3\": must be a unicast address another host can send to");
+}
+
+// ---- instance K/N (docs/scale-out.md): each instance takes part K of every pool4 prefix
+
+namespace {
+std::vector<std::string> pool_of(const char* toml) {
+  auto in = parse_toml(toml, "in.toml");
+  EXPECT_TRUE(in) << in.error();
+  auto r = validate(*in);
+  EXPECT_TRUE(r) << r.error();
+  std::vector<std::string> out;
+  if (r)
+    for (const Pool4Entry& p : r->settings.pool4) out.push_back(pool4_text(p));
+  return out;
+}
+}  // namespace
+
+TEST(Nat64Config, InstanceTakesItsSliceOfEveryPool4Prefix) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(pool_of("pool4 = [\"203.0.113.0/28\", \"192.0.2.0/30:2000-2999\"]\ninstance = \"0/2\"\n"),
+            (V{"203.0.113.0/29:1024-65535", "192.0.2.0/31:2000-2999"}));
+  EXPECT_EQ(pool_of("pool4 = [\"203.0.113.0/28\", \"192.0.2.0/30:2000-2999\"]\ninstance = \"1/2\"\n"),
+            (V{"203.0.113.8/29:1024-65535", "192.0.2.2/31:2000-2999"}));
+  EXPECT_EQ(pool_of("pool4 = [\"203.0.113.0/24\"]\ninstance = \"3/4\"\n"), (V{"203.0.113.192/26:1024-65535"}));
+  EXPECT_EQ(pool_of("pool4 = [\"203.0.113.0/30\"]\ninstance = \"3/4\"\n"), (V{"203.0.113.3:1024-65535"}));
+  EXPECT_EQ(pool_of("pool4 = [\"203.0.113.7\"]\ninstance = \"0/1\"\n"), (V{"203.0.113.7:1024-65535"}));
+  // The slices of all instances are disjoint and cover the pool.
+  std::set<std::string> seen;
+  for (unsigned k = 0; k < 8; ++k) {
+    auto s = pool4_slice({Pool4Entry{*Ipv4Prefix::parse("198.51.100.0/24"), 1024, 65535}}, k, 8);
+    ASSERT_TRUE(s) << s.error();
+    ASSERT_EQ(s->size(), 1u);
+    EXPECT_EQ(s->front().prefix.len, 27);
+    EXPECT_TRUE(seen.insert(s->front().prefix.str()).second) << s->front().prefix.str();
+  }
+  EXPECT_EQ(seen.size(), 8u);
+}
+
+TEST(Nat64Config, InstanceErrors) {
+  const std::string why = "must be K/N: N instances (a power of two, at most 256), this one K from 0 to N-1";
+  for (const char* bad : {"1/3", "2/2", "1", "a/2", "1/0", "0/512", "-1/2", "1/2/4", ""}) {
+    ConfigInput in = cli({{"pool4", "203.0.113.0/24"}});
+    in.instance.set(bad);
+    EXPECT_EQ(error_of(in), fmt::format("--instance \"{}\": {}", bad, why)) << bad;
+  }
+  ConfigInput small = cli({{"pool4", "203.0.113.0/24"}, {"pool4", "192.0.2.1"}});
+  small.instance.set("1/2");
+  EXPECT_EQ(error_of(small),
+            "--instance \"1/2\": pool4 192.0.2.1/32 has 1 address, too few for 2 instances: give each at least one");
+  // A static entry must lie in this instance's slice.
+  ConfigInput st = cli({{"pool4", "203.0.113.0/28"}, {"static", "tcp,203.0.113.1#80,2001:db8:6::2#80"}});
+  st.instance.set("1/2");
+  EXPECT_THAT(error_of(st), HasSubstr("203.0.113.1 is not in pool4"));
+  st.instance.set("0/2");
+  EXPECT_TRUE(validate(st));
 }
