@@ -161,10 +161,23 @@ std::string render_toml(const std::vector<std::pair<SettingInfo, GivenRef>>& val
 }
 
 std::string toml_quote(std::string_view s) {
+  // TOML basic string: '"' and '\' escaped, and every control character (U+0000-U+001F, U+007F),
+  // which may not appear raw: a value read from "a\nb" must print as it was read.
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\u{:04X}", u);
+    } else {
+      out += c;
+    }
   }
   return out + '"';
 }

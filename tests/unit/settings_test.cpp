@@ -175,6 +175,17 @@ TEST(Settings, DaemonCommentedConfigFiles) {
   check_commented_file(clat::settings());
 }
 
+// A printed value reads back as it was: quotes, backslashes and control characters are escaped
+// (the config fuzz target found a user name with a newline printed raw, which TOML refuses).
+TEST(Settings, TomlQuoteEscapesWhatTomlRequires) {
+  const std::string value = std::string("a\nb\tc\x01\x7f\"d\\e") + '\0' + "f";
+  const std::string quoted = toml_quote(value);
+  EXPECT_EQ(quoted, "\"a\\nb\\tc\\u0001\\u007F\\\"d\\\\e\\u0000f\"");
+  auto in = read_toml(table, "name = " + quoted + "\npeers = \"p\"\n", "f.toml");
+  ASSERT_TRUE(in) << in.error();
+  EXPECT_EQ(*in->name.value, value);
+}
+
 // Every daemon's table: unique names, and a help text for each.
 template <typename In>
 void check_table(SettingTable<In> t) {
