@@ -53,6 +53,10 @@ constexpr Setting<In> kSettings[] = {
          "them and send a flow's small UDP datagrams as one UDP GSO packet, off = plain packets"),
     text("fast-path", &In::fast_path, "auto|tun|off", "auto", kFastPathHelp),
     text("icmp-source", &In::icmp_source, "ADDR|host", "first pool4 address", kIcmpSourceHelp),
+    number("port-block-size", &In::port_block_size, "N", "0",
+           "give each inside IPv6 address whole blocks of N ports of one pool4 address (RFC 7422 style: logged "
+           "as one line per block, block-add / block-del, whatever --log-sessions says); 0 = off, else 32 to "
+           "the smallest pool4 port range"),
     text("instance", &In::instance, "K/N", "",
          "scale-out: N instances share this configuration (N a power of two, at most 256) and this one, K "
          "(0 to N-1), takes part K of every pool4 prefix split in N equal parts, so no two share an address "
@@ -95,6 +99,26 @@ Status set_instance(const Given<std::string>& g, Settings& s) {
   auto slice = pool4_slice(s.pool4, k, n);
   if (!slice) return Error{fail(g.file, "instance", v, slice.error())};
   s.pool4 = std::move(*slice);
+  return Ok{};
+}
+
+// --port-block-size: 0, or from 32 (every shard of the table has ports in every block:
+// nat64/pool4.hpp spreads consecutive port pairs over at most 16) to the smallest port range.
+Status set_port_block_size(const Given<std::string>& g, Settings& s) {
+  if (!g.has()) return Ok{};
+  uint32_t smallest = 65536;
+  for (const Pool4Entry& e : s.pool4) smallest = std::min<uint32_t>(smallest, uint32_t{e.hi} - e.lo + 1);
+  if (auto st = set_uint(g, "port-block-size", 0, smallest,
+                         fmt::format("must be 0 (off) or a number of ports from 32 to {} (the smallest pool4 "
+                                     "port range)",
+                                     smallest),
+                         s.port_block_size);
+      !st)
+    return st;
+  if (s.port_block_size != 0 && s.port_block_size < 32)
+    return Error{fail(
+        g.file, "port-block-size", *g.value,
+        fmt::format("must be 0 (off) or a number of ports from 32 to {} (the smallest pool4 port range)", smallest))};
   return Ok{};
 }
 
@@ -198,6 +222,7 @@ Result<DaemonConfig> validate(const ConfigInput& in) {
   if (auto st = set_rfc6052_prefix(in.prefix, "prefix", s.prefix); !st) return Error{st.error()};
   if (auto st = set_pool4(in.pool4, s); !st) return Error{st.error()};
   if (auto st = set_instance(in.instance, s); !st) return Error{st.error()};
+  if (auto st = set_port_block_size(in.port_block_size, s); !st) return Error{st.error()};
   if (in.statics.has())
     for (const std::string& v : *in.statics.value)
       if (auto st = add_static(in.statics, v, s); !st) return Error{st.error()};
@@ -282,6 +307,7 @@ ConfigInput to_input(const DaemonConfig& c) {
   put_run_as(c.run_as, in.user);
   if (c.metrics) in.metrics.set(c.metrics->str());
   in.log_sessions.set(c.log_sessions);
+  in.port_block_size.set(std::to_string(s.port_block_size));
   in.offload.set(c.offload ? "auto" : "off");
   in.fast_path.set(std::string(str(c.fast_path)));
   if (c.icmp_source.kind != IcmpSource::Kind::Default) in.icmp_source.set(c.icmp_source.str());
@@ -307,6 +333,7 @@ std::string describe(const Settings& s) {
     out += fmt::format("{}{} ports {}-{}", i ? ", " : "", p.prefix.len == 32 ? p.prefix.addr.str() : p.prefix.str(),
                        p.lo, p.hi);
   }
+  if (s.port_block_size != 0) out += fmt::format(" in blocks of {} ports per inside address", s.port_block_size);
   for (size_t i = 0; i < s.statics.size(); ++i) {
     const StaticBinding& b = s.statics[i];
     out += fmt::format("{}{} {}#{} <-> {}#{}", i ? ", " : "; static ", proto_name(b.proto), b.addr4.str(), b.port4,

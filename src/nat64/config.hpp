@@ -46,6 +46,7 @@ struct ConfigInput {
   Given<bool> log_sessions;
   Given<std::string> icmp_source;  // "host" | IPv4 address
   Given<std::string> instance;     // "K/N": this instance's slice of pool4 (docs/scale-out.md)
+  Given<std::string> port_block_size;
 };
 
 // Every setting, declared once (common/settings.hpp): flags, TOML keys, defaults, help.

@@ -41,9 +41,10 @@ struct Timeouts {
   uint32_t tcp_incoming_syn = 6;    // how long an unsolicited IPv4 SYN is stored (§3.5.2.2)
 };
 
-// A BIB or session creation/removal, for RFC 6888-style logging.
+// A BIB or session creation/removal, or a port block given to or taken back from an inside host
+// (port_blocks.hpp), for RFC 6888-style logging.
 struct LogEvent {
-  enum class Kind : uint8_t { BibAdded, BibRemoved, SessionAdded, SessionRemoved } kind;
+  enum class Kind : uint8_t { BibAdded, BibRemoved, SessionAdded, SessionRemoved, BlockAdded, BlockRemoved } kind;
   uint8_t proto;   // IPv6-side protocol number
   Ipv6Addr addr6;  // inside address and port
   uint16_t port6;
@@ -51,7 +52,8 @@ struct LogEvent {
   uint16_t port4;
   Ipv4Addr remote4;  // session only: the IPv4 peer
   uint16_t remote_port4;
-  uint64_t time_ms;  // monotonic time of the event
+  uint64_t time_ms;         // monotonic time of the event
+  uint16_t port4_last = 0;  // blocks: the block is ports port4..port4_last of addr4 (proto, port6: 0)
 };
 
 struct Settings {
@@ -66,6 +68,11 @@ struct Settings {
   uint32_t fragment_memory = 4 << 20;        // bytes held for reassembly, all fragments together
   uint32_t fragment_timeout_ms = 2000;
   xlat::Config xlat;
+  // Port blocks (port_blocks.hpp): 0 = off; else every inside address takes its ports from blocks of
+  // this many ports of one pool4 address.
+  uint32_t port_block_size = 0;
+  // With `log` set: BIB and session events too (else only port blocks are logged).
+  bool log_per_session = true;
   // Empty = logging off. Called from worker threads (and expire()) while a table shard is locked:
   // it must be thread-safe and quick (e.g. hand the event to a logger queue).
   std::function<void(const LogEvent&)> log;

@@ -56,6 +56,7 @@ StateImpl::StateImpl(const Settings& s)
     : settings_(s),
       secret_(random_secret()),
       pool_(s.pool4, 0, secret_),
+      blocks_(s.pool4, s.port_block_size, mix64(secret_ ^ 0xb10c)),
       reasm_(s.fragment_memory, s.fragment_timeout_ms, mix64(secret_ ^ 0xf4a9)),
       syns_(uint64_t{s.timeouts.tcp_incoming_syn} * 1000, kMaxStoredSyns, s.xlat.hop_change) {
   for (unsigned i = 0; i < pool_.shards(); ++i) shards_.push_back(std::make_unique<Shard>(mix64(secret_ + i + 1)));
@@ -129,7 +130,7 @@ Session* StateImpl::find_session(Shard& sh, const Bib* b, Ipv4Addr r, uint16_t r
 }
 
 void StateImpl::log(LogEvent::Kind k, const Bib& b, const Session* s, uint64_t now) const {
-  if (!settings_.log) return;
+  if (!settings_.log || !settings_.log_per_session) return;
   LogEvent e{
       k,  number6(b.proto), b.addr6, b.port6, b.addr4, b.port4, s ? s->remote4 : Ipv4Addr{}, s ? s->rport : uint16_t{0},
       now};
@@ -153,8 +154,63 @@ Bib* StateImpl::add_bib(Shard& sh, Proto p, const Ipv6Addr& a6, uint16_t p6, Tra
   return b;
 }
 
+void StateImpl::log_block(LogEvent::Kind k, const Ipv6Addr& host, uint64_t id, uint64_t now) const {
+  if (!settings_.log) return;
+  const PortBlocks::Block blk = blocks_.block(id);
+  LogEvent e{k, 0, host, 0, blk.addr, blk.first, Ipv4Addr{}, 0, now, blk.last};
+  settings_.log(e);
+}
+
+std::optional<Transport4> StateImpl::allocate(Shard& sh, unsigned shard, Proto p, const Ipv6Addr& a6, uint16_t p6,
+                                              uint64_t now) {
+  if (blocks_.enabled()) return allocate_in_blocks(sh, shard, p, a6, p6, now);
+  return pool_.allocate(shard, number6(p), a6, p6, [&](Ipv4Addr a, uint16_t port) { return find4(sh, p, a, port); });
+}
+
+std::optional<Transport4> StateImpl::allocate_in_blocks(Shard& sh, unsigned shard, Proto p, const Ipv6Addr& a6,
+                                                        uint16_t p6, uint64_t now) {
+  std::lock_guard lock(blocks_mu_);
+  // A free port of this shard in block `id`, starting at a keyed offset (RFC 6056: not predictable).
+  const uint64_t start = mix64(secret_ ^ (uint64_t{p6} << 8 | number6(p)));
+  auto port_in = [&](uint64_t id) -> std::optional<Transport4> {
+    const PortBlocks::Block blk = blocks_.block(id);
+    const uint32_t n = uint32_t{blk.last} - blk.first + 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto port = static_cast<uint16_t>(blk.first + (start + i) % n);
+      if (pool_.shard_of(blk.addr, port) == shard && !find4(sh, p, blk.addr, port)) return Transport4{blk.addr, port};
+    }
+    return std::nullopt;
+  };
+  for (uint64_t id : blocks_.blocks_of(a6)) {
+    if (auto t = port_in(id)) {
+      blocks_.hold(id);
+      return t;
+    }
+  }
+  const auto id = blocks_.claim(a6);
+  if (!id) return std::nullopt;
+  auto t = port_in(*id);
+  if (!t) {  // this shard's ports of the new block are all static entries: leave it
+    blocks_.give_back(*id);
+    return std::nullopt;
+  }
+  blocks_.hold(*id);
+  log_block(LogEvent::Kind::BlockAdded, a6, *id, now);
+  return t;
+}
+
+uint64_t StateImpl::port_blocks_in_use() const {
+  std::lock_guard lock(blocks_mu_);
+  return blocks_.in_use();
+}
+
 void StateImpl::remove_bib(Shard& sh, Bib* b, uint64_t now) {
   log(LogEvent::Kind::BibRemoved, *b, nullptr, now);
+  if (blocks_.enabled() && !b->is_static) {
+    std::lock_guard lock(blocks_mu_);
+    if (auto id = blocks_.block_of(b->addr4, b->port4); id && blocks_.release(*id))
+      log_block(LogEvent::Kind::BlockRemoved, b->addr6, *id, now);
+  }
   sh.by6.erase(b);
   sh.by4.erase(b);
   --sh.bibs[static_cast<size_t>(b->proto)];
@@ -373,6 +429,10 @@ void StateImpl::visit_counters(const std::function<void(std::string_view, uint64
   // Static entries inside the pool are not subtracted.
   const uint64_t cap = pool_.capacity_total() * kProtos;
   f("pool4.ports-free", cap > used ? cap - used : 0);
+  if (blocks_.enabled()) {
+    f("port-blocks.in-use", port_blocks_in_use());
+    f("port-blocks.total", blocks_.total());
+  }
   f("fragments.datagrams", reasm_.datagrams_held());
   f("incoming-syn.stored", syns_.size());
   f("incoming-syn.held", syns_.held());

@@ -32,6 +32,7 @@
 #include "nat64/hash.hpp"
 #include "nat64/incoming_syn.hpp"
 #include "nat64/pool4.hpp"
+#include "nat64/port_blocks.hpp"
 #include "nat64/tcp_state.hpp"
 #include "nat64/translator.hpp"
 
@@ -123,6 +124,8 @@ class StateImpl final : public State {
 
   const Settings& settings() const { return settings_; }
   const Pool4& pool4() const { return pool_; }
+  // Port blocks: how many are held now (0 with blocks off).
+  uint64_t port_blocks_in_use() const;
   // Shared by all workers: fragments of one datagram may reach different workers.
   Reassembler& reassembler() { return reasm_; }
   // §3.5.2.2: unsolicited IPv4 SYNs waiting TCP_INCOMING_SYN seconds for the inside host's SYN.
@@ -166,6 +169,12 @@ class StateImpl final : public State {
   Bib* find6(Shard& sh, Proto p, const Ipv6Addr& a, uint16_t port) const;
   Bib* find4(Shard& sh, Proto p, Ipv4Addr a, uint16_t port) const;
   Session* find_session(Shard& sh, const Bib* b, Ipv4Addr r, uint16_t rport) const;
+  // §3.5.1.1: a free pool4 transport address of `shard` for a new dynamic BIB entry of (a6, p6):
+  // from the pool at large, or with port blocks from a6's blocks (a new block when they are full).
+  std::optional<Transport4> allocate(Shard& sh, unsigned shard, Proto p, const Ipv6Addr& a6, uint16_t p6, uint64_t now);
+  std::optional<Transport4> allocate_in_blocks(Shard& sh, unsigned shard, Proto p, const Ipv6Addr& a6, uint16_t p6,
+                                               uint64_t now);
+  void log_block(LogEvent::Kind k, const Ipv6Addr& host, uint64_t id, uint64_t now) const;
   Bib* add_bib(Shard& sh, Proto p, const Ipv6Addr& a6, uint16_t p6, Transport4 t4, bool is_static, uint64_t now);
   void remove_bib(Shard& sh, Bib* b, uint64_t now);
   Session* add_session(Shard& sh, Bib* b, Ipv4Addr r, uint16_t rport, uint64_t now);
@@ -202,6 +211,10 @@ class StateImpl final : public State {
   const Settings settings_;
   const uint64_t secret_;
   Pool4 pool_;
+  // Port blocks, shared by all shards (a host's BIB entries are spread over them); blocks_mu_ is
+  // taken under a shard's lock, never the other way round.
+  PortBlocks blocks_;
+  mutable std::mutex blocks_mu_;
   std::vector<std::unique_ptr<Shard>> shards_;
   // Static BIB entries by IPv6 transport address -> the shard holding them. Built once, read-only.
   std::unordered_map<uint64_t, std::vector<std::pair<const Bib*, unsigned>>> static6_;

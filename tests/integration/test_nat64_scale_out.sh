@@ -5,7 +5,8 @@
 #      pool4 slice only through that instance.
 #   2. 120 IPv6 clients fetch a page twice each: every client's sessions are on one instance only,
 #      both instances serve a fair share, and their pool4 addresses never overlap (each inside its
-#      slice).
+#      slice); with port blocks, each client's sessions use ports of the one block the instance
+#      logged for it.
 #   3. `kill -9` of instance 1: its TUN goes, so do its routes and FRR withdraws them; the router
 #      keeps one next hop, and the clients instance 1 served connect again through instance 2
 #      (the times are printed).
@@ -51,6 +52,11 @@ echo "ok: spread: instance 1 ${#on1[@]} clients, instance 2 ${#on2[@]}; no clien
 for a in $(scale_pool4_of 1); do assert_match "instance 1 pool4 address" '^203\.0\.113\.[0-7]$' "$a"; done
 for a in $(scale_pool4_of 2); do assert_match "instance 2 pool4 address" '^203\.0\.113\.([89]|1[0-5])$' "$a"; done
 echo "ok: instance 1 uses $(scale_pool4_of 1 | xargs), instance 2 $(scale_pool4_of 2 | xargs): disjoint"
+for k in 1 2; do
+  read -r clients blocks < <(scale_blocks_check "$k") || fail "instance $k: port blocks"
+  assert_eq "port blocks logged by instance $k (one per client)" "$clients" "$blocks"
+done
+echo "ok: port blocks of $SCALE_BLOCK: each client's sessions inside the one block its instance logged for it"
 
 step "kill -9 of instance 1"
 victim=${on1[0]}

@@ -12,7 +12,8 @@
 #                                                                |            daemon adds (redistribute
 #   server (IPv4 only) 198.51.100.10/24 eth-rt, HTTP :80 --------+            kernel): no daemon, no route
 #
-# The instances share one configuration (prefix 2001:db8:64::/96, pool4 203.0.113.0/28); n1 runs
+# The instances share one configuration (prefix 2001:db8:64::/96, pool4 203.0.113.0/28, port
+# blocks of 256); n1 runs
 # `--instance 0/2` (203.0.113.0/29), n2 `--instance 1/2` (203.0.113.8/29). The router hashes on
 # the source address (fib_multipath_hash_policy=3, fields 0x1), so every flow of one client meets
 # the same instance. Only documentation addresses. Tests: `trap lab_down EXIT`.
@@ -23,6 +24,7 @@ SCALE_POOL4=203.0.113.0/28
 SCALE_SERVER4=198.51.100.10
 SCALE_SERVER6=2001:db8:64::c633:640a  # the server as the clients see it
 SCALE_CLIENTS=${SCALE_CLIENTS:-120}
+SCALE_BLOCK=${SCALE_BLOCK:-256}  # port-block-size of the instances (RFC 7422 style, logged per block)
 FRR=/usr/lib/frr
 
 scale_client_addr() { printf '2001:db8:c::%x' "$1"; }  # client K (1..N)
@@ -67,7 +69,8 @@ scale_lab_up() {
   lab_bg server httpd "$LAB_PY" "$LAB_HOME/httpd.py" "$SCALE_SERVER4" 80 "$LAB_DIR/www"
   lab_wait_port server tcp "$SCALE_SERVER4" 80
   # The shared configuration of the instances.
-  printf 'prefix = "%s"\npool4 = ["%s"]\nworkers = 1\n' "$SCALE_PREFIX" "$SCALE_POOL4" >"$LAB_DIR/nat64.toml"
+  printf 'prefix = "%s"\npool4 = ["%s"]\nworkers = 1\nport-block-size = %s\n' "$SCALE_PREFIX" "$SCALE_POOL4" \
+    "$SCALE_BLOCK" >"$LAB_DIR/nat64.toml"
 }
 
 # The FRR configuration of each node (docs/scale-out.md has the same, commented). The router takes
@@ -194,4 +197,28 @@ scale_clients_of() {
 scale_pool4_of() {
   "$SIXFOUR" nat64 sessions --control "$LAB_DIR/n$1.sock" --json |
     "$LAB_PY" -c 'import json, sys; print("\n".join(sorted({s["addr4"] for s in json.load(sys.stdin)})))'
+}
+
+# scale_blocks_check K: every session of instance K uses a port of a block its log gave to that
+# session's inside address (a "block-add" line), and every such line is for a client it serves.
+# Prints "CLIENTS BLOCKS".
+scale_blocks_check() {
+  "$SIXFOUR" nat64 sessions --control "$LAB_DIR/n$1.sock" --json >"$LAB_DIR/n$1-sessions.json"
+  "$LAB_PY" - "$LAB_DIR/n$1-sessions.json" "$LAB_DIR/n$1-nat64.log" <<'PY'
+import json, re, sys
+sessions = json.load(open(sys.argv[1]))
+blocks = {}
+for line in open(sys.argv[2]):
+    m = re.search(r"block-add inside (\S+) outside (\S+)#(\d+)-(\d+)", line)
+    if m:
+        blocks.setdefault(m.group(1), []).append((m.group(2), int(m.group(3)), int(m.group(4))))
+for s in sessions:
+    mine = blocks.get(s["addr6"], [])
+    if not any(a == s["addr4"] and lo <= s["port4"] <= hi for a, lo, hi in mine):
+        sys.exit(f"{s['addr6']} uses {s['addr4']}#{s['port4']}, outside its blocks {mine}")
+clients = {s["addr6"] for s in sessions}
+if set(blocks) - clients:
+    sys.exit(f"blocks logged for hosts without sessions: {sorted(set(blocks) - clients)}")
+print(len(clients), sum(len(v) for v in blocks.values()))
+PY
 }

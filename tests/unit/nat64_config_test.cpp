@@ -474,3 +474,24 @@ TEST(Nat64Config, InstanceErrors) {
   st.instance.set("0/2");
   EXPECT_TRUE(validate(st));
 }
+
+// ---- port-block-size (nat64/port_blocks.hpp)
+
+TEST(Nat64Config, PortBlockSize) {
+  auto in = parse_toml("pool4 = [\"203.0.113.0/28\", \"192.0.2.1:2000-2999\"]\nport-block-size = 500\n", "in.toml");
+  ASSERT_TRUE(in) << in.error();
+  auto r = validate(*in);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->settings.port_block_size, 500u);
+  EXPECT_THAT(describe(r->settings), HasSubstr("in blocks of 500 ports per inside address"));
+  EXPECT_THAT(render_toml(*r), HasSubstr("\nport-block-size = 500\n"));
+  EXPECT_EQ(validate(cli({{"pool4", "203.0.113.1"}}))->settings.port_block_size, 0u);  // off by default
+  for (const char* bad : {"31", "1001", "-1", "x"}) {
+    ConfigInput c = cli({{"pool4", "203.0.113.0/28"}, {"pool4", "192.0.2.1:2000-2999"}});
+    c.port_block_size.set(bad);
+    EXPECT_EQ(error_of(c), fmt::format("--port-block-size \"{}\": must be 0 (off) or a number of ports from 32 to 1000 "
+                                       "(the smallest pool4 port range)",
+                                       bad))
+        << bad;
+  }
+}

@@ -72,6 +72,14 @@ std::string wall_time(uint64_t mono_ms) {
 
 void log_event(const nat64::LogEvent& e) {
   using K = nat64::LogEvent::Kind;
+  // Port blocks: one line per block given or taken back (RFC 6888 REQ-14): the inside address and
+  // the outside address with its port range.
+  if (e.kind == K::BlockAdded || e.kind == K::BlockRemoved) {
+    spdlog::info("{} {} inside {} outside {}#{}-{}", wall_time(e.time_ms),
+                 e.kind == K::BlockAdded ? "block-add" : "block-del", e.addr6.str(), e.addr4.str(), e.port4,
+                 e.port4_last);
+    return;
+  }
   const char* what = e.kind == K::BibAdded       ? "bib-add"
                      : e.kind == K::BibRemoved   ? "bib-del"
                      : e.kind == K::SessionAdded ? "session-add"
@@ -119,7 +127,10 @@ class Nat64Worker final : public DataPlane::Worker {
 
 Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions)
     : settings_(std::move(settings)), tun_(tun), published_(new Published[tun.queues()]), plane_(tun, settings_.xlat) {
-  if (log_sessions) settings_.log = log_event;
+  // Port blocks are always logged (that is what they are for); BIB entries and sessions with
+  // --log-sessions.
+  settings_.log_per_session = log_sessions;
+  if (log_sessions || settings_.port_block_size != 0) settings_.log = log_event;
 }
 
 Status Nat64Daemon::start() {

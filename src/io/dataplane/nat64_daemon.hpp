@@ -28,7 +28,8 @@ class Nat64Daemon {
  public:
   // `tun` must outlive the daemon. The settings are copied; with `log_sessions`, every BIB and
   // session creation/removal is logged on stderr (RFC 6888 §4: who used which outside address and
-  // port, when).
+  // port, when); with port blocks (settings.port_block_size), every block given to or taken back
+  // from an inside address is, whatever `log_sessions` says.
   Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sessions);
   Nat64Daemon(const Nat64Daemon&) = delete;
   Nat64Daemon& operator=(const Nat64Daemon&) = delete;

@@ -82,8 +82,7 @@ Verdict StateImpl::from_v6(Proto p, const Ipv6Addr& addr6, uint16_t port6, Ipv4A
       // §3.5.1.1: a new BIB entry with a pool4 transport address of this shard. A full shard fails
       // at once (static entries are outside this count, so probing stays bounded by the pool size).
       if (sh.dynamic_bibs[static_cast<size_t>(p)] >= pool_.capacity(shard)) return Verdict::Exhausted;
-      auto t4 = pool_.allocate(shard, number6(p), addr6, port6,
-                               [&](Ipv4Addr a, uint16_t port) { return find4(sh, p, a, port) != nullptr; });
+      auto t4 = allocate(sh, shard, p, addr6, port6, now);
       if (!t4) return Verdict::Exhausted;
       b = add_bib(sh, p, addr6, port6, *t4, false, now);
     }
