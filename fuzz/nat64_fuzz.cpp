@@ -5,7 +5,8 @@
 // every input libFuzzer ran before).
 //
 // Input: a settings byte (bit 0 address-dependent filtering, bit 1 drop unsolicited IPv4 SYNs,
-// bit 2 max-sessions 8, bit 3 a small fragment budget), then records, each starting with a byte:
+// bit 2 max-sessions 8, bit 3 a small fragment budget, bit 4 port blocks of 4 ports), then records,
+// each starting with a byte:
 //   low 2 bits 0: a packet follows, a 2-byte big-endian length then that many bytes (fewer if the
 //                 input ends first); the clock advances (byte >> 2) ms first;
 //   1: the clock advances (byte >> 2) * 100 ms;  2: (byte >> 2) s, then State::expire();
@@ -17,11 +18,14 @@
 // the session and BIB lists agree with the counters and with the log of additions and removals,
 // every session's outside address is in pool4 and its remote IPv6 address is the prefix plus its
 // remote IPv4 address, every dynamic BIB entry has a session and the BIB's session counts add up,
-// and max-sessions holds; at the end, expiring a day later (twice: an established TCP session is
+// and max-sessions holds; with port blocks, the blocks logged as given and not taken back are
+// the ones the state counts, and every dynamic BIB entry's outside port is in a block of its inside
+// address; at the end, expiring a day later (twice: an established TCP session is
 // first probed and moved to transitory) leaves no session, no held fragment or SYN, and only the
-// static BIB entries.
+// static BIB entries (and no port block).
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -40,6 +44,7 @@ constexpr const char* kStatics[] = {"tcp,198.51.100.1#8080,2001:db8:1::5#80",
 
 struct Log {
   int64_t bibs = 0, sessions = 0;
+  std::map<std::pair<uint32_t, uint16_t>, std::pair<Ipv6Addr, uint16_t>> blocks;  // (addr4, first) -> host, last
 };
 
 nat64::Settings settings(uint8_t knobs, Log& log) {
@@ -53,8 +58,12 @@ nat64::Settings settings(uint8_t knobs, Log& log) {
   s.drop_external_tcp_syn = (knobs & 2) != 0;
   if (knobs & 4) s.max_sessions = 8;
   if (knobs & 8) s.fragment_memory = 4096;
+  if (knobs & 16) s.port_block_size = 4;
   s.log = [&log](const nat64::LogEvent& e) {
     using K = nat64::LogEvent::Kind;
+    const std::pair<uint32_t, uint16_t> block{e.addr4.to_u32(), e.port4};
+    if (e.kind == K::BlockAdded) SIXFOUR_FUZZ_CHECK(log.blocks.emplace(block, std::pair{e.addr6, e.port4_last}).second);
+    if (e.kind == K::BlockRemoved) SIXFOUR_FUZZ_CHECK(log.blocks.erase(block) == 1);
     log.bibs += e.kind == K::BibAdded ? 1 : e.kind == K::BibRemoved ? -1 : 0;
     log.sessions += e.kind == K::SessionAdded ? 1 : e.kind == K::SessionRemoved ? -1 : 0;
   };
@@ -133,6 +142,16 @@ void check_tables(const Run& r, const Log& log) {
     bib_sessions += b.sessions;
   }
   SIXFOUR_FUZZ_CHECK(bib_sessions == sessions.size());
+  if (r.settings.port_block_size == 0) return;
+  SIXFOUR_FUZZ_CHECK(log.blocks.size() == r.counter_named("port-blocks.in-use"));
+  for (const nat64::BibInfo& b : bib) {
+    if (b.is_static) continue;
+    const bool in_own_block = std::any_of(log.blocks.begin(), log.blocks.end(), [&](const auto& kv) {
+      return kv.first.first == b.addr4.to_u32() && b.port4 >= kv.first.second && b.port4 <= kv.second.second &&
+             kv.second.first == b.addr6;
+    });
+    SIXFOUR_FUZZ_CHECK(in_own_block);
+  }
 }
 
 }  // namespace
@@ -183,4 +202,5 @@ SIXFOUR_FUZZ_TARGET(nat64) {
   for (const nat64::BibInfo& b : bib) SIXFOUR_FUZZ_CHECK(b.is_static);
   SIXFOUR_FUZZ_CHECK(r.counter_named("fragments.datagrams") == 0 && r.counter_named("fragments.bytes") == 0);
   SIXFOUR_FUZZ_CHECK(r.counter_named("incoming-syn.stored") == 0);
+  SIXFOUR_FUZZ_CHECK(log.blocks.empty());
 }

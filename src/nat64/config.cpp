@@ -108,17 +108,10 @@ Status set_port_block_size(const Given<std::string>& g, Settings& s) {
   if (!g.has()) return Ok{};
   uint32_t smallest = 65536;
   for (const Pool4Entry& e : s.pool4) smallest = std::min<uint32_t>(smallest, uint32_t{e.hi} - e.lo + 1);
-  if (auto st = set_uint(g, "port-block-size", 0, smallest,
-                         fmt::format("must be 0 (off) or a number of ports from 32 to {} (the smallest pool4 "
-                                     "port range)",
-                                     smallest),
-                         s.port_block_size);
-      !st)
-    return st;
-  if (s.port_block_size != 0 && s.port_block_size < 32)
-    return Error{fail(
-        g.file, "port-block-size", *g.value,
-        fmt::format("must be 0 (off) or a number of ports from 32 to {} (the smallest pool4 port range)", smallest))};
+  const std::string why =
+      fmt::format("must be 0 (off) or a number of ports from 32 to {} (the smallest pool4 port range)", smallest);
+  if (auto st = set_uint(g, "port-block-size", 0, smallest, why, s.port_block_size); !st) return st;
+  if (s.port_block_size != 0 && s.port_block_size < 32) return Error{fail(g.file, "port-block-size", *g.value, why)};
   return Ok{};
 }
 

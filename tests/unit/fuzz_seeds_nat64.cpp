@@ -89,5 +89,11 @@ SIXFOUR_FUZZ_SEEDS(nat64) {
   Bytes limited = udp_exchange();
   limited[0] = 4 | 1;  // max-sessions 8, address-dependent filtering
   s.emplace_back("udp-limited", limited);
+  // Port blocks of 4: five dynamic UDP bindings of one host take two blocks, then all expire.
+  Bytes blocks{16};
+  for (uint16_t port = 6000; port < 6005; ++port) packet(blocks, udp6(kHost, port, kPeer6, 53, pb6::pattern(4)));
+  packet(blocks, tcp6(kHost, 7000, kPeer6, 443, 0x02));
+  minutes_then_expire(blocks, 6);
+  s.emplace_back("port-blocks", blocks);
   return s;
 }
