@@ -1,5 +1,9 @@
 // `sixfour nat64`: the stateful NAT64 daemon (RFC 6146) on a TUN device, and its control commands
 // `sixfour nat64 stats|sessions|bib`, which read the running daemon's control socket.
+#include <net/if.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -30,6 +34,30 @@ std::vector<io::RoutePrefix> wanted_routes(const nat64::Settings& s) {
   return want;
 }
 
+// Scale-out (docs/scale-out.md): another translator on this host that routes a part of our pool4
+// into its own TUN (an instance started with the same pool, or an overlapping one) would get the
+// replies meant for us, or we its. Refused before our routes go in.
+Status refuse_pool4_overlap(io::TranslatorLink& link, const nat64::Settings& s) {
+  auto routes = link.nl.device_routes(AF_INET);
+  if (!routes) return Error{routes.error()};
+  for (const io::DeviceRoute& r : *routes) {
+    if (r.ifindex == link.ifindex || r.prefix.len == 0) continue;
+    char name[IF_NAMESIZE] = {};
+    if (!::if_indextoname(static_cast<unsigned>(r.ifindex), name)) continue;
+    if (::access(fmt::format("/sys/class/net/{}/tun_flags", name).c_str(), F_OK) != 0) continue;  // not a TUN
+    Ipv4Prefix other;
+    std::memcpy(other.addr.b.data(), r.prefix.addr.data(), 4);
+    other.len = r.prefix.len;
+    for (const nat64::Pool4Entry& p : s.pool4)
+      if (p.prefix.contains(other) || other.contains(p.prefix))
+        return Error{
+            fmt::format("pool4 {} overlaps {}, routed into {}, the TUN of another translator on this host: give each "
+                        "instance its own part of the pool (--instance K/N, docs/scale-out.md)",
+                        p.prefix.str(), other.str(), name)};
+  }
+  return Ok{};
+}
+
 int run_nat64(const nat64::DaemonConfig& cfg) {
   nat64::Settings settings = cfg.settings;
   io::Daemon d(kWho);
@@ -38,6 +66,7 @@ int run_nat64(const nat64::DaemonConfig& cfg) {
   auto link = open_link_stage(d, cfg.tun, workers, cfg.offload, cfg.settings.xlat.mtu6);
   if (!link) return d.fail(link.error());
   io::RouteSet& routes = routes_stage(d, **link);
+  if (auto st = refuse_pool4_overlap(**link, cfg.settings); !st) return d.fail(st.error(), 2);
   if (cfg.routes) {
     auto st = add_routes(routes, wanted_routes(cfg.settings), cfg.tun,
                          "remove the conflicting route or run with --no-routes");

@@ -106,4 +106,14 @@ LAB_WAIT_POOL6=64:ff9b::/96 lab_daemon_start nat64 --tun "$LAB_TUN" --pool4 "$N6
   --allow-non-global
 lab_ok "with --allow-non-global it is" c6 ping -n -c 1 -W 2 64:ff9b::c633:6402
 lab_daemon_stop
+step "scale-out: a pool4 overlapping another translator's on this host is refused (exit 2)"
+lab_daemon_start nat64 --tun "$LAB_TUN" --prefix "$N64_PREFIX" --pool4 203.0.113.0/28 --control "$LAB_CTL"
+lab_expect_rc "a second instance with a part of the same pool" 2 gw "$SIXFOUR" nat64 --tun sf64b \
+  --prefix 2001:db8:46::/96 --pool4 203.0.113.8/29 --control "$LAB_DIR/b.sock"
+assert_match "says which route and TUN" "pool4 203\\.0\\.113\\.8/29 overlaps 203\\.0\\.113\\.0/28, routed into $LAB_TUN, the TUN of another translator" "$LAB_OUT"
+lab_run gw ip link show sf64b || true
+assert_match "and leaves no TUN behind" 'does not exist' "$LAB_OUT"
+lab_ok "with its own part it starts (and stops on SIGTERM after 2 s)" gw timeout --preserve-status -s TERM 2 \
+  "$SIXFOUR" nat64 --tun sf64b --prefix 2001:db8:46::/96 --pool4 203.0.113.16/29 --control "$LAB_DIR/b.sock"
+lab_daemon_stop
 echo PASS

@@ -252,6 +252,43 @@ Result<bool> Netlink::has_specific_route(const RoutePrefix& p, int exclude_ifind
 
 namespace {
 
+struct DeviceRoutes {
+  uint8_t family;
+  std::vector<DeviceRoute> out;
+};
+
+int device_route_cb(const nlmsghdr* nlh, void* data) {
+  auto* q = static_cast<DeviceRoutes*>(data);
+  auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (rtm->rtm_family != q->family || rtm->rtm_type != RTN_UNICAST) return MNL_CB_OK;
+  const nlattr* tb[RTA_MAX + 1] = {};
+  mnl_attr_parse(nlh, sizeof(rtmsg), route_attr_cb, tb);
+  const uint32_t table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+  const size_t alen = q->family == AF_INET ? 4 : 16;
+  if (table != RT_TABLE_MAIN || !tb[RTA_OIF]) return MNL_CB_OK;
+  DeviceRoute r;
+  r.prefix.family = q->family;
+  r.prefix.len = rtm->rtm_dst_len;
+  if (rtm->rtm_dst_len > 0) {
+    if (!tb[RTA_DST] || mnl_attr_get_payload_len(tb[RTA_DST]) < alen) return MNL_CB_OK;
+    std::memcpy(r.prefix.addr.data(), mnl_attr_get_payload(tb[RTA_DST]), alen);
+  }
+  r.ifindex = static_cast<int>(mnl_attr_get_u32(tb[RTA_OIF]));
+  q->out.push_back(r);
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<std::vector<DeviceRoute>> Netlink::device_routes(uint8_t family) {
+  DeviceRoutes q{family, {}};
+  auto st = dump(RTM_GETROUTE, family, device_route_cb, &q);
+  if (!st) return Error{fmt::format("route dump: {}", st.error())};
+  return std::move(q.out);
+}
+
+namespace {
+
 struct DefaultRoute4 {
   int exclude = 0;
   bool found = false;

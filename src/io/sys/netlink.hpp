@@ -27,6 +27,12 @@ struct RoutePrefix {
   bool operator==(const RoutePrefix&) const = default;
 };
 
+// A unicast route of the main table through a device ("PREFIX dev IFINDEX ...").
+struct DeviceRoute {
+  RoutePrefix prefix;
+  int ifindex = 0;
+};
+
 class Netlink {
  public:
   static Result<Netlink> open();
@@ -47,6 +53,8 @@ class Netlink {
   // any table other than "local", on a device other than `exclude_ifindex`: the kernel already
   // knows where `p` is (the default route does not count).
   Result<bool> has_specific_route(const RoutePrefix& p, int exclude_ifindex);
+  // The unicast routes of `family` in the main table that name an output device.
+  Result<std::vector<DeviceRoute>> device_routes(uint8_t family);
 
   // The host's own IPv4 address toward the IPv4 side (icmp-source host): of the IPv4 default
   // routes of the main table not through `exclude_ifindex` (the TUN), the one of lowest metric; its
