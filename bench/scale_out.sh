@@ -29,10 +29,10 @@ scale_instance_start 2
 scale_wait_nexthops 2
 # Two clients of each instance.
 for ((k = 1; k <= SCALE_CLIENTS; k++)); do scale_fetch "$k"; done
-mapfile -t on1 < <(scale_clients_of 1 | head -n 2)
-mapfile -t on2 < <(scale_clients_of 2 | head -n 2)
-((${#on1[@]} == 2 && ${#on2[@]} == 2)) || { echo "bench: fewer than two clients per instance" >&2; exit 1; }
-clients=("${on1[@]}" "${on2[@]}")
+mapfile -t on1 < <(scale_clients_of 1)
+mapfile -t on2 < <(scale_clients_of 2)
+((${#on1[@]} >= 2 && ${#on2[@]} >= 2)) || { echo "bench: fewer than two clients per instance" >&2; exit 1; }
+clients=("${on1[@]:0:2}" "${on2[@]:0:2}")
 
 # run MODE(tcp|udp): the four iperf3 clients at once; prints the sum (Gbit/s for tcp, kpps for udp).
 run() {
