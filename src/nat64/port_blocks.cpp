@@ -7,7 +7,7 @@
 namespace sixfour::nat64 {
 
 PortBlocks::PortBlocks(const std::vector<Pool4Entry>& pool, uint32_t size, uint64_t secret)
-    : size_(size), secret_(secret) {
+    : size_(size), secret_(secret), by_host_(0, HostHash{mix64(secret ^ 0x4057)}) {
   if (size_ == 0) return;
   for (const Pool4Entry& e : pool) {
     const uint32_t per_addr = (uint32_t{e.hi} - e.lo + 1) / size_;
@@ -17,7 +17,7 @@ PortBlocks::PortBlocks(const std::vector<Pool4Entry>& pool, uint32_t size, uint6
   }
 }
 
-size_t PortBlocks::HostHash::operator()(const Ipv6Addr& a) const { return hash_bytes(0x9e37, a.b.data(), 16); }
+size_t PortBlocks::HostHash::operator()(const Ipv6Addr& a) const { return hash_bytes(seed, a.b.data(), 16); }
 
 PortBlocks::Block PortBlocks::block(uint64_t id) const {
   for (const Range& r : ranges_) {

@@ -62,7 +62,8 @@ class PortBlocks {
     Ipv6Addr host;
     uint32_t entries = 0;
   };
-  struct HostHash {
+  struct HostHash {  // keyed: inside hosts choose their addresses, so they must not choose the buckets
+    uint64_t seed;
     size_t operator()(const Ipv6Addr& a) const;
   };
   void forget(uint64_t id);
