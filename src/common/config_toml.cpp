@@ -18,6 +18,13 @@ bool toml_whitespace_trap(char32_t c) {
   return (c >= 0xA1 && c <= 0x499) || (c >= 0x2C5E && c <= 0x3057 && c != 0x3000) || (c >= 0xFB26 && c <= 0xFEFE);
 }
 
+// The non-ASCII code points toml++ 3.3 takes for horizontal whitespace (and goes on skipping after
+// a line ending backslash).
+bool toml_non_ascii_space(char32_t c) {
+  return c == 0xA0 || c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200B) || c == 0x202F ||
+         (c >= 0x205F && c <= 0x2060) || c == 0x3000 || c == 0xFEFF;
+}
+
 // The code point of the UTF-8 sequence at `at` (0 if it is not a well-formed one) and its length.
 char32_t code_point(std::string_view t, size_t at, size_t& len) {
   const auto byte = [&](size_t i) { return i < t.size() ? static_cast<unsigned char>(t[i]) : 0u; };
@@ -43,12 +50,23 @@ size_t skip_string(std::string_view t, size_t i, size_t& trap) {
   for (i += multi ? 3 : 1; i < t.size(); ++i) {
     if (!multi && t[i] == '\n') return i;
     if (q == '"' && t[i] == '\\') {
+      // toml++ tests every code point of the whitespace after the backslash, and the first one
+      // after it, with is_non_ascii_horizontal_whitespace() (the fuzz target found U+FEFF, which
+      // is whitespace to it, followed by a trap code point).
       size_t j = i + 1;
-      while (multi && j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) ++j;
-      size_t len = 0;
-      if (multi && j < t.size() && toml_whitespace_trap(code_point(t, j, len))) {
-        trap = j;
-        return t.size();
+      while (multi && j < t.size()) {
+        if (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r') {
+          ++j;
+          continue;
+        }
+        size_t len = 0;
+        const char32_t c = code_point(t, j, len);
+        if (toml_whitespace_trap(c)) {
+          trap = j;
+          return t.size();
+        }
+        if (!toml_non_ascii_space(c)) break;
+        j += len;
       }
       i = j < i + 2 ? i + 1 : j - 1;
       continue;

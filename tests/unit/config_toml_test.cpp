@@ -68,5 +68,19 @@ TEST(ConfigToml, EveryTrapBlockIsRefusedAfterALineEndingBackslash) {
   EXPECT_EQ((*r)["d"].value_or(std::string()), "xy");
 }
 
+// toml++ goes on skipping non-ASCII whitespace after the backslash (U+FEFF, U+3000, U+00A0 ...) and
+// tests the code point after it too: a trap there is refused (the config fuzz target's fourth find).
+TEST(ConfigToml, TrapAfterNonAsciiWhitespaceAfterALineEndingBackslashIsRefused) {
+  for (const char* space : {"\xef\xbb\xbf", "\xe3\x80\x80", "\xc2\xa0", "\xe2\x80\x8b", "\xe1\x9a\x80"}) {
+    auto r = parse_toml_table(std::string("d = \"\"\"x\\\n") + space + "\xc6\x9c\"\"\"\n", "f.toml");
+    ASSERT_FALSE(r) << space;
+    EXPECT_EQ(r.error().substr(r.error().find("unexpected")), "unexpected character U+019C");
+  }
+  // Whitespace then an ordinary character: read as TOML says (the whitespace is dropped).
+  auto r = parse_toml_table("d = \"\"\"x\\\n\xef\xbb\xbf\xc2\xa0z\"\"\"\n", "f.toml");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ((*r)["d"].value_or(std::string()), "xz");
+}
+
 }  // namespace
 }  // namespace sixfour
