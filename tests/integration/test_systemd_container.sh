@@ -47,6 +47,7 @@ for l in bin sbin lib lib64; do ln -s "usr/$l" "$R/$l"; done
 mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/run" "$R/root" "$R/sys"
 systemd-id128 new >"$R/etc/machine-id"  # nspawn refuses the host's
 cp "$W/sixfour.deb" "$R/root/"
+rm -f "$R/var/lib/man-db/auto-update"  # no man-db index rebuild on each dpkg run (seconds each)
 # Installed before the boot (no systemd runs in the chroot: the scripts leave it alone).
 chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin dpkg -i /root/sixfour.deb >"$W/install.log" 2>&1
 # The container's own settings: a NAT64 named lab, a DNS64 on loopback, a watchdog of 4 s.
