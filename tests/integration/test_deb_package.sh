@@ -49,25 +49,19 @@ done
 echo "ok: conffiles, Depends ($depends) and files"
 
 # The root and the steps inside it, all in one mount namespace.
-mkdir -p "$WORK/root" "$WORK/up" "$WORK/ovl"
 cp "$DEB" "$WORK/sixfour.deb"
+cp "$(dirname "$0")/../lab/overlay_root.sh" "$WORK/"
 cat >"$WORK/inside.sh" <<'INSIDE'
 set -euo pipefail
 W=$1 R=$1/root
 fail() { echo "FAIL: $*" >&2; exit 1; }
-mount -t tmpfs tmpfs "$W/up"  # the writable layers: gone with the namespace
-for d in usr etc var; do
-  mkdir -p "$W/up/$d" "$W/up/$d.work" "$R/$d"
-  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/up/$d,workdir=$W/up/$d.work" "$R/$d"
-done
-for l in bin sbin lib lib64; do ln -s "usr/$l" "$R/$l"; done
-mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/run" "$R/root"
+source "$W/overlay_root.sh"
+overlay_root "$W"
 mount -t proc proc "$R/proc"
 mount --rbind /dev "$R/dev"
 mount -t tmpfs tmpfs "$R/tmp"
 mount -t tmpfs tmpfs "$R/run"  # no /run/systemd/system: the maintainer scripts leave systemd alone
 cp "$W/sixfour.deb" "$R/tmp/"
-rm -f "$R/var/lib/man-db/auto-update"  # no man-db index rebuild on each dpkg run (seconds each)
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin HOME=/root LC_ALL=C.UTF-8 "$@"; }
 
 ! in_root sh -c 'command -v sixfour' >/dev/null || fail "the root has a sixfour before the install"

@@ -32,22 +32,15 @@ cpack --config "$BUILD/CPackConfig.cmake" -G DEB -B "$WORK/out" >"$WORK/cpack.lo
   { cat "$WORK/cpack.log" >&2; fail "cpack"; }
 cp "$WORK"/out/sixfour_*_*.deb "$WORK/sixfour.deb"
 
-# The root, the package installed in it, and the container, in one private mount namespace; the
-# container's leader PID goes to $WORK/leader.
+# The root, the package installed in it, and the container, in one private mount namespace.
+cp "$(dirname "$0")/../lab/overlay_root.sh" "$WORK/"
 cat >"$WORK/boot.sh" <<'BOOT'
 set -euo pipefail
 W=$1 R=$1/root
-mkdir -p "$W/up" "$R"
-mount -t tmpfs tmpfs "$W/up"
-for d in usr etc var; do
-  mkdir -p "$W/up/$d" "$W/up/$d.work" "$R/$d"
-  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/up/$d,workdir=$W/up/$d.work" "$R/$d"
-done
-for l in bin sbin lib lib64; do ln -s "usr/$l" "$R/$l"; done
-mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/run" "$R/root" "$R/sys"
+source "$W/overlay_root.sh"
+overlay_root "$W"
 systemd-id128 new >"$R/etc/machine-id"  # nspawn refuses the host's
 cp "$W/sixfour.deb" "$R/root/"
-rm -f "$R/var/lib/man-db/auto-update"  # no man-db index rebuild on each dpkg run (seconds each)
 # Installed before the boot (no systemd runs in the chroot: the scripts leave it alone).
 chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin dpkg -i /root/sixfour.deb >"$W/install.log" 2>&1
 # The container's own settings: a NAT64 named lab, a DNS64 on loopback, a watchdog of 4 s.
