@@ -62,7 +62,12 @@ TcpTransition tcp_transition(TcpState state, const TcpSegment& seg) {
       if (v4 && seg.fin) return {S::V4V6FinRcv, L::Transitory};
       return {S::V6FinRcv, L::Established};
     case S::V4V6FinRcv:
-      // Both FINs seen: packets (the last ACKs) pass, the lifetime is not extended.
+      // Both FINs seen: packets (the last ACKs) pass, the lifetime is not extended. sixfour's
+      // addition: a SYN is a new connection on the same 5-tuple (a client that went round its
+      // ephemeral ports within TCP_TRANS) and starts over as from CLOSED, as Linux conntrack
+      // reopens a closed connection; kept here, it would live on the old one's TCP_TRANS and lose
+      // its session mid-transfer (docs/conformance/rfc6146.md).
+      if (seg.syn && !seg.fin && !seg.rst) return {v6 ? S::V6Init : S::V4Init, L::Transitory};
       return {S::V4V6FinRcv, L::Keep};
     case S::Trans:
       // TRANS: any packet other than a RST shows the connection is alive -> ESTABLISHED.
