@@ -2,7 +2,8 @@
 /* The stateful fast path (RFC 6146 with RFC 7915 headers), one tc program `nat64_tun` at the egress
  * of the daemon's TUN: a packet of a session the daemon published (exact 5-tuple, either direction)
  * is translated in place, byte for byte as src/nat64/translator.cpp does, and redirected into the
- * TUN's ingress; everything else (new flows, TCP SYN/FIN/RST, fragments, options, extension headers,
+ * TUN's ingress (a TCP segment with SYN, FIN or RST reported to the daemon through `nat64_reports`,
+ * if it asked for them); everything else (new flows, fragments, options, extension headers,
  * ICMP errors, hairpinning, ...) goes on unchanged to the TUN queue and the daemon, its reason
  * counted. A second instance, `nat64_uplink`, does the same at the uplinks' ingress and sends its
  * translations out the uplink the route names (one hop). The daemon is the only writer of the
@@ -57,6 +58,13 @@ struct {
   __type(value, struct nat64_val4);
 } nat64_sessions4 SEC(".maps");
 
+/* The TCP segments with SYN, FIN or RST translated here, for the daemon's state machine. Read
+ * without wake-ups: the daemon drains it every few tens of milliseconds. */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 22);
+} nat64_reports SEC(".maps");
+
 #define XLAT_COUNTERS nat64_counters
 #define XLAT_UPLINKS nat64_uplinks
 #include "xlat.h"
@@ -71,6 +79,27 @@ static __always_inline void touch(__u64* last_seen) {
   __u64 now = bpf_ktime_get_coarse_ns();
   if (now - *last_seen > NAT64_LAST_SEEN_GRAIN_NS) *last_seen = now;
 }
+
+/* A TCP segment with SYN, FIN or RST (`flags`) of a published session, about to be translated:
+ * reported (1), or the ring buffer is full (0: the daemon must see it). */
+static __always_inline int report(const __u8* addr6, const __u8* remote4, const void* port6, const void* rport,
+                                  __u8 flags, __u8 from_v6) {
+  struct nat64_report* r = bpf_ringbuf_reserve(&nat64_reports, sizeof(*r), 0);
+  if (!r) return 0;
+  __builtin_memcpy(r->addr6, addr6, 16);
+  __builtin_memcpy(r->remote4, remote4, 4);
+  __builtin_memcpy(&r->port6, port6, 2);
+  __builtin_memcpy(&r->rport, rport, 2);
+  r->flags = flags;
+  r->from_v6 = from_v6;
+  r->pad[0] = r->pad[1] = 0;
+  bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+  count(NAT64_TCP_REPORTED);
+  return 1;
+}
+
+/* The flags of a TCP segment that the state machine follows (FIN, SYN, RST; 0: none or not TCP). */
+static __always_inline __u8 state_flags(__u8 proto, const __u8* l4) { return proto == PROTO_TCP ? l4[13] & 0x07 : 0; }
 
 /* A translated packet's transport rewrite: where the checksum is, the checksum differences of the
  * pseudo-header (addresses, BPF_F_PSEUDO_HDR) and of the rest (ports or ICMP type and identifier),
@@ -182,11 +211,13 @@ static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_c
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
   if (why) return punt(why);
-  if (h[6] == PROTO_TCP && (l4[13] & 0x07)) return punt(NAT64_PUNT_TCP_FLAGS); /* FIN, SYN, RST */
+  const __u8 flags = state_flags(h[6], l4);
+  if (flags && !cfg->report_tcp) return punt(NAT64_PUNT_TCP_FLAGS);
   struct nat64_val6* v = session6(h, l4);
   if (!v) return punt(NAT64_PUNT_NO_SESSION);
   why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
   if (why) return punt(why);
+  if (flags && !report(h + 8, v->dst, l4, &v->dport, flags, 1)) return punt(NAT64_PUNT_REPORTS_FULL);
   __u8 o[IP4_LEN];
   fill_ip4(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tos ? cfg->new_tos : -1,
            next_ident(cfg->ident_key));
@@ -253,11 +284,13 @@ static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_c
   __u32 ck_off = 0, tcp_len = 0;
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
   if (why) return punt(why);
-  if (h[9] == PROTO_TCP && (l4[13] & 0x07)) return punt(NAT64_PUNT_TCP_FLAGS);
+  const __u8 flags = state_flags(h[9], l4);
+  if (flags && !cfg->report_tcp) return punt(NAT64_PUNT_TCP_FLAGS);
   struct nat64_val4* v = session4(h, l4);
   if (!v) return punt(NAT64_PUNT_NO_SESSION);
   why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
   if (why) return punt(why);
+  if (flags && !report(v->dst, h + 12, &v->dport, l4, flags, 0)) return punt(NAT64_PUNT_REPORTS_FULL);
   __u8 o[IP6_LEN];
   fill_ip6(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tc);
   struct l4_rewrite r = {.ck_off = ck_off, .tcp_len = tcp_len};

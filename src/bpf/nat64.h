@@ -14,8 +14,8 @@ struct nat64_config {
   __s8 hop_change; /* xlat::Config::hop_change (+1 for the TUN daemons) */
   __u8 reset_tos;  /* 6 -> 4: TOS = new_tos instead of the Traffic Class */
   __u8 new_tos;
-  __u8 reset_tc; /* 4 -> 6: Traffic Class 0 instead of the TOS */
-  __u8 pad;
+  __u8 reset_tc;          /* 4 -> 6: Traffic Class 0 instead of the TOS */
+  __u8 report_tcp;        /* 1: translate SYN, FIN and RST of a published session and report them */
   __u16 mtu4;             /* a 6 -> 4 translation larger than this is punted */
   __u32 ident_key;        /* key of the Identification generator */
   __u16 mtu6;             /* a 4 -> 6 translation with DF=1 larger than this is punted */
@@ -69,10 +69,25 @@ struct nat64_val4 {
   __u64 last_seen_ns;
 };
 
+/* A record of the `nat64_reports` ring buffer (report_tcp): a segment with SYN, FIN or RST the
+ * program translated, of the session of the inside host's addr6#port6 with the peer
+ * remote4#rport, for the daemon's RFC 6146 state machine. Ports in network byte order. */
+struct nat64_report {
+  __u8 addr6[16];
+  __u8 remote4[4];
+  __be16 port6;
+  __be16 rport;
+  __u8 flags;   /* the TCP header's flags byte */
+  __u8 from_v6; /* 1: the segment came from the IPv6 side */
+  __u8 pad[2];
+};
+
 /* Counter indices of `nat64_counters`: those of enum siit_counter, then these. */
 enum nat64_counter {
   NAT64_PUNT_NO_SESSION = SIIT_COUNTERS, /* no published session (new, not established, hairpinned) */
-  NAT64_PUNT_TCP_FLAGS,                  /* SYN, FIN or RST: the daemon's RFC 6146 state machine */
+  NAT64_PUNT_TCP_FLAGS,                  /* SYN, FIN or RST without report_tcp: the daemon's state machine */
+  NAT64_TCP_REPORTED,                    /* SYN, FIN or RST translated and reported (also hits) */
+  NAT64_PUNT_REPORTS_FULL,               /* SYN, FIN or RST, the ring buffer full: to the daemon */
   NAT64_COUNTERS
 };
 

@@ -321,6 +321,7 @@ void StateImpl::reassembly_timed_out(std::span<const uint8_t> first,
 void StateImpl::expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) {
   reasm_.expire(now_ms, [&](std::span<const uint8_t> first) { reassembly_timed_out(first, send_icmp); });
   syns_.expire(now_ms, send_icmp);
+  apply_reported(now_ms);  // the states and lifetimes the fast path moved, before any is judged
   std::vector<std::array<uint8_t, kTcpProbeSize>> probes;
   for (auto& shp : shards_) {
     Shard& sh = *shp;
@@ -370,6 +371,9 @@ void StateImpl::sync_fast(Session& s, bool was, bool counts) {
 
 bool StateImpl::kept_by_fast_path(Shard& sh, Session* s, uint64_t now) {
   if (!published(*s)) return false;
+  // Only a SYN moves an opening TCP session's lifetime (§3.5.2.2 V4 INIT, V6 INIT), and those are
+  // reported: the fast path's other packets keep nothing.
+  if (s->bib->proto == Proto::Tcp && (s->tcp == TcpState::V4Init || s->tcp == TcpState::V6Init)) return false;
   const std::optional<uint64_t> idle = sink_->idle_ms(fast_view(*s));
   if (!idle || *idle >= timeout_ms(s->timer)) return false;
   // A full lifetime from now (not from the fast path's last packet): the FIFO stays ordered, and
@@ -442,6 +446,10 @@ void StateImpl::visit_counters(const std::function<void(std::string_view, uint64
   f("fragments.bytes", reasm_.bytes_held());
   f("fragments.timed-out", reasm_.timed_out());
   f("fragments.time-exceeded-sent", reasm_answered_.load(std::memory_order_relaxed));
+  if (reports_tcp_) {
+    f("tcp-reported.applied", reported_.load(std::memory_order_relaxed));
+    f("tcp-reported.gone", reported_gone_.load(std::memory_order_relaxed));
+  }
 }
 
 }  // namespace sixfour::nat64

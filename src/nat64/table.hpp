@@ -108,7 +108,11 @@ class StateImpl final : public State {
 
   void expire(uint64_t now_ms, const std::function<void(std::span<const uint8_t>)>& send_icmp) override;
   using State::expire;
-  void set_session_sink(SessionSink* sink) override { sink_ = sink; }
+  void set_session_sink(SessionSink* sink) override {
+    sink_ = sink;
+    reports_tcp_ = sink && sink->reports_tcp();
+  }
+  void apply_reported(uint64_t now_ms) override;
   std::vector<BibInfo> bib() const override;
   std::vector<SessionInfo> sessions(uint64_t now_ms) const override;
   void visit_counters(const std::function<void(std::string_view, uint64_t)>& f) const override;
@@ -191,12 +195,19 @@ class StateImpl final : public State {
   void reassembly_timed_out(std::span<const uint8_t> first, const std::function<void(std::span<const uint8_t>)>& send);
 
   // Shared by the steps in filtering_and_updating.cpp.
-  Verdict refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now);
+  // `counts`: a packet the daemon translated (not one the fast path reported).
+  Verdict refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now, bool counts = true);
 
-  // The fast path (sink_): a session of a kind it may serve (UDP, ICMP, TCP ESTABLISHED) is
-  // published once the daemon has translated kPublishAfter of its packets while of that kind
-  // (nat64/session_sink.hpp), unless hairpinned (its peer a pool4 address: RFC 6146 §3.8 stays in the daemon).
-  static bool fast_kind(const Session& s) { return s.bib->proto != Proto::Tcp || s.tcp == TcpState::Established; }
+  // The fast path (sink_): a session of a kind it may serve (UDP, ICMP, TCP ESTABLISHED; with
+  // reports_tcp_ also TCP opening or half closed) is published once the daemon has translated
+  // kPublishAfter of its packets while of that kind (nat64/session_sink.hpp; a TCP session with
+  // reports from the SYN that opens it on, see refresh()), unless hairpinned (its peer a pool4
+  // address: RFC 6146 §3.8 stays in the daemon).
+  bool fast_kind(const Session& s) const {
+    if (s.bib->proto != Proto::Tcp || s.tcp == TcpState::Established) return true;
+    return reports_tcp_ && (s.tcp == TcpState::V4Init || s.tcp == TcpState::V6Init || s.tcp == TcpState::V4FinRcv ||
+                            s.tcp == TcpState::V6FinRcv);
+  }
   bool published(const Session& s) const {
     return sink_ && fast_kind(s) && s.daemon_packets == kPublishAfter && !pool_.contains(s.remote4);
   }
@@ -223,6 +234,9 @@ class StateImpl final : public State {
   IncomingSyns syns_;
   std::atomic<uint64_t> reasm_answered_{0};  // Time Exceeded sent for timed-out reassemblies
   SessionSink* sink_ = nullptr;
+  bool reports_tcp_ = false;                // sink_->reports_tcp()
+  std::atomic<uint64_t> reported_{0};       // reported segments applied to a session
+  std::atomic<uint64_t> reported_gone_{0};  // ... whose session had gone
 };
 
 }  // namespace sixfour::nat64

@@ -61,6 +61,10 @@ class State {
   // The fast path the sessions it may serve are published to (nat64/session_sink.hpp); nullptr (the
   // default): none. Set before the first packet; `sink` must outlive the State.
   virtual void set_session_sink(SessionSink* sink) = 0;
+  // Applies the TCP segments the sink's fast path translated and reported (SessionSink::drain) to
+  // their sessions' state and lifetime, as if the daemon had translated them; expire() does it
+  // first too. Called often by the daemon's housekeeping thread (not per packet).
+  virtual void apply_reported(uint64_t now_ms) = 0;
 
   virtual std::vector<BibInfo> bib() const = 0;
   virtual std::vector<SessionInfo> sessions(uint64_t now_ms) const = 0;

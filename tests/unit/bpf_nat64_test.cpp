@@ -39,17 +39,43 @@ class BpfNat64 : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN needs root";
     libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
-    skel_.reset(nat64_bpf::open_and_load());
-    if (!skel_) GTEST_SKIP() << "the BPF program does not load here: " << std::strerror(errno);
-    nat64::Settings s = lab_settings(kPool4);
-    s.xlat.hop_change = 1;  // the TUN daemons (docs/fast-path.md)
-    const nat64_config cfg = io::nat64_bpf_config(s, 0, 0x5eed1234);
-    const uint32_t zero = 0;
-    ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY), 0);
+    skel_.reset(nat64_bpf::open());
+    ASSERT_TRUE(skel_);
+    // One page: room for 102 reports (28 bytes padded to 32, and a header of 8), so a test can fill it.
+    bpf_map__set_max_entries(skel_->maps.nat64_reports, 4096);
+    if (nat64_bpf::load(skel_.get()) != 0)
+      GTEST_SKIP() << "the BPF program does not load here: " << std::strerror(errno);
+    settings_ = lab_settings(kPool4);
+    settings_.xlat.hop_change = 1;  // the TUN daemons (docs/fast-path.md)
+    configure(false);
     sink_ = std::make_unique<io::BpfSessionSink>(bpf_map__fd(skel_->maps.nat64_sessions6),
                                                  bpf_map__fd(skel_->maps.nat64_sessions4));
-    nat_ = std::make_unique<Nat>(s);
+    nat_ = std::make_unique<Nat>(settings_);
     nat_->state->set_session_sink(sink_.get());
+  }
+
+  void configure(bool report_tcp) {
+    nat64_config cfg = io::nat64_bpf_config(settings_, 0, 0x5eed1234);
+    cfg.report_tcp = report_tcp ? 1 : 0;
+    const uint32_t zero = 0;
+    ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY), 0);
+  }
+
+  // As the loader makes it by default: the program reports SYN, FIN and RST through the ring
+  // buffer, the sink drains it (a new NAT64: the sink is read at set_session_sink).
+  void use_reports() {
+    configure(true);
+    sink_ = std::make_unique<io::BpfSessionSink>(bpf_map__fd(skel_->maps.nat64_sessions6),
+                                                 bpf_map__fd(skel_->maps.nat64_sessions4),
+                                                 bpf_map__fd(skel_->maps.nat64_reports), 1u << 16);
+    ASSERT_TRUE(sink_->reporting());
+    nat_ = std::make_unique<Nat>(settings_);
+    nat_->state->set_session_sink(sink_.get());
+  }
+
+  std::string tcp_state() {
+    const auto ss = nat_->state->sessions(nat_->now);
+    return ss.size() == 1 ? std::string(ss[0].state) : "sessions=" + std::to_string(ss.size());
   }
 
   // `prog` (default nat64_tun) on `ip` in an Ethernet frame; to_host: addressed to the test run's
@@ -83,6 +109,24 @@ class BpfNat64 : public ::testing::Test {
     const TestRun r = run(ip);
     ASSERT_EQ(r.verdict, SIIT_VERDICT_HIT);
     EXPECT_EQ(counter(SIIT_HIT), hits + 1);
+    expect_translated(r, ip);
+  }
+
+  // With reports: the program translates `ip` (a SYN, FIN or RST) and reports it, the drained report
+  // moves the daemon's session to `state`, and the packet is what the C++ NAT64 makes of it.
+  void expect_reported(const Bytes& ip, const std::string& state) {
+    const uint64_t reported = counter(NAT64_TCP_REPORTED), hits = counter(SIIT_HIT);
+    const TestRun r = run(ip);
+    ASSERT_EQ(r.verdict, SIIT_VERDICT_HIT);
+    EXPECT_EQ(counter(SIIT_HIT), hits + 1);
+    EXPECT_EQ(counter(NAT64_TCP_REPORTED), reported + 1);
+    nat_->state->apply_reported(nat_->now);
+    EXPECT_EQ(tcp_state(), state);
+    expect_translated(r, ip);
+  }
+
+  // The test run `r` of `ip` made what the C++ NAT64 makes of it (see expect_identical).
+  void expect_translated(const TestRun& r, const Bytes& ip) {
     Bytes want = cxx(ip);
     ASSERT_EQ(want.size(), r.out.size());
     if ((ip[0] >> 4) == 6) {
@@ -136,6 +180,7 @@ class BpfNat64 : public ::testing::Test {
   static uint16_t port4_of(const Bytes& v4) { return v4to6test::rd16(v4, v4.at(9) == 1 ? 24 : 20); }
 
   std::unique_ptr<nat64_bpf, SkelDeleter> skel_;
+  nat64::Settings settings_;
   std::unique_ptr<io::BpfSessionSink> sink_;
   std::unique_ptr<Nat> nat_;
 };
@@ -194,6 +239,49 @@ TEST_F(BpfNat64, TcpOnlyOnceEstablishedAndWithoutSynFinRst) {
   cxx(tcp6_data(40001, 443, 0x11, 0));                                // the daemon sees a FIN: V6 FIN RCV
   EXPECT_FALSE(in_maps(6, 40001, port4, 443));
   expect_punt(tcp4_data(443, port4, 0x10, 0), NAT64_PUNT_NO_SESSION);
+}
+
+// As the daemon runs it: a connection is published at its SYN, and the program translates the rest
+// of it, SYN+ACK and FINs included, each flagged segment reported to the daemon's state machine.
+TEST_F(BpfNat64, WithReportsTcpIsTranslatedFromTheSynAckOn) {
+  use_reports();
+  const uint16_t port4 = port4_of(cxx(tcp6(kHost, 40003, kPeer6, 443, 0x02)));  // SYN: V6 INIT
+  EXPECT_TRUE(in_maps(6, 40003, port4, 443));
+  expect_reported(tcp4(kPeer4, 443, kPool4, port4, 0x12), "established");  // SYN+ACK
+  expect_identical(tcp6_data(40003, 443, 0x10, 0));
+  expect_identical(tcp6_data(40003, 443, 0x18, 200));
+  expect_reported(tcp4_data(443, port4, 0x11, 0), "v4-fin-rcv");  // the server's FIN
+  EXPECT_TRUE(in_maps(6, 40003, port4, 443));
+  expect_reported(tcp6_data(40003, 443, 0x11, 0), "v4-fin-v6-fin-rcv");  // the client's
+  EXPECT_FALSE(in_maps(6, 40003, port4, 443));                           // withdrawn
+  expect_punt(tcp4_data(443, port4, 0x10, 0), NAT64_PUNT_NO_SESSION);    // the last ACK
+  EXPECT_EQ(nat_->counter("tcp-reported.applied"), 3u);
+  // A RST: TRANS, withdrawn, back to the daemon.
+  const uint16_t p2 = port4_of(cxx(tcp6(kHost, 40004, kPeer6, 443, 0x02)));
+  expect_reported(tcp4(kPeer4, 443, kPool4, p2, 0x12), "sessions=2");
+  expect_reported(tcp6_data(40004, 443, 0x14, 0), "sessions=2");
+  EXPECT_FALSE(in_maps(6, 40004, p2, 443));
+  // Without report_tcp in the configuration, the same packets go to the daemon.
+  const uint16_t p3 = port4_of(cxx(tcp6(kHost, 40005, kPeer6, 443, 0x02)));
+  configure(false);
+  expect_punt(tcp4(kPeer4, 443, kPool4, p3, 0x12), NAT64_PUNT_TCP_FLAGS);
+}
+
+// A full ring buffer: the flagged segment goes to the daemon unchanged (nothing is lost), the rest of
+// the flow stays in the program; drained, there is room again.
+TEST_F(BpfNat64, WithReportsAFullRingBufferPuntsTheFlaggedSegments) {
+  use_reports();
+  const uint16_t port4 = port4_of(cxx(tcp6(kHost, 40006, kPeer6, 443, 0x02)));
+  const Bytes syn_again = tcp6(kHost, 40006, kPeer6, 443, 0x02);  // retransmitted SYNs
+  const uint64_t reported = counter(NAT64_TCP_REPORTED);
+  for (int i = 0; i < 102; ++i) ASSERT_EQ(run(syn_again).verdict, SIIT_VERDICT_HIT) << i;
+  EXPECT_EQ(counter(NAT64_TCP_REPORTED), reported + 102);
+  expect_punt(syn_again, NAT64_PUNT_REPORTS_FULL);
+  expect_identical(tcp6_data(40006, 443, 0x10, 0));
+  nat_->state->apply_reported(nat_->now);
+  EXPECT_EQ(nat_->counter("tcp-reported.applied"), 102u);
+  EXPECT_EQ(tcp_state(), "v6-init");
+  expect_reported(tcp4(kPeer4, 443, kPool4, port4, 0x12), "established");
 }
 
 TEST_F(BpfNat64, RstAndProbeWithdrawUntilEstablishedAgain) {
@@ -264,6 +352,7 @@ TEST_F(BpfNat64, AnyPrefixLength) {
   nat64::Settings s = lab_settings(kPool4);
   s.xlat.hop_change = 1;
   s.prefix = rfc6052::parse_prefix("2001:db8:64::/64").value();
+  settings_ = s;
   nat_ = std::make_unique<Nat>(s);
   nat_->state->set_session_sink(sink_.get());
   const std::string peer6 = rfc6052::embed(s.prefix, Ipv4Addr::parse(kPeer4).value()).str();
@@ -295,8 +384,8 @@ TEST_F(BpfNat64, UplinkInstanceSharesTheMapsAndPassesWhatItCannotRoute) {
   std::unique_ptr<nat64_bpf, SkelDeleter> up;
   const Status st = io::UplinkHooks::load_instance(up, *skel_);
   ASSERT_TRUE(st) << st.error();
-  for (const char* name :
-       {"nat64_config", "nat64_counters", "nat64_ident", "nat64_sessions6", "nat64_sessions4", "nat64_uplinks"}) {
+  for (const char* name : {"nat64_config", "nat64_counters", "nat64_ident", "nat64_sessions6", "nat64_sessions4",
+                           "nat64_uplinks", "nat64_reports"}) {
     const uint32_t mine = map_id(bpf_object__find_map_by_name(up->obj, name));
     EXPECT_NE(mine, 0u) << name;
     EXPECT_EQ(mine, map_id(bpf_object__find_map_by_name(skel_->obj, name))) << name;
@@ -326,6 +415,8 @@ TEST(BpfNat64Names, OneNamePerCounter) {
   EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_PUNT_HAIRPIN], "hairpin");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_NO_SESSION], "no_session");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_TCP_FLAGS], "tcp_flags");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_TCP_REPORTED], "tcp_reported");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_REPORTS_FULL], "reports_full");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // RFC 6146 §3.5.2: the TCP state machine, alone and through the translator.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "nat64/tcp_state.hpp"
 #include "nat64_fixture.hpp"
 
@@ -61,6 +63,11 @@ TEST(Nat64TcpState, FinStates) {
   expect(TcpState::V6FinRcv, v4(ACK), TcpState::V6FinRcv, Lifetime::Established);
   expect(TcpState::V4V6FinRcv, v4(ACK), TcpState::V4V6FinRcv, Lifetime::Keep);
   expect(TcpState::V4V6FinRcv, v6(ACK), TcpState::V4V6FinRcv, Lifetime::Keep);
+  expect(TcpState::V4V6FinRcv, v4(FIN | ACK), TcpState::V4V6FinRcv, Lifetime::Keep);
+  // sixfour's addition: a SYN reuses the 5-tuple for a new connection, which starts over.
+  expect(TcpState::V4V6FinRcv, v6(SYN), TcpState::V6Init, Lifetime::Transitory);
+  expect(TcpState::V4V6FinRcv, v4(SYN), TcpState::V4Init, Lifetime::Transitory);
+  expect(TcpState::V4V6FinRcv, v6(SYN | RST), TcpState::V4V6FinRcv, Lifetime::Keep);
 }
 
 TEST(Nat64TcpState, Trans) {
@@ -527,6 +534,114 @@ TEST(Nat64FastPathPublishing, PublishedAtTheFourthPacketAndWithdrawnOnLeavingEst
   EXPECT_EQ(sink.last.port4, id4);
   nat.state->expire(nat.now + 8000 * 1000);  // removal of a published session: withdrawn
   EXPECT_EQ(sink.withdrawn, 3);
+}
+
+// A fast path that translates SYN, FIN and RST itself and reports them (SessionSink::reports_tcp).
+struct ReportingSink : CountingSink {
+  bool reports_tcp() const override { return true; }
+  bool room_for_early() const override { return room; }
+  void drain(const std::function<void(const sixfour::nat64::ReportedSegment&)>& f) override {
+    for (const auto& r : queue) f(r);
+    queue.clear();
+  }
+  // The program translated a segment of `last`'s session with these flags.
+  void report(bool from_v6, bool syn, bool fin, bool rst) {
+    queue.push_back({last.addr6, last.port6, last.remote4, last.rport, {from_v6, syn, fin, rst}});
+  }
+  bool room = true;
+  std::vector<sixfour::nat64::ReportedSegment> queue;
+};
+
+TEST(Nat64FastPathPublishing, WithReportsTcpIsPublishedFromItsSynUntilBothFins) {
+  Nat nat(lab_settings());
+  ReportingSink sink;
+  nat.state->set_session_sink(&sink);
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN));
+  EXPECT_EQ(state_of(nat), "v6-init");
+  ASSERT_EQ(sink.published, 1);  // before the SYN leaves: the SYN+ACK finds it
+  EXPECT_EQ(sink.last.port6, 50000);
+  EXPECT_EQ(sink.last.rport, 80);
+  // The rest of the connection goes through the program; the daemon learns of it when it drains.
+  sink.report(false, true, false, false);  // SYN+ACK
+  EXPECT_EQ(state_of(nat), "v6-init");
+  nat.state->apply_reported(nat.now);
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_EQ(expires(nat), 7440000u);       // TCP_EST
+  sink.report(false, false, true, false);  // the server's FIN
+  nat.state->apply_reported(nat.now);
+  EXPECT_EQ(state_of(nat), "v4-fin-rcv");
+  EXPECT_EQ(sink.withdrawn, 0);           // half closed: still the program's
+  sink.report(true, false, true, false);  // the client's FIN
+  nat.now += 1000;
+  nat.state->apply_reported(nat.now);
+  EXPECT_EQ(state_of(nat), "v4-fin-v6-fin-rcv");
+  EXPECT_EQ(expires(nat), 240000u);  // TCP_TRANS from the report
+  EXPECT_EQ(sink.withdrawn, 1);      // the last ACK is the daemon's
+  EXPECT_EQ(nat.counter("tcp-reported.applied"), 3u);
+  // A report whose session has gone is counted and ignored.
+  nat.state->expire(nat.now + 300 * 1000);
+  EXPECT_EQ(state_of(nat), "sessions=0");
+  sink.report(true, false, false, true);
+  nat.state->apply_reported(nat.now);
+  EXPECT_EQ(nat.counter("tcp-reported.gone"), 1u);
+  EXPECT_EQ(sink.published, 1);
+  EXPECT_EQ(sink.withdrawn, 1);
+}
+
+// A client that went round its ephemeral ports reuses a closed connection's 5-tuple within
+// TCP_TRANS: the new connection starts over (V6 INIT, TCP_TRANS; ESTABLISHED, TCP_EST) and, with a
+// reporting fast path, is published again from its SYN.
+TEST(Nat64FastPathPublishing, AFiveTupleReusedAfterBothFinsStartsOver) {
+  Nat nat(lab_settings());
+  ReportingSink sink;
+  nat.state->set_session_sink(&sink);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  sink.report(false, true, false, false);
+  sink.report(false, false, true, false);
+  sink.report(true, false, true, false);
+  nat.state->apply_reported(nat.now);
+  EXPECT_EQ(state_of(nat), "v4-fin-v6-fin-rcv");
+  EXPECT_EQ(sink.withdrawn, 1);
+  nat.now += 200 * 1000;
+  Got syn = nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN));
+  ASSERT_EQ(syn.outcome, Outcome::Forward);
+  EXPECT_EQ(pb6::rd16(syn.pkt(), 20), port4);  // the same session
+  EXPECT_EQ(state_of(nat), "v6-init");
+  EXPECT_EQ(expires(nat), 240000u);
+  EXPECT_EQ(sink.published, 2);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_EQ(expires(nat), 7440000u);
+}
+
+TEST(Nat64FastPathPublishing, WithReportsARstWithdrawsAndExpiryAppliesReportsFirst) {
+  Nat nat(lab_settings());
+  ReportingSink sink;
+  nat.state->set_session_sink(&sink);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);
+  sink.report(false, true, false, false);
+  sink.report(true, false, false, true);  // RST: TRANS, back to the daemon
+  nat.state->expire(nat.now);
+  EXPECT_EQ(state_of(nat), "trans");
+  EXPECT_EQ(sink.withdrawn, 1);
+  // A SYN the program did not see (no session published) goes through the daemon as before.
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, ACK));  // TRANS -> ESTABLISHED, counted anew
+  EXPECT_EQ(state_of(nat), "established");
+  EXPECT_EQ(sink.published, 1);
+}
+
+TEST(Nat64FastPathPublishing, WithReportsButMapsHalfFullPublishedAfterFourPackets) {
+  Nat nat(lab_settings());
+  ReportingSink sink;
+  sink.room = false;
+  nat.state->set_session_sink(&sink);
+  const uint16_t port4 = pb6::rd16(nat.run(tcp6(kHost, 50000, kPeer6, 80, SYN)).pkt(), 20);  // 1
+  EXPECT_EQ(sink.published, 0);
+  nat.run(tcp4(kPeer4, 80, "198.51.100.1", port4, SYN | ACK));  // 2
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));                 // 3
+  EXPECT_EQ(sink.published, 0);
+  nat.run(tcp6(kHost, 50000, kPeer6, 80, ACK));  // 4
+  EXPECT_EQ(sink.published, 1);
 }
 
 }  // namespace

@@ -2,12 +2,16 @@
 // src/bpf/nat64.bpf.c made from nat64::Settings, and the session publisher writing its two hash
 // maps. Shared by the loader (nat64_fast_path.cpp) and the BPF_PROG_TEST_RUN tests.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "nat64.h"
 #include "nat64/session_sink.hpp"
 #include "nat64/settings.hpp"
+
+struct ring_buffer;  // libbpf's
 
 namespace sixfour::io {
 
@@ -25,17 +29,33 @@ struct Nat64Entries {
 };
 Nat64Entries nat64_bpf_entries(const nat64::FastSession& s);
 
+// A report of the program's ring buffer as the State takes it.
+nat64::ReportedSegment nat64_reported_segment(const nat64_report& r);
+
 // Writes the program's `nat64_sessions6` and `nat64_sessions4` maps (file descriptors, not owned).
-// A session the maps have no room for stays on the slow path.
+// A session the maps have no room for stays on the slow path. With the `nat64_reports` ring buffer
+// (`reports_fd`; -1: none) the program's configuration must have report_tcp set: the sink then
+// reports_tcp() and drains it; `capacity` is the session maps' size (for room_for_early()).
 class BpfSessionSink final : public nat64::SessionSink {
  public:
-  BpfSessionSink(int map6_fd, int map4_fd) : map6_(map6_fd), map4_(map4_fd) {}
+  BpfSessionSink(int map6_fd, int map4_fd, int reports_fd = -1, uint32_t capacity = 0);
+  ~BpfSessionSink() override;
+  // False if the ring buffer could not be mapped (errno set): then the sink reports nothing.
+  bool reporting() const { return ring_ != nullptr; }
+
   void publish(const nat64::FastSession& s) override;
   void withdraw(const nat64::FastSession& s) override;
   std::optional<uint64_t> idle_ms(const nat64::FastSession& s) override;
+  bool reports_tcp() const override { return ring_ != nullptr; }
+  bool room_for_early() const override;
+  void drain(const std::function<void(const nat64::ReportedSegment&)>& f) override;
 
  private:
   int map6_, map4_;
+  uint32_t capacity_;
+  std::atomic<uint64_t> published_{0};  // sessions in the maps (both directions)
+  ::ring_buffer* ring_ = nullptr;
+  const std::function<void(const nat64::ReportedSegment&)>* draining_ = nullptr;
 };
 
 }  // namespace sixfour::io

@@ -19,7 +19,7 @@ namespace sixfour::io {
 const std::vector<std::string>& nat64_fast_path_counter_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v = fast_path_counter_names();
-    v.insert(v.end(), {"no_session", "tcp_flags"});
+    v.insert(v.end(), {"no_session", "tcp_flags", "tcp_reported", "reports_full"});
     return v;
   }();
   return names;
@@ -76,17 +76,62 @@ Nat64Entries nat64_bpf_entries(const nat64::FastSession& s) {
   return e;
 }
 
+nat64::ReportedSegment nat64_reported_segment(const nat64_report& r) {
+  nat64::ReportedSegment seg;
+  std::memcpy(seg.addr6.b.data(), r.addr6, 16);
+  std::memcpy(seg.remote4.b.data(), r.remote4, 4);
+  uint8_t b[4];
+  std::memcpy(b, &r.port6, 2);
+  std::memcpy(b + 2, &r.rport, 2);
+  seg.port6 = static_cast<uint16_t>(b[0] << 8 | b[1]);
+  seg.rport = static_cast<uint16_t>(b[2] << 8 | b[3]);
+  seg.seg = nat64::TcpSegment{r.from_v6 != 0, (r.flags & 0x02) != 0, (r.flags & 0x01) != 0, (r.flags & 0x04) != 0};
+  return seg;
+}
+
+BpfSessionSink::BpfSessionSink(int map6_fd, int map4_fd, int reports_fd, uint32_t capacity)
+    : map6_(map6_fd), map4_(map4_fd), capacity_(capacity) {
+  if (reports_fd < 0) return;
+  const auto one = [](void* ctx, void* data, size_t size) {
+    auto* self = static_cast<BpfSessionSink*>(ctx);
+    if (size < sizeof(nat64_report) || !self->draining_) return 0;
+    nat64_report r;
+    std::memcpy(&r, data, sizeof r);
+    (*self->draining_)(nat64_reported_segment(r));
+    return 0;
+  };
+  ring_ = ring_buffer__new(reports_fd, one, this, nullptr);
+}
+
+BpfSessionSink::~BpfSessionSink() { ring_buffer__free(ring_); }
+
 void BpfSessionSink::publish(const nat64::FastSession& s) {
   const Nat64Entries e = nat64_bpf_entries(s);
   // Both directions or neither: a full map leaves the session to the daemon.
   if (bpf_map_update_elem(map6_, &e.key6, &e.val6, BPF_ANY) != 0) return;
-  if (bpf_map_update_elem(map4_, &e.key4, &e.val4, BPF_ANY) != 0) bpf_map_delete_elem(map6_, &e.key6);
+  if (bpf_map_update_elem(map4_, &e.key4, &e.val4, BPF_ANY) != 0) {
+    bpf_map_delete_elem(map6_, &e.key6);
+    return;
+  }
+  published_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void BpfSessionSink::withdraw(const nat64::FastSession& s) {
   const Nat64Entries e = nat64_bpf_entries(s);
-  bpf_map_delete_elem(map6_, &e.key6);
+  if (bpf_map_delete_elem(map6_, &e.key6) == 0) published_.fetch_sub(1, std::memory_order_relaxed);
   bpf_map_delete_elem(map4_, &e.key4);
+}
+
+bool BpfSessionSink::room_for_early() const {
+  return capacity_ == 0 || published_.load(std::memory_order_relaxed) < capacity_ / 2;
+}
+
+void BpfSessionSink::drain(const std::function<void(const nat64::ReportedSegment&)>& f) {
+  if (!ring_) return;
+  draining_ = &f;
+  // Reads the mapped ring: no system call, nothing to wait for.
+  ring_buffer__consume(ring_);
+  draining_ = nullptr;
 }
 
 std::optional<uint64_t> BpfSessionSink::idle_ms(const nat64::FastSession& s) {
@@ -150,12 +195,15 @@ Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settin
   bpf_map__set_max_entries(impl->skel->maps.nat64_sessions6, entries);
   bpf_map__set_max_entries(impl->skel->maps.nat64_sessions4, entries);
   if (int err = nat64_bpf::load(impl->skel.get()); err) return Error{libbpf_error("loading the eBPF program", err)};
-  const nat64_config cfg = nat64_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
+  impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
+                                                bpf_map__fd(impl->skel->maps.nat64_sessions4),
+                                                bpf_map__fd(impl->skel->maps.nat64_reports), entries);
+  nat64_config cfg = nat64_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
+  // Without the mapped ring buffer the program leaves SYN, FIN and RST to the daemon.
+  cfg.report_tcp = impl->sink->reporting() ? 1 : 0;
   const uint32_t zero = 0;
   if (bpf_map__update_elem(impl->skel->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY) != 0)
     return Error{libbpf_error("configuring the eBPF program", errno)};
-  impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
-                                                bpf_map__fd(impl->skel->maps.nat64_sessions4));
   if (auto st = impl->hook.attach(ifindex, bpf_program__fd(impl->skel->progs.nat64_tun)); !st) return Error{st.error()};
   if (uplinks) impl->uplinks.keep_or_forget(attach_uplinks(impl->uplink_skel, *impl->skel, impl->uplinks, ifindex));
   return std::unique_ptr<Nat64FastPath>(new Nat64FastPath(std::move(impl)));

@@ -14,8 +14,8 @@
 
 namespace sixfour::io {
 
-// The names of the program's counters: fast_path_counter_names(), then "no_session" and
-// "tcp_flags" (enum nat64_counter, src/bpf/nat64.h).
+// The names of the program's counters: fast_path_counter_names(), then "no_session",
+// "tcp_flags", "tcp_reported" and "reports_full" (enum nat64_counter, src/bpf/nat64.h).
 const std::vector<std::string>& nat64_fast_path_counter_names();
 
 class Nat64FastPath {

@@ -41,7 +41,7 @@ Binding stateless(const Bib& b, Ipv4Addr remote4, uint16_t rport) {
 
 }  // namespace
 
-Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now) {
+Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_t now, bool counts) {
   // A TCP session changing state may be withdrawn; any may be published (StateImpl::published).
   const bool was = published(*s);
   switch (s->bib->proto) {
@@ -53,13 +53,17 @@ Verdict StateImpl::refresh(Shard& sh, Session* s, const TcpSegment* tcp, uint64_
       break;
     case Proto::Tcp: {
       const TcpTransition tr = tcp_transition(s->tcp, *tcp);
+      // A fast path that reports segments serves a connection from the SYN that opens it on
+      // (nat64/session_sink.hpp), while its maps have room.
+      const bool opens = tr.next == TcpState::V4Init || tr.next == TcpState::V6Init;
+      if (reports_tcp_ && opens && s->tcp != tr.next && sink_->room_for_early()) s->daemon_packets = kPublishAfter;
       s->tcp = tr.next;
       if (tr.lifetime == Lifetime::Established) set_timer(sh, s, Timer::TcpEst, now);
       if (tr.lifetime == Lifetime::Transitory) set_timer(sh, s, Timer::TcpTrans, now);
       break;
     }
   }
-  sync_fast(*s, was, true);
+  sync_fast(*s, was, counts);
   return Verdict::Ok;
 }
 
@@ -131,6 +135,25 @@ Verdict StateImpl::from_v4(Proto p, Ipv4Addr addr4, uint16_t port4, Ipv4Addr rem
   if (may_create) refresh(sh, s, tcp, now);  // new sessions too: only may_create creates
   out = binding(*s);
   return Verdict::Ok;
+}
+
+// A segment with SYN, FIN or RST the fast path translated (SessionSink::reports_tcp): the same
+// transition as if the daemon had seen it, found from the IPv6 side's transport addresses. Its
+// session may have gone meanwhile (expired, or an older segment's report was late): then nothing.
+void StateImpl::apply_reported(uint64_t now) {
+  if (!reports_tcp_) return;
+  sink_->drain([&](const ReportedSegment& r) {
+    Shard& sh = *shards_[shard6(Proto::Tcp, r.addr6, r.port6)];
+    std::lock_guard lock(sh.mu);
+    Bib* b = find6(sh, Proto::Tcp, r.addr6, r.port6);
+    Session* s = b ? find_session(sh, b, r.remote4, r.rport) : nullptr;
+    if (!s) {
+      reported_gone_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    refresh(sh, s, &r.seg, now, false);
+    reported_.fetch_add(1, std::memory_order_relaxed);
+  });
 }
 
 }  // namespace sixfour::nat64
