@@ -38,6 +38,7 @@ command -v tayga >/dev/null || { echo "bench: tayga not installed (scripts/setup
 lab_up >/dev/null
 lab_bg s4 iperf3 iperf3 -s -B "$LAB_S4"
 lab_wait_port s4 tcp "$LAB_S4" 5201
+bench_udp_sink
 
 # --- kernel IPv6 forwarding (ceiling)
 bench_kernel_ipv6

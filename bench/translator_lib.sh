@@ -60,6 +60,18 @@ UDP_ROUNDS=${UDP_ROUNDS:-3}
 # median X...: the middle value (the lower middle of an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# bench_udp_sink: bench/udp_flood.c built into $LAB_DIR, and a UDP socket on port 7777 in s4 (both
+# families) that never reads: each datagram is counted on arrival (delivered, or dropped at the full
+# buffer) at the cost of a socket lookup.
+bench_udp_sink() {
+  cc -O2 -o "$LAB_DIR/udp_flood" "$(dirname "${BASH_SOURCE[0]}")/udp_flood.c"
+  lab_bg "$BENCH_SERVER" udpsink "$LAB_PY" -c 'import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 7777))
+time.sleep(1e9)'
+}
+
 # Datagrams that reached s4's UDP layer over either family: delivered (InDatagrams) or dropped at a
 # full socket buffer (RcvbufErrors), from /proc/net/snmp and snmp6 in s4's namespace.
 s4_udp_datagrams() {
@@ -130,6 +142,20 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
     # Translator CPU microseconds per packet forwarded (the UDP rounds only).
     R[$name.udp_cpu]=$("$LAB_PY" -c "print(round(($u1 - $u0) / $CLK_TCK * 1e6 / $pkts, 2) if $pkts else 'n/a')")
   fi
+  # The same 64-byte datagrams from bench/udp_flood.c (sendmmsg, 64 a call) to a socket in s4 that
+  # never reads (bench_udp_sink): what reached s4's UDP layer, so the path is measured rather than
+  # iperf3's sender.
+  fwd=()
+  for ((r = 0; r < UDP_ROUNDS; r++)); do
+    [[ -x $LAB_DIR/udp_flood ]] || break
+    tx0=$(s4_udp_datagrams)
+    lab_exec "$BENCH_CLIENT" "$LAB_DIR/udp_flood" "$target" 7777 "$DURATION" >/dev/null || true
+    tx1=$(s4_udp_datagrams)
+    fwd+=("$("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")")
+  done
+  R[$name.flood]=-
+  ((${#fwd[@]})) && R[$name.flood]=$(median "${fwd[@]}")
+  R[$name.flood_rounds]="${fwd[*]}"
   R[$name.rtt]=- R[$name.rtt_flood]=- R[$name.conn]=-
   if [[ $depth == full ]]; then
     # The median of every echo's own RTT over UDP_ROUNDS runs of 50: the steady state a user sees.
@@ -161,8 +187,8 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
       R[$name.conn]=$((total / CONN_SECONDS))
     fi
   fi
-  printf '%-10s tcp %s Gbit/s, reverse %s, 4 flows %s, udp64 %s kpps received (rounds %s), %s forwarded, rtt %s ms (back to back %s us), %s conn/s, cpu %s s/Gbit\n' \
-    "$name" "${R[$name.tcp]}" "${R[$name.tcp_rev]}" "${R[$name.tcp4]}" "${R[$name.udp]}" "${R[$name.udp_rounds]}" "${R[$name.udp_fwd]}" "${R[$name.rtt]}" "${R[$name.rtt_flood]}" \
+  printf '%-10s tcp %s Gbit/s, reverse %s, 4 flows %s, udp64 %s kpps received (rounds %s), %s forwarded, flood %s (rounds %s), rtt %s ms (back to back %s us), %s conn/s, cpu %s s/Gbit\n' \
+    "$name" "${R[$name.tcp]}" "${R[$name.tcp_rev]}" "${R[$name.tcp4]}" "${R[$name.udp]}" "${R[$name.udp_rounds]}" "${R[$name.udp_fwd]}" "${R[$name.flood]}" "${R[$name.flood_rounds]:-}" "${R[$name.rtt]}" "${R[$name.rtt_flood]}" \
     "${R[$name.conn]}" "${R[$name.cpu]}" >&2
 }
 
@@ -181,7 +207,7 @@ print_table() {
   printf '%-32s' figure
   for n in "${names[@]}"; do printf ' %10s' "$n"; done
   printf '\n'
-  local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu udp_mcpu rtt rtt_flood conn cpu)
+  local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu udp_mcpu flood rtt rtt_flood conn cpu)
   local c=$BENCH_CLIENT s=$BENCH_SERVER
   local -A label=([tcp]="TCP 1 flow $c->$s Gbit/s" [tcp_rev]="TCP 1 flow $s->$c Gbit/s"
     [tcp4]="TCP 4 flows $c->$s Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
@@ -190,6 +216,7 @@ print_table() {
   label[udp_fwd]="UDP 64B forwarded kpps (median)"
   label[udp_cpu]="UDP CPU us/packet (translator)"
   label[udp_mcpu]="UDP CPU us/packet (machine)"
+  label[flood]="UDP 64B flood kpps (sendmmsg)"
   label[rtt]="ping RTT ms, 10 ms apart (median)"
   label[rtt_flood]="ping RTT us, back to back (avg)"
   for f in "${figs[@]}"; do
