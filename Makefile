@@ -41,7 +41,7 @@ deb:
 
 # Unit tests and the integration tests (network-namespace lab, needs root) of the release build,
 # then the unit tests again under ASan+UBSan, then every fuzz target for CI_FUZZ_SECONDS.
-CI_FUZZ_SECONDS ?= 15
+CI_FUZZ_SECONDS ?= 10
 test:
 	scripts/setup
 	$(MAKE) --no-print-directory format-check
