@@ -68,7 +68,7 @@ class BpfNat64 : public ::testing::Test {
     sink_ = std::make_unique<io::BpfSessionSink>(bpf_map__fd(skel_->maps.nat64_sessions6),
                                                  bpf_map__fd(skel_->maps.nat64_sessions4),
                                                  bpf_map__fd(skel_->maps.nat64_reports), 1u << 16);
-    ASSERT_TRUE(sink_->reporting());
+    ASSERT_TRUE(sink_->reports_tcp());
     nat_ = std::make_unique<Nat>(settings_);
     nat_->state->set_session_sink(sink_.get());
   }

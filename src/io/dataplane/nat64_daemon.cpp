@@ -194,15 +194,15 @@ void Nat64Daemon::housekeeping() {
     int r = ::poll(&pfd, 1, tick);
     if (r < 0 && errno != EINTR) break;
     if (r > 0) break;  // stop_fd_
-    if (now_ms() < next_expiry) {
-      state_->apply_reported(now_ms());
+    const uint64_t now = now_ms();
+    if (now < next_expiry) {
+      state_->apply_reported(now);
       continue;
     }
-    next_expiry = now_ms() + kExpireIntervalMs;
+    next_expiry = now + kExpireIntervalMs;
     // RFC 6146 §3.5.2.2: stored unsolicited SYNs whose TCP_INCOMING_SYN ran out are answered with
     // ICMP Port Unreachable, idle ESTABLISHED sessions probed, timed-out reassemblies answered with
     // Time Exceeded (RFC 792, RFC 8200 §4.5): written into the TUN like any translated packet.
-    const uint64_t now = now_ms();
     state_->expire(now, [this, now](std::span<const uint8_t> icmp) {
       if (!xlat::admit_packet(expire_limit_, now, icmp)) {  // the TCP probes always pass
         expire_limited_.fetch_add(1, std::memory_order_relaxed);

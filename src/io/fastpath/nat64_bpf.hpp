@@ -40,12 +40,10 @@ class BpfSessionSink final : public nat64::SessionSink {
  public:
   BpfSessionSink(int map6_fd, int map4_fd, int reports_fd = -1, uint32_t capacity = 0);
   ~BpfSessionSink() override;
-  // False if the ring buffer could not be mapped (errno set): then the sink reports nothing.
-  bool reporting() const { return ring_ != nullptr; }
-
   void publish(const nat64::FastSession& s) override;
   void withdraw(const nat64::FastSession& s) override;
   std::optional<uint64_t> idle_ms(const nat64::FastSession& s) override;
+  // False if the ring buffer could not be mapped (errno set): then the sink reports nothing.
   bool reports_tcp() const override { return ring_ != nullptr; }
   bool room_for_early() const override;
   void drain(const std::function<void(const nat64::ReportedSegment&)>& f) override;

@@ -200,7 +200,7 @@ Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settin
                                                 bpf_map__fd(impl->skel->maps.nat64_reports), entries);
   nat64_config cfg = nat64_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
   // Without the mapped ring buffer the program leaves SYN, FIN and RST to the daemon.
-  cfg.report_tcp = impl->sink->reporting() ? 1 : 0;
+  cfg.report_tcp = impl->sink->reports_tcp() ? 1 : 0;
   const uint32_t zero = 0;
   if (bpf_map__update_elem(impl->skel->maps.nat64_config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY) != 0)
     return Error{libbpf_error("configuring the eBPF program", errno)};
