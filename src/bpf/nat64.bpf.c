@@ -103,7 +103,8 @@ static __always_inline __u8 state_flags(__u8 proto, const __u8* l4) { return pro
 
 /* A translated packet's transport rewrite: where the checksum is, the checksum differences of the
  * pseudo-header (addresses, BPF_F_PSEUDO_HDR) and of the rest (ports or ICMP type and identifier),
- * and the new transport bytes: ports at 0 (4 bytes), or the ICMP type at 0 and identifier at 4. */
+ * and the transport header's new first 8 bytes: the ports at 0, or the ICMP type at 0 and the
+ * identifier at 4, around the unchanged bytes. */
 struct l4_rewrite {
   __u32 ck_off;
   __u32 tcp_len; /* the TCP header's length (0: not TCP) */
@@ -111,10 +112,16 @@ struct l4_rewrite {
   int udp;
   __s64 pseudo_diff;
   __s64 data_diff;
-  __u8 ports[4]; /* TCP/UDP: the new source and destination ports */
-  __u8 type;     /* ICMP: the new type */
-  __u8 ident[2]; /* ICMP: the new identifier */
+  __u8 head[8];
 };
+
+/* head[from..to) = l4[from..to): the transport bytes a rewrite leaves as they are (byte by byte: a
+ * block copy into a partly written buffer lets clang address the stack with a bitwise OR, which the
+ * verifier refuses). */
+static __always_inline void keep_bytes(__u8* head, const __u8* l4, int from, int to) {
+#pragma unroll
+  for (int i = from; i < to; i++) head[i] = l4[i];
+}
 
 /* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built: the protocol
  * changed, header, EtherType and transport bytes stored, the checksum updated, redirected (at an
@@ -131,13 +138,8 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
   if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0) < 0) return punt(SIIT_PUNT_HELPER);
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 mangled = r->udp ? BPF_F_MARK_MANGLED_0 : 0;
-  __u16 eth_type = bpf_htons(eth_proto);
   __u32 l4 = l2_len + ip_len;
-  int err = bpf_skb_store_bytes(skb, l2_len, ip, ip_len, 0);
-  if (!err && l2_len == ETH_HLEN) err = bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0);
-  if (!err && r->icmp) err = bpf_skb_store_bytes(skb, l4, &r->type, 1, 0);
-  if (!err && r->icmp) err = bpf_skb_store_bytes(skb, l4 + 4, r->ident, 2, 0);
-  if (!err && !r->icmp) err = bpf_skb_store_bytes(skb, l4, r->ports, 4, 0);
+  long err = store_headers(skb, eth_proto, ip, ip_len, r->head, &fib, resolved);
   /* The pseudo-header's part goes into a CHECKSUM_PARTIAL seed too, the ports' part does not (the
    * device or the stack sums the segment later), see inet_proto_csum_replace_by_diff(). */
   if (!err && r->pseudo_diff)
@@ -175,17 +177,20 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   r->icmp = h[6] == PROTO_ICMP6;
   r->udp = h[6] == PROTO_UDP;
   if (!r->icmp) {
-    __builtin_memcpy(r->ports, &v->sport, 2);
-    __builtin_memcpy(r->ports + 2, &v->dport, 2);
+    __builtin_memcpy(r->head, &v->sport, 2);
+    __builtin_memcpy(r->head + 2, &v->dport, 2);
+    keep_bytes(r->head, l4, 4, 8);
     r->pseudo_diff = bpf_csum_diff((__be32*)(h + 8), 32, (__be32*)(o + 12), 8, 0);
-    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->ports, 4, 0);
+    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->head, 4, 0);
     return;
   }
   __u32 plen = (__u32)h[4] << 8 | h[5];
   __u8 from[48] = {};
   __u8 to[8] = {};
-  r->type = l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY;
-  __builtin_memcpy(r->ident, &v->sport, 2);
+  r->head[0] = l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY;
+  keep_bytes(r->head, l4, 1, 4);
+  __builtin_memcpy(r->head + 4, &v->sport, 2);
+  keep_bytes(r->head, l4, 6, 8);
   __builtin_memcpy(from, h + 8, 32);
   from[34] = plen >> 8;
   from[35] = plen & 0xff;
@@ -194,10 +199,10 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   from[41] = l4[1];
   from[44] = l4[4];
   from[45] = l4[5];
-  to[0] = r->type;
+  to[0] = r->head[0];
   to[1] = l4[1];
-  to[4] = r->ident[0];
-  to[5] = r->ident[1];
+  to[4] = r->head[4];
+  to[5] = r->head[5];
   r->pseudo_diff = 0;
   r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
 }
@@ -249,16 +254,19 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
   r->icmp = h[9] == PROTO_ICMP4;
   r->udp = h[9] == PROTO_UDP;
   if (!r->icmp) {
-    __builtin_memcpy(r->ports, &v->sport, 2);
-    __builtin_memcpy(r->ports + 2, &v->dport, 2);
+    __builtin_memcpy(r->head, &v->sport, 2);
+    __builtin_memcpy(r->head + 2, &v->dport, 2);
+    keep_bytes(r->head, l4, 4, 8);
     r->pseudo_diff = bpf_csum_diff((__be32*)(h + 12), 8, (__be32*)(o + 8), 32, 0);
-    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->ports, 4, 0);
+    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->head, 4, 0);
     return;
   }
   __u8 from[8] = {};
   __u8 to[48] = {};
-  r->type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
-  __builtin_memcpy(r->ident, &v->dport, 2);
+  r->head[0] = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
+  keep_bytes(r->head, l4, 1, 4);
+  __builtin_memcpy(r->head + 4, &v->dport, 2);
+  keep_bytes(r->head, l4, 6, 8);
   from[0] = l4[0];
   from[1] = l4[1];
   from[4] = l4[4];
@@ -267,10 +275,10 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
   to[34] = o[4]; /* the upper-layer length: the Payload Length */
   to[35] = o[5];
   to[39] = PROTO_ICMP6;
-  to[40] = r->type;
+  to[40] = r->head[0];
   to[41] = l4[1];
-  to[44] = r->ident[0];
-  to[45] = r->ident[1];
+  to[44] = r->head[4];
+  to[45] = r->head[5];
   r->pseudo_diff = 0;
   r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
 }

@@ -220,10 +220,11 @@ static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l
 }
 
 /* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built and the transport
- * checksum difference known: the protocol changed, the header, EtherType and (ICMP) the new `type`
- * stored, the transport checksum at `ck_off` updated. */
+ * checksum difference known: the protocol changed, the headers stored at once (EtherType, IP header,
+ * the transport header's first bytes `l4` with, for ICMP, the new `type`), the transport checksum at
+ * `ck_off` updated. */
 static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len, int icmp,
-                                  int udp, __u8 type, __u32 ck_off, __s64 diff, __u32 tcp_len,
+                                  int udp, __u8 type, const __u8* l4, __u32 ck_off, __s64 diff, __u32 tcp_len,
                                   const struct siit_config* cfg) {
   if (diff < 0) return punt(SIIT_PUNT_HELPER);
   struct bpf_fib_lookup fib;
@@ -237,10 +238,10 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 flags = icmp ? 0 : BPF_F_PSEUDO_HDR;
   if (udp) flags |= BPF_F_MARK_MANGLED_0;
-  __u16 eth_type = bpf_htons(eth_proto);
-  if (bpf_skb_store_bytes(skb, l2_len, ip, ip_len, 0) < 0 ||
-      (l2_len == ETH_HLEN && bpf_skb_store_bytes(skb, 12, &eth_type, 2, 0) < 0) ||
-      (icmp && bpf_skb_store_bytes(skb, l2_len + ip_len, &type, 1, 0) < 0) ||
+  __u8 head[8];
+  __builtin_memcpy(head, l4, 8);
+  if (icmp) head[0] = type;
+  if (store_headers(skb, eth_proto, ip, ip_len, head, &fib, resolved) < 0 ||
       bpf_l4_csum_replace(skb, l2_len + ip_len + ck_off, 0, (__u32)diff, flags) < 0) {
     count(SIIT_DROP_HELPER);
     return TC_ACT_SHOT;
@@ -257,7 +258,7 @@ static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const _
   __u8 o[IP4_LEN];
   build_ip4(o, h, a4, cfg);
   __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
-  return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, ck_off, l4_diff(h, o, l4),
+  return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, l4, ck_off, l4_diff(h, o, l4),
                 tcp_len, cfg);
 }
 
@@ -328,8 +329,8 @@ static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const
   __u8 o[IP6_LEN];
   fill_ip6(o, h, a6, a6 + 16, hop_change(cfg->hop_change), cfg->reset_tc);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
-  return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, ck_off, l4_diff46(h, o, l4),
-                tcp_len, cfg);
+  return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, l4, ck_off,
+                l4_diff46(h, o, l4), tcp_len, cfg);
 }
 
 /* IPv4 -> IPv6, or TC_ACT_OK with the reason counted. */

@@ -47,7 +47,9 @@ struct siit_eam {
  * 64:ff9b::/96, filled from addr/ip.hpp's global_rules4(); no match = global. */
 #define SIIT_GLOBAL4_MAX 64
 
-/* `siit_uplinks` (hash, ifindex -> 1): the devices `siit_uplink` is attached to. */
+/* `siit_uplinks` / `nat64_uplinks` (array, slot -> ifindex, the used slots first, 0 after them): the
+ * devices the uplink program is attached to, scanned per packet it sends (a few compares, cheaper
+ * than a hash lookup). */
 #define SIIT_UPLINKS_MAX 64
 
 /* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */

@@ -7,12 +7,13 @@
 #ifndef SIXFOUR_BPF_XLAT_H
 #define SIXFOUR_BPF_XLAT_H
 
-/* The uplinks the uplink instance sits on (ifindex -> 1): where it may send a packet itself. */
+/* The uplinks the uplink instance sits on (slot -> ifindex, 0 after the last): where it may send a
+ * packet itself. */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, SIIT_UPLINKS_MAX);
   __type(key, __u32);
-  __type(value, __u8);
+  __type(value, __u32);
 } XLAT_UPLINKS SEC(".maps");
 
 /* The link-layer header in front of the IP header: 14 (Ethernet) where BPF_PROG_TEST_RUN runs the
@@ -252,9 +253,19 @@ static __always_inline void fill_ip6(__u8* o, const __u8* h, const __u8* src6, c
 #define SIXFOUR_AF_INET6 10
 #define PACKET_HOST_TYPE 0 /* skb->pkt_type of a frame addressed to this host */
 
+/* 1 if device `ifindex` is one of `uplinks` (an array map of ifindexes, 0 after the last). */
+static __always_inline int is_uplink(void* uplinks, __u32 ifindex) {
+  for (__u32 i = 0; i < SIIT_UPLINKS_MAX; i++) {
+    const __u32* v = bpf_map_lookup_elem(uplinks, &i);
+    if (!v || !*v) return 0;
+    if (*v == ifindex) return 1;
+  }
+  return 0;
+}
+
 /* The kernel's forwarding decision for the translated packet whose IP header is `o` (IPv6 if `v6`),
  * looked up from the device it came in on (`p` filled): 1 if it would leave through a device in
- * `uplinks` (a hash map of ifindexes) with forwarding enabled and the packet (`seg_len` > 0: each
+ * `uplinks` (is_uplink()) with forwarding enabled and the packet (`seg_len` > 0: each
  * segment of that length) within the route's MTU, the neighbour known (`*resolved` 1) or not yet
  * (0); else 0 (the TUN path takes it). */
 static __always_inline int next_hop(struct __sk_buff* skb, const __u8* o, int v6, __u32 seg_len, void* uplinks,
@@ -278,20 +289,38 @@ static __always_inline int next_hop(struct __sk_buff* skb, const __u8* o, int v6
   if (seg_len) p->tot_len = (__u16)seg_len;
   long r = bpf_fib_lookup(skb, p, sizeof(*p), 0);
   if (r != BPF_FIB_LKUP_RET_SUCCESS && r != BPF_FIB_LKUP_RET_NO_NEIGH) return 0;
-  __u32 out = p->ifindex;
-  if (!bpf_map_lookup_elem(uplinks, &out)) return 0;
+  if (!is_uplink(uplinks, p->ifindex)) return 0;
   *resolved = r == BPF_FIB_LKUP_RET_SUCCESS;
   return 1;
 }
 
-/* Sends the translated packet to the next hop next_hop() found: the Ethernet addresses written and
- * redirected to the device's egress, or handed to the kernel's neighbour resolution first. */
-static __always_inline int send_next_hop(struct __sk_buff* skb, const struct bpf_fib_lookup* p, int resolved) {
-  if (resolved) {
-    if (bpf_skb_store_bytes(skb, 0, p->dmac, 6, 0) < 0 || bpf_skb_store_bytes(skb, 6, p->smac, 6, 0) < 0)
-      return TC_ACT_SHOT;
-    return (int)bpf_redirect(p->ifindex, 0);
+/* The translated packet's headers in one store, after bpf_skb_change_proto(): the Ethernet
+ * addresses of the next hop `p` (at an uplink, `resolved`), the EtherType (`eth_proto`, where there
+ * is an Ethernet header), the IP header `ip` (`ip_len` bytes: 20 or 40) and the transport header's
+ * first 8 bytes `l4` (the new ports, or ICMP type and identifier, around the unchanged bytes). */
+static __always_inline long store_headers(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len,
+                                          const __u8* l4, const struct bpf_fib_lookup* p, int resolved) {
+  __u8 b[ETH_HLEN + IP6_LEN + 8];
+  __u16 type = bpf_htons(eth_proto);
+  __builtin_memcpy(b + 12, &type, 2);
+  if (ip_len == IP6_LEN) {
+    __builtin_memcpy(b + ETH_HLEN, ip, IP6_LEN);
+    __builtin_memcpy(b + ETH_HLEN + IP6_LEN, l4, 8);
+  } else {
+    __builtin_memcpy(b + ETH_HLEN, ip, IP4_LEN);
+    __builtin_memcpy(b + ETH_HLEN + IP4_LEN, l4, 8);
   }
+  if (l2_len != ETH_HLEN) return bpf_skb_store_bytes(skb, 0, b + ETH_HLEN, ip_len + 8, 0);
+  if (!(at_ingress && resolved)) return bpf_skb_store_bytes(skb, 12, b + 12, 2 + ip_len + 8, 0);
+  __builtin_memcpy(b, p->dmac, 6);
+  __builtin_memcpy(b + 6, p->smac, 6);
+  return bpf_skb_store_bytes(skb, 0, b, ETH_HLEN + ip_len + 8, 0);
+}
+
+/* Sends the translated packet to the next hop next_hop() found: redirected to the device's egress
+ * (store_headers() wrote the Ethernet addresses), or handed to the kernel's neighbour resolution. */
+static __always_inline int send_next_hop(struct __sk_buff* skb, const struct bpf_fib_lookup* p, int resolved) {
+  if (resolved) return (int)bpf_redirect(p->ifindex, 0);
   struct bpf_redir_neigh nh = {.nh_family = p->family};
   if (p->family == SIXFOUR_AF_INET6)
     __builtin_memcpy(nh.ipv6_nh, p->ipv6_dst, 16);

@@ -13,6 +13,7 @@
 
 #include "io/sys/errno_text.hpp"
 #include "io/sys/fd.hpp"
+#include "siit.h" /* SIIT_UPLINKS_MAX */
 
 namespace sixfour::io {
 
@@ -63,13 +64,16 @@ Status UplinkHooks::share_maps(bpf_object* uplink, const bpf_object* main) {
 }
 
 Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority) {
-  const uint8_t one = 1;
+  // The program scans the array up to its first 0 (src/bpf/xlat.h, is_uplink()).
+  const uint32_t none = 0;
   for (const auto& [ifindex, name] : ethernet_devices(tun_ifindex)) {
-    const uint32_t key = static_cast<uint32_t>(ifindex);
-    if (bpf_map__update_elem(uplinks, &key, sizeof key, &one, 1, BPF_ANY) != 0) continue;
+    const uint32_t slot = static_cast<uint32_t>(hooks.size());
+    const uint32_t value = static_cast<uint32_t>(ifindex);
+    if (slot >= SIIT_UPLINKS_MAX) break;
+    if (bpf_map__update_elem(uplinks, &slot, sizeof slot, &value, sizeof value, BPF_ANY) != 0) continue;
     auto hook = std::make_unique<TcHook>();
     if (!hook->attach(ifindex, prog_fd, {true, priority, false})) {
-      bpf_map__delete_elem(uplinks, &key, sizeof key, 0);
+      bpf_map__update_elem(uplinks, &slot, sizeof slot, &none, sizeof none, BPF_ANY);
       continue;
     }
     hooks.push_back(std::move(hook));
