@@ -5,7 +5,8 @@
  * of a flow (a packet and the translated replies to its translation) land on the same queue: a ping
  * or a TCP handshake then wakes one worker, not two alternately (docs/offload.md). Packets without a
  * flow key (fragments, extension headers, other protocols, ICMP errors) go by a hash of their
- * addresses. The return value is what the kernel reads: at most 16 bits. */
+ * addresses. With `by_cpu` (the NAT64 with its fast path) a packet goes instead to the worker pinned
+ * to the CPU it is routed on. The return value is what the kernel reads: at most 16 bits. */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/ip.h>
@@ -126,6 +127,10 @@ static __always_inline int steer4(struct __sk_buff* skb) {
 
 SEC("socket")
 int tun_steer(struct __sk_buff* skb) {
+  if (steer_config.by_cpu) {
+    const __u32 cpu = bpf_get_smp_processor_id();
+    if (cpu < TUN_STEER_CPUS && steer_config.cpu_queue[cpu] != TUN_STEER_NO_QUEUE) return steer_config.cpu_queue[cpu];
+  }
   __u8 first;
   if (bpf_skb_load_bytes(skb, 0, &first, 1)) return 0;
   if (first >> 4 == 6) return steer6(skb);

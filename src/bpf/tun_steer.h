@@ -17,12 +17,22 @@ enum tun_steer_mode {
   TUN_STEER_NAT64_SHARD = 1,
 };
 
+/* CPUs `cpu_queue` can name (CPU ids from 0). */
+#define TUN_STEER_CPUS 1024
+/* A CPU without a worker of its own in `cpu_queue`. */
+#define TUN_STEER_NO_QUEUE 0xffff
+
 struct tun_steer_config {
   __u64 seed6;   /* TUN_STEER_NAT64_SHARD: the seed of the IPv6 side's shard hash */
   __u32 shards;  /* TUN_STEER_NAT64_SHARD: the number of shards (at least 1) */
   __u32 mode;    /* enum tun_steer_mode */
   __u32 statics; /* TUN_STEER_NAT64_SHARD: entries in `steer_statics` (0: not looked up) */
-  __u32 pad;
+  /* 1: a packet goes to the queue of the worker pinned to the CPU the kernel routes it on
+   * (`cpu_queue`), whatever its flow; a CPU without one (TUN_STEER_NO_QUEUE) by `mode` as before.
+   * For the NAT64 with its fast path, whose TUN carries a flow's first packets: a wake-up on the
+   * same CPU, not across (docs/offload.md, "One flow, one worker"). */
+  __u32 by_cpu;
+  __u16 cpu_queue[TUN_STEER_CPUS]; /* by_cpu: CPU id -> queue */
 };
 
 /* TUN_STEER_NAT64_SHARD: a static BIB entry's IPv6 transport address; its value (__u32) is the

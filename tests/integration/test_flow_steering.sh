@@ -3,7 +3,8 @@
 # requests of a ping and the replies to their translations are read by the same worker, through
 # `sixfour nat64` and through `sixfour siit` (without the steering program the kernel put them on
 # alternating TUN queues); several TCP connections still use both workers. The eBPF fast path is
-# off: what it translates never reaches a worker. Skipped (exit 0) where
+# off: what it translates never reaches a worker. With it (the NAT64's default), each worker is
+# pinned to a CPU and reads what that CPU routed into the TUN. Skipped (exit 0) where
 # the daemon logs that the program could not be set (a build without eBPF, no CAP_BPF).
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
@@ -85,6 +86,45 @@ nat64_start --workers 2 --fast-path off
 steered
 ping_and_curls nat64_stats
 lab_daemon_stop
+
+# With the fast path a flow's first packets are what reaches the TUN (a TCP connection's SYN), and
+# the NAT64 reads each on the worker pinned to the CPU that routed it: curl pinned to a CPU sends
+# its SYN from there (veth hands it on in the sender's own softirq), so only that CPU's worker reads.
+step "nat64 with the fast path: CPU-local steering"
+ncpu=$(nproc)
+if ((ncpu < 2)); then
+  echo "SKIP (one CPU): CPU-local steering needs two workers"
+else
+  nat64_start
+  if grep -q "fast path off\|flow steering off" "$LAB_DAEMON_LOG"; then
+    echo "SKIP: no fast path or no steering program here"
+  else
+    assert_match "start line" "$ncpu workers, CPU-local steering eBPF, workers on CPUs 0-$((ncpu - 1))" \
+      "$(cat "$LAB_DAEMON_LOG")"
+    # Each worker thread runs on its own CPU (the other threads anywhere).
+    pinned=$(for t in /proc/"$LAB_DAEMON_PID"/task/*; do awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"; done |
+      grep -cx '[0-9]*')
+    assert_eq "threads pinned to one CPU" "$ncpu" "$pinned"
+    sleep 0.5 # the TUN's own router solicitations and MLD reports are read by now
+    for cpu in 0 $((ncpu - 1)); do
+      s0=$(nat64_stats)
+      lab_ok "5 TCP connections from CPU $cpu" c6 taskset -c "$cpu" bash -c "for i in 1 2 3 4 5; do \
+        curl -g -sS --max-time 5 http://[$LAB_S4_AS6]/hello.txt >/dev/null || exit 1; done"
+      s1=$(nat64_stats)
+      for ((w = 0; w < ncpu; w++)); do
+        k="per_worker.$w.in6"
+        d=$(($(awk -v k="$k" '$1 == k { print $2 }' <<<"$s1") - $(awk -v k="$k" '$1 == k { print $2 }' <<<"$s0")))
+        if ((w == cpu)); then
+          ((d >= 5)) || fail "CPU $cpu: its worker read $d IPv6 packets, not the 5 SYNs"
+        else
+          assert_eq "CPU $cpu: IPv6 packets read by worker $w" 0 "$d"
+        fi
+      done
+      echo "ok: the SYNs sent from CPU $cpu were read by worker $cpu alone"
+    done
+  fi
+  lab_daemon_stop
+fi
 
 step "siit --workers 2"
 lab_siit_start --workers 2 --fast-path off

@@ -7,6 +7,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -210,6 +212,47 @@ TEST_F(BpfTunSteer, Nat64StaticBibEntriesGoByTheirIpv4Side) {
     EXPECT_EQ(run(echo6("2001:db8:6::3", "64:ff9b::cb00:7107", 7, rport, true)),
               run(echo4(kPeer4, "198.51.100.1", 77, rport, false)));
   }
+}
+
+// ---- CPU-local (the NAT64 with its fast path): the queue of the CPU the packet is routed on ----
+
+// Runs the calling thread on `cpu` from now on (false: not allowed here).
+bool run_on(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+TEST_F(BpfTunSteer, ByCpuEveryPacketGoesToItsCpusQueueTheOthersByFlow) {
+  cpu_set_t before;
+  ASSERT_EQ(pthread_getaffinity_np(pthread_self(), sizeof before, &before), 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &before)) cpus.push_back(c);
+  const Bytes flows[] = {udp6(kHost6, 40000, kPeer6, 53), udp4(kPeer4, 53, kHost4, 40001),
+                         tcp6(kHost6, 40002, kPeer6, 443, 0x02), echo6(kHost6, kPeer6, 7, 1)};
+  // The flow's own values, CPU-local steering off.
+  std::vector<uint32_t> by_flow;
+  for (const Bytes& p : flows) by_flow.push_back(run(p));
+
+  // Every allowed CPU but the last has a worker: queue q on the q-th (in reverse, so that the queue
+  // is not simply the CPU id). Its packets, whatever their flow, go to its queue; on the last CPU
+  // (none, where there are two CPUs or more) they go by their flow as before.
+  io::TunSteering how;
+  const size_t with = cpus.size() > 1 ? cpus.size() - 1 : 1;
+  for (size_t q = 0; q < with; ++q) how.worker_cpus.push_back(cpus[with - 1 - q]);
+  load(how);
+  ASSERT_TRUE(skel_);
+  for (size_t q = 0; q < with; ++q) {
+    ASSERT_TRUE(run_on(how.worker_cpus[q]));
+    for (const Bytes& p : flows) EXPECT_EQ(run(p), q) << "CPU " << how.worker_cpus[q];
+  }
+  if (cpus.size() > 1) {
+    ASSERT_TRUE(run_on(cpus.back()));
+    for (size_t i = 0; i < std::size(flows); ++i) EXPECT_EQ(run(flows[i]), by_flow[i]) << i;
+  }
+  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof before, &before), 0);
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ class DataPlane {
   // Starts one thread per TUN queue, worker i on queue i (workers.size() must be tun.queues()).
   // A worker whose queue fails raises SIGTERM, so the daemon's signal wait also covers it.
   Status start(std::vector<std::unique_ptr<Worker>> workers);
+  // Before start(): worker q then runs pinned to CPU cpus[q] (CPU-local steering, tun_steering.hpp).
+  void pin_workers(std::vector<int> cpus) { cpus_ = std::move(cpus); }
   void stop();  // wakes every worker and joins them (idempotent)
 
   // Safe from any thread while the workers run.
@@ -65,6 +67,7 @@ class DataPlane {
   std::unique_ptr<PublishedIo[]> published_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
+  std::vector<int> cpus_;  // pin_workers()
   std::chrono::steady_clock::time_point started_;
 };
 

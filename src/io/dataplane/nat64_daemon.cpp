@@ -139,7 +139,13 @@ Nat64Daemon::Nat64Daemon(nat64::Settings settings, const Tun& tun, bool log_sess
 Status Nat64Daemon::start() {
   state_ = nat64::State::create(settings_);
   if (!state_) return Error{"cannot create the NAT64 state (BIB and session tables)"};
-  steering_ = steer_flows(tun_, TunSteering{TunSteering::Kind::Nat64Shard, state_->sharding()});
+  // With the fast path the TUN carries a flow's first packets (a TCP connection's SYN), so a worker's
+  // wake-up is what they wait for: one on the CPU that routed the packet, not across CPUs.
+  TunSteering how{TunSteering::Kind::Nat64Shard, state_->sharding(), {}};
+  if (sink_) how.worker_cpus = cpus_for_workers(tun_.queues());
+  bool by_cpu = false;
+  steering_ = steer_flows(tun_, how, &by_cpu);
+  if (by_cpu) plane_.pin_workers(how.worker_cpus);
   state_->set_session_sink(sink_);
   std::vector<std::unique_ptr<DataPlane::Worker>> workers;
   // The ICMP error limits are shared by the workers and the housekeeping thread, whose timed-out

@@ -40,7 +40,7 @@ Status SiitDaemon::start() {
   for (size_t q = 0; q < plane_.tun().queues(); ++q)
     workers.push_back(
         std::make_unique<SiitWorker>(settings_, static_cast<unsigned>(plane_.tun().queues()), published_[q]));
-  steering_ = steer_flows(plane_.tun(), TunSteering{TunSteering::Kind::Ports, {}});
+  steering_ = steer_flows(plane_.tun(), TunSteering{TunSteering::Kind::Ports, {}, {}});
   return plane_.start(std::move(workers));
 }
 

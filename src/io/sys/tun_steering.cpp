@@ -1,13 +1,16 @@
 #include "io/sys/tun_steering.hpp"
 
 #include <linux/if_tun.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "io/sys/errno_text.hpp"
 
@@ -54,6 +57,14 @@ std::string attach(const Tun& tun, const TunSteering& how) {
   return err;
 }
 
+// "0-3", or "0, 2, 5" where they are not consecutive.
+std::string cpu_list(const std::vector<int>& cpus) {
+  bool consecutive = true;
+  for (size_t i = 1; i < cpus.size(); ++i) consecutive = consecutive && cpus[i] == cpus[i - 1] + 1;
+  if (consecutive && cpus.size() > 1) return fmt::format("{}-{}", cpus.front(), cpus.back());
+  return fmt::format("{}", fmt::join(cpus, ", "));
+}
+
 }  // namespace
 
 tun_steer_bpf* load_tun_steer(const TunSteering& how, std::string& err) {
@@ -68,6 +79,12 @@ tun_steer_bpf* load_tun_steer(const TunSteering& how, std::string& err) {
   c.seed6 = how.nat64.seed6;
   c.shards = how.nat64.shards ? how.nat64.shards : 1;
   c.statics = nat64 ? static_cast<__u32>(how.nat64.statics.size()) : 0;
+  c.by_cpu = how.worker_cpus.empty() ? 0 : 1;
+  std::fill(std::begin(c.cpu_queue), std::end(c.cpu_queue), TUN_STEER_NO_QUEUE);
+  for (size_t q = 0; q < how.worker_cpus.size(); ++q) {
+    const int cpu = how.worker_cpus[q];
+    if (cpu >= 0 && cpu < TUN_STEER_CPUS) c.cpu_queue[cpu] = static_cast<__u16>(q);
+  }
   if (c.statics && bpf_map__set_max_entries(skel->maps.steer_statics, c.statics) != 0) {
     err = "statics map: " + errno_text(errno);
   } else if (tun_steer_bpf::load(skel) != 0) {
@@ -81,21 +98,43 @@ tun_steer_bpf* load_tun_steer(const TunSteering& how, std::string& err) {
   return nullptr;
 }
 
-std::string steer_flows(const Tun& tun, const TunSteering& how) {
+std::string steer_flows(const Tun& tun, const TunSteering& how, bool* by_cpu) {
+  if (by_cpu) *by_cpu = false;
   if (tun.queues() < 2) return "";
-  if (how.kind == TunSteering::Kind::Nat64Shard && how.nat64.shards < tun.queues())
+  const bool cpu_local = how.worker_cpus.size() == tun.queues();
+  // By CPU the shards only serve the CPUs without a worker: no requirement on their number.
+  if (!cpu_local && how.kind == TunSteering::Kind::Nat64Shard && how.nat64.shards < tun.queues())
     return fmt::format("flow steering off (the pool4 has {} shard{} for {} workers)", how.nat64.shards,
                        how.nat64.shards == 1 ? "" : "s", tun.queues());
-  if (const std::string err = attach(tun, how); !err.empty()) return fmt::format("flow steering off ({})", err);
-  return "flow steering eBPF";
+  TunSteering used = how;
+  if (!cpu_local) used.worker_cpus.clear();
+  if (const std::string err = attach(tun, used); !err.empty()) return fmt::format("flow steering off ({})", err);
+  if (!cpu_local) return "flow steering eBPF";
+  if (by_cpu) *by_cpu = true;
+  return fmt::format("CPU-local steering eBPF, workers on CPUs {}", cpu_list(how.worker_cpus));
 }
 
 #else
 
-std::string steer_flows(const Tun& tun, const TunSteering&) {
+std::string steer_flows(const Tun& tun, const TunSteering&, bool* by_cpu) {
+  if (by_cpu) *by_cpu = false;
   return tun.queues() > 1 ? "flow steering off (built without eBPF)" : "";
 }
 
 #endif
+
+std::vector<int> cpus_for_workers(size_t workers) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return {};
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+#ifdef SIXFOUR_HAVE_BPF
+  if (!cpus.empty() && cpus.back() >= TUN_STEER_CPUS) return {};
+#endif
+  if (cpus.size() != workers) return {};
+  return cpus;
+}
 
 }  // namespace sixfour::io

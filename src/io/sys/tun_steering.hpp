@@ -8,6 +8,7 @@
 // eBPF, no CAP_BPF, an old kernel) the kernel's own queue selection stays: never an error.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "io/sys/tun.hpp"
 #include "nat64/translator.hpp"
@@ -25,12 +26,21 @@ struct TunSteering {
   };
   Kind kind = Kind::Ports;
   nat64::State::Sharding nat64;  // Nat64Shard: nat64::State::sharding()
+  // Not empty: worker q runs pinned to CPU worker_cpus[q], and a packet goes to the queue of the CPU
+  // the kernel routes it on, whatever its flow (`kind` only for the other CPUs). For the NAT64 with
+  // its fast path, whose TUN carries a flow's first packets: the worker woken is on the same CPU.
+  std::vector<int> worker_cpus;
 };
 
 // Sets the steering program on `tun` when it has more than one queue. Returns what was done or why
-// not, for the daemon's start line ("flow steering eBPF", "flow steering off (REASON)"), "" with one
-// queue.
-std::string steer_flows(const Tun& tun, const TunSteering& how);
+// not, for the daemon's start line ("flow steering eBPF", "CPU-local steering eBPF, workers on CPUs
+// 0-1", "flow steering off (REASON)"), "" with one queue. `*by_cpu` (if given) says whether the
+// CPU-local program is in place, i.e. whether the workers must be pinned as `how.worker_cpus` says.
+std::string steer_flows(const Tun& tun, const TunSteering& how, bool* by_cpu = nullptr);
+
+// The CPUs the daemon may run on (sched_getaffinity), in order, if there are exactly `workers` of
+// them and the steering program can name each; else empty (no CPU-local steering).
+std::vector<int> cpus_for_workers(size_t workers);
 
 #ifdef SIXFOUR_HAVE_BPF
 // The program loaded and configured for `how` (static BIB entries in its map), ready to be set on a
