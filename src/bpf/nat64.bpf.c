@@ -154,6 +154,16 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
   return cfg->redirect_ifindex ? (int)bpf_redirect(cfg->redirect_ifindex, BPF_F_INGRESS) : SIIT_VERDICT_HIT;
 }
 
+/* A session key's sport and dport (adjacent: one word in memory order) from the transport header's
+ * first 8 bytes `l4`: its ports, or for an ICMP echo (`icmp`) its identifier in sport (`shift` 0) or
+ * dport (16), the other 0. Shifted out of a word rather than copied from an offset, for the reason
+ * keep_bytes() gives. Little-endian. */
+static __always_inline __u32 key_ports(const __u8* l4, int icmp, __u32 shift) {
+  __u64 w;
+  __builtin_memcpy(&w, l4, 8);
+  return icmp ? (__u32)(__u16)(w >> 32) << shift : (__u32)w;
+}
+
 /* ---- IPv6 -> IPv4 ------------------------------------------------------------------------------ */
 
 /* The session of IPv6 packet `h` with transport header `l4`, or NULL. */
@@ -161,12 +171,8 @@ static __always_inline struct nat64_val6* session6(const __u8* h, const __u8* l4
   struct nat64_key6 k = {};
   __builtin_memcpy(k.src, h + 8, 16);
   __builtin_memcpy(k.dst, h + 24, 16);
-  if (h[6] == PROTO_ICMP6) {
-    __builtin_memcpy(&k.sport, l4 + 4, 2); /* the identifier */
-  } else {
-    __builtin_memcpy(&k.sport, l4, 2);
-    __builtin_memcpy(&k.dport, l4 + 2, 2);
-  }
+  __u32 ports = key_ports(l4, h[6] == PROTO_ICMP6, 0); /* ICMP: the identifier as sport */
+  __builtin_memcpy(&k.sport, &ports, 4);
   k.proto = h[6];
   return bpf_map_lookup_elem(&nat64_sessions6, &k);
 }
@@ -180,13 +186,13 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
     __builtin_memcpy(r->head, &v->sport, 2);
     __builtin_memcpy(r->head + 2, &v->dport, 2);
     keep_bytes(r->head, l4, 4, 8);
-    r->pseudo_diff = bpf_csum_diff((__be32*)(h + 8), 32, (__be32*)(o + 12), 8, 0);
-    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->head, 4, 0);
+    r->pseudo_diff = csum_diff(h + 8, 32, o + 12, 8);
+    r->data_diff = csum_diff(l4, 4, r->head, 4);
     return;
   }
   __u32 plen = (__u32)h[4] << 8 | h[5];
-  __u8 from[48] = {};
-  __u8 to[8] = {};
+  __u8 from[48] XLAT_ALIGNED = {};
+  __u8 to[8] XLAT_ALIGNED = {};
   r->head[0] = l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY;
   keep_bytes(r->head, l4, 1, 4);
   __builtin_memcpy(r->head + 4, &v->sport, 2);
@@ -204,15 +210,15 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   to[4] = r->head[4];
   to[5] = r->head[5];
   r->pseudo_diff = 0;
-  r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+  r->data_diff = csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
 static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_config* cfg) {
-  __u8 h[IP6_LEN];
+  __u8 h[IP6_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
   __u32 why = ip6_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
-  __u8 l4[16];
+  __u8 l4[16] XLAT_ALIGNED;
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
   if (why) return punt(why);
@@ -223,7 +229,7 @@ static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_c
   why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
   if (why) return punt(why);
   if (flags && !report(h + 8, v->dst, l4, &v->dport, flags, 1)) return punt(NAT64_PUNT_REPORTS_FULL);
-  __u8 o[IP4_LEN];
+  __u8 o[IP4_LEN] XLAT_ALIGNED;
   fill_ip4(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tos ? cfg->new_tos : -1,
            next_ident(cfg->ident_key));
   struct l4_rewrite r = {.ck_off = ck_off, .tcp_len = tcp_len};
@@ -238,12 +244,8 @@ static __always_inline struct nat64_val4* session4(const __u8* h, const __u8* l4
   struct nat64_key4 k = {};
   __builtin_memcpy(k.src, h + 12, 4);
   __builtin_memcpy(k.dst, h + 16, 4);
-  if (h[9] == PROTO_ICMP4) {
-    __builtin_memcpy(&k.dport, l4 + 4, 2); /* the identifier */
-  } else {
-    __builtin_memcpy(&k.sport, l4, 2);
-    __builtin_memcpy(&k.dport, l4 + 2, 2);
-  }
+  __u32 ports = key_ports(l4, h[9] == PROTO_ICMP4, 16); /* ICMP: the identifier as dport */
+  __builtin_memcpy(&k.sport, &ports, 4);
   k.proto = h[9];
   return bpf_map_lookup_elem(&nat64_sessions4, &k);
 }
@@ -257,12 +259,12 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
     __builtin_memcpy(r->head, &v->sport, 2);
     __builtin_memcpy(r->head + 2, &v->dport, 2);
     keep_bytes(r->head, l4, 4, 8);
-    r->pseudo_diff = bpf_csum_diff((__be32*)(h + 12), 8, (__be32*)(o + 8), 32, 0);
-    r->data_diff = bpf_csum_diff((__be32*)l4, 4, (__be32*)r->head, 4, 0);
+    r->pseudo_diff = csum_diff(h + 12, 8, o + 8, 32);
+    r->data_diff = csum_diff(l4, 4, r->head, 4);
     return;
   }
-  __u8 from[8] = {};
-  __u8 to[48] = {};
+  __u8 from[8] XLAT_ALIGNED = {};
+  __u8 to[48] XLAT_ALIGNED = {};
   r->head[0] = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   keep_bytes(r->head, l4, 1, 4);
   __builtin_memcpy(r->head + 4, &v->dport, 2);
@@ -280,15 +282,15 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
   to[44] = r->head[4];
   to[45] = r->head[5];
   r->pseudo_diff = 0;
-  r->data_diff = bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+  r->data_diff = csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
 static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_config* cfg) {
-  __u8 h[IP4_LEN];
+  __u8 h[IP4_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
   __u32 why = ip4_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
-  __u8 l4[16];
+  __u8 l4[16] XLAT_ALIGNED;
   __u32 ck_off = 0, tcp_len = 0;
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
   if (why) return punt(why);
@@ -299,7 +301,7 @@ static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_c
   why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);
   if (why) return punt(why);
   if (flags && !report(v->dst, h + 12, &v->dport, l4, flags, 0)) return punt(NAT64_PUNT_REPORTS_FULL);
-  __u8 o[IP6_LEN];
+  __u8 o[IP6_LEN] XLAT_ALIGNED;
   fill_ip6(o, h, v->src, v->dst, hop_change(cfg->hop_change), cfg->reset_tc);
   struct l4_rewrite r = {.ck_off = ck_off, .tcp_len = tcp_len};
   l4_4to6(&r, h, o, l4, v);

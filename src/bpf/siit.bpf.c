@@ -185,7 +185,7 @@ static __always_inline __u32 addresses_punt(const __u8* h, __u8* a4, const struc
   if (why) return why;
   int dst = to_v4(h + 24, a4 + 4, cfg);
   if ((why = map_punt(dst))) return why;
-  __u8 back[16];
+  __u8 back[16] XLAT_ALIGNED;
   if (dst == MAP_POOL6 && eam_to_v6(a4 + 4, back)) return SIIT_PUNT_HAIRPIN;
   return 0;
 }
@@ -206,9 +206,9 @@ static __always_inline void build_ip4(__u8* o, const __u8* h, const __u8* a4, co
  * (their ports, length and protocol number stay); ICMP loses the ICMPv6 pseudo-header and changes
  * type (RFC 7915 §5.2). */
 static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l4) {
-  if (h[6] != PROTO_ICMP6) return bpf_csum_diff((__be32*)(h + 8), 32, (__be32*)(o + 12), 8, 0);
+  if (h[6] != PROTO_ICMP6) return csum_diff(h + 8, 32, o + 12, 8);
   __u32 plen = (__u32)h[4] << 8 | h[5];
-  __u8 from[44] = {};
+  __u8 from[44] XLAT_ALIGNED = {};
   __u8 to[4] = {l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0, l4[1], 0, 0};
   __builtin_memcpy(from, h + 8, 32);
   from[34] = plen >> 8;
@@ -216,7 +216,7 @@ static __always_inline __s64 l4_diff(const __u8* h, const __u8* o, const __u8* l
   from[39] = PROTO_ICMP6;
   from[40] = l4[0];
   from[41] = l4[1];
-  return bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+  return csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
 /* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built and the transport
@@ -238,7 +238,7 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
   /* From here on the packet is changed: a failing helper drops it. */
   __u64 flags = icmp ? 0 : BPF_F_PSEUDO_HDR;
   if (udp) flags |= BPF_F_MARK_MANGLED_0;
-  __u8 head[8];
+  __u8 head[8] XLAT_ALIGNED;
   __builtin_memcpy(head, l4, 8);
   if (icmp) head[0] = type;
   if (store_headers(skb, eth_proto, ip, ip_len, head, &fib, resolved) < 0 ||
@@ -255,7 +255,7 @@ static __always_inline int commit(struct __sk_buff* skb, __u16 eth_proto, const 
 /* Rewrites the packet in place: IPv6 -> IPv4 header, transport checksum, ICMP type, EtherType. */
 static __always_inline int rewrite(struct __sk_buff* skb, const __u8* h, const __u8* a4, const __u8* l4, __u32 ck_off,
                                    __u32 tcp_len, const struct siit_config* cfg) {
-  __u8 o[IP4_LEN];
+  __u8 o[IP4_LEN] XLAT_ALIGNED;
   build_ip4(o, h, a4, cfg);
   __u8 type = l4[0] == ICMP6_ECHO_REQUEST ? 8 : 0;
   return commit(skb, ETH_P_IP, o, IP4_LEN, h[6] == PROTO_ICMP6, h[6] == PROTO_UDP, type, l4, ck_off, l4_diff(h, o, l4),
@@ -280,12 +280,12 @@ static __always_inline const struct siit_config* config_for(struct __sk_buff* sk
 
 /* IPv6 -> IPv4, or TC_ACT_OK with the reason counted. */
 static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct siit_config* cfg) {
-  __u8 h[IP6_LEN];
+  __u8 h[IP6_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u8 a4[8];
+  __u8 a4[8] XLAT_ALIGNED;
   __u32 why = header_punt(h, skb->len, a4, cfg);
   if (why) return punt(why);
-  __u8 l4[16];
+  __u8 l4[16] XLAT_ALIGNED;
   __u32 ck_off = 0, tcp_len = 0, plen = (__u32)h[4] << 8 | h[5];
   why = transport_punt(skb, h[6], IP6_LEN, plen, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt_6to4(skb, plen, tcp_len, cfg->mtu4);
@@ -311,22 +311,22 @@ static __always_inline __u32 header4_punt(const __u8* h, __u32 skb_len, __u8* a6
 /* The checksum difference of the transport header: TCP and UDP swap the pseudo-header's addresses;
  * ICMP gains the ICMPv6 pseudo-header and changes type (RFC 7915 §4.2). */
 static __always_inline __s64 l4_diff46(const __u8* h, const __u8* o, const __u8* l4) {
-  if (h[9] != PROTO_ICMP4) return bpf_csum_diff((__be32*)(h + 12), 8, (__be32*)(o + 8), 32, 0);
+  if (h[9] != PROTO_ICMP4) return csum_diff(h + 12, 8, o + 8, 32);
   __u8 from[4] = {l4[0], l4[1], 0, 0};
-  __u8 to[44] = {};
+  __u8 to[44] XLAT_ALIGNED = {};
   __builtin_memcpy(to, o + 8, 32);
   to[34] = o[4]; /* the upper-layer length: the Payload Length */
   to[35] = o[5];
   to[39] = PROTO_ICMP6;
   to[40] = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   to[41] = l4[1];
-  return bpf_csum_diff((__be32*)from, sizeof(from), (__be32*)to, sizeof(to), 0);
+  return csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
 /* Rewrites the packet: IPv4 -> IPv6 header (20 bytes more), transport checksum, ICMP type, EtherType. */
 static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const __u8* a6, const __u8* l4, __u32 ck_off,
                                      __u32 tcp_len, const struct siit_config* cfg) {
-  __u8 o[IP6_LEN];
+  __u8 o[IP6_LEN] XLAT_ALIGNED;
   fill_ip6(o, h, a6, a6 + 16, hop_change(cfg->hop_change), cfg->reset_tc);
   __u8 type = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
   return commit(skb, ETH_P_IPV6, o, IP6_LEN, h[9] == PROTO_ICMP4, h[9] == PROTO_UDP, type, l4, ck_off,
@@ -335,12 +335,12 @@ static __always_inline int rewrite46(struct __sk_buff* skb, const __u8* h, const
 
 /* IPv4 -> IPv6, or TC_ACT_OK with the reason counted. */
 static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct siit_config* cfg) {
-  __u8 h[IP4_LEN];
+  __u8 h[IP4_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
-  __u8 a6[32];
+  __u8 a6[32] XLAT_ALIGNED;
   __u32 why = header4_punt(h, skb->len, a6, cfg);
   if (why) return punt(why);
-  __u8 l4[16];
+  __u8 l4[16] XLAT_ALIGNED;
   __u32 ck_off = 0, tcp_len = 0;
   why = transport_punt(skb, h[9], IP4_LEN, ((__u32)h[2] << 8 | h[3]) - IP4_LEN, &ck_off, &tcp_len, l4);
   if (!why) why = size_punt_4to6(skb, h, tcp_len, cfg->mtu6, cfg->lowest_mtu6);

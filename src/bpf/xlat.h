@@ -44,6 +44,9 @@ static __always_inline int punt(__u32 reason) {
  * leave of it. */
 static __always_inline int hop_change(int configured) { return configured - (at_ingress ? 2 : 0); }
 
+/* Stack buffers copied whole: aligned, so that clang copies them by words rather than bytes. */
+#define XLAT_ALIGNED __attribute__((aligned(8)))
+
 #define IP6_MIN_MTU 1280
 #define IP6_LEN 40
 #define IP4_LEN 20
@@ -117,6 +120,29 @@ static __always_inline __u32 transport_punt(struct __sk_buff* skb, __u8 proto, _
     return ip_len == IP6_LEN ? icmp6_punt(l4[0]) : icmp4_punt(l4[0]);
   }
   return 0;
+}
+
+/* What bpf_csum_diff(from, from_size, to, to_size, 0) returns, without the helper call (a fifth of
+ * the program's time per packet): the 32-bit ones' complement sum of the words of `to` and of the
+ * complements of those of `from` (sizes multiples of 4, constants), for bpf_l4_csum_replace() with
+ * `from` 0 (which folds it, so any value congruent modulo 0xffff is the same). */
+static __always_inline __s64 csum_diff(const __u8* from, __u32 from_size, const __u8* to, __u32 to_size) {
+  __u64 s = 0;
+#pragma unroll
+  for (__u32 i = 0; i < from_size; i += 4) {
+    __u32 w;
+    __builtin_memcpy(&w, from + i, 4);
+    s += (__u32)~w;
+  }
+#pragma unroll
+  for (__u32 i = 0; i < to_size; i += 4) {
+    __u32 w;
+    __builtin_memcpy(&w, to + i, 4);
+    s += w;
+  }
+  s = (s & 0xffffffff) + (s >> 32);
+  s = (s & 0xffffffff) + (s >> 32);
+  return (__s64)s;
 }
 
 static __always_inline __u16 ip4_checksum(const __u16* w) {
@@ -300,7 +326,9 @@ static __always_inline int next_hop(struct __sk_buff* skb, const __u8* o, int v6
  * first 8 bytes `l4` (the new ports, or ICMP type and identifier, around the unchanged bytes). */
 static __always_inline long store_headers(struct __sk_buff* skb, __u16 eth_proto, const __u8* ip, __u32 ip_len,
                                           const __u8* l4, const struct bpf_fib_lookup* p, int resolved) {
-  __u8 b[ETH_HLEN + IP6_LEN + 8];
+  /* Two bytes in front, so that the IP header starts 8-byte aligned (whole-word copies). */
+  __u8 buf[2 + ETH_HLEN + IP6_LEN + 8] XLAT_ALIGNED;
+  __u8* b = buf + 2;
   __u16 type = bpf_htons(eth_proto);
   __builtin_memcpy(b + 12, &type, 2);
   if (ip_len == IP6_LEN) {
