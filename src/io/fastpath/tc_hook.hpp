@@ -71,7 +71,7 @@ struct UplinkHooks {
     return Ok{};
   }
   // Attaches `prog_fd` at tc priority `priority` on every Ethernet device but `tun_ifindex`, each
-  // added first to the program's map of uplinks (ifindex -> 1); an error if none took it.
+  // added first to the program's array of uplinks (the next slot -> ifindex); an error if none took it.
   Status attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority);
   // Records `st`'s error and detaches, if it failed.
   void keep_or_forget(const Status& st);
