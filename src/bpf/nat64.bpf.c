@@ -123,6 +123,22 @@ static __always_inline void keep_bytes(__u8* head, const __u8* l4, int from, int
   for (int i = from; i < to; i++) head[i] = l4[i];
 }
 
+/* The new first 8 bytes of a TCP/UDP header `l4`: the ports `sport` and `dport`, the rest kept. */
+static __always_inline void new_ports(struct l4_rewrite* r, const __u8* l4, const __be16* sport, const __be16* dport) {
+  __builtin_memcpy(r->head, sport, 2);
+  __builtin_memcpy(r->head + 2, dport, 2);
+  keep_bytes(r->head, l4, 4, 8);
+}
+
+/* The same for an ICMP echo: the new `type` and identifier `ident`, code, checksum and sequence
+ * number kept. */
+static __always_inline void new_echo(struct l4_rewrite* r, const __u8* l4, __u8 type, const __be16* ident) {
+  r->head[0] = type;
+  keep_bytes(r->head, l4, 1, 4);
+  __builtin_memcpy(r->head + 4, ident, 2);
+  keep_bytes(r->head, l4, 6, 8);
+}
+
 /* The end of both rewrites, once the new IP header `ip` (`ip_len` bytes) is built: the protocol
  * changed, header, EtherType and transport bytes stored, the checksum updated, redirected (at an
  * uplink: sent to the next hop the route names, if an uplink; else on, unchanged, to the TUN). */
@@ -183,9 +199,7 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   r->icmp = h[6] == PROTO_ICMP6;
   r->udp = h[6] == PROTO_UDP;
   if (!r->icmp) {
-    __builtin_memcpy(r->head, &v->sport, 2);
-    __builtin_memcpy(r->head + 2, &v->dport, 2);
-    keep_bytes(r->head, l4, 4, 8);
+    new_ports(r, l4, &v->sport, &v->dport);
     r->pseudo_diff = csum_diff(h + 8, 32, o + 12, 8);
     r->data_diff = csum_diff(l4, 4, r->head, 4);
     return;
@@ -193,10 +207,7 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   __u32 plen = (__u32)h[4] << 8 | h[5];
   __u8 from[48] XLAT_ALIGNED = {};
   __u8 to[8] XLAT_ALIGNED = {};
-  r->head[0] = l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY;
-  keep_bytes(r->head, l4, 1, 4);
-  __builtin_memcpy(r->head + 4, &v->sport, 2);
-  keep_bytes(r->head, l4, 6, 8);
+  new_echo(r, l4, l4[0] == ICMP6_ECHO_REQUEST ? ICMP4_ECHO_REQUEST : ICMP4_ECHO_REPLY, &v->sport);
   __builtin_memcpy(from, h + 8, 32);
   from[34] = plen >> 8;
   from[35] = plen & 0xff;
@@ -256,19 +267,14 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
   r->icmp = h[9] == PROTO_ICMP4;
   r->udp = h[9] == PROTO_UDP;
   if (!r->icmp) {
-    __builtin_memcpy(r->head, &v->sport, 2);
-    __builtin_memcpy(r->head + 2, &v->dport, 2);
-    keep_bytes(r->head, l4, 4, 8);
+    new_ports(r, l4, &v->sport, &v->dport);
     r->pseudo_diff = csum_diff(h + 12, 8, o + 8, 32);
     r->data_diff = csum_diff(l4, 4, r->head, 4);
     return;
   }
   __u8 from[8] XLAT_ALIGNED = {};
   __u8 to[48] XLAT_ALIGNED = {};
-  r->head[0] = l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY;
-  keep_bytes(r->head, l4, 1, 4);
-  __builtin_memcpy(r->head + 4, &v->dport, 2);
-  keep_bytes(r->head, l4, 6, 8);
+  new_echo(r, l4, l4[0] == ICMP4_ECHO_REQUEST ? ICMP6_ECHO_REQUEST : ICMP6_ECHO_REPLY, &v->dport);
   from[0] = l4[0];
   from[1] = l4[1];
   from[4] = l4[4];
