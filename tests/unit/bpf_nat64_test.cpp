@@ -157,10 +157,7 @@ class BpfNat64 : public ::testing::Test {
 
   // Whether the maps hold `s`'s entries (both directions).
   bool in_maps(uint8_t proto, uint16_t port6, uint16_t port4, uint16_t rport) {
-    nat64::FastSession s{
-        proto, Ipv6Addr::parse(kHost).value(),  port6, Ipv6Addr::parse(kPeer6).value(), Ipv4Addr::parse(kPool4).value(),
-        port4, Ipv4Addr::parse(kPeer4).value(), rport};
-    io::Nat64Entries e = io::nat64_bpf_entries(s);
+    io::Nat64Entries e = io::nat64_bpf_entries(fast(proto, port6, port4, rport));
     const bool six =
         bpf_map__lookup_elem(skel_->maps.nat64_sessions6, &e.key6, sizeof e.key6, &e.val6, sizeof e.val6, 0) == 0;
     const bool four =
@@ -169,6 +166,11 @@ class BpfNat64 : public ::testing::Test {
     return six && four;
   }
 
+  static nat64::FastSession fast(uint8_t proto, uint16_t port6, uint16_t port4, uint16_t rport) {
+    return nat64::FastSession{
+        proto, Ipv6Addr::parse(kHost).value(),  port6, Ipv6Addr::parse(kPeer6).value(), Ipv4Addr::parse(kPool4).value(),
+        port4, Ipv4Addr::parse(kPeer4).value(), rport};
+  }
   // The daemon translates `ip`, a packet of an existing session of a kind the fast path serves,
   // until the session is published: true if that took at most nat64::kPublishAfter packets.
   bool daemon_publishes(const Bytes& ip, uint8_t proto, uint16_t port6, uint16_t port4, uint16_t rport) {
@@ -265,6 +267,48 @@ TEST_F(BpfNat64, WithReportsTcpIsTranslatedFromTheSynAckOn) {
   const uint16_t p3 = port4_of(cxx(tcp6(kHost, 40005, kPeer6, 443, 0x02)));
   configure(false);
   expect_punt(tcp4(kPeer4, 443, kPool4, p3, 0x12), NAT64_PUNT_TCP_FLAGS);
+}
+
+// While the sink drains the reports, its withdrawals wait for the drain's end and are then made
+// together (a key that is not there skipped, the next still deleted); a publish made meanwhile
+// makes them first, so a 5-tuple withdrawn and at once published again stays in the maps.
+TEST_F(BpfNat64, WithdrawalsWhileDrainingAreMadeAtItsEndOrBeforeTheNextPublish) {
+  use_reports();
+  uint16_t p4[3];
+  for (uint16_t i = 0; i < 3; ++i) {
+    p4[i] = port4_of(cxx(tcp6(kHost, static_cast<uint16_t>(40020 + i), kPeer6, 443, 0x02)));
+    ASSERT_TRUE(in_maps(6, static_cast<uint16_t>(40020 + i), p4[i], 443));
+  }
+  // A report to drain: a SYN+ACK of a published session.
+  const auto one_report = [&](uint16_t port4) {
+    ASSERT_EQ(run(tcp4(kPeer4, 443, kPool4, port4, 0x12)).verdict, SIIT_VERDICT_HIT);
+  };
+  one_report(p4[0]);
+  int calls = 0;
+  sink_->drain([&](const nat64::ReportedSegment&) {
+    ++calls;
+    sink_->withdraw(fast(6, 40020, p4[0], 443));
+    sink_->withdraw(fast(6, 40029, 9, 443));  // never published
+    sink_->withdraw(fast(6, 40021, p4[1], 443));
+    EXPECT_TRUE(in_maps(6, 40020, p4[0], 443));  // not yet
+    EXPECT_TRUE(in_maps(6, 40021, p4[1], 443));
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(in_maps(6, 40020, p4[0], 443));
+  EXPECT_FALSE(in_maps(6, 40021, p4[1], 443));
+  EXPECT_TRUE(in_maps(6, 40022, p4[2], 443));
+  one_report(p4[2]);
+  sink_->drain([&](const nat64::ReportedSegment&) {
+    ++calls;
+    sink_->withdraw(fast(6, 40022, p4[2], 443));
+    sink_->publish(fast(6, 40022, p4[2], 443));  // the same 5-tuple, a new connection's SYN
+    EXPECT_TRUE(in_maps(6, 40022, p4[2], 443));
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(in_maps(6, 40022, p4[2], 443));
+  // Outside a drain, a withdrawal is made at once.
+  sink_->withdraw(fast(6, 40022, p4[2], 443));
+  EXPECT_FALSE(in_maps(6, 40022, p4[2], 443));
 }
 
 // A full ring buffer: the flagged segment goes to the daemon unchanged (nothing is lost), the rest of

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "nat64.h"
 #include "nat64/session_sink.hpp"
@@ -36,6 +38,13 @@ nat64::ReportedSegment nat64_reported_segment(const nat64_report& r);
 // A session the maps have no room for stays on the slow path. With the `nat64_reports` ring buffer
 // (`reports_fd`; -1: none) the program's configuration must have report_tcp set: the sink then
 // reports_tcp() and drains it; `capacity` is the session maps' size (for room_for_early()).
+//
+// A withdrawal made while draining (a connection's both FINs or its RST, reported) is deferred to
+// the end of drain() and made there with one batch deletion per map, outside the table's shard
+// locks: one connection otherwise costs two delete system calls under a shard lock the workers
+// wait on. A publish() first makes the deferred withdrawals, so a 5-tuple reused at once is never
+// deleted after it was published again. Every other withdrawal (expiry, before the pool4 port can
+// be reused; the daemon's own FIN or RST) is made at once.
 class BpfSessionSink final : public nat64::SessionSink {
  public:
   BpfSessionSink(int map6_fd, int map4_fd, int reports_fd = -1, uint32_t capacity = 0);
@@ -49,11 +58,16 @@ class BpfSessionSink final : public nat64::SessionSink {
   void drain(const std::function<void(const nat64::ReportedSegment&)>& f) override;
 
  private:
+  void withdraw_deferred();  // pending_mu_ held
+
   int map6_, map4_;
   uint32_t capacity_;
   std::atomic<uint64_t> published_{0};  // sessions in the maps (both directions)
   ::ring_buffer* ring_ = nullptr;
   const std::function<void(const nat64::ReportedSegment&)>* draining_ = nullptr;
+  std::mutex pending_mu_;  // held while the deferred withdrawals are made
+  std::vector<nat64_key6> pending6_;
+  std::vector<nat64_key4> pending4_;
 };
 
 }  // namespace sixfour::io

@@ -105,8 +105,50 @@ BpfSessionSink::BpfSessionSink(int map6_fd, int map4_fd, int reports_fd, uint32_
 
 BpfSessionSink::~BpfSessionSink() { ring_buffer__free(ring_); }
 
+namespace {
+
+// The sink whose drain() runs on this thread: its withdrawals are deferred (nat64_bpf.hpp).
+thread_local const BpfSessionSink* tl_draining = nullptr;
+
+// Deletes `keys` from the map `fd` with as few batch calls as the missing keys allow (a batch stops
+// at the first key it cannot delete); one by one where the kernel has no batch deletion. Returns
+// how many were deleted.
+template <class Key>
+size_t delete_keys(int fd, std::vector<Key>& keys) {
+  size_t deleted = 0, at = 0;
+  while (at < keys.size()) {
+    __u32 count = static_cast<__u32>(keys.size() - at);
+    const int r = bpf_map_delete_batch(fd, &keys[at], &count, nullptr);
+    const int err = errno;
+    deleted += count;
+    at += count;
+    if (r == 0) break;
+    if (count == 0 && err != ENOENT) {  // no batch deletion here (kernel before 5.6)
+      for (; at < keys.size(); ++at)
+        if (bpf_map_delete_elem(fd, &keys[at]) == 0) ++deleted;
+      break;
+    }
+    ++at;  // keys[at] was not there
+  }
+  keys.clear();
+  return deleted;
+}
+
+}  // namespace
+
+void BpfSessionSink::withdraw_deferred() {
+  published_.fetch_sub(delete_keys(map6_, pending6_), std::memory_order_relaxed);
+  delete_keys(map4_, pending4_);
+}
+
 void BpfSessionSink::publish(const nat64::FastSession& s) {
   const Nat64Entries e = nat64_bpf_entries(s);
+  {
+    // A withdrawal deferred before this publish (under the same shard lock, so in order) is made
+    // first: it may be this very 5-tuple's, from the connection that used it before.
+    std::lock_guard lock(pending_mu_);
+    if (!pending6_.empty()) withdraw_deferred();
+  }
   // Both directions or neither: a full map leaves the session to the daemon.
   if (bpf_map_update_elem(map6_, &e.key6, &e.val6, BPF_ANY) != 0) return;
   if (bpf_map_update_elem(map4_, &e.key4, &e.val4, BPF_ANY) != 0) {
@@ -118,6 +160,12 @@ void BpfSessionSink::publish(const nat64::FastSession& s) {
 
 void BpfSessionSink::withdraw(const nat64::FastSession& s) {
   const Nat64Entries e = nat64_bpf_entries(s);
+  if (tl_draining == this) {
+    std::lock_guard lock(pending_mu_);
+    pending6_.push_back(e.key6);
+    pending4_.push_back(e.key4);
+    return;
+  }
   if (bpf_map_delete_elem(map6_, &e.key6) == 0) published_.fetch_sub(1, std::memory_order_relaxed);
   bpf_map_delete_elem(map4_, &e.key4);
 }
@@ -129,9 +177,13 @@ bool BpfSessionSink::room_for_early() const {
 void BpfSessionSink::drain(const std::function<void(const nat64::ReportedSegment&)>& f) {
   if (!ring_) return;
   draining_ = &f;
+  tl_draining = this;
   // Reads the mapped ring: no system call, nothing to wait for.
   ring_buffer__consume(ring_);
+  tl_draining = nullptr;
   draining_ = nullptr;
+  std::lock_guard lock(pending_mu_);
+  if (!pending6_.empty()) withdraw_deferred();
 }
 
 std::optional<uint64_t> BpfSessionSink::idle_ms(const nat64::FastSession& s) {
