@@ -335,3 +335,18 @@ int nat64_tun(struct __sk_buff* skb) { return translate(skb); }
  * stack; anything else goes on unchanged, uncounted (to the TUN program, or to the host). */
 SEC("tc")
 int nat64_uplink(struct __sk_buff* skb) { return skb->pkt_type == PACKET_HOST_TYPE ? translate(skb) : TC_ACT_UNSPEC; }
+
+/* Run by the daemon, never attached (BPF_PROG_TYPE_SYSCALL, BPF_PROG_RUN with a struct
+ * nat64_publish as its context): the session's two entries in one system call, both or neither.
+ * The daemon stays the only writer; this is its hand in the kernel. */
+SEC("syscall")
+int nat64_publish(struct nat64_publish* ctx) {
+  struct nat64_publish e; /* helpers take keys and values from the stack, not from the context */
+  __builtin_memcpy(&e, ctx, sizeof e);
+  if (bpf_map_update_elem(&nat64_sessions6, &e.key6, &e.val6, BPF_ANY) != 0) return 1;
+  if (bpf_map_update_elem(&nat64_sessions4, &e.key4, &e.val4, BPF_ANY) != 0) {
+    bpf_map_delete_elem(&nat64_sessions6, &e.key6);
+    return 1;
+  }
+  return 0;
+}

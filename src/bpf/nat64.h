@@ -69,6 +69,16 @@ struct nat64_val4 {
   __u64 last_seen_ns;
 };
 
+/* The argument of `nat64_publish`, the program the daemon runs (BPF_PROG_RUN) to write a session's
+ * two entries in one system call instead of two map updates; it returns 0 when both went in, else
+ * 1 with neither in. */
+struct nat64_publish {
+  struct nat64_key6 key6;
+  struct nat64_val6 val6;
+  struct nat64_key4 key4;
+  struct nat64_val4 val4;
+};
+
 /* A record of the `nat64_reports` ring buffer (report_tcp): a segment with SYN, FIN or RST the
  * program translated, of the session of the inside host's addr6#port6 with the peer
  * remote4#rport, for the daemon's RFC 6146 state machine. Ports in network byte order. */

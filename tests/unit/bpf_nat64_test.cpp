@@ -62,12 +62,13 @@ class BpfNat64 : public ::testing::Test {
   }
 
   // As the loader makes it by default: the program reports SYN, FIN and RST through the ring
-  // buffer, the sink drains it (a new NAT64: the sink is read at set_session_sink).
+  // buffer, the sink drains it (a new NAT64: the sink is read at set_session_sink) and publishes
+  // with the `nat64_publish` program (without reports, the tests publish with two map updates).
   void use_reports() {
     configure(true);
-    sink_ = std::make_unique<io::BpfSessionSink>(bpf_map__fd(skel_->maps.nat64_sessions6),
-                                                 bpf_map__fd(skel_->maps.nat64_sessions4),
-                                                 bpf_map__fd(skel_->maps.nat64_reports), 1u << 16);
+    sink_ = std::make_unique<io::BpfSessionSink>(
+        bpf_map__fd(skel_->maps.nat64_sessions6), bpf_map__fd(skel_->maps.nat64_sessions4),
+        bpf_map__fd(skel_->maps.nat64_reports), 1u << 16, bpf_program__fd(skel_->progs.nat64_publish));
     ASSERT_TRUE(sink_->reports_tcp());
     nat_ = std::make_unique<Nat>(settings_);
     nat_->state->set_session_sink(sink_.get());

@@ -38,6 +38,8 @@ nat64::ReportedSegment nat64_reported_segment(const nat64_report& r);
 // A session the maps have no room for stays on the slow path. With the `nat64_reports` ring buffer
 // (`reports_fd`; -1: none) the program's configuration must have report_tcp set: the sink then
 // reports_tcp() and drains it; `capacity` is the session maps' size (for room_for_early()).
+// `publish_fd`, the object's `nat64_publish` program (-1: none, where the kernel has no
+// BPF_PROG_TYPE_SYSCALL), writes a session's two entries in one system call.
 //
 // A withdrawal made while draining (a connection's both FINs or its RST, reported) is deferred to
 // the end of drain() and made there with one batch deletion per map, outside the table's shard
@@ -47,7 +49,7 @@ nat64::ReportedSegment nat64_reported_segment(const nat64_report& r);
 // be reused; the daemon's own FIN or RST) is made at once.
 class BpfSessionSink final : public nat64::SessionSink {
  public:
-  BpfSessionSink(int map6_fd, int map4_fd, int reports_fd = -1, uint32_t capacity = 0);
+  BpfSessionSink(int map6_fd, int map4_fd, int reports_fd = -1, uint32_t capacity = 0, int publish_fd = -1);
   ~BpfSessionSink() override;
   void publish(const nat64::FastSession& s) override;
   void withdraw(const nat64::FastSession& s) override;
@@ -60,7 +62,7 @@ class BpfSessionSink final : public nat64::SessionSink {
  private:
   void withdraw_deferred();  // pending_mu_ held
 
-  int map6_, map4_;
+  int map6_, map4_, publish_fd_;
   uint32_t capacity_;
   std::atomic<uint64_t> published_{0};  // sessions in the maps (both directions)
   ::ring_buffer* ring_ = nullptr;

@@ -89,8 +89,8 @@ nat64::ReportedSegment nat64_reported_segment(const nat64_report& r) {
   return seg;
 }
 
-BpfSessionSink::BpfSessionSink(int map6_fd, int map4_fd, int reports_fd, uint32_t capacity)
-    : map6_(map6_fd), map4_(map4_fd), capacity_(capacity) {
+BpfSessionSink::BpfSessionSink(int map6_fd, int map4_fd, int reports_fd, uint32_t capacity, int publish_fd)
+    : map6_(map6_fd), map4_(map4_fd), publish_fd_(publish_fd), capacity_(capacity) {
   if (reports_fd < 0) return;
   const auto one = [](void* ctx, void* data, size_t size) {
     auto* self = static_cast<BpfSessionSink*>(ctx);
@@ -150,6 +150,13 @@ void BpfSessionSink::publish(const nat64::FastSession& s) {
     if (!pending6_.empty()) withdraw_deferred();
   }
   // Both directions or neither: a full map leaves the session to the daemon.
+  if (publish_fd_ >= 0) {
+    nat64_publish both{e.key6, e.val6, e.key4, e.val4};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &both, .ctx_size_in = sizeof both);
+    if (bpf_prog_test_run_opts(publish_fd_, &run) == 0 && run.retval == 0)
+      published_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (bpf_map_update_elem(map6_, &e.key6, &e.val6, BPF_ANY) != 0) return;
   if (bpf_map_update_elem(map4_, &e.key4, &e.val4, BPF_ANY) != 0) {
     bpf_map_delete_elem(map6_, &e.key6);
@@ -246,10 +253,14 @@ Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settin
   const uint32_t entries = s.max_sessions ? s.max_sessions : kDefaultMapEntries;
   bpf_map__set_max_entries(impl->skel->maps.nat64_sessions6, entries);
   bpf_map__set_max_entries(impl->skel->maps.nat64_sessions4, entries);
+  // Without it (kernels before 5.14) the sessions are published with two map updates.
+  const bool publish_prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr) == 1;
+  bpf_program__set_autoload(impl->skel->progs.nat64_publish, publish_prog);
   if (int err = nat64_bpf::load(impl->skel.get()); err) return Error{libbpf_error("loading the eBPF program", err)};
   impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
                                                 bpf_map__fd(impl->skel->maps.nat64_sessions4),
-                                                bpf_map__fd(impl->skel->maps.nat64_reports), entries);
+                                                bpf_map__fd(impl->skel->maps.nat64_reports), entries,
+                                                publish_prog ? bpf_program__fd(impl->skel->progs.nat64_publish) : -1);
   nat64_config cfg = nat64_bpf_config(s, static_cast<uint32_t>(ifindex), random_key());
   // Without the mapped ring buffer the program leaves SYN, FIN and RST to the daemon.
   cfg.report_tcp = impl->sink->reports_tcp() ? 1 : 0;

@@ -67,6 +67,10 @@ struct UplinkHooks {
     out->rodata->l2_len = 14;  // Ethernet
     out->rodata->at_ingress = 1;
     if (auto st = share_maps(out->obj, main.obj); !st) return st;
+    // Only its tc program: the daemon runs the main instance's others (nat64_publish).
+    bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, out->obj) if (bpf_program__type(p) != BPF_PROG_TYPE_SCHED_CLS)
+        bpf_program__set_autoload(p, false);
     if (int err = Skel::load(out.get()); err) return Error{libbpf_error("loading the uplink program", err)};
     return Ok{};
   }
