@@ -119,16 +119,15 @@ size_t delete_keys(int fd, std::vector<Key>& keys) {
   while (at < keys.size()) {
     __u32 count = static_cast<__u32>(keys.size() - at);
     const int r = bpf_map_delete_batch(fd, &keys[at], &count, nullptr);
-    const int err = errno;
-    deleted += count;
-    at += count;
-    if (r == 0) break;
-    if (count == 0 && err != ENOENT) {  // no batch deletion here (kernel before 5.6)
+    if (r != 0 && errno == EINVAL) {  // no batch deletion here (before 5.6): count is not set
       for (; at < keys.size(); ++at)
         if (bpf_map_delete_elem(fd, &keys[at]) == 0) ++deleted;
       break;
     }
-    ++at;  // keys[at] was not there
+    deleted += count;
+    at += count;
+    if (r == 0) break;
+    ++at;  // keys[at] could not be deleted: it was not there
   }
   keys.clear();
   return deleted;
@@ -247,16 +246,22 @@ Status attach_uplinks(std::unique_ptr<nat64_bpf, SkelDeleter>& skel, const nat64
 Result<std::unique_ptr<Nat64FastPath>> Nat64FastPath::attach(const nat64::Settings& s, int ifindex, bool uplinks) {
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
   auto impl = std::make_unique<Impl>();
-  impl->skel.reset(nat64_bpf::open());
-  if (!impl->skel) return Error{libbpf_error("opening the eBPF program", errno)};
-  impl->skel->rodata->l2_len = 0;  // the TUN has no link-layer header
   const uint32_t entries = s.max_sessions ? s.max_sessions : kDefaultMapEntries;
-  bpf_map__set_max_entries(impl->skel->maps.nat64_sessions6, entries);
-  bpf_map__set_max_entries(impl->skel->maps.nat64_sessions4, entries);
-  // Without it (kernels before 5.14) the sessions are published with two map updates.
-  const bool publish_prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr) == 1;
-  bpf_program__set_autoload(impl->skel->progs.nat64_publish, publish_prog);
-  if (int err = nat64_bpf::load(impl->skel.get()); err) return Error{libbpf_error("loading the eBPF program", err)};
+  // With `nat64_publish` where the kernel has BPF_PROG_TYPE_SYSCALL (5.14) and its verifier takes
+  // it (sleepable, on maps allocated on update: 6.1), else without: two map updates a session.
+  bool publish_prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr) == 1;
+  for (;;) {
+    impl->skel.reset(nat64_bpf::open());
+    if (!impl->skel) return Error{libbpf_error("opening the eBPF program", errno)};
+    impl->skel->rodata->l2_len = 0;  // the TUN has no link-layer header
+    bpf_map__set_max_entries(impl->skel->maps.nat64_sessions6, entries);
+    bpf_map__set_max_entries(impl->skel->maps.nat64_sessions4, entries);
+    bpf_program__set_autoload(impl->skel->progs.nat64_publish, publish_prog);
+    const int err = nat64_bpf::load(impl->skel.get());
+    if (err == 0) break;
+    if (!publish_prog) return Error{libbpf_error("loading the eBPF program", err)};
+    publish_prog = false;
+  }
   impl->sink = std::make_unique<BpfSessionSink>(bpf_map__fd(impl->skel->maps.nat64_sessions6),
                                                 bpf_map__fd(impl->skel->maps.nat64_sessions4),
                                                 bpf_map__fd(impl->skel->maps.nat64_reports), entries,
