@@ -22,13 +22,8 @@ namespace sixfour::io {
 nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifindex, uint32_t ident_key);
 
 // The map entries of a session: what a packet from the IPv6 side (key6) and one from the IPv4 side
-// (key4) are matched with, and what they leave with.
-struct Nat64Entries {
-  nat64_key6 key6;
-  nat64_val6 val6;
-  nat64_key4 key4;
-  nat64_val4 val4;
-};
+// (key4) are matched with, and what they leave with; as they are, the context `nat64_publish` takes.
+using Nat64Entries = nat64_publish;
 Nat64Entries nat64_bpf_entries(const nat64::FastSession& s);
 
 // A report of the program's ring buffer as the State takes it.

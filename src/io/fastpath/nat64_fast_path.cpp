@@ -141,7 +141,7 @@ void BpfSessionSink::withdraw_deferred() {
 }
 
 void BpfSessionSink::publish(const nat64::FastSession& s) {
-  const Nat64Entries e = nat64_bpf_entries(s);
+  Nat64Entries e = nat64_bpf_entries(s);  // not const: BPF_PROG_RUN writes the context back
   {
     // A withdrawal deferred before this publish (under the same shard lock, so in order) is made
     // first: it may be this very 5-tuple's, from the connection that used it before.
@@ -150,8 +150,7 @@ void BpfSessionSink::publish(const nat64::FastSession& s) {
   }
   // Both directions or neither: a full map leaves the session to the daemon.
   if (publish_fd_ >= 0) {
-    nat64_publish both{e.key6, e.val6, e.key4, e.val4};
-    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &both, .ctx_size_in = sizeof both);
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &e, .ctx_size_in = sizeof e);
     if (bpf_prog_test_run_opts(publish_fd_, &run) == 0 && run.retval == 0)
       published_.fetch_add(1, std::memory_order_relaxed);
     return;
