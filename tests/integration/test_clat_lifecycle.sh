@@ -19,16 +19,11 @@ source "$LAB_LIB/nat64.sh"
 source "$LAB_LIB/clat.sh"
 trap clat_lab_down EXIT
 
-ping4_ok() {
-  lab_run laptop ping -4 -n -c 3 -i 0.2 -W 2 "$CLAT_S4" || true
-  assert_eq "$1: ping -4 $CLAT_S4 replies" 3 "$(ping_received "$LAB_OUT")"
-}
-
 clat_lab_up --pref64 "$CLAT_PREFIX"
 clat_start
 pid=$CLAT_PID
 act0=$(clat_status activations)
-ping4_ok "active"
+clat_ping4_ok "active"
 
 step "native IPv4 appears: the CLAT steps aside"
 clat_native4_up
@@ -39,7 +34,7 @@ assert_no_match "no IPv4 route through $CLAT_TUN" "dev $CLAT_TUN" "$LAB_OUT"
 assert_match "the native default route" "^default via $CLAT_NATIVE4_GW dev eth-carrier" "$LAB_OUT"
 lab_run laptop ip -4 route get "$CLAT_S4"
 assert_match "IPv4 goes natively" "dev eth-carrier src $CLAT_NATIVE4" "$LAB_OUT"
-ping4_ok "native IPv4"
+clat_ping4_ok "native IPv4"
 
 step "native IPv4 goes: the CLAT comes back, same process"
 clat_native4_down
@@ -47,7 +42,7 @@ clat_wait_state active
 assert_eq "same process" "$pid" "$CLAT_PID"
 lab_run laptop ip -4 route show default
 assert_match "IPv4 default route through $CLAT_TUN again" "^default .*dev $CLAT_TUN" "$LAB_OUT"
-ping4_ok "back through the CLAT"
+clat_ping4_ok "back through the CLAT"
 assert_ge "activations" $((act0 + 1)) "$(clat_status activations)"
 
 step "the /64 changes: a new dedicated address"
@@ -59,7 +54,7 @@ new6=$(clat_status ipv6)
 assert_ne "the CLAT address changed" "$old6" "$new6"
 assert_ne "and is not the laptop's own" "$(clat_laptop_addr "$CLAT_NET6_B")" "$new6"
 assert_eq "state" active "$(clat_status state)"
-ping4_ok "after renumbering"
+clat_ping4_ok "after renumbering"
 clat_http_both "$CLAT_S4" || fail "HTTP both ways after renumbering"
 lab_run carrier "$SIXFOUR" nat64 sessions --json --control "$LAB_DIR/nat64a.sock"
 assert_match "NAT64 sessions from the new CLAT address" "\"$new6\"" "$LAB_OUT"
@@ -73,11 +68,11 @@ assert_eq "the laptop's own IPv6 still works" 2 "$(ping_received "$LAB_OUT")"
 
 step "kill -9, then a restart: it starts, and SIGTERM leaves nothing"
 clat_start
-ping4_ok "before the crash"
+clat_ping4_ok "before the crash"
 clat_kill9
 sleep 0.5
 clat_start
-ping4_ok "after the restart"
+clat_ping4_ok "after the restart"
 clat_stop
 clat_leftovers
 
@@ -103,7 +98,7 @@ lab_ok "the laptop reaches the server over IPv6 from its /128" laptop ping -6 -n
 clat_start
 assert_eq "address_mode" shared "$(clat_status address_mode)"
 assert_eq "CLAT IPv6 address = the laptop's /128" 2001:db8:7::100 "$(clat_status ipv6)"
-ping4_ok "shared mode"
+clat_ping4_ok "shared mode"
 clat_http_both "$CLAT_S4" || fail "HTTP both ways in shared mode"
 lab_ok "UDP 4000 bytes, DF=0 (fragments to the shared address)" laptop "$LAB_PY" "$LAB_HOME/udp.py" send "$CLAT_S4" "$CLAT_UDP_PORT" 4000 --df0
 assert_match "echoed whole" 'sent=4000 recv=4000 match=yes' "$LAB_OUT"
@@ -122,7 +117,7 @@ step "shared mode, kill -9, restart, SIGTERM: the reserved ports and the table g
 clat_start
 clat_kill9
 clat_start
-ping4_ok "shared mode after a crash"
+clat_ping4_ok "shared mode after a crash"
 clat_stop
 clat_leftovers
 assert_eq "reserved ports given back after the crash" "" "$(lab_exec laptop sysctl -n net.ipv4.ip_local_reserved_ports)"

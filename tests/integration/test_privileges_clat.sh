@@ -29,11 +29,6 @@ trap cleanup EXIT
 id sixfour >/dev/null 2>&1 && { echo "SKIP: a user 'sixfour' exists on this host (the uid 0 case needs it absent)"; exit 0; }
 useradd --system --no-create-home --shell /usr/sbin/nologin "$TUSER"
 
-ping4_ok() {
-  lab_run laptop ping -4 -n -c 3 -i 0.2 -W 2 "$CLAT_S4" || true
-  assert_eq "$1: ping -4 $CLAT_S4 replies" 3 "$(ping_received "$LAB_OUT")"
-}
-
 clat_lab_up --pref64 "$CLAT_PREFIX"
 
 # one_run WHO UID GID [ARGS...]
@@ -46,12 +41,12 @@ one_run() {
   assert_match "clat start line" "privileges: $who, capabilities cap_net_admin, cap_net_raw\$" \
     "$(grep privileges: "$LAB_DAEMON_LOG" | tail -n 1)"
   assert_privs clat "$CLAT_PID" "$NET_ADMIN_RAW" "$uid" "$gid"
-  ping4_ok "active"
+  clat_ping4_ok "active"
   clat_native4_up
   clat_wait_state inactive
   clat_native4_down
   clat_wait_state active
-  ping4_ok "active again after native IPv4 went away"
+  clat_ping4_ok "active again after native IPv4 went away"
   clat_stop
   clat_leftovers
 }

@@ -460,6 +460,31 @@ clat_stat() {
   clat_pick "$1" "$stats"
 }
 
+# clat_ping4_ok WHAT: three pings from the laptop to the server's IPv4 literal, all answered. When
+# one is not, the non-zero totals of the CLAT's and the running NAT64s' counters and both ends'
+# neighbour tables are printed before the failure, to say where the packet was lost.
+clat_ping4_ok() {
+  lab_run laptop ping -4 -n -c 3 -i 0.2 -W 2 "$CLAT_S4" || true
+  local got sock
+  got=$(ping_received "$LAB_OUT")
+  if [[ $got != 3 ]]; then
+    printf -- '--- %s: %s of 3 replies; non-zero counters and neighbours\n' "$1" "${got:-no}" >&2
+    { lab_exec laptop "$SIXFOUR" clat stats --json --control "$CLAT_CTL" |
+      "$LAB_PY" "$LAB_HOME/flatjson.py" | awk '$2 != "0" && $1 !~ /^per_worker/ { print "clat " $0 }'; } >&2 || true
+    for sock in "$LAB_DIR"/nat64?.sock; do
+      [[ -S $sock ]] || continue
+      { lab_exec carrier "$SIXFOUR" nat64 stats --json --control "$sock" |
+        "$LAB_PY" "$LAB_HOME/flatjson.py" |
+        awk -v n="$(basename "$sock" .sock)" '$2 != "0" && $1 !~ /^per_worker/ { print n " " $0 }'; } >&2 || true
+    done
+    printf -- '--- laptop neighbours\n' >&2
+    ip -n "$(lab_ns laptop)" neigh show >&2 || true
+    printf -- '--- carrier neighbours\n' >&2
+    ip -n "$(lab_ns carrier)" neigh show >&2 || true
+  fi
+  assert_eq "$1: ping -4 $CLAT_S4 replies" 3 "$got"
+}
+
 # clat_leftovers: nothing of a CLAT is left on the laptop: no TUN, no IPv4 default route, no
 # 192.0.0.0/29 address, no sixfour nft table, no proxy neighbour entries, the sysctls as before.
 clat_leftovers() {
