@@ -340,7 +340,7 @@ lab_wait_port() {
 # The daemon. $SIXFOUR is the sixfour executable (tests take it as $1).
 
 # lab_daemon_start ARGS...: runs `$SIXFOUR ARGS...` in gw in the background and waits until the
-# TUN device $LAB_TUN is up and the route to pool6 goes through it.
+# TUN device $LAB_TUN is up, the route to pool6 goes through it and the start line is written.
 lab_daemon_start() {
   [[ -x ${SIXFOUR:-} ]] || fail "SIXFOUR='${SIXFOUR:-}' is not an executable"
   LAB_DAEMON_LOG=$LAB_DIR/siit.log
@@ -366,6 +366,20 @@ lab_tun_is_up() {
   [[ $flags =~ [\<,]UP[,\>] ]]
 }
 
+# lab_wait_start_line: until the daemon's start line (it ends with "; privileges: ...") is in
+# $LAB_DAEMON_LOG, for $LAB_WAIT seconds at most. It is written last, after the routes, the fast
+# path's programs (the verifier takes a tenth of a second) and the privilege drop: the tests that
+# read it, and the traffic that needs the fast path, wait for it.
+lab_wait_start_line() {
+  local i
+  [[ -n ${LAB_DAEMON_LOG:-} ]] || return 0
+  for ((i = 0; i < LAB_WAIT * 20; i++)); do
+    grep -q '; privileges: ' "$LAB_DAEMON_LOG" 2>/dev/null && return 0
+    kill -0 "$LAB_DAEMON_PID" 2>/dev/null || return 0
+    sleep 0.05
+  done
+}
+
 lab_wait_tun() {  # [ROUTE6]: also wait for this IPv6 route through the TUN
   local route6=${1:-} i
   for ((i = 0; i < LAB_WAIT * 10; i++)); do
@@ -378,6 +392,7 @@ lab_wait_tun() {  # [ROUTE6]: also wait for this IPv6 route through the TUN
     if lab_tun_is_up; then
       if [[ -z $route6 ]] ||
         ip -n "$(lab_ns gw)" -6 route show "$route6" 2>/dev/null | grep -q "dev $LAB_TUN"; then
+        lab_wait_start_line
         lab_log "daemon pid $LAB_DAEMON_PID: $LAB_TUN is up${route6:+, $route6 routed to it}"
         return 0
       fi
