@@ -67,6 +67,8 @@ struct {
 
 #define XLAT_COUNTERS nat64_counters
 #define XLAT_UPLINKS nat64_uplinks
+#define XLAT_ROUTE_GEN nat64_route_gen
+#define XLAT_NEXTHOPS nat64_nexthops
 #include "xlat.h"
 
 static __always_inline __u16 next_ident(__u32 key) {

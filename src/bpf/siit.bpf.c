@@ -64,6 +64,8 @@ struct {
 
 #define XLAT_COUNTERS siit_counters
 #define XLAT_UPLINKS siit_uplinks
+#define XLAT_ROUTE_GEN siit_route_gen
+#define XLAT_NEXTHOPS siit_nexthops
 #include "xlat.h"
 
 /* The same keyed bijection of a global counter as xlat's next_ident(): 65536 distinct consecutive

@@ -52,6 +52,12 @@ struct siit_eam {
  * than a hash lookup). */
 #define SIIT_UPLINKS_MAX 64
 
+/* `siit_route_gen` / `nat64_route_gen` (array, one __u32): the daemon's count of the network
+ * namespace's routing changes (links, addresses, routes, rules, next hops, neighbours, forwarding
+ * sysctls: io/fastpath/route_watch), bumped at each. 0, as loaded, turns the uplink instance's
+ * next-hop cache off. */
+#define SIIT_ROUTE_GEN_OFF 0u
+
 /* Indices of the per-CPU `siit_counters` array map: one hit counter, one per punt reason. */
 enum siit_counter {
   SIIT_HIT = 0,            /* translated */
@@ -78,6 +84,7 @@ enum siit_counter {
   SIIT_PUNT_GSO,     /* a GSO super-packet the translator sends otherwise (UDP, segments too small or big) */
   SIIT_PUNT_HAIRPIN, /* RFC 7757 §4: the IPv4 destination is an EAM's, translated back to IPv6 */
   SIIT_HIT_UPLINK,   /* translated at an uplink's ingress and sent out another (siit_uplink) */
+  SIIT_ROUTE_CACHED, /* of those, sent to a next hop from the cache, not a FIB lookup (xlat.h) */
   SIIT_COUNTERS      /* the number of counters */
 };
 

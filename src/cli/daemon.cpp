@@ -153,10 +153,12 @@ std::string format_fast_path(const std::map<std::string, std::string>& kv) {
   out += fmt::format("  {:<22}{:>16}\n", "translated in kernel", at(prefix + "hit"));
   if (const std::string up = at(prefix + "hit_uplink"); !up.empty() && up != "0")
     out += fmt::format("  {:<22}{:>16}\n", "translated at uplinks", up);
+  if (const std::string c = at(prefix + "route_cached"); !c.empty() && c != "0")
+    out += fmt::format("  {:<22}{:>16}\n", "  next hop from cache", c);
   out += "  to the daemon, by reason:\n";
   for (auto it = kv.lower_bound(prefix); it != kv.end() && it->first.starts_with(prefix); ++it) {
     const std::string name = it->first.substr(prefix.size());
-    if (name != "hit" && name != "hit_uplink" && it->second != "0")
+    if (name != "hit" && name != "hit_uplink" && name != "route_cached" && it->second != "0")
       out += fmt::format("    {:<20}{:>16}\n", name, it->second);
   }
   return out;

@@ -457,6 +457,7 @@ TEST(BpfNat64Names, OneNamePerCounter) {
   EXPECT_EQ(io::nat64_fast_path_counter_names().size(), size_t{NAT64_COUNTERS});
   EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_HIT], "hit");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_HIT_UPLINK], "hit_uplink");
+  EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_ROUTE_CACHED], "route_cached");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[SIIT_PUNT_HAIRPIN], "hairpin");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_NO_SESSION], "no_session");
   EXPECT_EQ(io::nat64_fast_path_counter_names()[NAT64_PUNT_TCP_FLAGS], "tcp_flags");

@@ -236,8 +236,8 @@ constexpr uint32_t kUplinkPriority = 0x5165;
 Status attach_uplinks(std::unique_ptr<nat64_bpf, SkelDeleter>& skel, const nat64_bpf& main, UplinkHooks& hooks,
                       int tun_ifindex) {
   if (auto st = UplinkHooks::load_instance(skel, main); !st) return st;
-  return hooks.attach(bpf_program__fd(skel->progs.nat64_uplink), skel->maps.nat64_uplinks, tun_ifindex,
-                      kUplinkPriority);
+  return hooks.attach(bpf_program__fd(skel->progs.nat64_uplink), skel->maps.nat64_uplinks, skel->maps.nat64_route_gen,
+                      tun_ifindex, kUplinkPriority);
 }
 
 }  // namespace

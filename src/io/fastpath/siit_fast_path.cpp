@@ -29,7 +29,7 @@ const std::vector<std::string>& fast_path_counter_names() {
       "hit",       "no_config", "not_ipv6",   "malformed",   "ext_header",    "fragment",
       "hop_limit", "protocol",  "icmp_error", "icmp_other",  "udp_zero_csum", "outside_pool6",
       "wkp",       "too_big",   "helper",     "helper_drop", "not_ipv4",      "ip4_options",
-      "multicast", "gso",       "hairpin",    "hit_uplink",
+      "multicast", "gso",       "hairpin",    "hit_uplink",  "route_cached",
   };
   return names;
 }
@@ -128,7 +128,7 @@ constexpr uint32_t kUplinkPriority = 0x5164;
 Status attach_uplinks(SiitFastPath::Impl& impl, int tun_ifindex) {
   if (auto st = UplinkHooks::load_instance(impl.uplink_skel, *impl.skel); !st) return st;
   return impl.uplinks.attach(bpf_program__fd(impl.uplink_skel->progs.siit_uplink), impl.uplink_skel->maps.siit_uplinks,
-                             tun_ifindex, kUplinkPriority);
+                             impl.uplink_skel->maps.siit_route_gen, tun_ifindex, kUplinkPriority);
 }
 
 }  // namespace

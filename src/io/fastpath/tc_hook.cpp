@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "io/sys/errno_text.hpp"
 #include "io/sys/fd.hpp"
@@ -63,7 +64,7 @@ Status UplinkHooks::share_maps(bpf_object* uplink, const bpf_object* main) {
   return Ok{};
 }
 
-Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority) {
+Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, bpf_map* route_gen, int tun_ifindex, uint32_t priority) {
   // The program scans the array up to its first 0 (src/bpf/xlat.h, is_uplink()).
   const uint32_t none = 0;
   for (const auto& [ifindex, name] : ethernet_devices(tun_ifindex)) {
@@ -80,12 +81,18 @@ Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint3
     names.push_back(name);
   }
   if (names.empty()) return Error{"no Ethernet device took the uplink program"};
+  auto w = RouteWatch::start(bpf_map__fd(route_gen));
+  if (w)
+    watch = std::move(w.value());
+  else
+    spdlog::warn("fast path: next-hop cache off: {}", w.error());
   return Ok{};
 }
 
 void UplinkHooks::keep_or_forget(const Status& st) {
   if (st) return;
   error = st.error();
+  watch.reset();
   hooks.clear();
   names.clear();
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "io/fastpath/route_watch.hpp"
 #include "io/fastpath/siit_fast_path.hpp"
 
 namespace sixfour::io {
@@ -52,8 +53,9 @@ class TcHook {
 // runs, so it detaches first.
 struct UplinkHooks {
   std::vector<std::unique_ptr<TcHook>> hooks;
-  std::vector<std::string> names;  // the devices'
-  std::string error;               // why none, if asked
+  std::vector<std::string> names;     // the devices'
+  std::string error;                  // why none, if asked
+  std::unique_ptr<RouteWatch> watch;  // the next-hop cache's (none: the cache off)
 
   // Makes `uplink` (opened, not loaded yet) use every map of `main` (loaded) but the internal ones
   // (.rodata: its own l2_len and at_ingress).
@@ -76,7 +78,9 @@ struct UplinkHooks {
   }
   // Attaches `prog_fd` at tc priority `priority` on every Ethernet device but `tun_ifindex`, each
   // added first to the program's array of uplinks (the next slot -> ifindex); an error if none took it.
-  Status attach(int prog_fd, bpf_map* uplinks, int tun_ifindex, uint32_t priority);
+  // Then starts the RouteWatch that turns the program's next-hop cache on (`route_gen`); without it
+  // (a warning says why) every packet's next hop is looked up.
+  Status attach(int prog_fd, bpf_map* uplinks, bpf_map* route_gen, int tun_ifindex, uint32_t priority);
   // Records `st`'s error and detaches, if it failed.
   void keep_or_forget(const Status& st);
   // "uplinks eth0, eth1", "TUN only: WHY" if the uplinks failed, "" if not asked.
