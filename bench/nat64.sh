@@ -19,7 +19,8 @@
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
 # packet rate received (iperf3 -u -b 0), the same datagrams from bench/udp_flood.c (sendmmsg, so
 # the sender is not what sets the rate; counted at s4's UDP layer) and ping RTT (each the median
-# of UDP_ROUNDS=3 runs), new
+# of UDP_ROUNDS=3 runs; at the end, 10 ms apart again, the kernel's and the default daemon's in
+# turn: bench_ping_interleaved in bench/translator_lib.sh), new
 # TCP connections per second (connect, wait for the server's FIN, close; 4 clients in parallel
 # for CONN_SECONDS), and the translator process's CPU time per gigabit moved during the
 # single-flow c6 -> s4 run (utime + stime of all its threads from /proc/PID/stat; the kernel row
@@ -98,6 +99,7 @@ sixfour_run six-tun full --fast-path tun
 sixfour_run six-w1 short --workers 1
 sixfour_run six-w2 short --workers 2
 sixfour_run six-nooff short --offload off
+bench_ping_interleaved 2001:db8:4::2 "$LAB_S4_AS6" nat64_start
 
 echo
 echo "bench/nat64.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -111,6 +113,7 @@ target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
 target "UDP 64B flood (sendmmsg) vs kernel" flood sixfour kernel 0.9 ">="
 target "UDP 64B flood (sendmmsg) vs TAYGA" flood sixfour tayga 2 ">="
 target "ping RTT 10 ms apart vs kernel" rtt sixfour kernel 1.2 "<="
+target "  the same, interleaved" rtt_il sixfour kernel 1.2 "<="
 target "ping RTT back to back vs kernel" rtt_flood sixfour kernel 1.2 "<="
 target "new TCP connections/s vs TAYGA" conn sixfour tayga 1.5 ">="
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
