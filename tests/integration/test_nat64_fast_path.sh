@@ -24,15 +24,8 @@ lab_bg s4 httpd4 "$LAB_PY" "$LAB_HOME/httpd.py" "$LAB_S4" 80 "$www"
 lab_wait_port s4 udp "$LAB_S4" 7000
 lab_wait_port s4 tcp "$LAB_S4" 80
 
-# start_line: the daemon's start line, once written (it follows the TUN and the routes).
-start_line() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    grep -q "translating on" "$LAB_DAEMON_LOG" && break
-    sleep 0.1
-  done
-  grep -m 1 "translating on" "$LAB_DAEMON_LOG" || true
-}
+# start_line: the daemon's start line (nat64_start returns once it is written, lab.sh).
+start_line() { grep -m 1 "translating on" "$LAB_DAEMON_LOG" || true; }
 
 # fast_path_member KEY: "state" or "reason" of the stats' "fast_path" member.
 fast_path_member() {

@@ -164,23 +164,13 @@ Result<clat::HostSnapshot> read_host() {
 }
 
 Result<HostEvents> HostEvents::open() {
-  Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
-  if (!fd) return Error{fmt::format("netlink socket: {}", errno_text(errno))};
-  sockaddr_nl sa{};
-  sa.nl_family = AF_NETLINK;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-    return Error{fmt::format("netlink bind: {}", errno_text(errno))};
-  for (int group : {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
-                    RTNLGRP_ND_USEROPT}) {
-    if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
-      return Error{fmt::format("netlink group {}: {}", group, errno_text(errno))};
-  }
   // A burst (an interface with many routes going away) must not overrun the socket: an overrun
-  // costs a full re-read. Beyond rmem_max only with CAP_NET_ADMIN, which the daemon has.
-  int size = 1 << 20;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  return HostEvents(std::move(fd));
+  // costs a full re-read.
+  auto fd = rtnetlink_listener({RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+                                RTNLGRP_IPV6_ROUTE, RTNLGRP_ND_USEROPT},
+                               1 << 20);
+  if (!fd) return Error{fd.error()};
+  return HostEvents(std::move(fd.value()));
 }
 
 namespace {

@@ -8,7 +8,6 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <cerrno>
 #include <vector>
 
@@ -16,38 +15,22 @@
 #include <spdlog/spdlog.h>
 
 #include "io/sys/errno_text.hpp"
+#include "io/sys/netlink.hpp"
 #include "siit.h" /* SIIT_ROUTE_GEN_OFF */
 
 namespace sixfour::io {
 
-namespace {
-
-// Every group whose messages may change what bpf_fib_lookup() answers. RTNLGRP_NEXTHOP is 32, past
-// the bind() bitmask: memberships are added one by one.
-constexpr std::array<int, 11> kGroups = {RTNLGRP_LINK,         RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-                                         RTNLGRP_IPV4_ROUTE,   RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_RULE,
-                                         RTNLGRP_IPV6_RULE,    RTNLGRP_NEIGH,       RTNLGRP_IPV4_NETCONF,
-                                         RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP};
-
-}  // namespace
-
 Result<std::unique_ptr<RouteWatch>> RouteWatch::start(int gen_map_fd) {
-  Fd nl(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
-  if (!nl) return Error{fmt::format("netlink socket: {}", errno_text(errno))};
-  sockaddr_nl sa{};
-  sa.nl_family = AF_NETLINK;
-  if (::bind(nl.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-    return Error{fmt::format("netlink bind: {}", errno_text(errno))};
-  for (int group : kGroups)
-    if (::setsockopt(nl.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
-      return Error{fmt::format("netlink group {}: {}", group, errno_text(errno))};
-  // Neighbour churn comes in bursts; an overrun (ENOBUFS) is a change too, so a small buffer only
-  // costs a wake-up more.
-  int size = 1 << 18;
-  ::setsockopt(nl.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  // Every group whose messages may change what bpf_fib_lookup() answers. Neighbour churn comes in
+  // bursts; an overrun (ENOBUFS) is a change too, so a small buffer only costs a wake-up more.
+  auto nl = rtnetlink_listener({RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+                                RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEIGH,
+                                RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEXTHOP},
+                               1 << 18);
+  if (!nl) return Error{nl.error()};
   Fd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop) return Error{fmt::format("eventfd: {}", errno_text(errno))};
-  std::unique_ptr<RouteWatch> w(new RouteWatch(std::move(nl), std::move(stop), gen_map_fd));
+  std::unique_ptr<RouteWatch> w(new RouteWatch(std::move(nl.value()), std::move(stop), gen_map_fd));
   // Subscribed first, so a change between the two is either seen or older than every cached hop.
   if (!w->write(1)) return Error{fmt::format("writing the routing generation: {}", errno_text(errno))};
   w->thread_ = std::thread([p = w.get()] { p->run(); });

@@ -51,6 +51,21 @@ std::string RoutePrefix::str() const {
   return fmt::format("{}/{}", text, len);
 }
 
+Result<Fd> rtnetlink_listener(std::initializer_list<int> groups, int rcvbuf) {
+  Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
+  if (!fd) return Error{fmt::format("netlink socket: {}", errno_text(errno))};
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    return Error{fmt::format("netlink bind: {}", errno_text(errno))};
+  for (int group : groups)
+    if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
+      return Error{fmt::format("netlink group {}: {}", group, errno_text(errno))};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  return fd;
+}
+
 Result<Netlink> Netlink::open() {
   Netlink n;
   n.nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);

@@ -9,6 +9,7 @@
 
 #include "addr/ip.hpp"
 #include "common/result.hpp"
+#include "io/sys/fd.hpp"
 
 struct mnl_socket;
 struct nlmsghdr;
@@ -32,6 +33,11 @@ struct DeviceRoute {
   RoutePrefix prefix;
   int ifindex = 0;
 };
+
+// A non-blocking NETLINK_ROUTE socket subscribed to `groups` (RTNLGRP_*, any of them: added one
+// by one, past bind()'s 32-bit mask) with a receive buffer of `rcvbuf` bytes (beyond rmem_max with
+// CAP_NET_ADMIN): what a watcher of the network namespace's changes reads.
+Result<Fd> rtnetlink_listener(std::initializer_list<int> groups, int rcvbuf);
 
 class Netlink {
  public:
