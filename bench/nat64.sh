@@ -19,14 +19,16 @@
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
 # packet rate received (iperf3 -u -b 0), the same datagrams from bench/udp_flood.c (sendmmsg, so
 # the sender is not what sets the rate; counted at s4's UDP layer) and ping RTT (each the median
-# of UDP_ROUNDS=3 runs; at the end, 10 ms apart again, the kernel's and the default daemon's in
-# turn: bench_ping_interleaved in bench/translator_lib.sh), new
-# TCP connections per second (connect, wait for the server's FIN, close; 4 clients in parallel
-# for CONN_SECONDS), and the translator process's CPU time per gigabit moved during the
-# single-flow c6 -> s4 run (utime + stime of all its threads from /proc/PID/stat; the kernel row
-# has no such process: n/a). The work the kernel does in softirq context on the translator's
-# behalf (forwarding the packets it reads and writes) is not in it, so it is the translator's own
-# cost, not the machine's.
+# of UDP_ROUNDS=3 runs), new TCP connections per second (connect, wait for the server's FIN,
+# close; 4 clients in parallel for CONN_SECONDS), and the translator process's CPU time per
+# gigabit moved during the single-flow c6 -> s4 run (utime + stime of all its threads from
+# /proc/PID/stat; the kernel row has no such process: n/a). The work the kernel does in softirq
+# context on the translator's behalf (forwarding the packets it reads and writes) is not in it, so
+# it is the translator's own cost, not the machine's. At the end, issue 15's bars again with both
+# sides measured at the same moments: the ping 10 ms apart, the flood and TCP through the kernel
+# and the default daemon in turn (TURN_ROUNDS rounds, bench_in_turn), then connections/s through
+# TAYGA and the default daemon in turn (CONN_ROUNDS rounds, bench_conn_in_turn; both in
+# bench/translator_lib.sh).
 set -euo pipefail
 # Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with
 # the kernel's autogroup scheduling, a CPU share of its own, as any service would get under a
@@ -70,19 +72,26 @@ dynamic-pool 192.168.255.0/24
 data-dir $LAB_DIR/tayga-data
 CONF
 mkdir -p "$LAB_DIR/tayga-data"
-lab_exec gw tayga -c "$LAB_DIR/tayga.conf" --mktun >/dev/null
-ip -n "$(lab_ns gw)" link set nat64 up
-ip -n "$(lab_ns gw)" addr add 192.168.255.2/32 dev nat64
-ip -n "$(lab_ns gw)" route add 192.168.255.0/24 dev nat64
-ip -n "$(lab_ns gw)" -6 route add "$N64_PREFIX" dev nat64
-ip -n "$(lab_ns gw)" -6 addr add 2001:db8:ffff::1/128 dev nat64
-lab_exec gw iptables -t nat -A POSTROUTING -o eth-s4 -j MASQUERADE
-lab_exec gw tayga -c "$LAB_DIR/tayga.conf" -p "$LAB_DIR/tayga.pid"
-sleep 0.5
+tayga_up() {
+  lab_exec gw tayga -c "$LAB_DIR/tayga.conf" --mktun >/dev/null
+  ip -n "$(lab_ns gw)" link set nat64 up
+  ip -n "$(lab_ns gw)" addr add 192.168.255.2/32 dev nat64
+  ip -n "$(lab_ns gw)" route add 192.168.255.0/24 dev nat64
+  ip -n "$(lab_ns gw)" -6 route add "$N64_PREFIX" dev nat64
+  ip -n "$(lab_ns gw)" -6 addr add 2001:db8:ffff::1/128 dev nat64
+  lab_exec gw iptables -t nat -A POSTROUTING -o eth-s4 -j MASQUERADE
+  lab_exec gw tayga -c "$LAB_DIR/tayga.conf" -p "$LAB_DIR/tayga.pid"
+  sleep 0.5
+}
+tayga_down() {
+  kill "$(cat "$LAB_DIR/tayga.pid")"
+  sleep 0.3
+  ip -n "$(lab_ns gw)" link del nat64
+  lab_exec gw iptables -t nat -F POSTROUTING
+}
+tayga_up
 measure tayga "$LAB_S4_AS6" "$(cat "$LAB_DIR/tayga.pid")" full
-kill "$(cat "$LAB_DIR/tayga.pid")"; sleep 0.3
-ip -n "$(lab_ns gw)" link del nat64
-lab_exec gw iptables -t nat -F POSTROUTING
+tayga_down
 
 # --- sixfour nat64: defaults, then one and two workers, then without offloads
 sixfour_run() {  # NAME full|short [EXTRA FLAGS...]
@@ -99,7 +108,8 @@ sixfour_run six-tun full --fast-path tun
 sixfour_run six-w1 short --workers 1
 sixfour_run six-w2 short --workers 2
 sixfour_run six-nooff short --offload off
-bench_ping_interleaved 2001:db8:4::2 "$LAB_S4_AS6" nat64_start
+bench_in_turn 2001:db8:4::2 5202 "$LAB_S4_AS6" 5201 nat64_start
+bench_conn_in_turn "$LAB_S4_AS6" tayga tayga_up tayga_down sixfour nat64_start lab_daemon_stop
 
 echo
 echo "bench/nat64.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -111,13 +121,17 @@ target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
 target "UDP 64B pps received vs kernel" udp sixfour kernel 0.9 ">="
 target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
 target "UDP 64B flood (sendmmsg) vs kernel" flood sixfour kernel 0.9 ">="
+target "  the same, in turn" flood_il sixfour kernel 0.9 ">="
 target "UDP 64B flood (sendmmsg) vs TAYGA" flood sixfour tayga 2 ">="
 target "ping RTT 10 ms apart vs kernel" rtt sixfour kernel 1.2 "<="
-target "  the same, interleaved" rtt_il sixfour kernel 1.2 "<="
+target "  the same, in turn" rtt_il sixfour kernel 1.2 "<="
 target "ping RTT back to back vs kernel" rtt_flood sixfour kernel 1.2 "<="
 target "new TCP connections/s vs TAYGA" conn sixfour tayga 1.5 ">="
+target "  the same, in turn" conn_il sixfour tayga 1.5 ">="
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
+target "  the same, in turn" tcp_il sixfour kernel 0.9 ">="
 target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.9 ">="
+target "  the same, in turn" tcp_rev_il sixfour kernel 0.9 ">="
 target "fast path vs off, UDP 64B forwarded" udp_fwd sixfour six-slow 1 ">="
 target "fast path vs off, ping RTT" rtt sixfour six-slow 1 "<="
 echo

@@ -16,8 +16,8 @@
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
 # packet rate received (iperf3 -u -b 0) and ping RTT (each the median of UDP_ROUNDS=3 runs; at the
-# end, 10 ms apart again, the kernel's and the default daemon's in turn: bench_ping_interleaved),
-# and the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see
+# end, the ping 10 ms apart, the flood and TCP again, the kernel's and the default daemon's in turn,
+# TURN_ROUNDS rounds: bench_in_turn in bench/translator_lib.sh), and the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see
 # bench/translator_lib.sh). Prints each figure and the ratios.
 set -euo pipefail
 # Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with
@@ -79,7 +79,7 @@ sixfour_run six-slow full --fast-path off
 sixfour_run six-tun full --fast-path tun
 sixfour_run six-w1 short --workers 1
 sixfour_run six-nooff short --offload off
-bench_ping_interleaved 2001:db8:4::2 "$LAB_S4_AS6" lab_siit_start
+bench_in_turn 2001:db8:4::2 5202 "$LAB_S4_AS6" 5201 lab_siit_start
 
 echo
 echo "bench/siit.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -89,10 +89,12 @@ echo
 echo "issue 15 targets (sixfour = defaults, eBPF fast path; six-slow = --fast-path off):"
 target "UDP 64B pps forwarded vs kernel" udp_fwd sixfour kernel 0.9 ">="
 target "ping RTT 10 ms apart vs kernel" rtt sixfour kernel 1.2 "<="
-target "  the same, interleaved" rtt_il sixfour kernel 1.2 "<="
+target "  the same, in turn" rtt_il sixfour kernel 1.2 "<="
 target "ping RTT back to back vs kernel" rtt_flood sixfour kernel 1.2 "<="
 target "TCP 1 flow c6->s4 vs kernel" tcp sixfour kernel 0.9 ">="
+target "  the same, in turn" tcp_il sixfour kernel 0.9 ">="
 target "TCP 1 flow s4->c6 vs kernel" tcp_rev sixfour kernel 0.9 ">="
+target "  the same, in turn" tcp_rev_il sixfour kernel 0.9 ">="
 target "fast path vs off, UDP 64B forwarded" udp_fwd sixfour six-slow 1 ">="
 target "fast path vs off, ping RTT" rtt sixfour six-slow 1 "<="
 echo

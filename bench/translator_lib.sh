@@ -44,6 +44,48 @@ PY
   lab_sysctl s4 net.ipv4.tcp_max_tw_buckets=0
 }
 
+# conn_rate TARGET PORT: new TCP connections per second to the conn.py server at TARGET PORT, 4
+# clients in parallel for CONN_SECONDS (each connects, waits for the server's FIN, closes).
+conn_rate() {
+  local i pids=() total=0 f
+  for i in 1 2 3 4; do
+    lab_exec "$BENCH_CLIENT" "$LAB_PY" "$LAB_DIR/conn.py" client "$1" "$2" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  for f in "$LAB_DIR"/conn-*.out; do total=$((total + $(cat "$f" 2>/dev/null || echo 0))); done
+  rm -f "$LAB_DIR"/conn-*.out
+  echo $((total / CONN_SECONDS))
+}
+
+# bench_conn_in_turn TARGET A A_UP A_DOWN B B_UP B_DOWN: new connections/s through translators
+# A and B in turn (A first in rounds 1, 3, ..., B in 2, 4, ...), CONN_ROUNDS (default 3) rounds, each
+# translator started (X_UP) and stopped (X_DOWN) around its measure; the medians go to
+# R[A.conn_il] and R[B.conn_il], the rounds to stderr. Each round has a server port of
+# its own (9100 + round, on s4's IPv4 address), so nothing an earlier round left (the kernel's
+# connection tracking behind a MASQUERADE, a daemon's sessions) meets a new connection. The rows'
+# own figures are minutes apart; on this VM the machine moves by a third in that time.
+bench_conn_in_turn() {
+  local target=$1 r port i order
+  local -a who=("$2" "$5") up=("$3" "$6") down=("$4" "$7") got0=() got1=()
+  for ((r = 0; r < ${CONN_ROUNDS:-3}; r++)); do
+    port=$((9100 + r))
+    lab_bg s4 "conn-il$r" "$LAB_PY" "$LAB_DIR/conn.py" serve "$LAB_S4" "$port"
+    lab_wait_port s4 tcp "$LAB_S4" "$port"
+    order=(0 1)
+    ((r % 2)) && order=(1 0)
+    for i in "${order[@]}"; do
+      "${up[i]}" >/dev/null
+      if ((i == 0)); then got0+=("$(conn_rate "$target" "$port")"); else got1+=("$(conn_rate "$target" "$port")"); fi
+      "${down[i]}" >/dev/null
+    done
+  done
+  R[${who[0]}.conn_il]=$(median "${got0[@]}")
+  R[${who[1]}.conn_il]=$(median "${got1[@]}")
+  printf 'connections/s in turn (%s rounds): %s %s, %s %s\n' "${CONN_ROUNDS:-3}" "${who[0]}" "${got0[*]}" \
+    "${who[1]}" "${got1[*]}" >&2
+}
+
 # bench_kernel_ipv6: gives s4 IPv6 (2001:db8:4::2, gw 2001:db8:4::1) and an iperf3 server on it,
 # port 5202, for the kernel-forwarding row.
 bench_kernel_ipv6() {
@@ -175,45 +217,64 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
         sed -nE 's|^rtt [^=]*= [0-9.]+/([0-9.]+)/.*|\1|p' | awk '{ print $1 * 1000 }')")
     done
     R[$name.rtt_flood]=$(median "${avgs[@]:-0}")
-    if [[ -n $cport ]]; then
-      local i pids=() total=0 f
-      for i in 1 2 3 4; do
-        lab_exec "$BENCH_CLIENT" "$LAB_PY" "$LAB_DIR/conn.py" client "$target" "$cport" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
-        pids+=($!)
-      done
-      wait "${pids[@]}" || true
-      for f in "$LAB_DIR"/conn-*.out; do total=$((total + $(cat "$f" 2>/dev/null || echo 0))); done
-      rm -f "$LAB_DIR"/conn-*.out
-      R[$name.conn]=$((total / CONN_SECONDS))
-    fi
+    [[ -n $cport ]] && R[$name.conn]=$(conn_rate "$target" "$cport")
   fi
   printf '%-10s tcp %s Gbit/s, reverse %s, 4 flows %s, udp64 %s kpps received (rounds %s), %s forwarded, flood %s (rounds %s), rtt %s ms (back to back %s us), %s conn/s, cpu %s s/Gbit\n' \
     "$name" "${R[$name.tcp]}" "${R[$name.tcp_rev]}" "${R[$name.tcp4]}" "${R[$name.udp]}" "${R[$name.udp_rounds]}" "${R[$name.udp_fwd]}" "${R[$name.flood]}" "${R[$name.flood_rounds]:-}" "${R[$name.rtt]}" "${R[$name.rtt_flood]}" \
     "${R[$name.conn]}" "${R[$name.cpu]}" >&2
 }
 
-# bench_ping_interleaved KERNEL_TARGET TARGET START_FN: ping 10 ms apart, the kernel row's path
-# and the translator's in turn, PING_ROUNDS (default 5) rounds of: 50 echoes to KERNEL_TARGET with
-# nothing attached to gw (no daemon, no clsact qdisc), then START_FN (the daemon with its
-# defaults), 50 echoes to TARGET, the daemon stopped. The medians of every echo go to
-# R[kernel.rtt_il] and R[sixfour.rtt_il]: both sides measured at the same moments. On this VM the
-# idle wake-up behind an echo that comes alone, most of the figure, changes by 2x from one minute
-# to the next, so the rows' own `rtt`, measured minutes apart, can differ by that much for nothing.
-bench_ping_interleaved() {
-  local kt=$1 st=$2 start=$3 r d k=() x=()
-  for ((r = 0; r < ${PING_ROUNDS:-5}; r++)); do
-    for d in eth-c6 eth-s4; do tc -n "$(lab_ns gw)" qdisc del dev "$d" clsact 2>/dev/null || true; done
-    # shellcheck disable=SC2207
-    k+=($(lab_exec "$BENCH_CLIENT" ping -n -c 50 -i 0.01 "$kt" | sed -nE 's|.* time=([0-9.]+) ms.*|\1|p' || true))
-    "$start" >/dev/null
-    # shellcheck disable=SC2207
-    x+=($(lab_exec "$BENCH_CLIENT" ping -n -c 50 -i 0.01 "$st" | sed -nE 's|.* time=([0-9.]+) ms.*|\1|p' || true))
-    lab_daemon_stop >/dev/null
+# turn_round NAME TARGET IPERF_PORT: one round of bench_in_turn's figures through what carries
+# TARGET now: 50 echoes 10 ms apart, the 64-byte flood, TCP one flow each way; appended to
+# R[NAME.FIGURE_all] (FIGURE: rtt, flood, tcp, tcp_rev).
+turn_round() {
+  local name=$1 target=$2 port=$3 j tx0 tx1
+  R[$name.rtt_all]+=" $(lab_exec "$BENCH_CLIENT" ping -n -c 50 -i 0.01 "$target" |
+    sed -nE 's|.* time=([0-9.]+) ms.*|\1|p' | tr '\n' ' ' || true)"
+  if [[ -x $LAB_DIR/udp_flood ]]; then
+    tx0=$(s4_udp_datagrams)
+    lab_exec "$BENCH_CLIENT" "$LAB_DIR/udp_flood" "$target" 7777 "$DURATION" >/dev/null || true
+    tx1=$(s4_udp_datagrams)
+    R[$name.flood_all]+=" $("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")"
+  fi
+  j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
+  R[$name.tcp_all]+=" $(gbps <<<"$j" 2>/dev/null || echo 0)"
+  j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -R -J) || true
+  R[$name.tcp_rev_all]+=" $(gbps <<<"$j" 2>/dev/null || echo 0)"
+}
+
+# bench_in_turn KERNEL_TARGET KERNEL_PORT TARGET PORT START_FN: the bars' figures through the
+# kernel's IPv6 forwarding and through the default daemon in turn, TURN_ROUNDS (default 3) rounds
+# of turn_round for each (the kernel first in rounds 1, 3, ..., the daemon in 2, 4, ...), the
+# daemon started (START_FN) and stopped around its own, nothing attached to gw (no clsact qdisc)
+# during the kernel's. The medians of all the rounds (of every echo, for ping) go to
+# R[kernel.FIGURE_il] and R[sixfour.FIGURE_il]: both sides measured at the same moments. The rows
+# are minutes apart, and this VM moves by a third to a half in that time (the kernel's own ping 10
+# ms apart has been 0.024 to 0.090 ms from one run to the next).
+bench_in_turn() {
+  local kt=$1 kp=$2 st=$3 sp=$4 start=$5 r d n f order
+  for ((r = 0; r < ${TURN_ROUNDS:-3}; r++)); do
+    order=(kernel sixfour)
+    ((r % 2)) && order=(sixfour kernel)
+    for n in "${order[@]}"; do
+      if [[ $n == kernel ]]; then
+        for d in eth-c6 eth-s4; do tc -n "$(lab_ns gw)" qdisc del dev "$d" clsact 2>/dev/null || true; done
+        turn_round kernel "$kt" "$kp"
+      else
+        "$start" >/dev/null
+        turn_round sixfour "$st" "$sp"
+        lab_daemon_stop >/dev/null
+      fi
+    done
   done
-  R[kernel.rtt_il]=$(median "${k[@]:-0}")
-  R[sixfour.rtt_il]=$(median "${x[@]:-0}")
-  printf 'ping 10 ms apart, interleaved (%s rounds): kernel %s ms, sixfour %s ms\n' "${PING_ROUNDS:-5}" \
-    "${R[kernel.rtt_il]}" "${R[sixfour.rtt_il]}" >&2
+  for n in kernel sixfour; do
+    for f in rtt flood tcp tcp_rev; do
+      # shellcheck disable=SC2086 # a list of numbers
+      R[$n.${f}_il]=$(median ${R[$n.${f}_all]:-0})
+    done
+    printf 'in turn (%s rounds), %s: ping %s ms, flood %s kpps, TCP %s Gbit/s, reverse %s\n' "${TURN_ROUNDS:-3}" \
+      "$n" "${R[$n.rtt_il]}" "${R[$n.flood_all]}" "${R[$n.tcp_all]}" "${R[$n.tcp_rev_all]}" >&2
+  done
 }
 
 ratio() {
@@ -231,7 +292,8 @@ print_table() {
   printf '%-32s' figure
   for n in "${names[@]}"; do printf ' %10s' "$n"; done
   printf '\n'
-  local -a figs=(tcp tcp_rev tcp4 udp udp_fwd udp_cpu udp_mcpu flood rtt rtt_il rtt_flood conn cpu)
+  local -a figs=(tcp tcp_il tcp_rev tcp_rev_il tcp4 udp udp_fwd udp_cpu udp_mcpu flood flood_il rtt rtt_il rtt_flood conn
+    conn_il cpu)
   local c=$BENCH_CLIENT s=$BENCH_SERVER
   local -A label=([tcp]="TCP 1 flow $c->$s Gbit/s" [tcp_rev]="TCP 1 flow $s->$c Gbit/s"
     [tcp4]="TCP 4 flows $c->$s Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
@@ -242,7 +304,8 @@ print_table() {
   label[udp_mcpu]="UDP CPU us/packet (machine)"
   label[flood]="UDP 64B flood kpps (sendmmsg)"
   label[rtt]="ping RTT ms, 10 ms apart (median)"
-  label[rtt_il]="  the same, interleaved"
+  local f
+  for f in tcp_il tcp_rev_il flood_il rtt_il conn_il; do label[$f]="  the same, in turn"; done
   label[rtt_flood]="ping RTT us, back to back (avg)"
   for f in "${figs[@]}"; do
     printf '%-32s' "${label[$f]}"
