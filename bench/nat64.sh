@@ -26,9 +26,9 @@
 # context on the translator's behalf (forwarding the packets it reads and writes) is not in it, so
 # it is the translator's own cost, not the machine's. At the end, issue 15's bars again with both
 # sides measured at the same moments: the ping 10 ms apart, the flood and TCP through the kernel
-# and the default daemon in turn (TURN_ROUNDS rounds, bench_in_turn), then connections/s through
-# TAYGA and the default daemon in turn (CONN_ROUNDS rounds, bench_conn_in_turn; both in
-# bench/translator_lib.sh).
+# and the default daemon in turn (TURN_ROUNDS rounds, bench_in_turn), then connections/s and the
+# flood through TAYGA and the default daemon in turn (CONN_ROUNDS rounds, bench_peer_in_turn;
+# both in bench/translator_lib.sh).
 set -euo pipefail
 # Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with
 # the kernel's autogroup scheduling, a CPU share of its own, as any service would get under a
@@ -109,7 +109,7 @@ sixfour_run six-w1 short --workers 1
 sixfour_run six-w2 short --workers 2
 sixfour_run six-nooff short --offload off
 bench_in_turn 2001:db8:4::2 5202 "$LAB_S4_AS6" 5201 nat64_start
-bench_conn_in_turn "$LAB_S4_AS6" tayga tayga_up tayga_down sixfour nat64_start lab_daemon_stop
+bench_peer_in_turn "$LAB_S4_AS6" tayga tayga_up tayga_down sixfour nat64_start lab_daemon_stop
 
 echo
 echo "bench/nat64.sh $(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -123,6 +123,7 @@ target "UDP 64B pps forwarded vs TAYGA" udp_fwd sixfour tayga 2 ">="
 target "UDP 64B flood (sendmmsg) vs kernel" flood sixfour kernel 0.9 ">="
 target "  the same, in turn" flood_il sixfour kernel 0.9 ">="
 target "UDP 64B flood (sendmmsg) vs TAYGA" flood sixfour tayga 2 ">="
+target "  the same, in turn" flood_peer_il sixfour tayga 2 ">="
 target "ping RTT 10 ms apart vs kernel" rtt sixfour kernel 1.2 "<="
 target "  the same, in turn" rtt_il sixfour kernel 1.2 "<="
 target "ping RTT back to back vs kernel" rtt_flood sixfour kernel 1.2 "<="

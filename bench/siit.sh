@@ -15,9 +15,10 @@
 #   six-w1     the same with --workers 1
 #   six-nooff  the same with --offload off (one packet per read/write, as before issue 5)
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
-# packet rate received (iperf3 -u -b 0) and ping RTT (each the median of UDP_ROUNDS=3 runs; at the
-# end, the ping 10 ms apart, the flood and TCP again, the kernel's and the default daemon's in turn,
-# TURN_ROUNDS rounds: bench_in_turn in bench/translator_lib.sh), and the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see
+# packet rate received (iperf3 -u -b 0) and ping RTT (each the median of UDP_ROUNDS=3 runs), and
+# the translator process's CPU time per gigabit during the single-flow c6 -> s4 run (see
+# bench/translator_lib.sh). At the end, the ping 10 ms apart, the flood and TCP again, through the
+# kernel and the default daemon in turn (TURN_ROUNDS rounds: bench_in_turn in
 # bench/translator_lib.sh). Prints each figure and the ratios.
 set -euo pipefail
 # Same scheduling footing for both translators: TAYGA detaches into a session of its own (so, with

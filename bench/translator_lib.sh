@@ -58,16 +58,27 @@ conn_rate() {
   echo $((total / CONN_SECONDS))
 }
 
-# bench_conn_in_turn TARGET A A_UP A_DOWN B B_UP B_DOWN: new connections/s through translators
-# A and B in turn (A first in rounds 1, 3, ..., B in 2, 4, ...), CONN_ROUNDS (default 3) rounds, each
-# translator started (X_UP) and stopped (X_DOWN) around its measure; the medians go to
-# R[A.conn_il] and R[B.conn_il], the rounds to stderr. Each round has a server port of
-# its own (9100 + round, on s4's IPv4 address), so nothing an earlier round left (the kernel's
-# connection tracking behind a MASQUERADE, a daemon's sessions) meets a new connection. The rows'
-# own figures are minutes apart; on this VM the machine moves by a third in that time.
-bench_conn_in_turn() {
+# flood_rate TARGET: the 64-byte datagrams per second (thousands) that reached s4's UDP layer from
+# bench/udp_flood.c sending to TARGET port 7777 for DURATION s ("-" without the flood tool).
+flood_rate() {
+  local tx0 tx1
+  [[ -x $LAB_DIR/udp_flood ]] || { echo -; return; }
+  tx0=$(s4_udp_datagrams)
+  lab_exec "$BENCH_CLIENT" "$LAB_DIR/udp_flood" "$1" 7777 "$DURATION" >/dev/null || true
+  tx1=$(s4_udp_datagrams)
+  "$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))"
+}
+
+# bench_peer_in_turn TARGET A A_UP A_DOWN B B_UP B_DOWN: new connections/s and the 64-byte flood
+# through translators A and B in turn (A first in rounds 1, 3, ..., B in 2, 4, ...), CONN_ROUNDS
+# (default 3) rounds, each translator started (X_UP) and stopped (X_DOWN) around its measure; the
+# medians go to R[X.conn_il] and R[X.flood_peer_il], the rounds to stderr. Each round has a
+# connection server port of its own (9100 + round, on s4's IPv4 address), so nothing an earlier
+# round left (the kernel's connection tracking behind a MASQUERADE, a daemon's sessions) meets a
+# new connection.
+bench_peer_in_turn() {
   local target=$1 r port i order
-  local -a who=("$2" "$5") up=("$3" "$6") down=("$4" "$7") got0=() got1=()
+  local -a who=("$2" "$5") up=("$3" "$6") down=("$4" "$7") conn=("" "") flood=("" "")
   for ((r = 0; r < ${CONN_ROUNDS:-3}; r++)); do
     port=$((9100 + r))
     lab_bg s4 "conn-il$r" "$LAB_PY" "$LAB_DIR/conn.py" serve "$LAB_S4" "$port"
@@ -76,14 +87,19 @@ bench_conn_in_turn() {
     ((r % 2)) && order=(1 0)
     for i in "${order[@]}"; do
       "${up[i]}" >/dev/null
-      if ((i == 0)); then got0+=("$(conn_rate "$target" "$port")"); else got1+=("$(conn_rate "$target" "$port")"); fi
+      conn[i]+=" $(conn_rate "$target" "$port")"
+      flood[i]+=" $(flood_rate "$target")"
       "${down[i]}" >/dev/null
     done
   done
-  R[${who[0]}.conn_il]=$(median "${got0[@]}")
-  R[${who[1]}.conn_il]=$(median "${got1[@]}")
-  printf 'connections/s in turn (%s rounds): %s %s, %s %s\n' "${CONN_ROUNDS:-3}" "${who[0]}" "${got0[*]}" \
-    "${who[1]}" "${got1[*]}" >&2
+  for i in 0 1; do
+    # shellcheck disable=SC2086 # lists of numbers
+    R[${who[i]}.conn_il]=$(median ${conn[i]})
+    # shellcheck disable=SC2086
+    R[${who[i]}.flood_peer_il]=$(median ${flood[i]})
+    printf 'in turn with the peer (%s rounds), %s: connections/s%s, flood%s kpps\n' "${CONN_ROUNDS:-3}" \
+      "${who[i]}" "${conn[i]}" "${flood[i]}" >&2
+  done
 }
 
 # bench_kernel_ipv6: gives s4 IPv6 (2001:db8:4::2, gw 2001:db8:4::1) and an iperf3 server on it,
@@ -190,10 +206,7 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
   fwd=()
   for ((r = 0; r < UDP_ROUNDS; r++)); do
     [[ -x $LAB_DIR/udp_flood ]] || break
-    tx0=$(s4_udp_datagrams)
-    lab_exec "$BENCH_CLIENT" "$LAB_DIR/udp_flood" "$target" 7777 "$DURATION" >/dev/null || true
-    tx1=$(s4_udp_datagrams)
-    fwd+=("$("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")")
+    fwd+=("$(flood_rate "$target")")
   done
   R[$name.flood]=-
   ((${#fwd[@]})) && R[$name.flood]=$(median "${fwd[@]}")
@@ -228,15 +241,10 @@ print(round((s["packets"]-s["lost_packets"])/s["seconds"]/1000,1))' <<<"$j" 2>/d
 # TARGET now: 50 echoes 10 ms apart, the 64-byte flood, TCP one flow each way; appended to
 # R[NAME.FIGURE_all] (FIGURE: rtt, flood, tcp, tcp_rev).
 turn_round() {
-  local name=$1 target=$2 port=$3 j tx0 tx1
+  local name=$1 target=$2 port=$3 j
   R[$name.rtt_all]+=" $(lab_exec "$BENCH_CLIENT" ping -n -c 50 -i 0.01 "$target" |
     sed -nE 's|.* time=([0-9.]+) ms.*|\1|p' | tr '\n' ' ' || true)"
-  if [[ -x $LAB_DIR/udp_flood ]]; then
-    tx0=$(s4_udp_datagrams)
-    lab_exec "$BENCH_CLIENT" "$LAB_DIR/udp_flood" "$target" 7777 "$DURATION" >/dev/null || true
-    tx1=$(s4_udp_datagrams)
-    R[$name.flood_all]+=" $("$LAB_PY" -c "print(round(($tx1 - $tx0) / $DURATION / 1000, 1))")"
-  fi
+  [[ -x $LAB_DIR/udp_flood ]] && R[$name.flood_all]+=" $(flood_rate "$target")"
   j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -J) || true
   R[$name.tcp_all]+=" $(gbps <<<"$j" 2>/dev/null || echo 0)"
   j=$(lab_exec "$BENCH_CLIENT" iperf3 -c "$target" -p "$port" -t "$DURATION" -R -J) || true
@@ -292,8 +300,8 @@ print_table() {
   printf '%-32s' figure
   for n in "${names[@]}"; do printf ' %10s' "$n"; done
   printf '\n'
-  local -a figs=(tcp tcp_il tcp_rev tcp_rev_il tcp4 udp udp_fwd udp_cpu udp_mcpu flood flood_il rtt rtt_il rtt_flood conn
-    conn_il cpu)
+  local -a figs=(tcp tcp_il tcp_rev tcp_rev_il tcp4 udp udp_fwd udp_cpu udp_mcpu flood flood_il flood_peer_il rtt rtt_il
+    rtt_flood conn conn_il cpu)
   local c=$BENCH_CLIENT s=$BENCH_SERVER
   local -A label=([tcp]="TCP 1 flow $c->$s Gbit/s" [tcp_rev]="TCP 1 flow $s->$c Gbit/s"
     [tcp4]="TCP 4 flows $c->$s Gbit/s" [udp]="UDP 64B recv kpps" [rtt]="ping RTT ms (lower=better)"
@@ -306,6 +314,7 @@ print_table() {
   label[rtt]="ping RTT ms, 10 ms apart (median)"
   local f
   for f in tcp_il tcp_rev_il flood_il rtt_il conn_il; do label[$f]="  the same, in turn"; done
+  label[flood_peer_il]="  the same, in turn with the peer"
   label[rtt_flood]="ping RTT us, back to back (avg)"
   for f in "${figs[@]}"; do
     printf '%-32s' "${label[$f]}"
