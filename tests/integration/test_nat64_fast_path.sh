@@ -149,6 +149,44 @@ assert not blackholed, "echoed through the blackholed route: a stale cached next
 assert echo(b"back!!!!"), "no echo once the route is back"
 print("no echo while blackholed, echoes before and after")' "$(lab_ns gw)" "$LAB_S4" "$LAB_S4_AS6"
 
+step "a device that comes while the daemon runs joins the uplinks, and leaves them when it goes"
+# c7, a second IPv6-only client behind gw on a link made after the start. Its echo requests are
+# translated at eth-c7's ingress only if the program was attached there, and the replies at
+# eth-s4's only if eth-c7 is in the program's array of uplinks (else the TUN takes both).
+lab_add_node c7
+lab_link c7 gw
+lab_v6_if gw eth-c7
+ip -n "$(lab_ns gw)" addr add 2001:db8:7::1/64 dev eth-c7 nodad
+lab_up_if gw eth-c7
+lab_v6_if c7 eth-gw
+ip -n "$(lab_ns c7)" addr add 2001:db8:7::2/64 dev eth-gw nodad
+lab_up_if c7 eth-gw
+ip -n "$(lab_ns c7)" -6 route add default via 2001:db8:7::1 dev eth-gw
+for ((i = 0; i < 30; i++)); do
+  [[ $(fast_path_member uplinks) == *eth-c7* ]] && break
+  sleep 0.1
+done
+assert_match "stats: fast_path.uplinks" "eth-c7" "$(fast_path_member uplinks)"
+assert_eq "filters at eth-c7's ingress" 1 "$(uplink_filters eth-c7)"
+assert_match "daemon log" "fast path: eth-c7 added to the uplinks" "$(cat "$LAB_DAEMON_LOG")"
+before_up=$(nat64_stat fast_path.counters.hit_uplink "$(nat64_stats)")
+lab_ok "ping from c7" c7 ping -n -c 20 -i 0.05 -W 2 "$LAB_S4_AS6"
+assert_eq "echo replies to c7" 20 "$(ping_received "$LAB_OUT")"
+# The daemon translates the first two requests and replies (it creates the session at the first).
+assert_ge "c7's echoes translated at the uplinks (18 requests and 18 replies at least)" 36 \
+  $(($(nat64_stat fast_path.counters.hit_uplink "$(nat64_stats)") - before_up))
+ip -n "$(lab_ns gw)" link del eth-c7
+for ((i = 0; i < 30; i++)); do
+  [[ $(fast_path_member uplinks) != *eth-c7* ]] && break
+  sleep 0.1
+done
+assert_no_match "stats: fast_path.uplinks without eth-c7" "eth-c7" "$(fast_path_member uplinks)"
+assert_match "daemon log" "fast path: eth-c7 gone from the uplinks" "$(cat "$LAB_DAEMON_LOG")"
+before_up=$(nat64_stat fast_path.counters.hit_uplink "$(nat64_stats)")
+lab_ok "ping from c6 after eth-c7 went" c6 ping -n -c 10 -i 0.05 -W 2 "$LAB_S4_AS6"
+assert_ge "c6's echoes still translated at the uplinks (8 requests and 8 replies at least)" 16 \
+  $(($(nat64_stat fast_path.counters.hit_uplink "$(nat64_stats)") - before_up))
+
 # The TCP segments reach the program with CHECKSUM_PARTIAL (GSO super-packets from the TUN's
 # offloads): only the pseudo-header part of the checksum is updated, the device completes the
 # rest. Veths trust such packets, so the checksum is finished in software here (tx checksumming

@@ -1,7 +1,8 @@
 // RouteWatch (src/io/fastpath/route_watch): the routing generation it writes into the fast path's
 // map is 1 once it listens, goes up at a change in the network namespace (here the loopback
 // device brought up in a namespace of the test's own), and is 0 (the next-hop cache off) once it
-// stops. Built only with SIXFOUR_BPF; skipped unless root.
+// stops; a device's change (that one) also runs its owner's callback (UplinkHooks follows the
+// devices with it). Built only with SIXFOUR_BPF; skipped unless root.
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -39,7 +41,8 @@ TEST(BpfRouteWatch, GenerationFollowsTheNamespacesChangesAndIsOffAfterIt) {
   // namespace goes away with the thread.
   std::thread t([&] {
     ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
-    auto started = RouteWatch::start(map.get());
+    std::atomic<int> link_batches{0};
+    auto started = RouteWatch::start(map.get(), [&] { link_batches.fetch_add(1); });
     ASSERT_TRUE(started) << started.error();
     std::unique_ptr<RouteWatch> w = std::move(started.value());
     EXPECT_EQ(read_gen(map.get()), 1u);
@@ -60,6 +63,8 @@ TEST(BpfRouteWatch, GenerationFollowsTheNamespacesChangesAndIsOffAfterIt) {
     const uint32_t gen = w->generation();
     EXPECT_GE(gen, 2u) << "no new generation after the loopback came up";
     EXPECT_EQ(read_gen(map.get()), gen);
+    // Run before the batch's generation is written, so done by now.
+    EXPECT_GE(link_batches.load(), 1) << "the callback did not run for the loopback's RTM_NEWLINK";
 
     w.reset();
     EXPECT_EQ(read_gen(map.get()), uint32_t{SIIT_ROUTE_GEN_OFF});

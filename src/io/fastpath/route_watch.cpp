@@ -20,7 +20,21 @@
 
 namespace sixfour::io {
 
-Result<std::unique_ptr<RouteWatch>> RouteWatch::start(int gen_map_fd) {
+namespace {
+
+// Whether the `len` bytes of netlink messages at `data` hold a device's appearance, change or
+// removal.
+bool has_link_message(const uint8_t* data, size_t len) {
+  // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count.
+  int left = static_cast<int>(len);
+  for (auto* h = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+    if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RouteWatch>> RouteWatch::start(int gen_map_fd, std::function<void()> on_links) {
   // Every group whose messages may change what bpf_fib_lookup() answers. Neighbour churn comes in
   // bursts; an overrun (ENOBUFS) is a change too, so a small buffer only costs a wake-up more.
   auto nl = rtnetlink_listener({RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
@@ -30,7 +44,8 @@ Result<std::unique_ptr<RouteWatch>> RouteWatch::start(int gen_map_fd) {
   if (!nl) return Error{nl.error()};
   Fd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop) return Error{fmt::format("eventfd: {}", errno_text(errno))};
-  std::unique_ptr<RouteWatch> w(new RouteWatch(std::move(nl.value()), std::move(stop), gen_map_fd));
+  std::unique_ptr<RouteWatch> w(
+      new RouteWatch(std::move(nl.value()), std::move(stop), gen_map_fd, std::move(on_links)));
   // Subscribed first, so a change between the two is either seen or older than every cached hop.
   if (!w->write(1)) return Error{fmt::format("writing the routing generation: {}", errno_text(errno))};
   w->thread_ = std::thread([p = w.get()] { p->run(); });
@@ -63,11 +78,18 @@ void RouteWatch::run() {
     if (p[1].revents) return;
     // Whatever came (a message, an overrun, an error) may have changed a route: read all of it, then
     // one new generation covers the lot.
+    bool links = false;
     for (;;) {
       const ssize_t n = ::recv(nl_.get(), buf.data(), buf.size(), MSG_DONTWAIT);
-      if (n > 0 || (n < 0 && (errno == EINTR || errno == ENOBUFS))) continue;
+      if (n > 0) {
+        links = links || has_link_message(buf.data(), static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == ENOBUFS) links = true;
+      if (n < 0 && (errno == EINTR || errno == ENOBUFS)) continue;
       break;  // EAGAIN: all read
     }
+    if (links && on_links_) on_links_();
     uint32_t next = gen_.load(std::memory_order_relaxed) + 1;
     if (next == SIIT_ROUTE_GEN_OFF) next = 1;
     if (!write(next)) {

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -65,49 +66,86 @@ Status UplinkHooks::share_maps(bpf_object* uplink, const bpf_object* main) {
 }
 
 Status UplinkHooks::attach(int prog_fd, bpf_map* uplinks, bpf_map* route_gen, int tun_ifindex, uint32_t priority) {
-  // The program scans the array up to its first 0 (src/bpf/xlat.h, is_uplink()).
-  const uint32_t none = 0;
-  for (const auto& [ifindex, name] : ethernet_devices(tun_ifindex)) {
-    const uint32_t slot = static_cast<uint32_t>(hooks.size());
-    const uint32_t value = static_cast<uint32_t>(ifindex);
-    if (slot >= SIIT_UPLINKS_MAX) break;
-    if (bpf_map__update_elem(uplinks, &slot, sizeof slot, &value, sizeof value, BPF_ANY) != 0) continue;
-    auto hook = std::make_unique<TcHook>();
-    if (!hook->attach(ifindex, prog_fd, {true, priority, false})) {
-      bpf_map__update_elem(uplinks, &slot, sizeof slot, &none, sizeof none, BPF_ANY);
+  prog_fd_ = prog_fd;
+  uplinks_ = uplinks;
+  tun_ifindex_ = tun_ifindex;
+  priority_ = priority;
+  follow_devices(false);
+  {
+    const std::lock_guard lock(mu_);
+    if (hooked_.empty()) return Error{"no Ethernet device took the uplink program"};
+  }
+  auto w = RouteWatch::start(bpf_map__fd(route_gen), [this] { follow_devices(true); });
+  if (w)
+    watch_ = std::move(w.value());
+  else
+    spdlog::warn("fast path: next-hop cache off, no uplink program on devices that come later: {}", w.error());
+  return Ok{};
+}
+
+void UplinkHooks::follow_devices(bool log) {
+  const auto devices = ethernet_devices(tun_ifindex_);
+  const auto present = [&](int ifindex) {
+    return std::any_of(devices.begin(), devices.end(), [&](const auto& d) { return d.first == ifindex; });
+  };
+  const std::lock_guard lock(mu_);
+  std::erase_if(hooked_, [&](const Hooked& h) {
+    if (present(h.ifindex)) return false;
+    if (log) spdlog::info("fast path: {} gone from the uplinks", h.name);
+    return true;
+  });
+  for (const auto& [ifindex, name] : devices) {
+    auto known = std::find_if(hooked_.begin(), hooked_.end(), [&](const Hooked& h) { return h.ifindex == ifindex; });
+    if (known != hooked_.end()) {
+      known->name = name;  // renamed, perhaps
       continue;
     }
-    hooks.push_back(std::move(hook));
-    names.push_back(name);
+    if (hooked_.size() >= SIIT_UPLINKS_MAX) break;
+    auto hook = std::make_unique<TcHook>();
+    if (auto st = hook->attach(ifindex, prog_fd_, {true, priority_, false}); !st) {
+      if (log) spdlog::warn("fast path: {} not among the uplinks: {}", name, st.error());
+      continue;
+    }
+    if (log) spdlog::info("fast path: {} added to the uplinks", name);
+    hooked_.push_back({ifindex, name, std::move(hook)});
   }
-  if (names.empty()) return Error{"no Ethernet device took the uplink program"};
-  auto w = RouteWatch::start(bpf_map__fd(route_gen));
-  if (w)
-    watch = std::move(w.value());
-  else
-    spdlog::warn("fast path: next-hop cache off: {}", w.error());
-  return Ok{};
+  // The program scans the array up to its first 0 (src/bpf/xlat.h, is_uplink()): the devices in
+  // use first, then the slots they no longer fill zeroed. A packet that meets the array halfway
+  // takes the TUN path at worst.
+  uint32_t slot = 0;
+  for (const Hooked& h : hooked_) {
+    const uint32_t value = static_cast<uint32_t>(h.ifindex);
+    bpf_map__update_elem(uplinks_, &slot, sizeof slot, &value, sizeof value, BPF_ANY);
+    ++slot;
+  }
+  const uint32_t none = 0;
+  for (uint32_t i = slot; i < slots_; ++i) bpf_map__update_elem(uplinks_, &i, sizeof i, &none, sizeof none, BPF_ANY);
+  slots_ = slot;
 }
 
 void UplinkHooks::keep_or_forget(const Status& st) {
   if (st) return;
-  error = st.error();
-  watch.reset();
-  hooks.clear();
-  names.clear();
+  watch_.reset();
+  const std::lock_guard lock(mu_);
+  error_ = st.error();
+  hooked_.clear();
 }
 
 std::string UplinkHooks::where() const {
-  if (names.empty()) return error.empty() ? "" : "TUN only: " + error;
+  const std::lock_guard lock(mu_);
+  if (hooked_.empty()) return error_.empty() ? "" : "TUN only: " + error_;
   std::string out = "uplinks";
-  for (const std::string& u : names) out += (out == "uplinks" ? " " : ", ") + u;
+  for (const Hooked& h : hooked_) out += (out == "uplinks" ? " " : ", ") + h.name;
   return out;
 }
 
 FastPathStats UplinkHooks::stats(const bpf_map* counters, const std::vector<std::string>& counter_names) const {
   FastPathStats st;
   st.on = true;
-  st.uplinks = names;
+  {
+    const std::lock_guard lock(mu_);
+    for (const Hooked& h : hooked_) st.uplinks.push_back(h.name);
+  }
   st.counters = sum_per_cpu(counters, counter_names);
   return st;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,14 +50,11 @@ class TcHook {
 };
 
 // The uplink instance of a fast-path program (at_ingress 1) where it sits: the ingress of every
-// Ethernet device of the network namespace but the daemon's TUN. Declared after the programs it
+// Ethernet device of the network namespace but the daemon's TUN, and of every one that comes while
+// it runs (one that goes leaves the program's array of uplinks). Declared after the programs it
 // runs, so it detaches first.
-struct UplinkHooks {
-  std::vector<std::unique_ptr<TcHook>> hooks;
-  std::vector<std::string> names;     // the devices'
-  std::string error;                  // why none, if asked
-  std::unique_ptr<RouteWatch> watch;  // the next-hop cache's (none: the cache off)
-
+class UplinkHooks {
+ public:
   // Makes `uplink` (opened, not loaded yet) use every map of `main` (loaded) but the internal ones
   // (.rodata: its own l2_len and at_ingress).
   static Status share_maps(bpf_object* uplink, const bpf_object* main);
@@ -77,9 +75,10 @@ struct UplinkHooks {
     return Ok{};
   }
   // Attaches `prog_fd` at tc priority `priority` on every Ethernet device but `tun_ifindex`, each
-  // added first to the program's array of uplinks (the next slot -> ifindex); an error if none took it.
-  // Then starts the RouteWatch that turns the program's next-hop cache on (`route_gen`); without it
-  // (a warning says why) every packet's next hop is looked up.
+  // in the program's array of uplinks `uplinks` (slots in use first, 0 after them); an error if
+  // none took it. Then starts the RouteWatch that turns the program's next-hop cache on
+  // (`route_gen`) and attaches the program to the devices that come later; without it (a warning
+  // says why) every packet's next hop is looked up and a later device takes the TUN path.
   Status attach(int prog_fd, bpf_map* uplinks, bpf_map* route_gen, int tun_ifindex, uint32_t priority);
   // Records `st`'s error and detaches, if it failed.
   void keep_or_forget(const Status& st);
@@ -87,6 +86,26 @@ struct UplinkHooks {
   std::string where() const;
   // A fast path's stats: on, these uplinks, `counters` (per-CPU, element i named names[i]).
   FastPathStats stats(const bpf_map* counters, const std::vector<std::string>& names) const;
+
+ private:
+  struct Hooked {
+    int ifindex;
+    std::string name;
+    std::unique_ptr<TcHook> hook;
+  };
+  // Attaches the program to the Ethernet devices it is not on yet, forgets those that went (their
+  // filters went with them) and rewrites the array of uplinks; `log` says so for each.
+  void follow_devices(bool log);
+
+  mutable std::mutex mu_;  // hooked_ and slots_: the watch's thread changes them
+  std::vector<Hooked> hooked_;
+  uint32_t slots_ = 0;  // array slots written non-zero
+  std::string error_;   // why none, if asked
+  int prog_fd_ = -1;
+  bpf_map* uplinks_ = nullptr;
+  int tun_ifindex_ = 0;
+  uint32_t priority_ = 0;
+  std::unique_ptr<RouteWatch> watch_;  // the next-hop cache's (none: off); last, so stopped first
 };
 
 }  // namespace sixfour::io
