@@ -252,7 +252,7 @@ turn_round() {
 }
 
 # bench_in_turn KERNEL_TARGET KERNEL_PORT TARGET PORT START_FN: the bars' figures through the
-# kernel's IPv6 forwarding and through the default daemon in turn, TURN_ROUNDS (default 3) rounds
+# kernel's IPv6 forwarding and through the default daemon in turn, TURN_ROUNDS (default 5) rounds
 # of turn_round for each (the kernel first in rounds 1, 3, ..., the daemon in 2, 4, ...), the
 # daemon started (START_FN) and stopped around its own, nothing attached to gw (no clsact qdisc)
 # during the kernel's. The medians of all the rounds (of every echo, for ping) go to
@@ -261,7 +261,7 @@ turn_round() {
 # ms apart has been 0.024 to 0.090 ms from one run to the next).
 bench_in_turn() {
   local kt=$1 kp=$2 st=$3 sp=$4 start=$5 r d n f order
-  for ((r = 0; r < ${TURN_ROUNDS:-3}; r++)); do
+  for ((r = 0; r < ${TURN_ROUNDS:-5}; r++)); do
     order=(kernel sixfour)
     ((r % 2)) && order=(sixfour kernel)
     for n in "${order[@]}"; do
@@ -280,7 +280,7 @@ bench_in_turn() {
       # shellcheck disable=SC2086 # a list of numbers
       R[$n.${f}_il]=$(median ${R[$n.${f}_all]:-0})
     done
-    printf 'in turn (%s rounds), %s: ping %s ms, flood %s kpps, TCP %s Gbit/s, reverse %s\n' "${TURN_ROUNDS:-3}" \
+    printf 'in turn (%s rounds), %s: ping %s ms, flood %s kpps, TCP %s Gbit/s, reverse %s\n' "${TURN_ROUNDS:-5}" \
       "$n" "${R[$n.rtt_il]}" "${R[$n.flood_all]}" "${R[$n.tcp_all]}" "${R[$n.tcp_rev_all]}" >&2
   done
 }
