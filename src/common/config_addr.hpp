@@ -40,7 +40,8 @@ inline constexpr std::string_view kIcmpRatePerDestinationHelp =
     "/64) over all workers, besides --icmp-rate, in bursts of at most min(N, 50); 0 = no limit per destination";
 inline constexpr std::string_view kFastPathHelp =
     "eBPF fast path: auto = translate the common packets in the kernel, at the uplinks' ingress "
-    "(routed by the program itself, past the kernel's forwarding and its firewall) and on the TUN, "
+    "(every Ethernet device, those that come later too; routed by the program itself, past the "
+    "kernel's forwarding and its firewall) and on the TUN, "
     "the rest in the daemon; tun = on the TUN only (translated packets pass the kernel's forwarding "
     "and firewall as without it); off = every packet through the daemon. auto and tun fall back to "
     "the daemon alone where BPF cannot load (the start line says why)";
