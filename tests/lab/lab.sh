@@ -141,6 +141,8 @@ lab_add_node() {
   ns=$(lab_ns "$node")
   ip netns add "$ns"
   LAB_NODES+=("$node")
+  # lab_down removes what lab_existing_nodes lists: a node of a test's own is listed from now on.
+  [[ " c6 gw s4 ds ${LAB_MORE_NODES[*]:-} " == *" $node "* ]] || LAB_MORE_NODES+=("$node")
   ip -n "$ns" link set lo up
   # Addresses are usable at once (no duplicate address detection in a lab of point-to-point
   # links), no router advertisements are processed, and ICMP errors are never rate limited:
