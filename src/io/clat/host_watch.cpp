@@ -216,11 +216,7 @@ HostEvents::Batch HostEvents::drain() {
       b.changed = true;
       break;
     }
-    // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count keeps
-    // NLMSG_OK false then instead of wrapping around.
-    int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
-      on_message(b, nlh);
+    for_each_message(buf.data(), static_cast<size_t>(n), [&](const nlmsghdr* nlh) { on_message(b, nlh); });
   }
   return b;
 }

@@ -17,6 +17,7 @@
 #include "io/doctor/doctor.hpp"
 #include "io/sys/errno_text.hpp"
 #include "io/sys/fd.hpp"
+#include "io/sys/netlink.hpp"
 #include "io/sys/nd_useropt.hpp"
 
 namespace sixfour::io {
@@ -46,12 +47,9 @@ void add_seen(doctor::Pref64Report& r, const std::vector<doctor::Pref64>& found,
 
 // The PREF64 options of the RAs the kernel passed on (io/sys/nd_useropt.hpp).
 void on_netlink(doctor::Pref64Report& r, const uint8_t* buf, size_t size) {
-  // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count keeps
-  // NLMSG_OK false then instead of wrapping around.
-  int len = static_cast<int>(size);
-  for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+  for_each_message(buf, size, [&](const nlmsghdr* nlh) {
     auto ra = ra_pref64(nlh);
-    if (!ra) continue;
+    if (!ra) return;
     std::string router;
     if (ra->router) {
       char text[INET6_ADDRSTRLEN] = {};
@@ -59,7 +57,7 @@ void on_netlink(doctor::Pref64Report& r, const uint8_t* buf, size_t size) {
       router = text;
     }
     add_seen(r, ra->found, ifname_of(ra->ifindex), router);
-  }
+  });
 }
 
 // A router advertisement read on the raw socket: valid only with hop limit 255 from a link-local

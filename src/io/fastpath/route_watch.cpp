@@ -25,11 +25,11 @@ namespace {
 // Whether the `len` bytes of netlink messages at `data` hold a device's appearance, change or
 // removal.
 bool has_link_message(const uint8_t* data, size_t len) {
-  // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count.
-  int left = static_cast<int>(len);
-  for (auto* h = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
-    if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) return true;
-  return false;
+  bool found = false;
+  for_each_message(data, len, [&](const nlmsghdr* h) {
+    found = found || h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK;
+  });
+  return found;
 }
 
 }  // namespace

@@ -66,6 +66,13 @@ Result<Fd> rtnetlink_listener(std::initializer_list<int> groups, int rcvbuf) {
   return fd;
 }
 
+void for_each_message(const uint8_t* data, size_t len, const std::function<void(const nlmsghdr*)>& fn) {
+  // NLMSG_NEXT subtracts the aligned length, which may exceed what is left: a signed count keeps
+  // NLMSG_OK false then instead of wrapping around.
+  int left = static_cast<int>(len);
+  for (auto* h = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) fn(h);
+}
+
 Result<Netlink> Netlink::open() {
   Netlink n;
   n.nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);

@@ -2,7 +2,9 @@
 // IFACE") and dumps.
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -38,6 +40,10 @@ struct DeviceRoute {
 // by one, past bind()'s 32-bit mask) with a receive buffer of `rcvbuf` bytes (beyond rmem_max with
 // CAP_NET_ADMIN): what a watcher of the network namespace's changes reads.
 Result<Fd> rtnetlink_listener(std::initializer_list<int> groups, int rcvbuf);
+
+// Calls `fn` for each whole netlink message in the `len` bytes at `data` (what one recv() from
+// such a socket returned), in order; a truncated last message is not passed on.
+void for_each_message(const uint8_t* data, size_t len, const std::function<void(const nlmsghdr*)>& fn);
 
 class Netlink {
  public:
