@@ -40,7 +40,7 @@ one() {  # MODE BIN WORKERS
     pr+=("${p:-0}")
   done
   for i in 1 2 3 4; do
-    lab_exec c6 "$LAB_PY" "$LAB_DIR/conn.py" client "$LAB_S4_AS6" 9000 3 >"$LAB_DIR/conn-$i.out" &
+    lab_exec c6 "$LAB_DIR/conn_storm" client "$LAB_S4_AS6" 9000 3 >"$LAB_DIR/conn-$i.out" &
     pids+=($!)
   done
   wait "${pids[@]}" || true

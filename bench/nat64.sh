@@ -19,8 +19,8 @@
 # Figures: iperf3 TCP single flow (DURATION s, both directions), TCP 4 parallel flows, UDP 64-byte
 # packet rate received (iperf3 -u -b 0), the same datagrams from bench/udp_flood.c (sendmmsg, so
 # the sender is not what sets the rate; counted at s4's UDP layer) and ping RTT (each the median
-# of UDP_ROUNDS=3 runs), new TCP connections per second (connect, wait for the server's FIN,
-# close; 4 clients in parallel for CONN_SECONDS), and the translator process's CPU time per
+# of UDP_ROUNDS=3 runs), new TCP connections per second (bench/conn_storm.c: connect, wait for
+# the server's FIN, close; 4 clients in parallel for CONN_SECONDS), and the translator process's CPU time per
 # gigabit moved during the single-flow c6 -> s4 run (utime + stime of all its threads from
 # /proc/PID/stat; the kernel row has no such process: n/a). The work the kernel does in softirq
 # context on the translator's behalf (forwarding the packets it reads and writes) is not in it, so
@@ -58,7 +58,7 @@ bench_udp_sink
 
 # --- kernel IPv6 forwarding (ceiling)
 bench_kernel_ipv6
-lab_bg s4 conn6 "$LAB_PY" "$LAB_DIR/conn.py" serve 2001:db8:4::2 9001
+lab_bg s4 conn6 "$LAB_DIR/conn_storm" serve 2001:db8:4::2 9001
 sleep 0.5
 measure kernel 2001:db8:4::2 "" full 5202 9001
 

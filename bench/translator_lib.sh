@@ -11,45 +11,25 @@ BENCH_SERVER=${BENCH_SERVER:-s4}
 CONN_SECONDS=${CONN_SECONDS:-3}
 CLK_TCK=$(getconf CLK_TCK)
 
-# bench_conn_server ADDR PORT: a TCP server in s4 that accepts and closes at once ($LAB_DIR/conn.py
-# also holds the client that counts completed connections).
+# bench_conn_server ADDR PORT: bench/conn_storm.c built into $LAB_DIR (the server and the client
+# that counts completed connections), and its server in s4 on ADDR#PORT, accepting and closing at
+# once. (A Python generator spent about 60% of the lab's two CPUs itself, so it, not the path, set
+# most of the connections/s figure: docs/benchmarks.md, 2026-12-06 (evening).)
 bench_conn_server() {
-  cat >"$LAB_DIR/conn.py" <<'PY'
-import socket, sys, time
-def serve(addr, port):
-    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port)); s.listen(4096)
-    while True:
-        c, _ = s.accept()
-        c.close()
-def client(addr, port, seconds):
-    n = 0; fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        c = socket.socket(fam); c.settimeout(2)
-        try:
-            c.connect((addr, port)); c.recv(1); n += 1
-        except OSError:
-            pass
-        c.close()
-    print(n)
-if sys.argv[1] == "serve": serve(sys.argv[2], int(sys.argv[3]))
-else: client(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
-PY
-  lab_bg s4 conn4 "$LAB_PY" "$LAB_DIR/conn.py" serve "$1" "$2"
+  cc -O2 -o "$LAB_DIR/conn_storm" "$(dirname "${BASH_SOURCE[0]}")/conn_storm.c"
+  lab_bg s4 conn4 "$LAB_DIR/conn_storm" serve "$1" "$2"
   # The server closes first, so its side keeps each connection in TIME_WAIT for 60 s; a later row's
   # translator reusing an outside (address, port) would then meet it and wait for a retransmitted
   # SYN. No TIME_WAIT in s4: every row starts alike.
   lab_sysctl s4 net.ipv4.tcp_max_tw_buckets=0
 }
 
-# conn_rate TARGET PORT: new TCP connections per second to the conn.py server at TARGET PORT, 4
+# conn_rate TARGET PORT: new TCP connections per second to the conn_storm server at TARGET PORT, 4
 # clients in parallel for CONN_SECONDS (each connects, waits for the server's FIN, closes).
 conn_rate() {
   local i pids=() total=0 f
   for i in 1 2 3 4; do
-    lab_exec "$BENCH_CLIENT" "$LAB_PY" "$LAB_DIR/conn.py" client "$1" "$2" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
+    lab_exec "$BENCH_CLIENT" "$LAB_DIR/conn_storm" client "$1" "$2" "$CONN_SECONDS" >"$LAB_DIR/conn-$i.out" &
     pids+=($!)
   done
   wait "${pids[@]}" || true
@@ -81,7 +61,7 @@ bench_peer_in_turn() {
   local -a who=("$2" "$5") up=("$3" "$6") down=("$4" "$7") conn=("" "") flood=("" "")
   for ((r = 0; r < ${CONN_ROUNDS:-3}; r++)); do
     port=$((9100 + r))
-    lab_bg s4 "conn-il$r" "$LAB_PY" "$LAB_DIR/conn.py" serve "$LAB_S4" "$port"
+    lab_bg s4 "conn-il$r" "$LAB_DIR/conn_storm" serve "$LAB_S4" "$port"
     lab_wait_port s4 tcp "$LAB_S4" "$port"
     order=(0 1)
     ((r % 2)) && order=(1 0)
