@@ -226,9 +226,20 @@ static __always_inline void l4_6to4(struct l4_rewrite* r, const __u8* h, const _
   r->data_diff = csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
+/* Whether the IPv6 destination at `dst` (word-aligned) lies in the NAT64 prefix. No session leads
+ * anywhere else, so the host's other IPv6 traffic through an uplink is passed on before its
+ * transport header is read and the session map looked at. */
+static __always_inline int to_prefix6(const __u8* dst, const struct nat64_config* cfg) {
+  __u32 w[3];
+  __builtin_memcpy(w, dst, sizeof(w));
+  return (((w[0] & cfg->prefix6_mask[0]) ^ cfg->prefix6[0]) | ((w[1] & cfg->prefix6_mask[1]) ^ cfg->prefix6[1]) |
+          ((w[2] & cfg->prefix6_mask[2]) ^ cfg->prefix6[2])) == 0;
+}
+
 static __always_inline int xlat_6to4(struct __sk_buff* skb, const struct nat64_config* cfg) {
   __u8 h[IP6_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP6_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  if (!to_prefix6(h + 24, cfg)) return punt(NAT64_PUNT_NO_SESSION);
   __u32 why = ip6_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
   __u8 l4[16] XLAT_ALIGNED;

@@ -21,6 +21,11 @@ struct nat64_config {
   __u16 mtu6;             /* a 4 -> 6 translation with DF=1 larger than this is punted */
   __u16 lowest_mtu6;      /* ... with DF=0 larger than this */
   __u32 redirect_ifindex; /* a hit: bpf_redirect(this, BPF_F_INGRESS) (the TUN); 0: SIIT_VERDICT_HIT */
+  /* The NAT64 prefix (RFC 6052: 32 to 96 bits, all within the first 12 bytes) as three words in
+   * network order, and its length as a mask over the same words: every session's IPv6 peer lies in
+   * it. A zero mask takes every destination. */
+  __u32 prefix6[3];
+  __u32 prefix6_mask[3];
 };
 
 /* A packet from the IPv6 side, exactly as it comes (`nat64_sessions6`): the inside host's address

@@ -398,6 +398,7 @@ TEST_F(BpfNat64, AnyPrefixLength) {
   s.xlat.hop_change = 1;
   s.prefix = rfc6052::parse_prefix("2001:db8:64::/64").value();
   settings_ = s;
+  configure(false);  // the program's configuration holds the prefix
   nat_ = std::make_unique<Nat>(s);
   nat_->state->set_session_sink(sink_.get());
   const std::string peer6 = rfc6052::embed(s.prefix, Ipv4Addr::parse(kPeer4).value()).str();
@@ -405,6 +406,28 @@ TEST_F(BpfNat64, AnyPrefixLength) {
   for (unsigned i = 1; i < nat64::kPublishAfter; ++i) cxx(udp6(kHost, 40050, peer6.c_str(), 53));
   expect_identical(udp6(kHost, 40050, peer6.c_str(), 53, pb6::pattern(100)));
   expect_identical(udp4(kPeer4, 53, kPool4, port4, v4to6test::pattern(100, 1)));
+}
+
+TEST_F(BpfNat64, OnlyDestinationsInThePrefixAreLookedUp) {
+  // An entry whose IPv6 peer lies outside the NAT64 prefix (which no daemon makes) is never used:
+  // a packet to anywhere but the prefix is passed on before the session map is looked at.
+  const uint16_t port4 = port4_of(cxx(udp6(kHost, 40060, kPeer6, 53)));
+  ASSERT_TRUE(daemon_publishes(udp6(kHost, 40060, kPeer6, 53), 17, 40060, port4, 53));
+  io::Nat64Entries e = io::nat64_bpf_entries(fast(17, 40060, port4, 53));
+  const char* outside = "2001:db8:99::cb00:7107";  // the same IPv4 peer behind another prefix
+  std::memcpy(e.key6.dst, Ipv6Addr::parse(outside).value().b.data(), 16);
+  ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_sessions6, &e.key6, sizeof e.key6, &e.val6, sizeof e.val6, BPF_ANY),
+            0);
+  expect_punt(udp6(kHost, 40060, outside, 53), NAT64_PUNT_NO_SESSION);
+  expect_identical(udp6(kHost, 40060, kPeer6, 53));
+  // A prefix of 40 bits compares 5 bytes: the sixth may be anything, the fifth may not.
+  settings_.prefix = rfc6052::parse_prefix("2001:db8:6400::/40").value();
+  configure(false);
+  std::memcpy(e.key6.dst, Ipv6Addr::parse("2001:db8:64ff::").value().b.data(), 16);
+  ASSERT_EQ(bpf_map__update_elem(skel_->maps.nat64_sessions6, &e.key6, sizeof e.key6, &e.val6, sizeof e.val6, BPF_ANY),
+            0);
+  EXPECT_EQ(run(udp6(kHost, 40060, "2001:db8:64ff::", 53)).verdict, SIIT_VERDICT_HIT);
+  expect_punt(udp6(kHost, 40060, "2001:db8:65ff::", 53), NAT64_PUNT_NO_SESSION);
 }
 
 TEST_F(BpfNat64, NothingWithoutConfiguration) {

@@ -1,5 +1,6 @@
 #include "io/fastpath/nat64_fast_path.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -39,6 +40,14 @@ nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifinde
   cfg.mtu6 = s.xlat.mtu6;
   cfg.lowest_mtu6 = s.xlat.lowest_ipv6_mtu;
   cfg.redirect_ifindex = redirect_ifindex;
+  uint8_t prefix[12], mask[12];
+  for (int i = 0; i < 12; ++i) {
+    const int bits = std::clamp(static_cast<int>(s.prefix.len) - 8 * i, 0, 8);
+    mask[i] = static_cast<uint8_t>(0xff00 >> bits);
+    prefix[i] = s.prefix.addr.b[static_cast<size_t>(i)] & mask[i];
+  }
+  std::memcpy(cfg.prefix6, prefix, sizeof prefix);
+  std::memcpy(cfg.prefix6_mask, mask, sizeof mask);
   return cfg;
 }
 
