@@ -304,9 +304,19 @@ static __always_inline void l4_4to6(struct l4_rewrite* r, const __u8* h, const _
   r->data_diff = csum_diff(from, sizeof(from), to, sizeof(to));
 }
 
+/* Whether the IPv4 destination at `dst` (word-aligned) lies in pool4's range: the host's other IPv4
+ * traffic through an uplink is passed on as early as the IPv6 outside the prefix. */
+static __always_inline int to_pool4(const __u8* dst, const struct nat64_config* cfg) {
+  __u32 w;
+  __builtin_memcpy(&w, dst, sizeof(w));
+  const __u32 a = bpf_ntohl(w);
+  return !cfg->pool4_last || (a >= cfg->pool4_first && a <= cfg->pool4_last);
+}
+
 static __always_inline int xlat_4to6(struct __sk_buff* skb, const struct nat64_config* cfg) {
   __u8 h[IP4_LEN] XLAT_ALIGNED;
   if (bpf_skb_load_bytes(skb, l2_len, h, IP4_LEN) < 0) return punt(SIIT_PUNT_MALFORMED);
+  if (!to_pool4(h + 16, cfg)) return punt(NAT64_PUNT_NO_SESSION);
   __u32 why = ip4_header_punt(h, skb->len, hop_change(cfg->hop_change));
   if (why) return punt(why);
   __u8 l4[16] XLAT_ALIGNED;

@@ -26,6 +26,10 @@ struct nat64_config {
    * it. A zero mask takes every destination. */
   __u32 prefix6[3];
   __u32 prefix6_mask[3];
+  /* The smallest range of IPv4 addresses (host order) holding every pool4 address: every session's
+   * and static BIB entry's outside address lies in it. pool4_last 0 takes every destination. */
+  __u32 pool4_first;
+  __u32 pool4_last;
 };
 
 /* A packet from the IPv6 side, exactly as it comes (`nat64_sessions6`): the inside host's address

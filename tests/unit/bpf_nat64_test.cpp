@@ -430,6 +430,31 @@ TEST_F(BpfNat64, OnlyDestinationsInThePrefixAreLookedUp) {
   expect_punt(udp6(kHost, 40060, "2001:db8:65ff::", 53), NAT64_PUNT_NO_SESSION);
 }
 
+TEST_F(BpfNat64, OnlyDestinationsInPool4sRangeAreLookedUp) {
+  // The same for IPv4: an entry for an address outside the range pool4 spans is never used.
+  const uint16_t port4 = port4_of(cxx(udp6(kHost, 40070, kPeer6, 53)));
+  ASSERT_TRUE(daemon_publishes(udp6(kHost, 40070, kPeer6, 53), 17, 40070, port4, 53));
+  io::Nat64Entries e = io::nat64_bpf_entries(fast(17, 40070, port4, 53));
+  const auto plant = [&](const char* dst) {
+    std::memcpy(e.key4.dst, a4(dst).data(), 4);
+    ASSERT_EQ(
+        bpf_map__update_elem(skel_->maps.nat64_sessions4, &e.key4, sizeof e.key4, &e.val4, sizeof e.val4, BPF_ANY), 0);
+  };
+  const auto reply_to = [&](const char* dst) { return run(udp4(kPeer4, 53, dst, port4)).verdict; };
+  plant("198.51.100.2");  // pool4 is 198.51.100.1 alone
+  expect_punt(udp4(kPeer4, 53, "198.51.100.2", port4), NAT64_PUNT_NO_SESSION);
+  expect_identical(udp4(kPeer4, 53, kPool4, port4));
+  // Two entries, 198.51.100.1 and 198.51.100.8/30: the range .1 to .11, both ends inside.
+  settings_.pool4.push_back(nat64::parse_pool4("198.51.100.8/30").value());
+  configure(false);
+  plant("198.51.100.11");
+  EXPECT_EQ(reply_to("198.51.100.11"), SIIT_VERDICT_HIT);
+  plant("198.51.100.12");
+  expect_punt(udp4(kPeer4, 53, "198.51.100.12", port4), NAT64_PUNT_NO_SESSION);
+  plant("198.51.100.0");
+  expect_punt(udp4(kPeer4, 53, "198.51.100.0", port4), NAT64_PUNT_NO_SESSION);
+}
+
 TEST_F(BpfNat64, NothingWithoutConfiguration) {
   const uint32_t zero = 0;
   const nat64_config off{};

@@ -48,6 +48,12 @@ nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifinde
   }
   std::memcpy(cfg.prefix6, prefix, sizeof prefix);
   std::memcpy(cfg.prefix6_mask, mask, sizeof mask);
+  for (const auto& e : s.pool4) {
+    const uint32_t first = e.prefix.addr.to_u32();
+    const uint32_t last = first | (e.prefix.len >= 32 ? 0u : ~0u >> e.prefix.len);
+    cfg.pool4_first = cfg.pool4_last ? std::min(cfg.pool4_first, first) : first;
+    cfg.pool4_last = std::max(cfg.pool4_last, last);
+  }
   return cfg;
 }
 
