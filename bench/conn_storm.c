@@ -2,9 +2,9 @@
 // conn_storm client ADDR PORT SECONDS: for SECONDS, connects to ADDR#PORT, waits for the server's
 // FIN, closes, and again; prints how many connections completed (a connect or a wait that fails or
 // takes over 2 s is not counted).
-// The benchmarks' connection generator (translator_lib.sh): the same exchange as conn.py, at a
-// fraction of its cost per connection (Python's spent about 60% of the lab's two CPUs, so the
-// generator, not the path, set most of the figure).
+// The benchmarks' connection generator (translator_lib.sh): the exchange their Python client and
+// server made, at a fraction of the cost per connection (the Python pair spent about 60% of the
+// lab's two CPUs, so the generator, not the path, set most of the figure).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -20,9 +20,9 @@
 # packet rate received (iperf3 -u -b 0), the same datagrams from bench/udp_flood.c (sendmmsg, so
 # the sender is not what sets the rate; counted at s4's UDP layer) and ping RTT (each the median
 # of UDP_ROUNDS=3 runs), new TCP connections per second (bench/conn_storm.c: connect, wait for
-# the server's FIN, close; 4 clients in parallel for CONN_SECONDS), and the translator process's CPU time per
-# gigabit moved during the single-flow c6 -> s4 run (utime + stime of all its threads from
-# /proc/PID/stat; the kernel row has no such process: n/a). The work the kernel does in softirq
+# the server's FIN, close; 4 clients in parallel for CONN_SECONDS), and the translator process's
+# CPU time per gigabit moved during the single-flow c6 -> s4 run (utime + stime of all its threads
+# from /proc/PID/stat; the kernel row has no such process: n/a). The work the kernel does in softirq
 # context on the translator's behalf (forwarding the packets it reads and writes) is not in it, so
 # it is the translator's own cost, not the machine's. At the end, issue 15's bars again with both
 # sides measured at the same moments: the ping 10 ms apart, the flood and TCP through the kernel
