@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/bytes.hpp"
@@ -55,9 +56,18 @@ int parse_len(std::string_view s) {
 // inet_pton reads a C string: an embedded NUL would hide whatever follows it.
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
-uint32_t mask32(uint8_t len) { return len == 0 ? 0 : ~uint32_t{0} << (32 - len); }
-
 }  // namespace
+
+uint32_t ipv4_mask(unsigned len) { return len == 0 ? 0 : ~uint32_t{0} << (32 - std::min(len, 32u)); }
+
+Ipv6Addr ipv6_mask(unsigned len) {
+  Ipv6Addr m;
+  for (unsigned i = 0; i < 16; ++i) {
+    const unsigned bits = len > 8 * i ? std::min(8u, len - 8 * i) : 0;
+    m.b[i] = static_cast<uint8_t>(0xff00 >> bits);
+  }
+  return m;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ipv4Addr
@@ -161,11 +171,11 @@ Result<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
     if (len < 0 || len > 32) return bad(text, "prefix length must be 0..32");
   }
   p.len = static_cast<uint8_t>(len);
-  if ((p.addr.to_u32() & ~mask32(p.len)) != 0) return bad(text, "host bits set");
+  if ((p.addr.to_u32() & ~ipv4_mask(p.len)) != 0) return bad(text, "host bits set");
   return p;
 }
 
-bool Ipv4Prefix::contains(Ipv4Addr a) const { return ((a.to_u32() ^ addr.to_u32()) & mask32(len)) == 0; }
+bool Ipv4Prefix::contains(Ipv4Addr a) const { return ((a.to_u32() ^ addr.to_u32()) & ipv4_mask(len)) == 0; }
 
 bool Ipv4Prefix::contains(const Ipv4Prefix& p) const { return p.len >= len && contains(p.addr); }
 
@@ -278,7 +288,7 @@ bool is_global(Ipv4Addr a) {
   for (uint32_t g : kGlobalInNonGlobal4)
     if (v == g) return true;
   for (const auto& blk : kNonGlobal4) {
-    if (((v ^ blk.net) & mask32(blk.len)) == 0) return false;
+    if (((v ^ blk.net) & ipv4_mask(blk.len)) == 0) return false;
   }
   return true;
 }

@@ -53,6 +53,11 @@ struct Ipv6Prefix {
   auto operator<=>(const Ipv6Prefix&) const = default;
 };
 
+// The netmask of a prefix length: IPv4 as a host-order word (`len` 0..32), IPv6 as an address
+// whose first `len` bits are set (0..128).
+uint32_t ipv4_mask(unsigned len);
+Ipv6Addr ipv6_mask(unsigned len);
+
 // An IPv4 or an IPv6 prefix, by the text's form (an IPv6 one has a colon): the client
 // allow-lists of the DNS64 server and the SOCKS proxy hold both families in one list.
 struct IpPrefix {

@@ -5,8 +5,7 @@ namespace sixfour::doctor {
 namespace {
 
 bool in4(Ipv4Addr a, uint32_t net, int len) {
-  const uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-  return ((a.to_u32() ^ net) & mask) == 0;
+  return ((a.to_u32() ^ net) & ipv4_mask(static_cast<unsigned>(len))) == 0;
 }
 
 }  // namespace

@@ -73,14 +73,11 @@ bool is_link_local(const HostAddress& a) {
 std::string network_of(const HostAddress& a) {
   if (a.v6) {
     Ipv6Addr n = a.a6;
-    for (unsigned i = 0; i < 16; ++i) {
-      const unsigned bits = a.len > 8 * i ? std::min(8u, a.len - 8 * i) : 0;
-      n.b[i] &= static_cast<uint8_t>(bits == 8 ? 0xff : (0xff00 >> bits) & 0xff);
-    }
+    const Ipv6Addr mask = ipv6_mask(a.len);
+    for (unsigned i = 0; i < 16; ++i) n.b[i] &= mask.b[i];
     return fmt::format("{}/{}", n.str(), a.len);
   }
-  const uint32_t mask = a.len == 0 ? 0 : ~uint32_t{0} << (32 - a.len);
-  return fmt::format("{}/{}", Ipv4Addr::from_u32(a.a4.to_u32() & mask).str(), a.len);
+  return fmt::format("{}/{}", Ipv4Addr::from_u32(a.a4.to_u32() & ipv4_mask(a.len)).str(), a.len);
 }
 
 }  // namespace

@@ -29,6 +29,20 @@ TEST(Ipv4Addr, ParseAndBytes) {
   EXPECT_EQ(v4("255.255.255.255").str(), "255.255.255.255");
 }
 
+TEST(PrefixMask, EveryLengthSetsThatManyLeadingBits) {
+  EXPECT_EQ(ipv4_mask(0), 0u);
+  EXPECT_EQ(ipv4_mask(1), 0x80000000u);
+  EXPECT_EQ(ipv4_mask(24), 0xffffff00u);
+  EXPECT_EQ(ipv4_mask(31), 0xfffffffeu);
+  EXPECT_EQ(ipv4_mask(32), 0xffffffffu);
+  EXPECT_EQ(ipv6_mask(0), v6("::"));
+  EXPECT_EQ(ipv6_mask(7), v6("fe00::"));
+  EXPECT_EQ(ipv6_mask(40), v6("ffff:ffff:ff00::"));
+  EXPECT_EQ(ipv6_mask(96), v6("ffff:ffff:ffff:ffff:ffff:ffff::"));
+  EXPECT_EQ(ipv6_mask(127), v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"));
+  EXPECT_EQ(ipv6_mask(128), v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+}
+
 TEST(Ipv4Addr, ParseErrorsNameTheValue) {
   for (const char* bad : {"", "192.0.2", "192.0.2.256", "192.0.2.1.5", "0x7f.0.0.1", "192.0.2.1 ", "2001:db8::1",
                           "192.0.2.1/24", "abc"}) {

@@ -40,17 +40,11 @@ nat64_config nat64_bpf_config(const nat64::Settings& s, uint32_t redirect_ifinde
   cfg.mtu6 = s.xlat.mtu6;
   cfg.lowest_mtu6 = s.xlat.lowest_ipv6_mtu;
   cfg.redirect_ifindex = redirect_ifindex;
-  uint8_t prefix[12], mask[12];
-  for (int i = 0; i < 12; ++i) {
-    const int bits = std::clamp(static_cast<int>(s.prefix.len) - 8 * i, 0, 8);
-    mask[i] = static_cast<uint8_t>(0xff00 >> bits);
-    prefix[i] = s.prefix.addr.b[static_cast<size_t>(i)] & mask[i];
-  }
-  std::memcpy(cfg.prefix6, prefix, sizeof prefix);
-  std::memcpy(cfg.prefix6_mask, mask, sizeof mask);
+  std::memcpy(cfg.prefix6, s.prefix.addr.b.data(), sizeof cfg.prefix6);  // its host bits are zero
+  std::memcpy(cfg.prefix6_mask, ipv6_mask(s.prefix.len).b.data(), sizeof cfg.prefix6_mask);
   for (const auto& e : s.pool4) {
     const uint32_t first = e.prefix.addr.to_u32();
-    const uint32_t last = first | (e.prefix.len >= 32 ? 0u : ~0u >> e.prefix.len);
+    const uint32_t last = first | ~ipv4_mask(e.prefix.len);
     cfg.pool4_first = cfg.pool4_last ? std::min(cfg.pool4_first, first) : first;
     cfg.pool4_last = std::max(cfg.pool4_last, last);
   }
