@@ -27,6 +27,7 @@ LAB_DIR=${LAB_DIR:-}
 LAB_NODES=()
 LAB_DAEMON_PID=
 LAB_DAEMON_LOG=
+LAB_DAEMON_KIND=
 LAB_CTL=
 
 # The SIIT topology the tests use: pool6 with the server's IPv4 address embedded (RFC 6052), and
@@ -54,7 +55,27 @@ fail() {
     tail -n 30 "$LAB_DAEMON_LOG" >&2
     printf -- '---\n' >&2
   fi
+  lab_fail_counters >&2
   exit 1
+}
+
+# lab_fail_counters: the running daemon's non-zero counters, and the last lines of what the lab's
+# background programs printed, so that a failure seen only in CI's log says where packets went.
+# Best effort: it must not fail itself (it runs inside fail).
+lab_fail_counters() {
+  local f
+  if [[ -n ${LAB_DAEMON_PID:-} && -n ${LAB_DAEMON_KIND:-} ]] && kill -0 "$LAB_DAEMON_PID" 2>/dev/null; then
+    printf -- '--- %s stats, the counters that are not 0\n' "$LAB_DAEMON_KIND"
+    ip netns exec "$(lab_ns gw)" timeout 5 "$SIXFOUR" "$LAB_DAEMON_KIND" stats --json \
+      --control "$LAB_CTL" 2>/dev/null | "$LAB_PY" "$LAB_HOME/flatjson.py" 2>/dev/null |
+      awk '$2 != 0 && $1 !~ /^per_worker/' || true
+  fi
+  for f in "${LAB_DIR:-/nonexistent}"/*.log; do
+    [[ -s $f && $f != "${LAB_DAEMON_LOG:-}" ]] || continue
+    printf -- '--- %s (last 5 lines)\n' "${f##*/}"
+    tail -n 5 "$f" || true
+  done
+  printf -- '---\n'
 }
 
 assert_eq() {  # WHAT EXPECTED GOT
@@ -346,6 +367,7 @@ lab_wait_port() {
 lab_daemon_start() {
   [[ -x ${SIXFOUR:-} ]] || fail "SIXFOUR='${SIXFOUR:-}' is not an executable"
   LAB_DAEMON_LOG=$LAB_DIR/siit.log
+  LAB_DAEMON_KIND=$1
   printf '+ [gw] %s %s &\n' "$SIXFOUR" "$*"
   # `ip netns exec` execs the command, so $! is the daemon's own pid (SIGTERM must reach it, not a
   # subshell). LAB_SETSID=1 starts it in a session of its own, as a daemon that detaches (TAYGA)
