@@ -43,7 +43,8 @@ deb:
 # then the unit tests again under ASan+UBSan, then every fuzz target for CI_FUZZ_SECONDS. The
 # ASan+UBSan build compiles at nice 19 while ctest runs (the integration tests mostly wait on the
 # lab's network, and the 30-minute budget needs the overlap); its output goes to
-# build/asan-build.log, printed if it fails.
+# build/asan-build.log, printed if it fails. A failed test's output is printed again at the end
+# (scripts/ctest-failures), where a log shown by its head and tail still says why.
 CI_FUZZ_SECONDS ?= 10
 test:
 	scripts/setup
@@ -52,7 +53,8 @@ test:
 	$(MAKE) --no-print-directory build
 	nice -n 19 $(MAKE) --no-print-directory build-asan >build/asan-build.log 2>&1 & asan=$$!; \
 	  ctest --test-dir build --output-on-failure; st=$$?; \
-	  if ! wait $$asan; then cat build/asan-build.log; exit 1; fi; exit $$st
+	  if ! wait $$asan; then cat build/asan-build.log; exit 1; fi; \
+	  if [ $$st -ne 0 ]; then scripts/ctest-failures build; fi; exit $$st
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
