@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `sixfour nat64` with TUN offloads (--offload auto, the default) and without (--offload off):
-# ping, UDP (one datagram, and a UDP GSO burst), TCP both ways with the content checked by sha256;
-# with offloads the stats must show super-packets translated whole, without them no offload
-# counter may move; path MTU discovery still works when super-packets are involved.
+# `sixfour nat64` with TUN offloads (--offload auto, the default) and without (--offload off), the
+# daemon alone, then with its eBPF fast path: ping, UDP (one datagram, a UDP GSO burst, a stream),
+# TCP both ways with the content checked by sha256; with offloads the stats must show super-packets
+# translated whole, without them no offload counter may move; path MTU discovery still works when
+# super-packets are involved, through the daemon and through the fast path.
 set -euo pipefail
 SIXFOUR=$(realpath "${1:?usage: $0 /path/to/sixfour}")  # used by tests/lab/lab.sh
 export SIXFOUR
@@ -20,9 +21,9 @@ lab_up
 offload_files
 offload_servers
 
-step "offloads auto (the default)"
-# The daemon's own offload path is what is measured: the eBPF fast path (which would translate the
-# super-packets of established flows in the kernel) stays off here; test_nat64_fast_path.sh has it.
+step "offloads auto (the default), the daemon alone (--fast-path off)"
+# The daemon's own offload path is what is measured: the eBPF fast path (which translates the
+# super-packets of established flows in the kernel) stays off here and in the next step.
 nat64_start --fast-path off
 assert_match "start line names the offloads" 'offloads csum,tso4,tso6' "$(cat "$LAB_DAEMON_LOG")"
 offload_basic "auto"
@@ -30,10 +31,24 @@ offload_expect_on
 offload_pmtud
 lab_daemon_stop
 
-step "--offload off: the plain TUN device"
-nat64_start --offload off
+step "--offload off: the plain TUN device, the daemon alone"
+nat64_start --offload off --fast-path off
 assert_match "start line" 'offloads off \(--offload off\)' "$(cat "$LAB_DAEMON_LOG")"
 offload_basic "off"
 offload_expect_off
+lab_daemon_stop
+
+step "the eBPF fast path (default): super-packets of established flows translated in the kernel"
+nat64_start
+assert_match "start line" 'fast path eBPF' "$(cat "$LAB_DAEMON_LOG")"
+offload_basic "fast"
+stats=$(nat64_stats)
+# At the uplinks' ingress, or at the TUN's egress for what an uplink passes on.
+assert_gt "translated by the fast path" 500 \
+  $(($(nat64_stat fast_path.counters.hit "$stats") + $(nat64_stat fast_path.counters.hit_uplink "$stats")))
+assert_eq "fast path helper drops" 0 "$(nat64_stat fast_path.counters.helper_drop "$stats")"
+assert_eq "offload-malformed drops" 0 "$(nat64_stat drops.offload-malformed "$stats")"
+assert_eq "write errors" 0 "$(nat64_stat write_errors "$stats")"
+offload_pmtud
 lab_daemon_stop
 echo PASS

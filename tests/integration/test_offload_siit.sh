@@ -27,8 +27,8 @@ offload_expect_on
 offload_pmtud
 lab_daemon_stop
 
-step "--offload off: the plain TUN device"
-lab_siit_start --offload off
+step "--offload off: the plain TUN device, the daemon alone"
+lab_siit_start --offload off --fast-path off
 assert_match "start line" 'offloads off \(--offload off\)' "$(cat "$LAB_DAEMON_LOG")"
 offload_basic "off"
 offload_expect_off

@@ -198,4 +198,8 @@ offload_pmtud() {
   assert_match "s4 learned the path MTU from a translated Packet Too Big" ' mtu 1380 ' "$LAB_OUT "
   lab_exec c6 ip -6 route replace default via "$LAB_GW6" dev eth-gw
   lab_link_mtu c6 gw 1500
+  # The path MTUs learnt here would outlive the daemon: s4 would fragment the next test's large
+  # replies (its UDP echo sends with DF=0), and fragments take another path through a translator.
+  lab_exec s4 ip route flush cache
+  lab_exec c6 ip -6 route flush cache
 }
