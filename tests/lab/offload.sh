@@ -147,6 +147,22 @@ offload_expect_off() {
   done
 }
 
+# offload_expect_fast: offload_basic's traffic went through the eBPF fast path (its TCP as
+# super-packets translated in the kernel, hundreds of them, and the UDP after each flow's first
+# packets), at the uplinks' ingress or, for what an uplink passes on, the TUN's egress.
+offload_expect_fast() {
+  local stats tun uplinks
+  stats=$(offload_stats)
+  # Read into variables first: a failed read inside $((...)) would be a syntax error, which skips
+  # the rest of this function without stopping the test.
+  tun=$("$OFF_STAT" fast_path.counters.hit "$stats")
+  uplinks=$("$OFF_STAT" fast_path.counters.hit_uplink "$stats")
+  assert_gt "translated by the fast path" 1000 $((tun + uplinks))
+  assert_eq "fast path helper drops" 0 "$("$OFF_STAT" fast_path.counters.helper_drop "$stats")"
+  assert_eq "offload-malformed drops" 0 "$("$OFF_STAT" drops.offload-malformed "$stats")"
+  assert_eq "write errors" 0 "$("$OFF_STAT" write_errors "$stats")"
+}
+
 offload_stats() {
   if [[ $OFF_STAT == nat64_stat ]]; then nat64_stats; else lab_stats; fi
 }
