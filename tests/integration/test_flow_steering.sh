@@ -119,7 +119,9 @@ else
       # their timer fires on, are read too, but dropped.
       for ((w = 0; w < ncpu; w++)); do
         k="per_worker.$w.out4"
-        d=$(($(awk -v k="$k" '$1 == k { print $2 }' <<<"$s1") - $(awk -v k="$k" '$1 == k { print $2 }' <<<"$s0")))
+        after=$(nat64_stat "$k" "$s1")
+        before=$(nat64_stat "$k" "$s0")
+        d=$((after - before))
         if ((w == cpu)); then
           ((d >= 5)) || fail "CPU $cpu: its worker translated $d IPv6 packets, not the 5 SYNs"
         else
