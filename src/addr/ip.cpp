@@ -215,12 +215,9 @@ Result<Ipv6Prefix> Ipv6Prefix::parse(std::string_view text) {
     if (len < 0 || len > 128) return bad(text, "prefix length must be 0..128");
   }
   p.len = static_cast<uint8_t>(len);
-  for (int i = 0; i < 16; ++i) {
-    int bits_in_prefix = len - 8 * i;  // how many leading bits of byte i belong to the prefix
-    uint8_t host_mask = bits_in_prefix >= 8   ? 0
-                        : bits_in_prefix <= 0 ? 0xff
-                                              : static_cast<uint8_t>(0xff >> bits_in_prefix);
-    if (p.addr.b[i] & host_mask) return bad(text, "host bits set");
+  const Ipv6Addr mask = ipv6_mask(p.len);
+  for (size_t i = 0; i < 16; ++i) {
+    if (p.addr.b[i] & ~mask.b[i]) return bad(text, "host bits set");
   }
   return p;
 }
