@@ -469,13 +469,10 @@ clat_ping4_ok() {
   got=$(ping_received "$LAB_OUT")
   if [[ $got != 3 ]]; then
     printf -- '--- %s: %s of 3 replies; non-zero counters and neighbours\n' "$1" "${got:-no}" >&2
-    { lab_exec laptop "$SIXFOUR" clat stats --json --control "$CLAT_CTL" |
-      "$LAB_PY" "$LAB_HOME/flatjson.py" | awk '$2 != "0" && $1 !~ /^per_worker/ { print "clat " $0 }'; } >&2 || true
+    lab_nonzero_counters laptop clat "$CLAT_CTL" clat >&2
     for sock in "$LAB_DIR"/nat64?.sock; do
       [[ -S $sock ]] || continue
-      { lab_exec carrier "$SIXFOUR" nat64 stats --json --control "$sock" |
-        "$LAB_PY" "$LAB_HOME/flatjson.py" |
-        awk -v n="$(basename "$sock" .sock)" '$2 != "0" && $1 !~ /^per_worker/ { print n " " $0 }'; } >&2 || true
+      lab_nonzero_counters carrier nat64 "$sock" "$(basename "$sock" .sock)" >&2
     done
     printf -- '--- laptop neighbours\n' >&2
     ip -n "$(lab_ns laptop)" neigh show >&2 || true

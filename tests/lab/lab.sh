@@ -66,9 +66,7 @@ lab_fail_counters() {
   local f
   if [[ -n ${LAB_DAEMON_PID:-} && -n ${LAB_DAEMON_KIND:-} ]] && kill -0 "$LAB_DAEMON_PID" 2>/dev/null; then
     printf -- '--- %s stats, the counters that are not 0\n' "$LAB_DAEMON_KIND"
-    ip netns exec "$(lab_ns gw)" timeout 5 "$SIXFOUR" "$LAB_DAEMON_KIND" stats --json \
-      --control "$LAB_CTL" 2>/dev/null | "$LAB_PY" "$LAB_HOME/flatjson.py" 2>/dev/null |
-      awk '$2 != 0 && $1 !~ /^per_worker/' || true
+    lab_nonzero_counters gw "$LAB_DAEMON_KIND" "$LAB_CTL"
   fi
   for f in "${LAB_DIR:-/nonexistent}"/*.log; do
     [[ -s $f && $f != "${LAB_DAEMON_LOG:-}" ]] || continue
@@ -76,6 +74,15 @@ lab_fail_counters() {
     tail -n 5 "$f" || true
   done
   printf -- '---\n'
+}
+
+# lab_nonzero_counters NODE DAEMON SOCKET [LABEL]: the totals that are not 0 of the `sixfour
+# DAEMON` in NODE whose control socket is SOCKET, one "name value" line each (LABEL in front, if
+# given); nothing if it does not answer within 5 s. Never fails: it serves failure reports.
+lab_nonzero_counters() {
+  { lab_exec "$1" timeout 5 "$SIXFOUR" "$2" stats --json --control "$3" 2>/dev/null |
+    "$LAB_PY" "$LAB_HOME/flatjson.py" 2>/dev/null |
+    awk -v l="${4:-}" '$2 != "0" && $1 !~ /^per_worker/ { print (l == "" ? "" : l " ") $0 }'; } || true
 }
 
 assert_eq() {  # WHAT EXPECTED GOT
